@@ -1,0 +1,92 @@
+"""Linli (邻里): backend of the resident mini-app and home of the app factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, Response
+
+from backend import config as settings
+from backend.extensions import cors, csrf, db, limiter, migrate, redis_store
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. Settings: ``Config`` defaults ← environment ← ``config`` (tests)."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(settings.Config)
+    app.config.update(settings.environ_overrides())
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    settings.finalize(app.config, app.instance_path)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    redis_store.init_app(app)
+    limiter.init_app(app)
+    csrf.init_app(app)
+    cors.init_app(
+        app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, supports_credentials=False
+    )
+    _register_blueprints(app)
+    _register_request_boundary(app)
+    _register_cli(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every feature's models so that metadata and migrations see all tables."""
+    from backend.accounts import models as _accounts  # noqa: F401
+    from backend.audit import models as _audit  # noqa: F401
+    from backend.notify import models as _notify  # noqa: F401
+    from backend.org import models as _org  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from admin import blueprint as admin_blueprint
+    from backend.api import register_api
+
+    register_api(app)
+    app.register_blueprint(admin_blueprint, url_prefix="/admin")
+
+    @app.get("/")
+    def index():
+        from flask import redirect
+
+        return redirect("/admin/")
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+
+def _register_request_boundary(app: Flask) -> None:
+    """Each request is one transaction: commit on success, roll back on error."""
+    from sqlalchemy.exc import IntegrityError
+
+    from backend.core.api import error_payload, wants_json
+    from backend.core.db import commit, rollback
+
+    @app.after_request
+    def finish_transaction(response: Response) -> Response:
+        if response.status_code >= 400:
+            rollback()
+            return response
+        try:
+            commit()
+        except IntegrityError:
+            app.logger.warning("request rolled back by a database constraint", exc_info=True)
+            message = "数据与已有记录冲突，请刷新后重试"
+            if wants_json():
+                return app.json.response(error_payload(409, message)), 409
+            return Response(message, status=409, mimetype="text/plain")
+        return response
+
+
+def _register_cli(app: Flask) -> None:
+    from backend.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,1 @@
+"""Accounts: residents (WeChat sign-in, residencies, binding) and staff (roles, scopes)."""

@@ -1,0 +1,30 @@
+"""Who is calling the resident API: the bearer token on the request."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import g, request
+
+from backend.accounts.models import Resident
+from backend.accounts.tokens import resident_for_token
+from backend.core.errors import Unauthorized
+
+
+def resident_required(view):
+    """Require a valid bearer token; the resident is then ``current_resident()``."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("请先登录")
+        g.resident = resident_for_token(token.strip())
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def current_resident() -> Resident:
+    return g.resident

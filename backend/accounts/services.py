@@ -1,0 +1,433 @@
+"""Rules of resident accounts: WeChat sign-in, invites, binding, review, tenancy end.
+
+Services flush but never commit: the request (or job) commits once.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+from datetime import date
+
+import qrcode
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from backend.accounts import scope
+from backend.accounts.models import (
+    OPEN_STATUSES,
+    Invite,
+    Resident,
+    Residency,
+    ResidencyRole,
+    ResidencySource,
+    ResidencyStatus,
+    Staff,
+)
+from backend.audit import services as audit
+from backend.core.db import transition
+from backend.core.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    UpstreamError,
+)
+from backend.core.time import local_today, utcnow
+from backend.extensions import db
+from backend.notify.services import notify_residency_active
+from backend.org.models import OwnerRecord, Unit
+from backend.wechat import client as wechat
+
+#: invite codes avoid characters people confuse (0/O, 1/I/L)
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+#: WeChat's errcode for an invalid or used ``wx.login`` code
+WECHAT_INVALID_CODE = 40029
+WECHAT_CODE_USED = 40163
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+
+def sign_in_with_wechat(code: str) -> Resident:
+    """The resident for a ``wx.login`` code, created on first sign-in (code2session)."""
+    try:
+        session = wechat.code_to_session(code)
+    except wechat.WeChatError as exc:
+        if exc.errcode in (WECHAT_INVALID_CODE, WECHAT_CODE_USED):
+            raise Unauthorized("微信登录凭证无效或已使用，请重新登录") from exc
+        raise UpstreamError("微信登录服务暂时不可用，请稍后再试") from exc
+    openid = session.get("openid")
+    if not openid:
+        raise UpstreamError("微信登录服务返回的数据不完整")
+    resident = db.session.scalars(sa.select(Resident).where(Resident.openid == openid)).first()
+    if resident is None:
+        resident = Resident(openid=openid, unionid=session.get("unionid"))
+        try:
+            with db.session.begin_nested():
+                db.session.add(resident)
+        except IntegrityError:
+            # a concurrent first sign-in of the same user created the row
+            resident = db.session.scalars(
+                sa.select(Resident).where(Resident.openid == openid)
+            ).one()
+    resident.last_login_at = utcnow()
+    return resident
+
+
+# --- what a resident sees --------------------------------------------------------------------
+
+
+def residencies_of(resident: Resident) -> list[Residency]:
+    """All of a resident's residencies, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Residency)
+            .where(Residency.resident_id == resident.id)
+            .order_by(Residency.id.desc())
+        )
+    )
+
+
+def residency_of(resident: Resident, residency_id: int) -> Residency:
+    """One of the resident's own residencies; anybody else's is not found."""
+    residency = db.session.scalars(
+        sa.select(Residency).where(
+            Residency.id == residency_id, Residency.resident_id == resident.id
+        )
+    ).first()
+    if residency is None:
+        raise NotFound("未找到该住户身份")
+    return residency
+
+
+def current_units(resident: Resident) -> list[tuple[Unit, Residency]]:
+    """The units where the resident holds a current residency, with that residency."""
+    today = local_today()
+    rows = db.session.execute(
+        sa.select(Unit, Residency)
+        .join(Residency, Residency.unit_id == Unit.id)
+        .where(
+            Residency.resident_id == resident.id,
+            Residency.status == ResidencyStatus.active,
+            sa.or_(Residency.ends_on.is_(None), Residency.ends_on > today),
+        )
+        .order_by(Unit.id)
+    ).all()
+    return [(unit, residency) for unit, residency in rows]
+
+
+def unit_of(resident: Resident, unit_id: int) -> tuple[Unit, Residency]:
+    """A unit where the resident currently lives; any other unit is not found."""
+    for unit, residency in current_units(resident):
+        if unit.id == unit_id:
+            return unit, residency
+    raise NotFound("未找到该房屋，或您尚未绑定")
+
+
+# --- invites ---------------------------------------------------------------------------------
+
+
+def normalize_code(code: str) -> str:
+    """Invite codes are typed by people: ignore case, spaces and dashes."""
+    return re.sub(r"[\s\-]", "", code or "").upper()
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _check_tenant_end(role: ResidencyRole, ends_on: date | None) -> date | None:
+    if role != ResidencyRole.tenant:
+        return None
+    if ends_on is None:
+        raise Invalid("租户必须填写租期结束日期", {"ends_on": ["租户必须填写租期结束日期"]})
+    if ends_on <= local_today():
+        raise Invalid("租期结束日期必须晚于今天", {"ends_on": ["租期结束日期必须晚于今天"]})
+    return ends_on
+
+
+def _add_invite(unit: Unit, role: ResidencyRole, ends_on, ttl, **creator) -> Invite:
+    invite = Invite(
+        code=_new_code(),
+        unit_id=unit.id,
+        role=role,
+        tenant_ends_on=ends_on,
+        expires_at=utcnow() + ttl,
+        **creator,
+    )
+    db.session.add(invite)
+    db.session.flush()
+    return invite
+
+
+def create_staff_invite(
+    staff: Staff, unit_id: int, role: ResidencyRole, tenant_ends_on: date | None = None
+) -> Invite:
+    """A one-time QR invite for a unit in the staff member's scope."""
+    scope.require(staff, "invite.create")
+    unit = scope.get_scoped(Unit, unit_id, staff)
+    ends_on = _check_tenant_end(role, tenant_ends_on)
+    invite = _add_invite(
+        unit, role, ends_on, current_app.config["STAFF_INVITE_TTL"], created_by_staff_id=staff.id
+    )
+    audit.record(
+        staff,
+        "invite.create",
+        "invite",
+        invite.id,
+        after={"unit_id": unit.id, "role": role.value, "expires_at": invite.expires_at.isoformat()},
+        estate_id=unit.estate_id,
+    )
+    return invite
+
+
+def create_owner_invite(
+    resident: Resident, residency_id: int, role: ResidencyRole, ends_on: date | None = None
+) -> Invite:
+    """An owner invites a family member or a tenant into their unit."""
+    residency = residency_of(resident, residency_id)
+    if residency.role != ResidencyRole.owner or not residency.is_current:
+        raise Forbidden("只有已认证的业主可以邀请家属或租户")
+    if role == ResidencyRole.owner:
+        raise Forbidden("业主身份需由物业核验，不能由业主邀请", {"role": ["只能邀请家属或租户"]})
+    tenant_end = _check_tenant_end(role, ends_on)
+    return _add_invite(
+        residency.unit,
+        role,
+        tenant_end,
+        current_app.config["INVITE_TTL"],
+        created_by_residency_id=residency.id,
+    )
+
+
+def owner_invite_of(resident: Resident, residency_id: int, code: str) -> Invite:
+    """An invite the resident made from one of their residencies; others are not found."""
+    residency = residency_of(resident, residency_id)
+    invite = db.session.scalars(
+        sa.select(Invite).where(
+            Invite.code == normalize_code(code), Invite.created_by_residency_id == residency.id
+        )
+    ).first()
+    if invite is None:
+        raise NotFound("未找到该邀请")
+    return invite
+
+
+def invite_qr_png(invite: Invite) -> bytes:
+    """The invite as a QR code (PNG) that opens the mini-app's binding page."""
+    image = qrcode.make(f"pages/bind/index?code={invite.code}", box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _has_open_residency(resident: Resident, unit_id: int) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Residency.id)).where(
+                Residency.resident_id == resident.id,
+                Residency.unit_id == unit_id,
+                Residency.status.in_(OPEN_STATUSES),
+            )
+        )
+        > 0
+    )
+
+
+def redeem_invite(resident: Resident, code: str) -> Residency:
+    """Bind the resident to the invite's unit. The code works once, and only before expiry."""
+    code = normalize_code(code)
+    invite = db.session.scalars(sa.select(Invite).where(Invite.code == code)).first()
+    if invite is None:
+        raise NotFound("邀请码不存在，请核对后重新输入", {"code": ["邀请码不存在"]})
+    if invite.used_at is not None:
+        raise Conflict("该邀请码已被使用", {"code": ["邀请码已被使用"]})
+    now = utcnow()
+    if invite.expires_at <= now:
+        raise Gone("该邀请码已过期，请联系物业或业主重新生成", {"code": ["邀请码已过期"]})
+    if invite.tenant_ends_on is not None and invite.tenant_ends_on <= local_today():
+        raise Gone("该邀请的租期已结束", {"code": ["租期已结束"]})
+    if _has_open_residency(resident, invite.unit_id):
+        raise Conflict("您已绑定或正在申请该房屋", {"code": ["已绑定该房屋"]})
+    # claim the code with one conditional update: of two concurrent redemptions one wins
+    claimed = db.session.execute(
+        sa.update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(used_at=now, used_by_id=resident.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict("该邀请码已被使用", {"code": ["邀请码已被使用"]})
+    source = (
+        ResidencySource.staff_invite if invite.created_by_staff_id else ResidencySource.owner_invite
+    )
+    residency = Residency(
+        resident_id=resident.id,
+        unit_id=invite.unit_id,
+        estate_id=invite.unit.estate_id,
+        role=invite.role,
+        status=ResidencyStatus.active,
+        source=source,
+        ends_on=invite.tenant_ends_on,
+        invite_id=invite.id,
+        activated_at=now,
+    )
+    _add_residency(residency)
+    notify_residency_active(residency)
+    return residency
+
+
+def _add_residency(residency: Residency) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(residency)
+    except IntegrityError as exc:
+        raise Conflict("您已绑定或正在申请该房屋") from exc
+
+
+# --- binding by registry match or review -----------------------------------------------------
+
+
+def normalize_phone(phone: str) -> str:
+    phone = re.sub(r"[\s\-]", "", phone or "")
+    return phone.removeprefix("+86")
+
+
+def request_binding(
+    resident: Resident,
+    unit_id: int,
+    role: ResidencyRole,
+    name: str,
+    phone: str,
+    note: str = "",
+    ends_on: date | None = None,
+) -> Residency:
+    """Ask to live in a unit. An owner whose name and phone match the owner registry is
+    bound at once; everyone else waits in the staff review queue."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("未找到该房屋", {"unit_id": ["房屋不存在"]})
+    name = (name or "").strip()
+    phone = normalize_phone(phone)
+    if not name:
+        raise Invalid("请填写真实姓名", {"name": ["必填项"]})
+    if not PHONE_RE.match(phone):
+        raise Invalid("手机号格式不正确", {"phone": ["请输入 11 位手机号"]})
+    tenant_end = _check_tenant_end(role, ends_on)
+    if _has_open_residency(resident, unit.id):
+        raise Conflict("您已绑定或正在申请该房屋")
+    resident.name, resident.phone = name, phone
+    residency = Residency(
+        resident_id=resident.id,
+        unit_id=unit.id,
+        estate_id=unit.estate_id,
+        role=role,
+        ends_on=tenant_end,
+        applicant_name=name,
+        applicant_phone=phone,
+        applicant_note=(note or "")[:200],
+    )
+    matched = role == ResidencyRole.owner and db.session.scalar(
+        sa.select(sa.func.count(OwnerRecord.id)).where(
+            OwnerRecord.unit_id == unit.id, OwnerRecord.name == name, OwnerRecord.phone == phone
+        )
+    )
+    if matched:
+        residency.status = ResidencyStatus.active
+        residency.source = ResidencySource.registry
+        residency.activated_at = utcnow()
+    _add_residency(residency)
+    if matched:
+        notify_residency_active(residency)
+    return residency
+
+
+def review_queue(staff: Staff) -> sa.Select:
+    """Pending residencies in the staff member's scope, oldest first."""
+    stmt = sa.select(Residency).where(Residency.status == ResidencyStatus.pending)
+    return scope.scoped(stmt, staff, Residency.estate_id).order_by(Residency.id)
+
+
+_REVIEW_FIELDS = ("status", "source", "reject_reason", "reviewed_by_id")
+
+
+def approve_residency(staff: Staff, residency_id: int) -> Residency:
+    """Approve a pending residency; it becomes active and the resident is told."""
+    scope.require(staff, "residency.review")
+    residency = scope.get_scoped(Residency, residency_id, staff)
+    before = audit.snapshot(residency, _REVIEW_FIELDS)
+    now = utcnow()
+    if not transition(
+        Residency,
+        residency.id,
+        Residency.status,
+        ResidencyStatus.pending,
+        status=ResidencyStatus.active,
+        source=ResidencySource.review,
+        reviewed_by_id=staff.id,
+        activated_at=now,
+    ):
+        raise Conflict("该申请已被处理")
+    audit.record(
+        staff,
+        "residency.approve",
+        "residency",
+        residency.id,
+        before=before,
+        after=audit.snapshot(residency, _REVIEW_FIELDS),
+        estate_id=residency.estate_id,
+    )
+    notify_residency_active(residency)
+    return residency
+
+
+def reject_residency(staff: Staff, residency_id: int, reason: str) -> Residency:
+    """Reject a pending residency; a reason is required."""
+    scope.require(staff, "residency.review")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("驳回必须填写原因", {"reason": ["必填项"]})
+    residency = scope.get_scoped(Residency, residency_id, staff)
+    before = audit.snapshot(residency, _REVIEW_FIELDS)
+    if not transition(
+        Residency,
+        residency.id,
+        Residency.status,
+        ResidencyStatus.pending,
+        status=ResidencyStatus.rejected,
+        reject_reason=reason[:200],
+        reviewed_by_id=staff.id,
+    ):
+        raise Conflict("该申请已被处理")
+    audit.record(
+        staff,
+        "residency.reject",
+        "residency",
+        residency.id,
+        before=before,
+        after=audit.snapshot(residency, _REVIEW_FIELDS),
+        estate_id=residency.estate_id,
+    )
+    return residency
+
+
+def end_expired_tenancies(today: date | None = None) -> int:
+    """End every active tenancy whose end date has come; returns how many ended."""
+    today = today or local_today()
+    return db.session.execute(
+        sa.update(Residency)
+        .where(
+            Residency.status == ResidencyStatus.active,
+            Residency.ends_on.is_not(None),
+            Residency.ends_on <= today,
+        )
+        .values(status=ResidencyStatus.ended, ended_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -1,0 +1,139 @@
+"""Rules of staff accounts: password sign-in and account management by admins."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from backend.accounts import scope
+from backend.accounts.models import COMPANY_ROLES, Staff, StaffRole
+from backend.audit import services as audit
+from backend.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from backend.core.time import utcnow
+from backend.extensions import db
+from backend.org.models import Company, Estate, Street
+
+USERNAME_RE = re.compile(r"^[a-zA-Z0-9_.]{3,40}$")
+#: a hash to check against when the user does not exist, so timing tells nothing
+_DUMMY_HASH = generate_password_hash("linli-no-such-user")
+_FIELDS = ("username", "name", "phone", "role", "company_id", "estate_id", "street_id",
+           "district", "active")
+
+
+def authenticate(username: str, password: str) -> Staff:
+    """The active staff account with this username and password, else :class:`Unauthorized`."""
+    staff = db.session.scalars(
+        sa.select(Staff).where(Staff.username == (username or "").strip())
+    ).first()
+    if staff is None:
+        Staff(password_hash=_DUMMY_HASH).check_password(password or "")
+        raise Unauthorized("用户名或密码错误")
+    if not staff.check_password(password or ""):
+        raise Unauthorized("用户名或密码错误")
+    if not staff.active:
+        raise Unauthorized("该账号已停用，请联系管理员")
+    staff.last_login_at = utcnow()
+    return staff
+
+
+def check_password_strength(password: str) -> None:
+    """Passwords: at least 8 characters with letters and digits."""
+    if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(
+        r"\d", password
+    ):
+        raise Invalid("密码至少 8 位，且须同时包含字母和数字", {"password": ["密码强度不足"]})
+
+
+def roles_assignable_by(actor: Staff) -> list[StaffRole]:
+    """Roles an admin may give: a company admin only its company's roles."""
+    if actor.role == StaffRole.platform_admin:
+        return list(StaffRole)
+    if actor.role == StaffRole.company_admin:
+        return list(COMPANY_ROLES)
+    return []
+
+
+def _apply_scope(actor: Staff, staff: Staff, data: dict) -> None:
+    role = StaffRole(data["role"])
+    if role not in roles_assignable_by(actor):
+        raise Forbidden("您不能分配该角色")
+    staff.role = role
+    staff.company_id = staff.estate_id = staff.street_id = None
+    staff.district = None
+    if role in COMPANY_ROLES:
+        company_id = actor.company_id if actor.role == StaffRole.company_admin else data.get(
+            "company_id"
+        )
+        if not company_id or db.session.get(Company, company_id) is None:
+            raise Invalid("请选择所属物业企业", {"company_id": ["必填项"]})
+        staff.company_id = company_id
+    elif role == StaffRole.committee_member:
+        if not data.get("estate_id") or db.session.get(Estate, data["estate_id"]) is None:
+            raise Invalid("请选择业委会所在小区", {"estate_id": ["必填项"]})
+        staff.estate_id = data["estate_id"]
+    elif role == StaffRole.street_officer:
+        if not data.get("street_id") or db.session.get(Street, data["street_id"]) is None:
+            raise Invalid("请选择所属街道", {"street_id": ["必填项"]})
+        staff.street_id = data["street_id"]
+    elif role == StaffRole.bureau_officer:
+        district = (data.get("district") or "").strip()
+        if not district:
+            raise Invalid("请填写所属区", {"district": ["必填项"]})
+        staff.district = district
+
+
+def create_staff(actor: Staff, data: dict) -> Staff:
+    """Create a staff account (admins only, within their own scope)."""
+    scope.require(actor, "staff.manage")
+    username = (data.get("username") or "").strip()
+    if not USERNAME_RE.match(username):
+        raise Invalid("用户名须为 3–40 位字母、数字、下划线或点", {"username": ["格式不正确"]})
+    if db.session.scalar(sa.select(sa.func.count()).where(Staff.username == username)):
+        raise Conflict("该用户名已被使用", {"username": ["已被使用"]})
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise Invalid("请填写姓名", {"name": ["必填项"]})
+    check_password_strength(data.get("password", ""))
+    staff = Staff(username=username, name=name, phone=(data.get("phone") or "").strip())
+    staff.set_password(data["password"])
+    _apply_scope(actor, staff, data)
+    db.session.add(staff)
+    db.session.flush()
+    audit.record(actor, "staff.create", "staff", staff.id, after=audit.snapshot(staff, _FIELDS))
+    return staff
+
+
+def managed_staff(actor: Staff, staff_id: int) -> Staff:
+    """A staff account ``actor`` may manage, else :class:`NotFound`."""
+    scope.require(actor, "staff.manage")
+    staff = db.session.scalars(
+        scope.staff_ids_query(actor).where(Staff.id == staff_id)
+    ).first()
+    if staff is None:
+        raise NotFound("未找到该账号")
+    return staff
+
+
+def set_active(actor: Staff, staff_id: int, active: bool) -> Staff:
+    """Enable or disable an account (nobody disables themselves)."""
+    staff = managed_staff(actor, staff_id)
+    if staff.id == actor.id and not active:
+        raise Conflict("不能停用自己的账号")
+    before = audit.snapshot(staff, _FIELDS)
+    staff.active = active
+    audit.record(
+        actor, "staff.enable" if active else "staff.disable", "staff", staff.id,
+        before=before, after=audit.snapshot(staff, _FIELDS),
+    )
+    return staff
+
+
+def reset_password(actor: Staff, staff_id: int, password: str) -> Staff:
+    """Set a new password for an account; the audit log records that it changed, not what."""
+    staff = managed_staff(actor, staff_id)
+    check_password_strength(password)
+    staff.set_password(password)
+    audit.record(actor, "staff.password", "staff", staff.id, after={"password": "已重置"})
+    return staff

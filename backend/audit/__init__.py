@@ -1,0 +1,1 @@
+"""Audit log of every staff write: who, what, when, before and after."""

@@ -1,0 +1,1 @@
+"""Pieces every feature shares: the API base classes, errors, time and column types."""

@@ -1,0 +1,147 @@
+"""The project's flask-smorest subclasses: one home for the error format and schema policy."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import render_template, request
+from flask_smorest import Api as _Api
+from flask_smorest import Blueprint as _Blueprint
+from flask_smorest import Page
+from werkzeug.exceptions import HTTPException
+
+from backend.core.errors import DomainError
+from backend.extensions import db
+
+#: Chinese texts for the HTTP errors people may meet
+HTTP_MESSAGES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限执行此操作",
+    404: "未找到该资源",
+    405: "不支持该请求方法",
+    409: "与当前状态冲突",
+    410: "已失效",
+    413: "上传的内容过大",
+    415: "不支持的内容类型",
+    422: "提交的内容有误，请检查后重试",
+    429: "操作过于频繁，请稍后再试",
+    500: "服务器内部错误，请稍后再试",
+    502: "上游服务暂时不可用，请稍后再试",
+}
+
+#: marshmallow's default English messages, in Chinese
+FIELD_MESSAGES = {
+    "Missing data for required field.": "必填项",
+    "Unknown field.": "不支持的字段",
+    "Field may not be null.": "不能为空",
+    "Not a valid string.": "应为文本",
+    "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Not a valid boolean.": "应为是或否",
+    "Not a valid date.": "日期格式不正确，应为 YYYY-MM-DD",
+    "Not a valid datetime.": "时间格式不正确，应为 ISO 8601",
+    "Invalid input type.": "格式不正确",
+    "Invalid value.": "取值无效",
+    "Not a valid list.": "应为列表",
+    "Invalid input.": "格式不正确",
+    "Not a valid email address.": "邮箱格式不正确",
+}
+
+
+def _translate(errors):
+    if isinstance(errors, dict):
+        return {k: _translate(v) for k, v in errors.items()}
+    if isinstance(errors, list):
+        return [_translate(v) for v in errors]
+    if isinstance(errors, str):
+        if errors in FIELD_MESSAGES:
+            return FIELD_MESSAGES[errors]
+        if errors.startswith("Must be one of:"):
+            return "取值不在允许范围内"
+        if errors.startswith("Length must be"):
+            return "长度不符合要求"
+        if errors.startswith("Must be greater") or errors.startswith("Must be less"):
+            return "数值超出允许范围"
+    return errors
+
+
+def error_payload(code: int, message: str | None = None, errors: dict | None = None) -> dict:
+    """The JSON body of every API error: ``{code, status, message, errors}``."""
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    return {
+        "code": code,
+        "status": HTTP_STATUS_CODES.get(code, "Error"),
+        "message": message or HTTP_MESSAGES.get(code, "请求失败"),
+        "errors": errors or {},
+    }
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+class Api(_Api):
+    """Linli's Api: every error in the design's format, messages in Chinese."""
+
+    def _register_error_handlers(self):
+        super()._register_error_handlers()
+        self._app.register_error_handler(DomainError, self.handle_domain_error)
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        message = data.get("message")
+        errors = data.get("errors") or data.get("messages")
+        if errors and set(errors) <= {"json", "query", "form", "files", "headers", "path"}:
+            # webargs nests errors by location; one location is the common case
+            errors = {k: v for loc in errors.values() for k, v in loc.items()} if all(
+                isinstance(v, dict) for v in errors.values()
+            ) else errors
+        errors = _translate(errors) if errors else {}
+        if error.code == 422 and not message:
+            message = HTTP_MESSAGES[422]
+        headers = data.get("headers", {})
+        if hasattr(error, "get_headers"):
+            for key, value in error.get_headers():
+                if key.lower() not in {"content-type", "content-length"}:
+                    headers.setdefault(key, value)
+        if not wants_json():
+            text = message or HTTP_MESSAGES.get(error.code, error.name)
+            html = render_template("error.html", code=error.code, message=text)
+            return html, error.code, headers
+        return error_payload(error.code, message, errors), error.code, headers
+
+    def handle_domain_error(self, error: DomainError):
+        if not wants_json():
+            return render_template("error.html", code=error.status, message=error.message), (
+                error.status
+            )
+        return error_payload(error.status, error.message, error.errors), error.status
+
+
+class Blueprint(_Blueprint):
+    """Linli's Blueprint (documents the bearer scheme and the error format)."""
+
+
+class Schema(ma.Schema):
+    """Base schema: unknown fields are refused, never silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class SelectPage(Page):
+    """Paginate a SQLAlchemy select in the database (count and slice), not in Python."""
+
+    @property
+    def item_count(self):
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(self.collection.order_by(None).subquery())
+        )
+
+    def __getitem__(self, key):
+        return list(
+            db.session.scalars(self.collection.offset(key.start).limit(key.stop - key.start))
+        )

@@ -1,0 +1,55 @@
+"""The transaction boundary: one commit per request or job, side effects only after it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from backend.extensions import db
+
+_DEFERRED = "linli_deferred_jobs"
+
+
+def defer(func: Callable, *args, delay: float = 0) -> None:
+    """Enqueue ``func(*args)`` as a job once the current transaction commits.
+
+    Nothing is enqueued if the transaction rolls back, so a job never sees a row
+    that was not saved (and a message is never sent for a change that was undone).
+    """
+    db.session.info.setdefault(_DEFERRED, []).append((func, args, delay))
+
+
+def commit() -> None:
+    """Commit the session, then enqueue the jobs deferred during the transaction."""
+    from backend import jobs
+
+    pending = db.session.info.pop(_DEFERRED, [])
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    for func, args, delay in pending:
+        jobs.enqueue(func, *args, delay=delay)
+
+
+def rollback() -> None:
+    """Roll back the session and forget its deferred jobs."""
+    db.session.info.pop(_DEFERRED, None)
+    db.session.rollback()
+
+
+def transition(model, ident, column, expected, **values) -> bool:
+    """Set ``values`` on row ``ident`` only if ``column`` still equals ``expected``.
+
+    One conditional UPDATE, so two people acting at once cannot both succeed: the loser
+    gets ``False`` and the row is unchanged.
+    """
+    import sqlalchemy as sa
+
+    stmt = (
+        sa.update(model)
+        .where(model.id == ident, column == expected)
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+    return db.session.execute(stmt).rowcount == 1

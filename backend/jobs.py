@@ -1,0 +1,82 @@
+"""Background jobs on RQ: inline on the embedded stack, RQ workers with Redis otherwise.
+
+Job functions are module-level, take ids, push their own app context, commit once and are
+safe to run twice. Decorate them with :func:`job`; enqueue them with
+:func:`backend.core.db.defer` so they start only after the caller's transaction commits.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask, current_app, has_app_context
+from rq import Queue
+
+from backend.extensions import redis_store
+
+log = logging.getLogger(__name__)
+
+_worker_app: Flask | None = None
+
+
+def _app() -> Flask:
+    """The app a job runs in: the caller's (inline, tests) or one made for the worker."""
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _worker_app is None:
+        from backend import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def job(func: Callable) -> Callable:
+    """Make ``func`` a job: run in a fresh app context (own session), committed once."""
+
+    @functools.wraps(func)
+    def run(*args):
+        from backend.core.db import commit, rollback
+
+        with _app().app_context():
+            try:
+                result = func(*args)
+                commit()
+            except Exception:
+                rollback()
+                raise
+            return result
+
+    return run
+
+
+def get_queue() -> Queue:
+    """The app's queue; synchronous (``is_async=False``) when jobs run inline."""
+    return Queue(
+        current_app.config["JOBS_QUEUE"],
+        connection=redis_store.client,
+        is_async=not current_app.config["JOBS_INLINE"],
+    )
+
+
+def enqueue(func: Callable, *args, delay: float = 0) -> None:
+    """Run ``func(*args)`` in the background, after ``delay`` seconds.
+
+    Inline, jobs run at once and delays are not waited for: the embedded stack has no
+    scheduler, and a demo should not sleep.
+    """
+    queue = get_queue()
+    if not queue.is_async:
+        try:
+            func(*args)
+        except Exception:
+            # the job has recorded its own failure; the caller's work is already committed
+            log.exception("inline job %s failed", func.__name__)
+        return
+    if delay > 0:
+        queue.enqueue_in(timedelta(seconds=delay), func, *args)
+    else:
+        queue.enqueue(func, *args)

@@ -1,0 +1,1 @@
+"""Notifications: WeChat subscribe messages sent by jobs, every attempt recorded."""

@@ -1,0 +1,1 @@
+"""Jurisdictions and property: streets, communities, estates, buildings, units, companies."""

@@ -1,0 +1,157 @@
+"""Fixtures: ``app``, ``client``, ``db``, the fake WeChat server and the stack under test.
+
+The suite runs on the embedded stack (SQLite + fakeredis) by default and on the real one
+(PostgreSQL + Redis) with ``LINLI_TEST_STACK=real``. Each test starts from empty tables
+and an empty Redis; factories commit, and the tables are emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import pytest
+import requests
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from backend import create_app
+from backend.extensions import db as _db
+from backend.extensions import limiter, redis_store
+from miniapp_mock.wechat_server import create_app as create_fake_wechat
+
+STACK = os.environ.get("LINLI_TEST_STACK", "embedded")
+REAL_DATABASE_URL = os.environ.get("LINLI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+REAL_REDIS_URL = os.environ.get("LINLI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+APPID, SECRET = "wxlinlitest0000001", "linli-test-secret"
+
+
+def pytest_report_header(config):
+    return f"linli stack: {STACK}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerThread:
+    """A WSGI app served on a free localhost port in a thread, for the length of the tests."""
+
+    def __init__(self, wsgi_app):
+        self.port = free_port()
+        self.server = make_server("127.0.0.1", self.port, wsgi_app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+class FakeWeChat:
+    """The running fake WeChat server, with the levers tests pull."""
+
+    def __init__(self, url: str, app):
+        self.url = url
+        self.state = app.extensions["fake_wechat"]
+
+    def login_code(self, openid: str) -> str:
+        """What ``wx.login`` returns on the phone of WeChat user ``openid``."""
+        return requests.post(f"{self.url}/_mock/login", json={"openid": openid}, timeout=5).json()[
+            "code"
+        ]
+
+    def messages(self, openid: str | None = None) -> list[dict]:
+        params = {"openid": openid} if openid else {}
+        return requests.get(f"{self.url}/_mock/messages", params=params, timeout=5).json()
+
+    def fail_next(self, api: str = "subscribe", count: int = 1) -> None:
+        requests.post(f"{self.url}/_mock/failures", json={"api": api, "count": count}, timeout=5)
+
+
+@pytest.fixture(scope="session")
+def fake_wechat():
+    app = create_fake_wechat(APPID, SECRET)
+    with ServerThread(app) as server:
+        yield FakeWeChat(server.url, app)
+
+
+def _stack_config(tmp_path_factory) -> dict:
+    if STACK == "real":
+        return {"DATABASE_URL": REAL_DATABASE_URL, "REDIS_URL": REAL_REDIS_URL, "JOBS_INLINE": True}
+    path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    return {"DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": None}
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, fake_wechat):
+    if STACK == "real":
+        _require_real_services()
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WECHAT_APPID": APPID,
+        "WECHAT_SECRET": SECRET,
+        "WECHAT_API_BASE": fake_wechat.url,
+        "NOTIFY_RETRY_DELAYS": (0, 0),
+        "WTF_CSRF_ENABLED": False,
+        "STORAGE_URL": "file://" + str(tmp_path_factory.mktemp("storage")),
+        **_stack_config(tmp_path_factory),
+    }
+    app = create_app(config)
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def _require_real_services():
+    try:
+        engine = sa.create_engine(REAL_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect():
+            pass
+        engine.dispose()
+        import redis
+
+        redis.Redis.from_url(REAL_REDIS_URL).ping()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.exit(f"real stack requested but PostgreSQL/Redis unreachable: {exc}", returncode=3)
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(app, fake_wechat):
+    """An app context with empty tables, Redis, rate limits and fake WeChat state."""
+    with app.app_context():
+        redis_store.client.flushdb()
+        limiter.reset()
+        fake_wechat.state.reset()
+        app.extensions.pop("linli_wechat", None)
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
