@@ -29,7 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     csrf.init_app(app)
     cors.init_app(
-        app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, supports_credentials=False
+        app,
+        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+        supports_credentials=False,
     )
     _register_blueprints(app)
     _register_request_boundary(app)

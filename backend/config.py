@@ -83,7 +83,9 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/static/swagger-ui/"
     API_SPEC_OPTIONS = {
-        "info": {"description": "住户端小程序接口。时间为 ISO 8601（Asia/Shanghai），金额单位为分。"},
+        "info": {
+            "description": "住户端小程序接口。时间为 ISO 8601（Asia/Shanghai），金额单位为分。"
+        },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },

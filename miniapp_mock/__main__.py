@@ -13,8 +13,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5100)
     parser.add_argument("--appid", default="wxlinlidemo0000001")
     parser.add_argument("--secret", default="linli-demo-secret")
-    parser.add_argument("--api-base", default="http://127.0.0.1:5000/api/v1",
-                        help="the resident API the simulator talks to")
+    parser.add_argument(
+        "--api-base",
+        default="http://127.0.0.1:5000/api/v1",
+        help="the resident API the simulator talks to",
+    )
     args = parser.parse_args()
     app = create_app(args.appid, args.secret, args.api_base)
     app.run(host=args.host, port=args.port, threaded=True)

@@ -22,7 +22,9 @@ from backend.extensions import limiter, redis_store
 from miniapp_mock.wechat_server import create_app as create_fake_wechat
 
 STACK = os.environ.get("LINLI_TEST_STACK", "embedded")
-REAL_DATABASE_URL = os.environ.get("LINLI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+REAL_DATABASE_URL = os.environ.get(
+    "LINLI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/test"
+)
 REAL_REDIS_URL = os.environ.get("LINLI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 APPID, SECRET = "wxlinlitest0000001", "linli-test-secret"
 
@@ -116,7 +118,9 @@ def app(tmp_path_factory, fake_wechat):
 
 def _require_real_services():
     try:
-        engine = sa.create_engine(REAL_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://"))
+        engine = sa.create_engine(
+            REAL_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://")
+        )
         with engine.connect():
             pass
         engine.dispose()

@@ -10,11 +10,11 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from backend.accounts.models import (
     Invite,
-    Resident,
     Residency,
     ResidencyRole,
     ResidencySource,
     ResidencyStatus,
+    Resident,
     Staff,
     StaffRole,
 )

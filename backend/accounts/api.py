@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import Response
 
 from backend.accounts import services
 from backend.accounts.auth import current_resident, resident_required
@@ -76,8 +76,11 @@ def my_residency(residency_id):
 
 
 def _unit_row(unit, residency) -> dict:
-    return {**UnitBriefSchema().dump(unit), "role": residency.role.value,
-            "residency_id": residency.id}
+    return {
+        **UnitBriefSchema().dump(unit),
+        "role": residency.role.value,
+        "residency_id": residency.id,
+    }
 
 
 @blp.get("/me/units")
@@ -138,14 +141,9 @@ def request_binding(payload):
 @resident_required
 def invite_member(payload, residency_id):
     """业主邀请家属或租户（租户须填租期结束日期）"""
-    invite = services.create_owner_invite(
+    return services.create_owner_invite(
         current_resident(), residency_id, ResidencyRole(payload["role"]), payload["ends_on"]
     )
-    data = InviteSchema().dump(invite)
-    data["qr_url"] = url_for(
-        "accounts.invite_qr", residency_id=residency_id, code=invite.code, _external=False
-    )
-    return data
 
 
 @blp.get("/me/residencies/<int:residency_id>/invites/<code>/qr.png")

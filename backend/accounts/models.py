@@ -92,7 +92,9 @@ class Residency(db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     #: denormalised from the unit for scope filters
     estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
-    role: Mapped[ResidencyRole] = mapped_column(sa.Enum(ResidencyRole, native_enum=False, length=20))
+    role: Mapped[ResidencyRole] = mapped_column(
+        sa.Enum(ResidencyRole, native_enum=False, length=20)
+    )
     status: Mapped[ResidencyStatus] = mapped_column(
         sa.Enum(ResidencyStatus, native_enum=False, length=20), default=ResidencyStatus.pending
     )
@@ -145,7 +147,9 @@ class Invite(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    role: Mapped[ResidencyRole] = mapped_column(sa.Enum(ResidencyRole, native_enum=False, length=20))
+    role: Mapped[ResidencyRole] = mapped_column(
+        sa.Enum(ResidencyRole, native_enum=False, length=20)
+    )
     tenant_ends_on: Mapped[date | None] = mapped_column()
     created_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     created_by_residency_id: Mapped[int | None] = mapped_column(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import url_for
 from marshmallow import validate
 
 from backend.accounts.models import ResidencyRole
@@ -111,4 +112,13 @@ class InviteSchema(Schema):
     unit_id = ma.fields.Integer()
     tenant_ends_on = ma.fields.Date(allow_none=True)
     expires_at = LocalDateTime()
-    qr_url = ma.fields.String()
+    qr_url = ma.fields.Function(
+        lambda invite: (
+            url_for(
+                "accounts.invite_qr", residency_id=invite.created_by_residency_id, code=invite.code
+            )
+            if invite.created_by_residency_id
+            else None
+        ),
+        metadata={"description": "邀请二维码（PNG，需携带令牌）"},
+    )

@@ -19,11 +19,11 @@ from backend.accounts import scope
 from backend.accounts.models import (
     OPEN_STATUSES,
     Invite,
-    Resident,
     Residency,
     ResidencyRole,
     ResidencySource,
     ResidencyStatus,
+    Resident,
     Staff,
 )
 from backend.audit import services as audit
@@ -266,7 +266,9 @@ def redeem_invite(resident: Resident, code: str) -> Residency:
     if claimed != 1:
         raise Conflict("该邀请码已被使用", {"code": ["邀请码已被使用"]})
     source = (
-        ResidencySource.staff_invite if invite.created_by_staff_id else ResidencySource.owner_invite
+        ResidencySource.owner_invite
+        if invite.created_by_residency_id
+        else ResidencySource.staff_invite
     )
     residency = Residency(
         resident_id=resident.id,

@@ -18,8 +18,17 @@ from backend.org.models import Company, Estate, Street
 USERNAME_RE = re.compile(r"^[a-zA-Z0-9_.]{3,40}$")
 #: a hash to check against when the user does not exist, so timing tells nothing
 _DUMMY_HASH = generate_password_hash("linli-no-such-user")
-_FIELDS = ("username", "name", "phone", "role", "company_id", "estate_id", "street_id",
-           "district", "active")
+_FIELDS = (
+    "username",
+    "name",
+    "phone",
+    "role",
+    "company_id",
+    "estate_id",
+    "street_id",
+    "district",
+    "active",
+)
 
 
 def authenticate(username: str, password: str) -> Staff:
@@ -40,8 +49,10 @@ def authenticate(username: str, password: str) -> Staff:
 
 def check_password_strength(password: str) -> None:
     """Passwords: at least 8 characters with letters and digits."""
-    if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(
-        r"\d", password
+    if (
+        len(password or "") < 8
+        or not re.search(r"[A-Za-z]", password)
+        or not re.search(r"\d", password)
     ):
         raise Invalid("密码至少 8 位，且须同时包含字母和数字", {"password": ["密码强度不足"]})
 
@@ -63,8 +74,8 @@ def _apply_scope(actor: Staff, staff: Staff, data: dict) -> None:
     staff.company_id = staff.estate_id = staff.street_id = None
     staff.district = None
     if role in COMPANY_ROLES:
-        company_id = actor.company_id if actor.role == StaffRole.company_admin else data.get(
-            "company_id"
+        company_id = (
+            actor.company_id if actor.role == StaffRole.company_admin else data.get("company_id")
         )
         if not company_id or db.session.get(Company, company_id) is None:
             raise Invalid("请选择所属物业企业", {"company_id": ["必填项"]})
@@ -108,9 +119,7 @@ def create_staff(actor: Staff, data: dict) -> Staff:
 def managed_staff(actor: Staff, staff_id: int) -> Staff:
     """A staff account ``actor`` may manage, else :class:`NotFound`."""
     scope.require(actor, "staff.manage")
-    staff = db.session.scalars(
-        scope.staff_ids_query(actor).where(Staff.id == staff_id)
-    ).first()
+    staff = db.session.scalars(scope.staff_ids_query(actor).where(Staff.id == staff_id)).first()
     if staff is None:
         raise NotFound("未找到该账号")
     return staff
@@ -124,8 +133,12 @@ def set_active(actor: Staff, staff_id: int, active: bool) -> Staff:
     before = audit.snapshot(staff, _FIELDS)
     staff.active = active
     audit.record(
-        actor, "staff.enable" if active else "staff.disable", "staff", staff.id,
-        before=before, after=audit.snapshot(staff, _FIELDS),
+        actor,
+        "staff.enable" if active else "staff.disable",
+        "staff",
+        staff.id,
+        before=before,
+        after=audit.snapshot(staff, _FIELDS),
     )
     return staff
 

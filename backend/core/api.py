@@ -95,9 +95,11 @@ class Api(_Api):
         errors = data.get("errors") or data.get("messages")
         if errors and set(errors) <= {"json", "query", "form", "files", "headers", "path"}:
             # webargs nests errors by location; one location is the common case
-            errors = {k: v for loc in errors.values() for k, v in loc.items()} if all(
-                isinstance(v, dict) for v in errors.values()
-            ) else errors
+            errors = (
+                {k: v for loc in errors.values() for k, v in loc.items()}
+                if all(isinstance(v, dict) for v in errors.values())
+                else errors
+            )
         errors = _translate(errors) if errors else {}
         if error.code == 422 and not message:
             message = HTTP_MESSAGES[422]
@@ -141,7 +143,9 @@ class SelectPage(Page):
             sa.select(sa.func.count()).select_from(self.collection.order_by(None).subquery())
         )
 
-    def __getitem__(self, key):
+    @property
+    def items(self):
+        params = self.page_params
         return list(
-            db.session.scalars(self.collection.offset(key.start).limit(key.stop - key.start))
+            db.session.scalars(self.collection.offset(params.first_item).limit(params.page_size))
         )

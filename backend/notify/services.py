@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-
 from flask import current_app
 
 from backend.accounts.models import Resident

@@ -10,7 +10,9 @@ from backend.core.api import Schema
 
 class EstateQuerySchema(Schema):
     q = ma.fields.String(
-        load_default="", validate=validate.Length(max=40), metadata={"description": "小区名称关键字"}
+        load_default="",
+        validate=validate.Length(max=40),
+        metadata={"description": "小区名称关键字"},
     )
 
 

@@ -1,0 +1,122 @@
+"""Subscribe messages: sent by jobs after commit, retried with backoff, every try recorded."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from backend.accounts import services
+from backend.accounts.models import Residency, ResidencyStatus
+from backend.core.db import commit
+from backend.notify.models import DeliveryAttempt, DeliveryStatus, Notification
+from tests.conftest import STACK
+from tests.factories import ResidencyFactory, StaffFactory
+
+
+def _approve_pending() -> Residency:
+    residency = ResidencyFactory(status=ResidencyStatus.pending, source=None)
+    services.approve_residency(StaffFactory(), residency.id)
+    commit()
+    return residency
+
+
+def test_approval_sends_one_subscribe_message(db, fake_wechat):
+    residency = _approve_pending()
+
+    messages = fake_wechat.messages(residency.resident.openid)
+    assert len(messages) == 1
+    assert messages[0]["template_id"] == "tmpl-residency-active"
+    assert messages[0]["data"]["thing2"]["value"] == residency.unit.label
+    notification = db.session.scalars(sa.select(Notification)).one()
+    assert notification.status == DeliveryStatus.sent
+    assert [a.ok for a in notification.attempts] == [True]
+
+
+def test_failing_send_is_retried_then_succeeds(db, fake_wechat):
+    fake_wechat.fail_next("subscribe", count=1)
+
+    residency = _approve_pending()
+
+    assert len(fake_wechat.messages(residency.resident.openid)) == 1
+    notification = db.session.scalars(sa.select(Notification)).one()
+    assert notification.status == DeliveryStatus.sent
+    assert [a.ok for a in notification.attempts] == [False, True]
+
+
+def test_send_failing_every_time_is_recorded_failed_and_keeps_the_residency(db, fake_wechat, app):
+    fake_wechat.fail_next("subscribe", count=10)
+
+    residency = _approve_pending()
+
+    db.session.expire_all()
+    notification = db.session.scalars(sa.select(Notification)).one()
+    retries = len(app.config["NOTIFY_RETRY_DELAYS"])
+    assert notification.status == DeliveryStatus.failed
+    assert notification.attempt_count == retries + 1
+    assert db.session.scalar(sa.select(sa.func.count(DeliveryAttempt.id))) == retries + 1
+    assert "45015" in notification.last_error
+    assert db.session.get(Residency, residency.id).status == ResidencyStatus.active
+    assert fake_wechat.messages(residency.resident.openid) == []
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(db, fake_wechat):
+    from backend.core.db import rollback
+
+    residency = ResidencyFactory(status=ResidencyStatus.pending, source=None)
+    services.approve_residency(StaffFactory(), residency.id)
+    rollback()
+
+    assert fake_wechat.messages() == []
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+
+def test_delivering_twice_sends_once(db, fake_wechat):
+    from backend.notify.services import deliver_notification
+
+    _approve_pending()
+    notification = db.session.scalars(sa.select(Notification)).one()
+
+    deliver_notification(notification.id)
+
+    assert len(fake_wechat.messages()) == 1
+
+
+@pytest.mark.realstack
+@pytest.mark.skipif(STACK != "real", reason="the RQ worker needs the real stack (Redis)")
+class TestThroughRQWorker:
+    """On the real stack jobs go through Redis to an RQ worker."""
+
+    @pytest.fixture
+    def queued(self, app, monkeypatch):
+        monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+
+    def _work(self):
+        from rq import SimpleWorker
+
+        from backend.jobs import get_queue
+
+        queue = get_queue()
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        return queue
+
+    def test_approval_message_goes_through_the_worker(self, db, fake_wechat, queued):
+        residency = _approve_pending()
+        assert fake_wechat.messages() == []  # queued, not sent yet
+
+        self._work()
+
+        assert len(fake_wechat.messages(residency.resident.openid)) == 1
+        db.session.expire_all()
+        assert db.session.scalars(sa.select(Notification)).one().status == DeliveryStatus.sent
+
+    def test_worker_retries_then_records_failure(self, db, fake_wechat, queued, app):
+        fake_wechat.fail_next("subscribe", count=10)
+        residency = _approve_pending()
+
+        self._work()
+
+        db.session.expire_all()
+        notification = db.session.scalars(sa.select(Notification)).one()
+        assert notification.status == DeliveryStatus.failed
+        assert notification.attempt_count == len(app.config["NOTIFY_RETRY_DELAYS"]) + 1
+        assert db.session.get(Residency, residency.id).status == ResidencyStatus.active
