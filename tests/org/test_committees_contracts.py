@@ -1,0 +1,74 @@
+"""Committee terms (at most five years) and service contracts (one company at a time)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from backend.core.errors import Conflict, Invalid, NotFound
+from backend.core.time import local_today
+from backend.org import committees, contracts
+from backend.org.models import Committee, ServiceContract
+from tests.factories import CompanyFactory, EstateFactory, StaffFactory
+
+
+def test_committee_term_of_exactly_five_years_is_allowed(db):
+    estate = EstateFactory()
+    start = date(2026, 3, 1)
+
+    committee = committees.create_committee(
+        StaffFactory(), estate.id, start, date(2031, 3, 1), [{"name": "王主任", "position": "主任"}]
+    )
+
+    assert committee.members[0].position == "主任"
+
+
+def test_committee_term_one_day_over_five_years_is_refused(db):
+    estate = EstateFactory()
+
+    with pytest.raises(Invalid, match="五年"):
+        committees.create_committee(
+            StaffFactory(), estate.id, date(2026, 3, 1), date(2031, 3, 2), []
+        )
+    assert db.session.scalar(sa.select(sa.func.count(Committee.id))) == 0
+
+
+def test_term_starting_on_29_february_ends_by_28_february(db):
+    assert committees.term_limit(date(2028, 2, 29)) == date(2033, 2, 28)
+
+
+def test_committee_outside_scope_is_not_found(db):
+    from backend.accounts.models import StaffRole
+
+    other = EstateFactory()
+    admin = StaffFactory(role=StaffRole.company_admin, company=EstateFactory().company)
+
+    with pytest.raises(NotFound):
+        committees.create_committee(admin, other.id, date(2026, 1, 1), date(2027, 1, 1), [])
+
+
+def test_contract_in_force_makes_the_company_serve_the_estate(db):
+    estate = EstateFactory(company=None)
+    company = CompanyFactory()
+    today = local_today()
+
+    contracts.sign_contract(
+        StaffFactory(), estate.id, company.id, today - timedelta(days=1), today + timedelta(days=3)
+    )
+
+    assert estate.company_id == company.id
+
+
+def test_overlapping_contracts_are_refused(db):
+    estate = EstateFactory(company=None)
+    company = CompanyFactory()
+    admin = StaffFactory()
+    contracts.sign_contract(admin, estate.id, company.id, date(2026, 1, 1), date(2027, 1, 1))
+
+    with pytest.raises(Conflict):
+        contracts.sign_contract(admin, estate.id, company.id, date(2026, 12, 31), date(2028, 1, 1))
+    # back to back is fine: the first ends the day the second starts
+    contracts.sign_contract(admin, estate.id, company.id, date(2027, 1, 1), date(2028, 1, 1))
+    assert db.session.scalar(sa.select(sa.func.count(ServiceContract.id))) == 2
