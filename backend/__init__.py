@@ -8,6 +8,7 @@ import os
 from flask import Flask, Response
 
 from backend import config as settings
+from backend.core.db import configure_sqlite
 from backend.extensions import cors, csrf, db, limiter, migrate, redis_store
 
 
@@ -24,6 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     _import_models()
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     redis_store.init_app(app)
     limiter.init_app(app)

@@ -14,3 +14,69 @@ def register_cli(app: Flask) -> None:
 
         count = end_expired_tenancies_job()
         click.echo(f"已结束 {count} 个到期租户身份")
+
+    @app.cli.command("import-units")
+    @click.argument("estate_id", type=int)
+    @click.argument("path", metavar="FILE.xlsx", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--as", "username", help="以该员工账号的身份导入（默认：第一个平台管理员）")
+    def import_units_command(estate_id: int, path: str, username: str | None):
+        """Import buildings, units and owners of record of an estate from an .xlsx file.
+
+        Any error in the file is listed by row and nothing is written (exit status 1).
+        """
+        import os
+
+        from backend.core.db import commit, rollback
+        from backend.core.errors import DomainError
+        from backend.org.importer import ImportFailed, import_units
+
+        actor = _acting_staff(username)
+        try:
+            with open(path, "rb") as stream:
+                report = import_units(actor, estate_id, stream, filename=os.path.basename(path))
+        except ImportFailed as exc:
+            rollback()
+            click.echo(f"导入失败，共 {len(exc.row_errors)} 处错误，未写入任何数据：", err=True)
+            for row, message in exc.row_errors:
+                click.echo(f"  第 {row} 行：{message}" if row else f"  文件：{message}", err=True)
+            raise SystemExit(1) from exc
+        except DomainError as exc:
+            rollback()
+            raise click.ClickException(exc.message) from exc
+        commit()
+        click.echo(f"导入完成。{report.summary()}")
+
+    @app.cli.command("seed-demo")
+    @click.option("--reset", is_flag=True, help="先清空数据库中的全部数据再创建（仅限演示/开发库）")
+    @click.option("--yes", is_flag=True, help="与 --reset 同用时不再确认")
+    def seed_demo_command(reset: bool, yes: bool):
+        """Create the demo street, estates, units, owners, staff and invites (idempotent)."""
+        from backend.core.db import commit
+        from backend.demo import format_summary, seed_demo
+
+        if reset and not yes:
+            click.confirm("将清空数据库中的全部数据后重新创建演示数据，确定继续吗？", abort=True)
+        summary = seed_demo(reset=reset)
+        commit()
+        click.echo(format_summary(summary))
+
+
+def _acting_staff(username: str | None):
+    """The staff account a CLI command acts as: ``username``, else the first platform admin."""
+    import sqlalchemy as sa
+
+    from backend.accounts.models import Staff, StaffRole
+    from backend.extensions import db
+
+    stmt = sa.select(Staff).where(Staff.active.is_(True))
+    if username:
+        staff = db.session.scalars(stmt.where(Staff.username == username)).first()
+        if staff is None:
+            raise click.ClickException(f"没有名为 {username} 的有效员工账号")
+        return staff
+    staff = db.session.scalars(
+        stmt.where(Staff.role == StaffRole.platform_admin).order_by(Staff.id)
+    ).first()
+    if staff is None:
+        raise click.ClickException("还没有平台管理员账号：请先创建，或用 --as 指定员工账号")
+    return staff

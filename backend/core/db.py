@@ -53,3 +53,30 @@ def transition(model, ident, column, expected, **values) -> bool:
         .execution_options(synchronize_session="fetch")
     )
     return db.session.execute(stmt).rowcount == 1
+
+
+def configure_sqlite(engine) -> None:
+    """Make SQLite behave like a real transactional database.
+
+    pysqlite starts transactions lazily and lets a SAVEPOINT released before any write
+    commit for good; SQLAlchemy's documented recipe takes the BEGIN into our hands. WAL lets
+    readers and a writer work at once (the demo server is threaded), and foreign keys are
+    off by default in SQLite.
+    """
+    import sqlalchemy as sa
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN")
