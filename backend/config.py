@@ -23,6 +23,7 @@ DIRECT_ENV = (
     "JOBS_INLINE",
     "CORS_ORIGINS",
     "RATELIMIT_LOGIN",
+    "RATELIMIT_LOGIN_ADDRESS",
 )
 
 
@@ -60,7 +61,9 @@ class Config:
     #: seconds to wait before each retry of a failed WeChat send (its length = retries)
     NOTIFY_RETRY_DELAYS: tuple[int, ...] = (30, 120, 600)
 
+    #: failed panel logins per address and user name, and per address over all names
     RATELIMIT_LOGIN = "5 per 5 minutes"
+    RATELIMIT_LOGIN_ADDRESS = "20 per 5 minutes"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI: str | None = None
 

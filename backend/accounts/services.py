@@ -433,3 +433,41 @@ def end_expired_tenancies(today: date | None = None) -> int:
         .values(status=ResidencyStatus.ended, ended_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+# --- what staff see of a unit's residents and invites (the admin panel) ----------------------
+
+
+def unit_residencies(staff: Staff, unit_id: int) -> list[Residency]:
+    """Every residency of a unit in ``staff``'s scope (else :class:`NotFound`), newest first."""
+    unit = scope.get_scoped(Unit, unit_id, staff)
+    stmt = sa.select(Residency).where(Residency.unit_id == unit.id)
+    stmt = scope.scoped(stmt, staff, Residency.estate_id).order_by(Residency.id.desc())
+    return list(db.session.scalars(stmt))
+
+
+def _staff_invites(staff: Staff) -> sa.Select:
+    # invites made by staff (owners' own invites stay private to the owner), in scope
+    stmt = (
+        sa.select(Invite)
+        .join(Unit, Unit.id == Invite.unit_id)
+        .where(Invite.created_by_staff_id.is_not(None))
+    )
+    return scope.scoped(stmt, staff, Unit.estate_id)
+
+
+def unit_staff_invites(staff: Staff, unit_id: int, limit: int = 10) -> list[Invite]:
+    """The latest staff-made invites of a unit; only for staff who may create invites."""
+    if not scope.can(staff, "invite.create"):
+        return []
+    stmt = _staff_invites(staff).where(Invite.unit_id == unit_id)
+    return list(db.session.scalars(stmt.order_by(Invite.id.desc()).limit(limit)))
+
+
+def staff_invite(staff: Staff, invite_id: int) -> Invite:
+    """A staff-made invite of a unit in scope, for staff who may create invites."""
+    scope.require(staff, "invite.create")
+    invite = db.session.scalars(_staff_invites(staff).where(Invite.id == invite_id)).first()
+    if invite is None:
+        raise NotFound("未找到该邀请码，或不在您的管辖范围内")
+    return invite

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from backend.accounts import scope
+from backend.accounts.models import Staff
 from backend.core.errors import NotFound
 from backend.extensions import db
-from backend.org.models import Building, Estate, Unit
+from backend.org.models import Building, Company, Estate, Street, Unit
 
 
 def search_estates(q: str = "") -> sa.Select:
@@ -38,3 +40,85 @@ def units_of(building_id: int) -> list[Unit]:
             sa.select(Unit).where(Unit.building_id == building_id).order_by(Unit.number)
         )
     )
+
+
+# --- what staff see (the admin panel): every query goes through backend.accounts.scope ---------
+
+
+def estates_in_scope(staff: Staff, q: str = "") -> sa.Select:
+    """Estates in ``staff``'s scope whose name contains ``q``, in name order."""
+    stmt = sa.select(Estate).order_by(Estate.name, Estate.id)
+    q = (q or "").strip()
+    if q:
+        stmt = stmt.where(Estate.name.contains(q, autoescape=True))
+    return scope.scoped(stmt, staff, Estate.id)
+
+
+def unit_counts_by_estate(estate_ids: list[int]) -> dict[int, int]:
+    """How many units each of ``estate_ids`` has (estates without units are absent)."""
+    if not estate_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Unit.estate_id, sa.func.count(Unit.id))
+        .where(Unit.estate_id.in_(estate_ids))
+        .group_by(Unit.estate_id)
+    )
+    return dict(rows.all())
+
+
+def unit_counts_by_building(building_ids: list[int]) -> dict[int, int]:
+    """How many units each of ``building_ids`` has (buildings without units are absent)."""
+    if not building_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Unit.building_id, sa.func.count(Unit.id))
+        .where(Unit.building_id.in_(building_ids))
+        .group_by(Unit.building_id)
+    )
+    return dict(rows.all())
+
+
+def buildings_in_scope(staff: Staff, estate_id: int) -> sa.Select:
+    """The buildings of an estate in ``staff``'s scope (else :class:`NotFound`), by name."""
+    scope.get_scoped(Estate, estate_id, staff)
+    stmt = sa.select(Building).where(Building.estate_id == estate_id)
+    return scope.scoped(stmt, staff, Building.estate_id).order_by(Building.name, Building.id)
+
+
+def units_in_scope(staff: Staff, building_id: int) -> sa.Select:
+    """The units of a building in ``staff``'s scope (else :class:`NotFound`), by number."""
+    scope.get_scoped(Building, building_id, staff)
+    stmt = sa.select(Unit).where(Unit.building_id == building_id)
+    return scope.scoped(stmt, staff, Unit.estate_id).order_by(Unit.number, Unit.id)
+
+
+def scope_totals(staff: Staff) -> dict[str, int]:
+    """Counts of the estates, buildings and units in ``staff``'s scope (for the dashboard)."""
+
+    def count(model, column) -> int:
+        stmt = scope.scoped(sa.select(sa.func.count(model.id)), staff, column)
+        return db.session.scalar(stmt) or 0
+
+    return {
+        "estates": count(Estate, Estate.id),
+        "buildings": count(Building, Building.estate_id),
+        "units": count(Unit, Unit.estate_id),
+    }
+
+
+def companies_in_scope(staff: Staff) -> list[Company]:
+    """Companies ``staff`` may see: all for a platform admin, else those serving its estates."""
+    stmt = sa.select(Company).order_by(Company.name)
+    ids = scope.estate_ids(staff)
+    if ids is not None:
+        stmt = stmt.where(Company.id.in_(sa.select(Estate.company_id).where(Estate.id.in_(ids))))
+    return list(db.session.scalars(stmt))
+
+
+def streets_in_scope(staff: Staff) -> list[Street]:
+    """Streets ``staff`` may see: all for a platform admin, else those of its estates."""
+    stmt = sa.select(Street).order_by(Street.district, Street.name)
+    ids = scope.estate_ids(staff)
+    if ids is not None:
+        stmt = stmt.where(Street.id.in_(sa.select(Estate.street_id).where(Estate.id.in_(ids))))
+    return list(db.session.scalars(stmt))

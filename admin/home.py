@@ -1,0 +1,130 @@
+"""The layout's navigation, the dashboard, error pages and template filters."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from flask import current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from admin import blueprint
+from admin.auth import current_staff, login_required, render_login_throttled
+from admin.page import count, is_htmx, page_url
+from backend.accounts import scope
+from backend.accounts import services as accounts
+from backend.core.api import HTTP_MESSAGES
+from backend.core.errors import DomainError
+from backend.core.time import to_local, utcnow
+from backend.org import services as org
+
+#: the navigation: (endpoint, label, permission needed or None, module whose pages it covers)
+NAV = (
+    ("admin.dashboard", "首页", None, "admin.home"),
+    ("admin.estates", "小区房屋", None, "admin.org"),
+    ("admin.reviews", "绑定审核", "residency.review", "admin.residencies"),
+    ("admin.staff_list", "账号管理", "staff.manage", "admin.staff"),
+    ("admin.audit_log", "操作日志", "audit.read", "admin.audit"),
+)
+
+#: pages served by one module that belong to another's navigation entry
+NAV_SECTION_OF = {
+    "admin.invite": "admin.org",
+    "admin.create_invite": "admin.org",
+}
+
+CSRF_MESSAGE = "页面已过期或缺少安全校验，请刷新页面后重试"
+
+
+@blueprint.context_processor
+def layout_context() -> dict:
+    staff = current_staff()
+    view = blueprint_view_module()
+    nav = [
+        {"endpoint": endpoint, "label": label, "active": module == view}
+        for endpoint, label, permission, module in NAV
+        if staff is not None and (permission is None or scope.can(staff, permission))
+    ]
+    return {
+        "staff": staff,
+        "nav": nav,
+        "can": lambda permission: staff is not None and scope.can(staff, permission),
+        "page_url": page_url,
+        "now": utcnow,
+    }
+
+
+def blueprint_view_module() -> str | None:
+    """The admin module that serves this request (to mark its navigation entry)."""
+    if request.endpoint in NAV_SECTION_OF:
+        return NAV_SECTION_OF[request.endpoint]
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "__module__", None)
+
+
+@blueprint.get("/")
+@login_required
+def dashboard():
+    """首页：管辖范围内的数量概览。"""
+    staff = current_staff()
+    totals = org.scope_totals(staff)
+    pending = count(accounts.review_queue(staff))
+    return render_template("admin/dashboard.html", totals=totals, pending=pending)
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+def render_error(status: int, message: str):
+    """An error as a page, or as a small alert when htmx asked for a fragment."""
+    template = "admin/_alert.html" if is_htmx() else "admin/error.html"
+    return render_template(template, code=status, message=message, level="error"), status
+
+
+@blueprint.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    return render_error(exc.status, exc.message)
+
+
+@blueprint.errorhandler(CSRFError)
+def csrf_error(exc: CSRFError):
+    return render_error(400, CSRF_MESSAGE)
+
+
+@blueprint.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    if exc.code is None or exc.code < 400:
+        return exc
+    if exc.code == 429 and request.endpoint == "admin.login":
+        return render_login_throttled()
+    return render_error(exc.code, HTTP_MESSAGES.get(exc.code, "请求失败"))
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+@blueprint.app_template_filter("local_time")
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC time as Asia/Shanghai wall-clock time."""
+    local = to_local(value)
+    return local.strftime(fmt) if local else ""
+
+
+@blueprint.app_template_filter("local_date")
+def local_date(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@blueprint.app_template_filter("invite_code")
+def invite_code(code: str) -> str:
+    """An invite code as people read it aloud: ``XXXX-XXXX``."""
+    code = code or ""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+@blueprint.app_template_filter("pretty_json")
+def pretty_json(value) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)

@@ -1,0 +1,65 @@
+"""What every screen shares: pagination, htmx detection and form parsing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import request, url_for
+from flask_sqlalchemy.pagination import Pagination
+
+from backend.core.errors import Invalid
+from backend.extensions import db
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
+def paginate(stmt: sa.Select, per_page: int = PER_PAGE) -> Pagination:
+    """One page of ``stmt`` (``?page=``), counted and sliced in the database."""
+    return db.paginate(
+        stmt,
+        page=request.args.get("page", 1, type=int),
+        per_page=per_page,
+        max_per_page=MAX_PER_PAGE,
+        error_out=False,
+    )
+
+
+def count(stmt: sa.Select) -> int:
+    """How many rows ``stmt`` returns."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def page_url(page: int) -> str:
+    """The current page's URL with ``?page=`` set and the other query arguments kept."""
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def is_htmx() -> bool:
+    """Whether htmx sent the request (it then wants a fragment, not a page)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def form_int(name: str) -> int | None:
+    """An optional integer form field (an id chosen in a select)."""
+    value = (request.form.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise Invalid("提交的选项无效，请重新选择", {name: ["取值无效"]}) from None
+
+
+def form_date(name: str) -> date | None:
+    """An optional date form field (``YYYY-MM-DD``, as a date input sends it)."""
+    value = (request.form.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid("日期格式不正确，应为 YYYY-MM-DD", {name: ["日期格式不正确"]}) from None

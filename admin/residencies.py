@@ -1,0 +1,114 @@
+"""Residents' places in units: the review queue and staff QR invites."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import selectinload
+
+from admin import blueprint
+from admin.auth import current_staff, login_required, permission_required
+from admin.org import render_unit
+from admin.page import form_date, is_htmx, paginate
+from backend.accounts import scope
+from backend.accounts import services as accounts
+from backend.accounts.models import Residency, ResidencyRole
+from backend.core.errors import Conflict, Invalid
+from backend.org.models import Unit
+
+
+@blueprint.get("/reviews")
+@login_required
+@permission_required("residency.review")
+def reviews():
+    """待审核的绑定申请（管辖范围内，先到先审）。"""
+    return _render_queue()
+
+
+def _render_queue(error: str | None = None, status: int = 200):
+    stmt = accounts.review_queue(current_staff()).options(
+        selectinload(Residency.unit).selectinload(Unit.building),
+        selectinload(Residency.estate),
+    )
+    return render_template("admin/reviews.html", page=paginate(stmt), error=error), status
+
+
+@blueprint.post("/reviews/<int:residency_id>/approve")
+@login_required
+@permission_required("residency.review")
+def approve(residency_id: int):
+    """通过绑定申请。"""
+    try:
+        residency = accounts.approve_residency(current_staff(), residency_id)
+    except (Conflict, Invalid) as exc:
+        return _review_refused(residency_id, exc)
+    return _review_done(residency, "已通过")
+
+
+@blueprint.post("/reviews/<int:residency_id>/reject")
+@login_required
+@permission_required("residency.review")
+def reject(residency_id: int):
+    """驳回绑定申请（必须填写原因）。"""
+    reason = request.form.get("reason") or ""
+    try:
+        residency = accounts.reject_residency(current_staff(), residency_id, reason)
+    except (Conflict, Invalid) as exc:
+        return _review_refused(residency_id, exc, reason=reason)
+    return _review_done(residency, "已驳回")
+
+
+def _review_done(residency: Residency, outcome: str):
+    if is_htmx():
+        return render_template("admin/_review_row.html", r=residency, outcome=outcome)
+    flash(f"{residency.applicant_name or '该'}的绑定申请{outcome}", "success")
+    return redirect(url_for("admin.reviews"))
+
+
+def _review_refused(residency_id: int, exc: Conflict | Invalid, reason: str = ""):
+    if is_htmx():
+        residency = scope.get_scoped(Residency, residency_id, current_staff())
+        row = render_template(
+            "admin/_review_row.html", r=residency, error=exc.message, reason=reason
+        )
+        return row, exc.status
+    return _render_queue(error=exc.message, status=exc.status)
+
+
+# --- invites ---------------------------------------------------------------------------------
+
+
+@blueprint.post("/units/<int:unit_id>/invites")
+@login_required
+@permission_required("invite.create")
+def create_invite(unit_id: int):
+    """为房屋生成一次性邀请码（二维码）。"""
+    form = {"role": request.form.get("role") or "", "ends_on": request.form.get("ends_on") or ""}
+    try:
+        role = ResidencyRole(form["role"])
+    except ValueError:
+        return render_unit(unit_id, form, "请选择身份", 422)
+    try:
+        invite = accounts.create_staff_invite(current_staff(), unit_id, role, form_date("ends_on"))
+    except Invalid as exc:
+        return render_unit(unit_id, form, exc.message, exc.status)
+    return redirect(url_for("admin.invite", invite_id=invite.id))
+
+
+@blueprint.get("/invites/<int:invite_id>")
+@login_required
+def invite(invite_id: int):
+    """邀请码与二维码（可打印交给住户）。"""
+    invite = accounts.staff_invite(current_staff(), invite_id)
+    return render_template("admin/invite.html", invite=invite)
+
+
+@blueprint.get("/invites/<int:invite_id>/qr.png")
+@login_required
+def invite_qr(invite_id: int):
+    """邀请二维码图片（PNG）。"""
+    invite = accounts.staff_invite(current_staff(), invite_id)
+    return Response(
+        accounts.invite_qr_png(invite),
+        mimetype="image/png",
+        headers={"Cache-Control": "private, no-store"},
+    )
