@@ -144,22 +144,31 @@ def staff_detail(staff_id: int):
     return _render_detail(staff_accounts.managed_staff(current_staff(), staff_id))
 
 
-@blueprint.post("/staff/<int:staff_id>/active")
-@login_required
-@permission_required("staff.manage")
-def staff_set_active(staff_id: int):
-    """启用或停用账号。"""
-    active = request.form.get("active") == "1"
+def _account_change(staff_id: int, change, done: str):
+    """Apply ``change(actor, staff_id)``; on a refusal show the detail page with the reason."""
     try:
-        member = staff_accounts.set_active(current_staff(), staff_id, active)
+        member = change(current_staff(), staff_id)
     except DomainError as exc:
         if exc.status == 404:
             raise
         return _render_detail(
             staff_accounts.managed_staff(current_staff(), staff_id), exc.message, exc.status
         )
-    flash(f"账号 {member.username} 已{'启用' if active else '停用'}", "success")
+    flash(done.format(username=member.username), "success")
     return redirect(url_for("admin.staff_detail", staff_id=member.id))
+
+
+@blueprint.post("/staff/<int:staff_id>/active")
+@login_required
+@permission_required("staff.manage")
+def staff_set_active(staff_id: int):
+    """启用或停用账号。"""
+    active = request.form.get("active") == "1"
+    return _account_change(
+        staff_id,
+        lambda actor, sid: staff_accounts.set_active(actor, sid, active),
+        "账号 {username} 已" + ("启用" if active else "停用"),
+    )
 
 
 @blueprint.post("/staff/<int:staff_id>/password")
@@ -167,15 +176,9 @@ def staff_set_active(staff_id: int):
 @permission_required("staff.manage")
 def staff_reset_password(staff_id: int):
     """重置账号密码。"""
-    try:
-        member = staff_accounts.reset_password(
-            current_staff(), staff_id, request.form.get("password") or ""
-        )
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return _render_detail(
-            staff_accounts.managed_staff(current_staff(), staff_id), exc.message, exc.status
-        )
-    flash(f"账号 {member.username} 的密码已重置", "success")
-    return redirect(url_for("admin.staff_detail", staff_id=member.id))
+    password = request.form.get("password") or ""
+    return _account_change(
+        staff_id,
+        lambda actor, sid: staff_accounts.reset_password(actor, sid, password),
+        "账号 {username} 的密码已重置",
+    )

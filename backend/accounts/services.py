@@ -360,31 +360,41 @@ def review_queue(staff: Staff) -> sa.Select:
 _REVIEW_FIELDS = ("status", "source", "reject_reason", "reviewed_by_id")
 
 
-def approve_residency(staff: Staff, residency_id: int) -> Residency:
-    """Approve a pending residency; it becomes active and the resident is told."""
+def _decide(staff: Staff, residency_id: int, action: str, **values) -> Residency:
+    """Move a pending residency in scope to its decision, once, with an audit entry."""
     scope.require(staff, "residency.review")
     residency = scope.get_scoped(Residency, residency_id, staff)
     before = audit.snapshot(residency, _REVIEW_FIELDS)
-    now = utcnow()
     if not transition(
         Residency,
         residency.id,
         Residency.status,
         ResidencyStatus.pending,
-        status=ResidencyStatus.active,
-        source=ResidencySource.review,
         reviewed_by_id=staff.id,
-        activated_at=now,
+        **values,
     ):
         raise Conflict("该申请已被处理")
     audit.record(
         staff,
-        "residency.approve",
+        action,
         "residency",
         residency.id,
         before=before,
         after=audit.snapshot(residency, _REVIEW_FIELDS),
         estate_id=residency.estate_id,
+    )
+    return residency
+
+
+def approve_residency(staff: Staff, residency_id: int) -> Residency:
+    """Approve a pending residency; it becomes active and the resident is told."""
+    residency = _decide(
+        staff,
+        residency_id,
+        "residency.approve",
+        status=ResidencyStatus.active,
+        source=ResidencySource.review,
+        activated_at=utcnow(),
     )
     notify_residency_active(residency)
     return residency
@@ -392,32 +402,17 @@ def approve_residency(staff: Staff, residency_id: int) -> Residency:
 
 def reject_residency(staff: Staff, residency_id: int, reason: str) -> Residency:
     """Reject a pending residency; a reason is required."""
-    scope.require(staff, "residency.review")
     reason = (reason or "").strip()
     if not reason:
+        scope.require(staff, "residency.review")
         raise Invalid("驳回必须填写原因", {"reason": ["必填项"]})
-    residency = scope.get_scoped(Residency, residency_id, staff)
-    before = audit.snapshot(residency, _REVIEW_FIELDS)
-    if not transition(
-        Residency,
-        residency.id,
-        Residency.status,
-        ResidencyStatus.pending,
+    return _decide(
+        staff,
+        residency_id,
+        "residency.reject",
         status=ResidencyStatus.rejected,
         reject_reason=reason[:200],
-        reviewed_by_id=staff.id,
-    ):
-        raise Conflict("该申请已被处理")
-    audit.record(
-        staff,
-        "residency.reject",
-        "residency",
-        residency.id,
-        before=before,
-        after=audit.snapshot(residency, _REVIEW_FIELDS),
-        estate_id=residency.estate_id,
     )
-    return residency
 
 
 def end_expired_tenancies(today: date | None = None) -> int:
