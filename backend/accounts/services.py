@@ -14,6 +14,7 @@ import qrcode
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from backend.accounts import scope
 from backend.accounts.models import (
@@ -84,12 +85,20 @@ def sign_in_with_wechat(code: str) -> Resident:
 # --- what a resident sees --------------------------------------------------------------------
 
 
+#: what a residency is shown with: its unit, the unit's building and estate (one query)
+_WITH_UNIT = (
+    joinedload(Residency.unit).joinedload(Unit.building),
+    joinedload(Residency.unit).joinedload(Unit.estate),
+)
+
+
 def residencies_of(resident: Resident) -> list[Residency]:
     """All of a resident's residencies, newest first."""
     return list(
         db.session.scalars(
             sa.select(Residency)
             .where(Residency.resident_id == resident.id)
+            .options(*_WITH_UNIT)
             .order_by(Residency.id.desc())
         )
     )
@@ -113,6 +122,7 @@ def current_units(resident: Resident) -> list[tuple[Unit, Residency]]:
     rows = db.session.execute(
         sa.select(Unit, Residency)
         .join(Residency, Residency.unit_id == Unit.id)
+        .options(joinedload(Unit.building), joinedload(Unit.estate))
         .where(
             Residency.resident_id == resident.id,
             Residency.status == ResidencyStatus.active,
