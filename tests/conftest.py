@@ -61,6 +61,8 @@ class FakeWeChat:
 
     def __init__(self, url: str, app):
         self.url = url
+        #: the fake server's app: it also hosts the H5 simulator
+        self.app = app
         self.state = app.extensions["fake_wechat"]
 
     def login_code(self, openid: str) -> str:
@@ -104,6 +106,8 @@ def app(tmp_path_factory, fake_wechat):
         "NOTIFY_RETRY_DELAYS": (0, 0),
         "WTF_CSRF_ENABLED": False,
         "STORAGE_URL": "file://" + str(tmp_path_factory.mktemp("storage")),
+        # the H5 simulator is served by the fake WeChat server and calls the API from there
+        "CORS_ORIGINS": [fake_wechat.url],
         **_stack_config(tmp_path_factory),
     }
     app = create_app(config)

@@ -16,7 +16,6 @@ from backend.accounts.schemas import (
     OwnerInviteSchema,
     ResidencySchema,
     TokenSchema,
-    UnitBriefSchema,
     WeChatSignInSchema,
 )
 from backend.accounts.tokens import issue_token
@@ -76,8 +75,10 @@ def my_residency(residency_id):
 
 
 def _unit_row(unit, residency) -> dict:
+    """A unit as the resident sees it, with the role they hold there (serialised once)."""
+    fields = ("id", "number", "building", "estate_id", "estate", "area", "area_source")
     return {
-        **UnitBriefSchema().dump(unit),
+        **{name: getattr(unit, name) for name in fields},
         "role": residency.role.value,
         "residency_id": residency.id,
     }

@@ -10,6 +10,10 @@ from backend.core.errors import NotFound
 from backend.extensions import db
 from backend.org.models import Building, Company, Estate, Street, Unit
 
+#: "2幢" before "10幢", "101" before "1001": shorter names first, then in text order
+BUILDING_ORDER = (sa.func.length(Building.name), Building.name, Building.id)
+UNIT_ORDER = (sa.func.length(Unit.number), Unit.number, Unit.id)
+
 
 def search_estates(q: str = "") -> sa.Select:
     """Estates whose name contains ``q``, for a resident looking for their home."""
@@ -26,7 +30,7 @@ def buildings_of(estate_id: int) -> list[Building]:
         raise NotFound("未找到该小区")
     return list(
         db.session.scalars(
-            sa.select(Building).where(Building.estate_id == estate_id).order_by(Building.name)
+            sa.select(Building).where(Building.estate_id == estate_id).order_by(*BUILDING_ORDER)
         )
     )
 
@@ -37,7 +41,7 @@ def units_of(building_id: int) -> list[Unit]:
         raise NotFound("未找到该楼栋")
     return list(
         db.session.scalars(
-            sa.select(Unit).where(Unit.building_id == building_id).order_by(Unit.number)
+            sa.select(Unit).where(Unit.building_id == building_id).order_by(*UNIT_ORDER)
         )
     )
 
@@ -47,11 +51,7 @@ def units_of(building_id: int) -> list[Unit]:
 
 def estates_in_scope(staff: Staff, q: str = "") -> sa.Select:
     """Estates in ``staff``'s scope whose name contains ``q``, in name order."""
-    stmt = sa.select(Estate).order_by(Estate.name, Estate.id)
-    q = (q or "").strip()
-    if q:
-        stmt = stmt.where(Estate.name.contains(q, autoescape=True))
-    return scope.scoped(stmt, staff, Estate.id)
+    return scope.scoped(search_estates(q), staff, Estate.id)
 
 
 def unit_counts_by_estate(estate_ids: list[int]) -> dict[int, int]:
@@ -82,14 +82,14 @@ def buildings_in_scope(staff: Staff, estate_id: int) -> sa.Select:
     """The buildings of an estate in ``staff``'s scope (else :class:`NotFound`), by name."""
     scope.get_scoped(Estate, estate_id, staff)
     stmt = sa.select(Building).where(Building.estate_id == estate_id)
-    return scope.scoped(stmt, staff, Building.estate_id).order_by(Building.name, Building.id)
+    return scope.scoped(stmt, staff, Building.estate_id).order_by(*BUILDING_ORDER)
 
 
 def units_in_scope(staff: Staff, building_id: int) -> sa.Select:
     """The units of a building in ``staff``'s scope (else :class:`NotFound`), by number."""
     scope.get_scoped(Building, building_id, staff)
     stmt = sa.select(Unit).where(Unit.building_id == building_id)
-    return scope.scoped(stmt, staff, Unit.estate_id).order_by(Unit.number, Unit.id)
+    return scope.scoped(stmt, staff, Unit.estate_id).order_by(*UNIT_ORDER)
 
 
 def scope_totals(staff: Staff) -> dict[str, int]:

@@ -75,3 +75,41 @@ def test_directory_shows_unit_numbers_but_no_owner_data(client, db):
     assert buildings.json[0]["id"] == record.unit.building_id
     assert units.json == [{"id": record.unit_id, "number": record.unit.number, "floor": 3}]
     assert "13800000001" not in units.get_data(as_text=True)
+
+
+def test_my_units_show_building_estate_and_exact_area(client, db):
+    mine = ResidencyFactory()
+    unit = mine.unit
+
+    listing = client.get("/api/v1/me/units", headers=bearer(mine.resident)).json
+    one = client.get(f"/api/v1/me/units/{unit.id}", headers=bearer(mine.resident)).json
+
+    expected = {
+        "id": unit.id,
+        "number": unit.number,
+        "building": unit.building.name,
+        "estate_id": unit.estate_id,
+        "estate": unit.building.estate.name,
+        "area": "89.50",
+        "area_source": "registry",
+        "role": "owner",
+        "residency_id": mine.id,
+    }
+    assert listing == [expected]
+    assert one == expected
+
+
+def test_directory_lists_units_and_buildings_in_natural_order(client, db):
+    from tests.factories import BuildingFactory, UnitFactory
+
+    building = BuildingFactory(name="2幢")
+    BuildingFactory(name="10幢", estate=building.estate)
+    for number in ("1001", "101", "201"):
+        UnitFactory(building=building, number=number)
+    headers = bearer(ResidentFactory())
+
+    buildings = client.get(f"/api/v1/estates/{building.estate_id}/buildings", headers=headers)
+    units = client.get(f"/api/v1/buildings/{building.id}/units", headers=headers)
+
+    assert [b["name"] for b in buildings.json] == ["2幢", "10幢"]
+    assert [u["number"] for u in units.json] == ["101", "201", "1001"]

@@ -1,0 +1,1450 @@
+/*
+ * 邻里 H5 simulator: the resident mini-app in a browser, for demos and browser tests.
+ *
+ * It talks only to the public resident API (window.LINLI.apiBase, set by config.js) and to
+ * the fake WeChat server that serves this page (/_mock/*: wx.login and the subscribe
+ * messages it received). Plain JS, no framework and no build step. Data from the server is
+ * always put in the page as text (never as HTML).
+ */
+(() => {
+  "use strict";
+
+  const CONFIG = window.LINLI || {};
+  const API_BASE = String(CONFIG.apiBase || "/api/v1").replace(/\/+$/, "");
+  const MOCK_BASE = "/_mock";
+
+  const ROLE_LABELS = { owner: "业主", family: "家属", tenant: "租户" };
+  const AREA_SOURCES = { registry: "不动产登记", survey: "测绘", contract: "合同" };
+  const INVITE_CODE = /^[0-9A-Z]{8}$/;
+  const PHONE = /^1[3-9]\d{9}$/;
+
+  /** Subscribe-message templates the simulator knows how to title and label. */
+  const TEMPLATES = {
+    "tmpl-residency-active": {
+      title: "房屋绑定成功通知",
+      labels: { thing1: "小区", thing2: "房屋", phrase3: "身份", time4: "生效时间" },
+    },
+  };
+  /** Labels by WeChat's data-field kind, for templates the simulator does not know. */
+  const FIELD_KINDS = {
+    thing: "内容",
+    phrase: "状态",
+    time: "时间",
+    date: "日期",
+    amount: "金额",
+    number: "数量",
+    character_string: "编号",
+    name: "姓名",
+    phone_number: "电话",
+  };
+  /** Mini-app pages named in messages, and where they are in the simulator. */
+  const PAGES = { "pages/me/units": "#/units", "pages/bind/index": "#/bind/invite" };
+
+  // --- icons (constant markup, the only HTML the simulator writes) --------------------------
+
+  const ICONS = {
+    home: '<svg viewBox="0 0 24 24"><path d="M3 10.5 12 3l9 7.5"/><path d="M5 9.5V20h5v-6h4v6h5V9.5"/></svg>',
+    units:
+      '<svg viewBox="0 0 24 24"><rect x="4" y="3" width="10" height="18" rx="1"/><path d="M14 9h5a1 1 0 0 1 1 1v11M7.5 7h3M7.5 11h3M7.5 15h3M2 21h20"/></svg>',
+    messages:
+      '<svg viewBox="0 0 24 24"><path d="M4 5h16a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H9l-4 3.5V17H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1z"/><path d="M8 10h8M8 13h5"/></svg>',
+    me: '<svg viewBox="0 0 24 24"><circle cx="12" cy="8" r="4"/><path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7"/></svg>',
+    key: '<svg viewBox="0 0 24 24"><circle cx="8" cy="12" r="4"/><path d="M12 12h9M18 12v3M21 12v2"/></svg>',
+    form: '<svg viewBox="0 0 24 24"><rect x="5" y="3" width="14" height="18" rx="2"/><path d="M9 8h6M9 12h6M9 16h3"/></svg>',
+    bell: '<svg viewBox="0 0 24 24"><path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z"/><path d="M10 20a2 2 0 0 0 4 0"/></svg>',
+    pay: '<svg viewBox="0 0 24 24"><circle cx="12" cy="12" r="9"/><path d="m8.5 7.5 3.5 4.5 3.5-4.5M8.5 12.5h7M8.5 15.5h7M12 12v5.5"/></svg>',
+    repair:
+      '<svg viewBox="0 0 24 24"><path d="M15 4a5 5 0 0 0-4.6 6.9L4 17.3 6.7 20l6.4-6.4A5 5 0 0 0 20 9l-3 3-3-1-1-3z"/></svg>',
+    vote: '<svg viewBox="0 0 24 24"><rect x="4" y="4" width="16" height="16" rx="2"/><path d="m8 12 3 3 5-6"/></svg>',
+    board: '<svg viewBox="0 0 24 24"><path d="M4 5h16v11H4z"/><path d="m8 20 4-4 4 4M8 9h8M8 12h5"/></svg>',
+    search: '<svg viewBox="0 0 24 24" width="16" height="16"><circle cx="11" cy="11" r="6.5"/><path d="m16 16 4.5 4.5"/></svg>',
+    house:
+      '<svg class="empty-icon" viewBox="0 0 88 88"><path d="M12 42 44 16l32 26"/><path d="M20 36v36h48V36"/><path d="M37 72V52h14v20"/><circle cx="44" cy="38" r="4"/></svg>',
+    inbox:
+      '<svg class="empty-icon" viewBox="0 0 88 88"><path d="M14 50 24 20h40l10 30v18H14z"/><path d="M14 50h20l4 8h12l4-8h20"/></svg>',
+    success:
+      '<svg class="result-icon" viewBox="0 0 72 72"><circle cx="36" cy="36" r="36" fill="#07c160"/><path d="m21 37 10 10 20-21" fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+    waiting:
+      '<svg class="result-icon" viewBox="0 0 72 72"><circle cx="36" cy="36" r="36" fill="#fa9d3b"/><path d="M36 18v19l12 8" fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+    warn: '<svg class="result-icon" viewBox="0 0 72 72"><circle cx="36" cy="36" r="36" fill="#fa5151"/><path d="M36 18v24" stroke="#fff" stroke-width="6" stroke-linecap="round"/><circle cx="36" cy="53" r="4" fill="#fff"/></svg>',
+    toastOk: '<svg viewBox="0 0 40 40"><path d="m9 21 8 8 15-17" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+    toastError:
+      '<svg viewBox="0 0 40 40"><circle cx="20" cy="20" r="16"/><path d="M20 11v11" stroke-linecap="round"/><circle cx="20" cy="28" r="1.2" fill="#fff"/></svg>',
+  };
+
+  // --- DOM helpers ------------------------------------------------------------------------
+
+  const $ = (selector, root = document) => root.querySelector(selector);
+
+  /** Build an element: h("button", {class, testid, onClick}, "text", child, …). */
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") el.className = value;
+      else if (key === "testid") el.dataset.testid = value;
+      else if (key.startsWith("on") && typeof value === "function") {
+        el.addEventListener(key.slice(2).toLowerCase(), value);
+      } else if (key === "dataset") Object.assign(el.dataset, value);
+      else el.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : String(child));
+    }
+    return el;
+  }
+
+  /** A constant icon from ICONS, wrapped in a span (or returned bare). */
+  function icon(name, className) {
+    const holder = document.createElement("span");
+    holder.innerHTML = ICONS[name];
+    if (!className) return holder.firstElementChild;
+    holder.className = className;
+    return holder;
+  }
+
+  const AVATAR_COLORS = ["#07c160", "#10aeff", "#fa9d3b", "#6467f0", "#fa5151", "#15bdbd"];
+
+  function avatar(name, seed, large = false) {
+    let sum = 0;
+    for (const ch of seed || name || "") sum += ch.charCodeAt(0);
+    const color = AVATAR_COLORS[sum % AVATAR_COLORS.length];
+    return h(
+      "span",
+      { class: large ? "avatar avatar-large" : "avatar", style: `background:${color}` },
+      (name || "?").trim().charAt(0) || "?",
+    );
+  }
+
+  const chevron = () => h("span", { class: "chevron", "aria-hidden": "true" });
+
+  const SHANGHAI = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: "Asia/Shanghai",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+
+  /** "YYYY-MM-DD HH:mm" in Asia/Shanghai, whatever the offset of the ISO 8601 time given. */
+  function fmtTime(iso) {
+    if (!iso) return "";
+    const text = String(iso).replace(/([+-]\d\d)(\d\d)$/, "$1:$2");
+    const when = new Date(text);
+    if (Number.isNaN(when.getTime())) return text.replace("T", " ").slice(0, 16);
+    const part = Object.fromEntries(SHANGHAI.formatToParts(when).map((p) => [p.type, p.value]));
+    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
+  }
+  const fmtDate = (iso) => (iso ? String(iso).slice(0, 10) : "");
+  const unitName = (unit) => `${unit.building} ${unit.number}`;
+  const formatCode = (code) => (code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code);
+  const normalizeCode = (text) => String(text || "").replace(/[\s-]/g, "").toUpperCase();
+  const normalizePhone = (text) =>
+    String(text || "")
+      .replace(/[\s-]/g, "")
+      .replace(/^\+86/, "");
+  /** Sort names as people count: 2幢 before 10幢, 902 before 1001. */
+  const naturally = (key) => (a, b) => String(a[key]).localeCompare(String(b[key]), "zh-CN", { numeric: true });
+  const maskPhone = (phone) => (phone && phone.length === 11 ? `${phone.slice(0, 3)}****${phone.slice(7)}` : phone);
+
+  function tomorrow() {
+    const d = new Date();
+    d.setDate(d.getDate() + 1);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  }
+
+  // --- feedback: toast, loading, modal, action sheet --------------------------------------
+
+  let toastTimer = null;
+
+  /** wx.showToast: a short message in the middle of the screen. */
+  function toast(message, kind = "none", duration) {
+    const el = $("#toast");
+    el.replaceChildren();
+    if (kind === "success") el.append(icon("toastOk"));
+    if (kind === "error") el.append(icon("toastError"));
+    el.append(h("span", { class: "toast-text" }, message));
+    el.dataset.kind = kind;
+    el.hidden = false;
+    $("#loading").hidden = true;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => {
+      el.hidden = true;
+    }, duration || (kind === "error" ? 3000 : 1500));
+  }
+
+  /** Show an error to the user, unless it was already handled (a 401 sends to login). */
+  function fail(err) {
+    if (err && err.handled) return;
+    console.warn("[linli]", err);
+    toast((err && err.message) || "操作失败，请稍后再试", "error");
+  }
+
+  let busyCount = 0;
+  let busyTimer = null;
+
+  /** wx.showLoading while requests are under way (only if they take a moment). */
+  function busy(delta) {
+    busyCount = Math.max(0, busyCount + delta);
+    const el = $("#loading");
+    if (busyCount > 0 && !busyTimer && el.hidden) {
+      busyTimer = setTimeout(() => {
+        busyTimer = null;
+        if (busyCount > 0 && $("#toast").hidden) el.hidden = false;
+      }, 300);
+    }
+    if (busyCount === 0) {
+      clearTimeout(busyTimer);
+      busyTimer = null;
+      el.hidden = true;
+    }
+    document.body.dataset.busy = busyCount > 0 ? "true" : "false";
+  }
+
+  function closeOverlay() {
+    const overlay = $("#overlay");
+    overlay.hidden = true;
+    overlay.className = "overlay";
+    overlay.replaceChildren();
+    overlay.onclick = null;
+  }
+
+  /** wx.showModal: resolves true when the user confirms. */
+  function confirmModal(title, content, confirmText = "确定") {
+    return new Promise((resolve) => {
+      const overlay = $("#overlay");
+      const done = (answer) => {
+        closeOverlay();
+        resolve(answer);
+      };
+      overlay.replaceChildren(
+        h(
+          "div",
+          { class: "modal", role: "dialog", "aria-modal": "true", testid: "modal" },
+          h("div", { class: "modal-title" }, title),
+          h("div", { class: "modal-content" }, content),
+          h(
+            "div",
+            { class: "modal-buttons" },
+            h("button", { type: "button", testid: "modal-cancel", onClick: () => done(false) }, "取消"),
+            h("button", { type: "button", class: "confirm", testid: "modal-confirm", onClick: () => done(true) }, confirmText),
+          ),
+        ),
+      );
+      overlay.hidden = false;
+    });
+  }
+
+  /** wx.showActionSheet. */
+  function actionSheet(items) {
+    const overlay = $("#overlay");
+    overlay.className = "overlay sheet";
+    overlay.replaceChildren(
+      h(
+        "div",
+        { class: "action-sheet", testid: "action-sheet", onClick: (event) => event.stopPropagation() },
+        items.map((item) =>
+          h(
+            "button",
+            {
+              type: "button",
+              onClick: () => {
+                closeOverlay();
+                item.action();
+              },
+            },
+            item.label,
+          ),
+        ),
+        h("button", { type: "button", class: "cancel", onClick: closeOverlay }, "取消"),
+      ),
+    );
+    overlay.onclick = closeOverlay;
+    overlay.hidden = false;
+  }
+
+  // --- the signed-in WeChat user, kept per user in sessionStorage --------------------------
+
+  const store = {
+    current() {
+      return sessionStorage.getItem("linli.current");
+    },
+    load(openid) {
+      try {
+        return JSON.parse(sessionStorage.getItem(`linli.session.${openid}`));
+      } catch {
+        return null;
+      }
+    },
+    save(saved) {
+      sessionStorage.setItem(`linli.session.${saved.openid}`, JSON.stringify(saved));
+      sessionStorage.setItem("linli.current", saved.openid);
+    },
+    forget(openid) {
+      sessionStorage.removeItem(`linli.session.${openid}`);
+      if (this.current() === openid) sessionStorage.removeItem("linli.current");
+    },
+    seen(openid) {
+      return Number(sessionStorage.getItem(`linli.seen.${openid}`) || 0);
+    },
+    markSeen(openid, msgid) {
+      sessionStorage.setItem(`linli.seen.${openid}`, String(msgid));
+    },
+  };
+
+  const expired = (saved) => !saved || !saved.token || (saved.expiresAt && Date.parse(saved.expiresAt) <= Date.now());
+
+  /** {openid, nickname, token, expiresAt, resident} of the signed-in user, or null. */
+  let session = null;
+
+  function restoreSession() {
+    const openid = store.current();
+    const saved = openid ? store.load(openid) : null;
+    session = saved && !expired(saved) ? saved : null;
+  }
+
+  // --- talking to the servers -------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, message, errors) {
+      super(message);
+      this.status = status;
+      this.errors = errors || {};
+      this.handled = false;
+    }
+  }
+
+  /** fetch with the loading indicator; API errors become ApiError with the server's message. */
+  async function request(url, { method = "GET", body, token, as = "json" } = {}) {
+    const headers = { Accept: as === "json" ? "application/json" : "*/*" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = `Bearer ${token}`;
+    busy(+1);
+    try {
+      let response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch {
+        throw new ApiError(0, "网络连接失败，请确认服务已经启动");
+      }
+      if (!response.ok) {
+        let data = null;
+        try {
+          data = await response.json();
+        } catch {
+          data = null;
+        }
+        const message = (data && (data.message || data.errmsg)) || `请求失败（HTTP ${response.status}）`;
+        throw new ApiError(response.status, message, data && data.errors);
+      }
+      if (as === "blob") return await response.blob();
+      if (response.status === 204) return null;
+      return await response.json();
+    } finally {
+      busy(-1);
+    }
+  }
+
+  /** A request with the bearer token; a 401 signs the user out and opens the login page. */
+  async function authorized(url, options = {}) {
+    if (!session) {
+      go("#/login");
+      const err = new ApiError(401, "请先登录");
+      err.handled = true;
+      throw err;
+    }
+    try {
+      return await request(url, { ...options, token: session.token });
+    } catch (err) {
+      if (err.status === 401) {
+        signedOut(err.message || "登录已失效，请重新登录");
+        err.handled = true;
+      }
+      throw err;
+    }
+  }
+
+  const api = (path, options) => authorized(API_BASE + path, options);
+  const mock = (path, options) => request(MOCK_BASE + path, options);
+  /** A URL the API returned (e.g. a QR code's path), made absolute against the API's origin. */
+  const apiUrl = (path) => new URL(path, new URL(`${API_BASE}/`, location.href)).href;
+
+  function signedOut(message) {
+    if (session) store.forget(session.openid);
+    session = null;
+    updateBadge(0);
+    toast(message, "error");
+    go("#/login");
+  }
+
+  /** Imitate wx.login on the fake WeChat server, then trade the code for a token. */
+  async function signIn(user) {
+    const saved = store.load(user.openid);
+    if (saved && !expired(saved)) {
+      session = saved;
+      store.save(saved);
+      go("#/home");
+      refreshBadge();
+      return;
+    }
+    const { code } = await mock("/login", { method: "POST", body: { openid: user.openid } });
+    const data = await request(`${API_BASE}/auth/wechat`, { method: "POST", body: { code } });
+    session = {
+      openid: user.openid,
+      nickname: user.nickname,
+      token: data.token,
+      expiresAt: data.expires_at,
+      resident: data.resident,
+    };
+    store.save(session);
+    go("#/home");
+    refreshBadge();
+  }
+
+  // --- unread subscribe messages: the red badge on the 消息 tab ----------------------------
+
+  function updateBadge(count) {
+    const badge = $("#message-badge");
+    badge.textContent = count > 99 ? "99+" : String(count);
+    badge.hidden = !count;
+  }
+
+  async function refreshBadge() {
+    if (!session) return updateBadge(0);
+    const openid = session.openid;
+    try {
+      const messages = await mock(`/messages?openid=${encodeURIComponent(openid)}`);
+      if (!session || session.openid !== openid) return;
+      const seen = store.seen(openid);
+      updateBadge(messages.filter((m) => m.msgid > seen).length);
+    } catch {
+      // the badge is a nicety: no toast when it cannot be fetched
+    }
+  }
+
+  // --- navigation -------------------------------------------------------------------------
+
+  const routes = [
+    { pattern: /^\/login$/, page: loginPage, open: true },
+    { pattern: /^\/home$/, page: homePage, tab: "home" },
+    { pattern: /^\/units$/, page: unitsPage, tab: "units" },
+    { pattern: /^\/messages$/, page: messagesPage, tab: "messages" },
+    { pattern: /^\/me$/, page: mePage, tab: "me" },
+    { pattern: /^\/bind\/invite$/, page: bindInvitePage },
+    { pattern: /^\/bind\/request$/, page: bindRequestPage },
+    { pattern: /^\/invite\/(\d+)$/, page: ownerInvitePage },
+  ];
+
+  let renders = 0;
+
+  function go(hash) {
+    if (location.hash === hash) render();
+    else location.hash = hash;
+  }
+
+  function setTitle(title) {
+    $("#nav-title").textContent = title;
+    document.title = `${title} · 邻里`;
+  }
+
+  function render() {
+    const raw = location.hash.replace(/^#/, "") || "/home";
+    const [path, search] = raw.split("?");
+    const route = routes.find((r) => r.pattern.test(path));
+    if (!route) return location.replace("#/home");
+    if (!route.open && !session) return location.replace("#/login");
+    renders += 1;
+    closeOverlay();
+    const root = h("div", { class: "page-body", dataset: { route: path } });
+    const page = $("#page");
+    page.replaceChildren(root);
+    page.scrollTop = 0;
+    page.dataset.route = path;
+    $("#tabbar").hidden = !route.tab;
+    for (const tab of document.querySelectorAll(".tab")) {
+      tab.classList.toggle("active", tab.dataset.tab === route.tab);
+    }
+    $("#nav-back").hidden = Boolean(route.tab) || (route.open && !session);
+    route.page(root, { params: path.match(route.pattern).slice(1), query: new URLSearchParams(search || "") });
+    if (route.tab && route.tab !== "messages") refreshBadge();
+  }
+
+  function back() {
+    if (renders > 1 && history.length > 1) history.back();
+    else go("#/home");
+  }
+
+  // --- shared page pieces -----------------------------------------------------------------
+
+  const skeletons = (n = 2) => Array.from({ length: n }, () => h("div", { class: "skeleton" }));
+
+  function errorState(err, retry) {
+    return h(
+      "div",
+      { class: "empty", testid: "load-error" },
+      icon("warn"),
+      h("div", { class: "empty-title" }, "加载失败"),
+      h("div", { class: "empty-desc" }, err.message),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "btn btn-small", onClick: retry }, "重新加载")),
+    );
+  }
+
+  /** A result page: an icon, a title, lines of text and buttons (like WeUI's msg page). */
+  function resultView({ iconName, title, lines = [], buttons = [], testid, status }) {
+    return h(
+      "div",
+      { testid, dataset: status ? { status } : undefined },
+      h(
+        "div",
+        { class: "result" },
+        icon(iconName),
+        h("div", { class: "result-title", testid: testid && `${testid}-title` }, title),
+        lines.map((line) => h("div", { class: "result-desc" }, line)),
+      ),
+      h(
+        "div",
+        { class: "actions" },
+        buttons.map((b) =>
+          h("button", { type: "button", class: b.primary ? "btn btn-primary" : "btn", testid: b.testid, onClick: b.action }, b.label),
+        ),
+      ),
+    );
+  }
+
+  function chips(options, selected, onPick, testidPrefix) {
+    const row = h("div", { class: "segmented", role: "radiogroup" });
+    const paint = (value) => {
+      for (const chip of row.children) {
+        const on = chip.dataset.value === String(value);
+        chip.classList.toggle("selected", on);
+        chip.setAttribute("aria-checked", on ? "true" : "false");
+      }
+    };
+    for (const option of options) {
+      row.append(
+        h(
+          "button",
+          {
+            type: "button",
+            class: "chip",
+            role: "radio",
+            testid: `${testidPrefix}-${option.value}`,
+            dataset: { value: option.value },
+            onClick: () => {
+              paint(option.value);
+              onPick(option.value, option);
+            },
+          },
+          option.label,
+        ),
+      );
+    }
+    paint(selected);
+    return row;
+  }
+
+  function formCell(label, control, extra = {}) {
+    return h("label", { class: "form-cell", ...extra }, h("span", { class: "form-label" }, label), control);
+  }
+
+  // --- 微信登录 -----------------------------------------------------------------------------
+
+  function loginPage(root) {
+    setTitle("微信登录");
+    const list = h("div", { class: "cells", testid: "user-list" }, h("div", { class: "cell muted" }, "正在读取微信账号…"));
+    root.append(
+      h(
+        "div",
+        { class: "login-head" },
+        h("div", { class: "logo" }, "邻"),
+        h("h2", null, "邻里"),
+        h("p", null, "智慧物业 · 住户服务"),
+      ),
+      h("div", { class: "section-title" }, h("span", null, "选择微信账号登录")),
+      list,
+      h(
+        "p",
+        { class: "hint" },
+        "模拟 wx.login：点选一位演示微信用户，模拟器向模拟微信服务器取得一次性登录凭证（code），再调用住户接口换取登录令牌。",
+      ),
+    );
+    let signingIn = false;
+    const load = () =>
+      mock("/users")
+        .then((users) => {
+          list.replaceChildren(
+            ...users.map((user) => {
+              const saved = store.load(user.openid);
+              const isCurrent = session && session.openid === user.openid;
+              return h(
+                "button",
+                {
+                  type: "button",
+                  class: "cell tappable",
+                  testid: `login-user-${user.openid}`,
+                  onClick: async () => {
+                    if (signingIn) return;
+                    signingIn = true;
+                    try {
+                      await signIn(user);
+                    } catch (err) {
+                      fail(err);
+                    } finally {
+                      signingIn = false;
+                    }
+                  },
+                },
+                avatar(user.nickname, user.openid),
+                h(
+                  "span",
+                  { class: "cell-body" },
+                  h("div", { class: "cell-title" }, user.nickname),
+                  h("div", { class: "cell-desc" }, `openid：${user.openid}`),
+                ),
+                isCurrent
+                  ? h("span", { class: "tag" }, "当前账号")
+                  : saved && !expired(saved)
+                    ? h("span", { class: "tag tag-ended" }, "已登录")
+                    : null,
+                chevron(),
+              );
+            }),
+          );
+        })
+        .catch((err) => {
+          list.replaceChildren(errorState(err, load));
+          fail(err);
+        });
+    load();
+  }
+
+  // --- 首页 ---------------------------------------------------------------------------------
+
+  function homePage(root) {
+    setTitle("邻里");
+    const summary = h("div", { class: "banner-sub", testid: "home-summary" }, "正在读取房屋信息…");
+    const soon = () => toast("该功能即将开放");
+    const service = (label, name, color, action, testid, later = false) =>
+      h(
+        "button",
+        { type: "button", class: later ? "grid-item soon" : "grid-item", testid, onClick: action },
+        h("span", { class: "grid-icon", style: `background:${color}` }, icon(name)),
+        h("span", null, label),
+      );
+    root.append(
+      h(
+        "div",
+        { class: "banner" },
+        h("div", { class: "banner-hello", testid: "hello" }, `你好，${session.nickname}`),
+        summary,
+      ),
+      h("div", { class: "section-title" }, h("span", null, "房屋绑定")),
+      h(
+        "div",
+        { class: "cells" },
+        h(
+          "div",
+          { class: "grid" },
+          service("邀请码绑定", "key", "#07c160", () => go("#/bind/invite"), "home-bind-invite"),
+          service("申请绑定", "form", "#10aeff", () => go("#/bind/request"), "home-bind-request"),
+          service("我的房屋", "units", "#fa9d3b", () => go("#/units"), "home-units"),
+          service("消息通知", "bell", "#6467f0", () => go("#/messages"), "home-messages"),
+        ),
+      ),
+      h("div", { class: "section-title" }, h("span", null, "物业服务"), h("span", { class: "small" }, "即将开放")),
+      h(
+        "div",
+        { class: "cells" },
+        h(
+          "div",
+          { class: "grid" },
+          service("物业缴费", "pay", "#07c160", soon, "home-pay", true),
+          service("报事报修", "repair", "#fa9d3b", soon, "home-repair", true),
+          service("业主投票", "vote", "#10aeff", soon, "home-vote", true),
+          service("信息公示", "board", "#6467f0", soon, "home-board", true),
+        ),
+      ),
+    );
+    // the current residencies carry their unit with its names (see unitsPage)
+    api("/me/residencies")
+      .then((residencies) => {
+        const units = residencies.filter((r) => r.is_current).map((r) => r.unit);
+        if (!units.length) {
+          summary.textContent = "还没有绑定房屋，绑定后即可使用物业服务";
+          return;
+        }
+        const first = units[0];
+        const more = units.length > 1 ? `，共 ${units.length} 套房屋` : "";
+        summary.textContent = `${first.estate} · ${unitName(first)}${more}`;
+      })
+      .catch((err) => {
+        summary.textContent = "房屋信息读取失败";
+        fail(err);
+      });
+  }
+
+  // --- 我的房屋 -------------------------------------------------------------------------------
+
+  function unitsPage(root) {
+    setTitle("我的房屋");
+    const load = () => {
+      root.replaceChildren(...skeletons());
+      Promise.all([api("/me/units"), api("/me/residencies")])
+        .then(([rows, residencies]) => {
+          const byId = new Map(residencies.map((r) => [r.id, r]));
+          // a unit row may lack names (estate, building) that its residency's unit has
+          const units = rows.map((unit) => ({ ...(byId.get(unit.residency_id) || {}).unit, ...unit }));
+          root.replaceChildren();
+          if (!units.length) {
+            root.append(emptyUnits());
+          } else {
+            root.append(h("div", { class: "section-title" }, h("span", null, `已绑定 ${units.length} 套房屋`)));
+            for (const unit of units) root.append(unitCard(unit, byId.get(unit.residency_id)));
+            root.append(
+              h(
+                "div",
+                { class: "actions" },
+                h(
+                  "div",
+                  { class: "btn-row" },
+                  h("button", { type: "button", class: "btn", testid: "go-bind-invite", onClick: () => go("#/bind/invite") }, "邀请码绑定"),
+                  h("button", { type: "button", class: "btn", testid: "go-bind-request", onClick: () => go("#/bind/request") }, "申请绑定"),
+                ),
+              ),
+            );
+          }
+          const others = residencies.filter((r) => !r.is_current);
+          if (others.length) {
+            root.append(
+              h("div", { class: "section-title" }, h("span", null, "申请与历史记录")),
+              h("div", { class: "cells", testid: "residency-list" }, others.map(residencyCell)),
+            );
+          }
+        })
+        .catch((err) => {
+          if (err.handled) return;
+          root.replaceChildren(errorState(err, load));
+          fail(err);
+        });
+    };
+    load();
+  }
+
+  function emptyUnits() {
+    return h(
+      "div",
+      { testid: "units-empty" },
+      h(
+        "div",
+        { class: "empty" },
+        icon("house"),
+        h("div", { class: "empty-title" }, "还没有绑定房屋"),
+        h("div", { class: "empty-desc" }, "绑定后可以查看房屋信息、缴纳物业费、报事报修和参与业主投票"),
+      ),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", class: "btn btn-primary", testid: "go-bind-invite", onClick: () => go("#/bind/invite") }, "输入邀请码绑定"),
+        h("button", { type: "button", class: "btn", testid: "go-bind-request", onClick: () => go("#/bind/request") }, "申请绑定"),
+      ),
+    );
+  }
+
+  function unitCard(unit, residency) {
+    const meta = [h("span", null, `面积 ${unit.area} ㎡（${AREA_SOURCES[unit.area_source] || "登记"}）`)];
+    if (residency && residency.ends_on) meta.push(h("span", { testid: "tenancy-end" }, `租期至 ${residency.ends_on}`));
+    if (residency && residency.activated_at) meta.push(h("span", null, `绑定于 ${fmtDate(residency.activated_at)}`));
+    return h(
+      "div",
+      { class: "unit-card", testid: "unit-card", dataset: { unitId: unit.id, role: unit.role } },
+      h(
+        "div",
+        { class: "unit-card-head" },
+        h("span", { class: "unit-estate" }, unit.estate),
+        h("span", { class: unit.role === "owner" ? "tag tag-owner" : "tag" }, ROLE_LABELS[unit.role] || unit.role),
+      ),
+      h("div", { class: "unit-number" }, unitName(unit)),
+      h("div", { class: "unit-meta" }, meta),
+      unit.role === "owner"
+        ? h(
+            "div",
+            { class: "unit-actions" },
+            h(
+              "button",
+              {
+                type: "button",
+                class: "btn btn-small",
+                testid: `invite-member-${unit.residency_id}`,
+                onClick: () => go(`#/invite/${unit.residency_id}`),
+              },
+              "邀请家属或租户",
+            ),
+          )
+        : null,
+    );
+  }
+
+  function residencyCell(r) {
+    const ended = r.status === "active" && !r.is_current;
+    const label = ended ? "已到期" : r.status_label;
+    const desc = [`${r.role_label} · 提交于 ${fmtDate(r.created_at)}`];
+    if (r.ends_on) desc.push(`租期至 ${r.ends_on}`);
+    return h(
+      "div",
+      { class: "cell", testid: `residency-${r.id}`, dataset: { status: r.status } },
+      h(
+        "div",
+        { class: "cell-body" },
+        h("div", { class: "cell-title" }, `${r.unit.estate} ${unitName(r.unit)}`),
+        h("div", { class: "cell-desc" }, desc.join(" · ")),
+        r.status === "rejected" && r.reject_reason
+          ? h("div", { class: "cell-desc", style: "color:var(--red)" }, `驳回原因：${r.reject_reason}`)
+          : null,
+      ),
+      h("span", { class: `tag tag-${ended ? "ended" : r.status}`, testid: "residency-status" }, label),
+    );
+  }
+
+  // --- 绑定房屋 · 邀请码 -----------------------------------------------------------------------
+
+  function bindInvitePage(root, { query }) {
+    setTitle("邀请码绑定");
+    const input = h("input", {
+      class: "code-input",
+      testid: "invite-code-input",
+      "aria-label": "邀请码",
+      placeholder: "XXXX-XXXX",
+      maxlength: "12",
+      autocomplete: "off",
+      autocapitalize: "characters",
+      spellcheck: "false",
+      inputmode: "text",
+    });
+    input.value = query.get("code") || "";
+    const error = h("p", { class: "error-text", testid: "invite-error", role: "alert" });
+    const submit = h("button", { type: "submit", class: "btn btn-primary", testid: "invite-submit" }, "绑定房屋");
+    const showError = (message) => {
+      error.textContent = message;
+      input.classList.toggle("invalid", Boolean(message));
+    };
+    input.addEventListener("input", () => showError(""));
+    const form = h(
+      "form",
+      {
+        novalidate: true,
+        onSubmit: async (event) => {
+          event.preventDefault();
+          const code = normalizeCode(input.value);
+          if (!INVITE_CODE.test(code)) {
+            showError("邀请码为 8 位字母或数字，例如 ABCD-EFGH");
+            return;
+          }
+          submit.disabled = true;
+          submit.textContent = "绑定中…";
+          try {
+            const residency = await api("/bindings/invite", { method: "POST", body: { code } });
+            root.replaceChildren(bindSuccess(residency));
+            refreshBadge();
+          } catch (err) {
+            if (!err.handled) {
+              showError(err.message);
+              fail(err);
+            }
+          } finally {
+            submit.disabled = false;
+            submit.textContent = "绑定房屋";
+          }
+        },
+      },
+      h(
+        "div",
+        { class: "card" },
+        h("p", { class: "muted", style: "margin:0 0 14px;font-size:15px" }, "请输入物业或业主提供的 8 位邀请码"),
+        input,
+        error,
+      ),
+      h("div", { class: "actions" }, submit),
+    );
+    root.append(
+      form,
+      h("p", { class: "hint" }, "邀请码只能使用一次，过期后请联系物业或业主重新生成。也可以在微信中扫描邀请二维码。"),
+    );
+    input.focus();
+  }
+
+  function bindSuccess(residency) {
+    const unit = residency.unit;
+    const lines = [`${unit.estate} ${unitName(unit)}`, `身份：${residency.role_label}`];
+    if (residency.ends_on) lines.push(`租期至 ${residency.ends_on}`);
+    return resultView({
+      iconName: "success",
+      title: "绑定成功",
+      lines,
+      testid: "bind-success",
+      status: residency.status,
+      buttons: [
+        { label: "查看我的房屋", primary: true, testid: "go-units", action: () => go("#/units") },
+        { label: "返回首页", testid: "go-home", action: () => go("#/home") },
+      ],
+    });
+  }
+
+  // --- 申请绑定 --------------------------------------------------------------------------------
+
+  function bindRequestPage(root) {
+    setTitle("申请绑定");
+    const chosen = { estate: null, building: null, unit: null, role: "owner" };
+
+    // the estate: search, then pick
+    const search = h("input", {
+      type: "search",
+      testid: "estate-search",
+      placeholder: "搜索小区名称",
+      "aria-label": "搜索小区名称",
+      enterkeyhint: "search",
+    });
+    const estateList = h("div", { class: "option-list", testid: "estate-list" });
+    const estateChosen = h("span", { class: "picker-chosen", testid: "estate-chosen" });
+    const estateChange = h("button", { type: "button", class: "link", hidden: true }, "更换");
+    const estateSearch = h("div", null, h("div", { class: "search-box" }, icon("search"), search), estateList);
+    const buildingPicker = h("div", { class: "picker", hidden: true });
+    const unitPicker = h("div", { class: "picker", hidden: true });
+
+    let searchSeq = 0;
+    const findEstates = async () => {
+      const seq = ++searchSeq;
+      const q = search.value.trim();
+      estateList.replaceChildren(h("div", { class: "option-desc", style: "padding:10px 4px" }, "搜索中…"));
+      try {
+        const estates = await api(`/estates?q=${encodeURIComponent(q)}&page_size=20`);
+        if (seq !== searchSeq) return;
+        if (!estates.length) {
+          estateList.replaceChildren(h("div", { class: "option-desc", style: "padding:10px 4px" }, "没有找到该小区，请换个关键字"));
+          return;
+        }
+        estateList.replaceChildren(
+          ...estates.map((estate) =>
+            h(
+              "button",
+              { type: "button", class: "option", testid: `estate-option-${estate.id}`, onClick: () => pickEstate(estate) },
+              h("div", { class: "option-title" }, estate.name),
+              h("div", { class: "option-desc" }, [estate.community, estate.address].filter(Boolean).join(" · ")),
+            ),
+          ),
+          estates.length >= 20 ? h("div", { class: "option-desc", style: "padding:8px 4px" }, "仅显示前 20 个结果，请输入更完整的小区名称") : null,
+        );
+      } catch (err) {
+        if (seq !== searchSeq) return;
+        estateList.replaceChildren();
+        fail(err);
+      }
+    };
+    let debounce = null;
+    search.addEventListener("input", () => {
+      clearTimeout(debounce);
+      debounce = setTimeout(findEstates, 300);
+    });
+    search.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        clearTimeout(debounce);
+        findEstates();
+      }
+    });
+
+    function pickEstate(estate) {
+      chosen.estate = estate;
+      chosen.building = null;
+      chosen.unit = null;
+      estateChosen.textContent = estate.name;
+      estateChange.hidden = false;
+      estateSearch.hidden = true;
+      unitPicker.hidden = true;
+      loadBuildings();
+    }
+    estateChange.addEventListener("click", () => {
+      chosen.estate = chosen.building = chosen.unit = null;
+      estateChosen.textContent = "";
+      estateChange.hidden = true;
+      estateSearch.hidden = false;
+      buildingPicker.hidden = unitPicker.hidden = true;
+      search.focus();
+    });
+
+    async function loadBuildings() {
+      const estate = chosen.estate;
+      buildingPicker.hidden = false;
+      buildingPicker.replaceChildren(pickerHead("楼栋"), h("div", { class: "option-desc" }, "正在读取楼栋…"));
+      try {
+        const buildings = (await api(`/estates/${estate.id}/buildings`)).sort(naturally("name"));
+        if (chosen.estate !== estate) return;
+        buildingPicker.replaceChildren(
+          pickerHead("楼栋"),
+          buildings.length
+            ? chips(
+                buildings.map((b) => ({ value: String(b.id), label: b.name, building: b })),
+                null,
+                (value, option) => pickBuilding(option.building),
+                "building-option",
+              )
+            : h("div", { class: "option-desc" }, "该小区暂无楼栋信息，请联系物业"),
+        );
+      } catch (err) {
+        buildingPicker.replaceChildren(pickerHead("楼栋"));
+        fail(err);
+      }
+    }
+
+    async function pickBuilding(building) {
+      chosen.building = building;
+      chosen.unit = null;
+      unitPicker.hidden = false;
+      unitPicker.replaceChildren(pickerHead("房屋"), h("div", { class: "option-desc" }, "正在读取房屋…"));
+      try {
+        const units = (await api(`/buildings/${building.id}/units`)).sort(naturally("number"));
+        if (chosen.building !== building) return;
+        unitPicker.replaceChildren(
+          pickerHead("房屋"),
+          units.length
+            ? chips(
+                units.map((u) => ({ value: String(u.id), label: u.number, unit: u })),
+                null,
+                (value, option) => {
+                  chosen.unit = option.unit;
+                  showError("");
+                },
+                "unit-option",
+              )
+            : h("div", { class: "option-desc" }, "该楼栋暂无房屋信息，请联系物业"),
+        );
+      } catch (err) {
+        unitPicker.replaceChildren(pickerHead("房屋"));
+        fail(err);
+      }
+    }
+
+    function pickerHead(label) {
+      return h("div", { class: "picker-head" }, h("span", { class: "picker-label" }, label));
+    }
+
+    // the applicant
+    const endsOn = h("input", { type: "date", testid: "ends-on", min: tomorrow(), "aria-label": "租期结束日期" });
+    const endsOnCell = formCell("租期至", endsOn, { hidden: true });
+    const name = h("input", { type: "text", testid: "applicant-name", placeholder: "与身份证一致", maxlength: "60", autocomplete: "name" });
+    const phone = h("input", { type: "tel", testid: "applicant-phone", placeholder: "11 位手机号", maxlength: "16", autocomplete: "tel" });
+    const note = h("textarea", { testid: "applicant-note", placeholder: "选填，例如：房产证尚在办理中", maxlength: "200", rows: "2" });
+    const roles = chips(
+      Object.entries(ROLE_LABELS).map(([value, label]) => ({ value, label })),
+      chosen.role,
+      (value) => {
+        chosen.role = value;
+        endsOnCell.hidden = value !== "tenant";
+      },
+      "role",
+    );
+    const error = h("p", { class: "error-text", testid: "request-error", role: "alert", style: "margin:10px 16px 0" });
+    const showError = (message) => {
+      error.textContent = message;
+    };
+    const submit = h("button", { type: "button", class: "btn btn-primary", testid: "request-submit" }, "提交申请");
+
+    submit.addEventListener("click", async () => {
+      const body = {
+        unit_id: chosen.unit && chosen.unit.id,
+        role: chosen.role,
+        name: name.value.trim(),
+        phone: normalizePhone(phone.value),
+      };
+      if (note.value.trim()) body.note = note.value.trim();
+      if (chosen.role === "tenant") body.ends_on = endsOn.value || null;
+      const problem = !body.unit_id
+        ? "请选择小区、楼栋和房屋"
+        : !body.name
+          ? "请填写真实姓名"
+          : !PHONE.test(body.phone)
+            ? "请输入 11 位手机号"
+            : chosen.role === "tenant" && !body.ends_on
+              ? "租户请填写租期结束日期"
+              : "";
+      if (problem) {
+        showError(problem);
+        toast(problem);
+        return;
+      }
+      showError("");
+      submit.disabled = true;
+      submit.textContent = "提交中…";
+      try {
+        const residency = await api("/bindings/requests", { method: "POST", body });
+        root.replaceChildren(requestResult(residency));
+        if (residency.status === "active") refreshBadge();
+      } catch (err) {
+        if (!err.handled) {
+          const fields = Object.values(err.errors || {}).flat().filter((m) => typeof m === "string");
+          showError(fields.length && fields[0] !== err.message ? `${err.message}：${fields.join("；")}` : err.message);
+          fail(err);
+        }
+      } finally {
+        submit.disabled = false;
+        submit.textContent = "提交申请";
+      }
+    });
+
+    root.append(
+      h("div", { class: "section-title" }, h("span", null, "选择房屋")),
+      h(
+        "div",
+        { class: "cells" },
+        h(
+          "div",
+          { class: "picker" },
+          h("div", { class: "picker-head" }, h("span", { class: "picker-label" }, "小区"), h("span", null, estateChosen, " ", estateChange)),
+          estateSearch,
+        ),
+        buildingPicker,
+        unitPicker,
+      ),
+      h("div", { class: "section-title" }, h("span", null, "申请人信息")),
+      h(
+        "div",
+        { class: "cells" },
+        h("div", { class: "form-cell" }, h("span", { class: "form-label" }, "身份"), roles),
+        endsOnCell,
+        formCell("真实姓名", name),
+        formCell("手机号", phone),
+        formCell("备注", note),
+      ),
+      h(
+        "p",
+        { class: "hint" },
+        "业主的姓名和手机号与物业登记的业主名册一致时，绑定立即生效；家属、租户及其他情况由物业审核，结果会通过微信消息通知您。",
+      ),
+      error,
+      h("div", { class: "actions" }, submit),
+    );
+    findEstates();
+  }
+
+  function requestResult(residency) {
+    const unit = residency.unit;
+    const place = `${unit.estate} ${unitName(unit)}`;
+    const units = { label: "查看我的房屋", primary: true, testid: "go-units", action: () => go("#/units") };
+    const home = { label: "返回首页", testid: "go-home", action: () => go("#/home") };
+    if (residency.status === "active") {
+      return resultView({
+        iconName: "success",
+        title: "已自动通过（名册匹配）",
+        lines: [place, `您的姓名和手机号与业主名册一致，已绑定为${residency.role_label}。`],
+        testid: "request-result",
+        status: residency.status,
+        buttons: [units, home],
+      });
+    }
+    return resultView({
+      iconName: "waiting",
+      title: "已提交，等待物业审核",
+      lines: [place, `申请身份：${residency.role_label}`, "物业审核后会通过微信消息通知您。"],
+      testid: "request-result",
+      status: residency.status,
+      buttons: [{ ...units, label: "查看申请进度" }, home],
+    });
+  }
+
+  // --- 业主邀请家属或租户 -------------------------------------------------------------------------
+
+  function ownerInvitePage(root, { params }) {
+    setTitle("邀请家属或租户");
+    const residencyId = Number(params[0]);
+    const chosen = { role: "family" };
+    const header = h("div", { class: "card", testid: "invite-unit" }, h("div", { class: "muted small" }, "正在读取房屋…"));
+    const endsOn = h("input", { type: "date", testid: "invite-ends-on", min: tomorrow(), "aria-label": "租期结束日期" });
+    const endsOnCell = formCell("租期至", endsOn, { hidden: true });
+    const roles = chips(
+      [
+        { value: "family", label: "家属" },
+        { value: "tenant", label: "租户" },
+      ],
+      chosen.role,
+      (value) => {
+        chosen.role = value;
+        endsOnCell.hidden = value !== "tenant";
+      },
+      "invite-role",
+    );
+    const result = h("div", { testid: "invite-result" });
+    const create = h("button", { type: "button", class: "btn btn-primary", testid: "invite-create" }, "生成邀请码");
+    let qrObjectUrl = null;
+
+    create.addEventListener("click", async () => {
+      const body = { role: chosen.role };
+      if (chosen.role === "tenant") {
+        if (!endsOn.value) {
+          toast("请填写租期结束日期");
+          return;
+        }
+        body.ends_on = endsOn.value;
+      }
+      create.disabled = true;
+      create.textContent = "生成中…";
+      try {
+        const invite = await api(`/me/residencies/${residencyId}/invites`, { method: "POST", body });
+        const qr = h("img", { alt: "邀请二维码", testid: "invite-qr" });
+        result.replaceChildren(inviteCard(invite, qr));
+        result.scrollIntoView({ block: "nearest" });
+        create.textContent = "再生成一个";
+        const blob = await authorized(apiUrl(invite.qr_url), { as: "blob" });
+        if (qrObjectUrl) URL.revokeObjectURL(qrObjectUrl);
+        qrObjectUrl = URL.createObjectURL(blob);
+        qr.src = qrObjectUrl;
+      } catch (err) {
+        if (create.textContent === "生成中…") create.textContent = "生成邀请码";
+        fail(err);
+      } finally {
+        create.disabled = false;
+      }
+    });
+
+    root.append(
+      header,
+      h("div", { class: "section-title" }, h("span", null, "邀请对象")),
+      h("div", { class: "cells" }, h("div", { class: "form-cell" }, h("span", { class: "form-label" }, "身份"), roles), endsOnCell),
+      h("p", { class: "hint" }, "业主身份需由物业核验，不能邀请。租户的绑定在租期结束日自动失效。"),
+      h("div", { class: "actions" }, create),
+      result,
+    );
+
+    api(`/me/residencies/${residencyId}`)
+      .then((residency) => {
+        const unit = residency.unit;
+        header.replaceChildren(
+          h("div", { class: "unit-estate" }, unit.estate),
+          h("div", { class: "unit-number" }, unitName(unit)),
+          h("div", { class: "unit-meta" }, h("span", null, `我的身份：${residency.role_label}`), h("span", null, residency.status_label)),
+        );
+        if (residency.role !== "owner" || !residency.is_current) {
+          create.disabled = true;
+          result.replaceChildren(h("p", { class: "hint", style: "color:var(--red)" }, "只有已认证的业主可以邀请家属或租户"));
+        }
+      })
+      .catch((err) => {
+        header.replaceChildren(h("div", { class: "muted small" }, err.message));
+        create.disabled = true;
+        fail(err);
+      });
+  }
+
+  function inviteCard(invite, qr) {
+    const copy = async () => {
+      try {
+        await navigator.clipboard.writeText(invite.code);
+        toast("已复制", "success");
+      } catch {
+        toast(`邀请码：${formatCode(invite.code)}`);
+      }
+    };
+    return h(
+      "div",
+      { class: "card", style: "text-align:center" },
+      h("div", { class: "muted small" }, `邀请${ROLE_LABELS[invite.role] || ""}的邀请码`),
+      h("div", { class: "invite-code", testid: "invite-code" }, formatCode(invite.code)),
+      h("div", { class: "qr-box" }, qr),
+      h("div", { class: "muted small", testid: "invite-expires" }, `有效期至 ${fmtTime(invite.expires_at)}，只能使用一次`),
+      invite.tenant_ends_on ? h("div", { class: "muted small" }, `租期至 ${invite.tenant_ends_on}`) : null,
+      h("p", { class: "hint", style: "margin:12px 0 0" }, "请对方在「邻里」小程序中扫码，或在「邀请码绑定」中输入邀请码。"),
+      h("div", { class: "actions", style: "margin:14px 0 0" }, h("button", { type: "button", class: "btn", onClick: copy }, "复制邀请码")),
+    );
+  }
+
+  // --- 消息 ---------------------------------------------------------------------------------
+
+  function messagesPage(root) {
+    setTitle("消息");
+    const list = h("div", { testid: "message-list" }, skeletons(1));
+    const refresh = h("button", { type: "button", class: "link", testid: "messages-refresh" }, "刷新");
+    root.append(
+      h("div", { class: "section-title" }, h("span", null, "订阅消息"), refresh),
+      list,
+      h("p", { class: "hint" }, "这里列出模拟微信服务器收到的、发给当前微信用户的订阅消息。"),
+    );
+    const openid = session.openid;
+    const load = async () => {
+      try {
+        const messages = await mock(`/messages?openid=${encodeURIComponent(openid)}`);
+        messages.sort((a, b) => b.msgid - a.msgid);
+        if (!messages.length) {
+          list.replaceChildren(
+            h(
+              "div",
+              { class: "empty", testid: "messages-empty" },
+              icon("inbox"),
+              h("div", { class: "empty-title" }, "暂无消息"),
+              h("div", { class: "empty-desc" }, "房屋绑定成功、审核结果等通知会以微信订阅消息发送给您"),
+            ),
+          );
+        } else {
+          list.replaceChildren(...messages.map(messageCard));
+          store.markSeen(openid, messages[0].msgid);
+        }
+        updateBadge(0);
+      } catch (err) {
+        list.replaceChildren(errorState(err, load));
+        fail(err);
+      }
+    };
+    refresh.addEventListener("click", load);
+    load();
+  }
+
+  function fieldLabel(template, key) {
+    if (template && template.labels[key]) return template.labels[key];
+    const kind = key.replace(/\d+$/, "");
+    return FIELD_KINDS[kind] || key;
+  }
+
+  function messageCard(message) {
+    const template = TEMPLATES[message.template_id];
+    const data = message.data || {};
+    const keys = Object.keys(data).sort((a, b) => Number(a.match(/\d+$/) || 0) - Number(b.match(/\d+$/) || 0));
+    const target = PAGES[String(message.page || "").split("?")[0]] || "#/home";
+    return h(
+      "div",
+      { class: "message-card", testid: "message-card", dataset: { template: message.template_id } },
+      h(
+        "div",
+        { class: "message-head" },
+        h("span", { class: "message-app-icon" }, "邻"),
+        h("span", null, "邻里"),
+        h("span", { class: "message-time" }, fmtTime(message.received_at)),
+      ),
+      h("div", { class: "message-title", testid: "message-title" }, template ? template.title : "订阅消息通知"),
+      h(
+        "dl",
+        { class: "message-rows" },
+        keys.map((key) =>
+          h(
+            "div",
+            { class: "message-row", dataset: { key } },
+            h("dt", null, fieldLabel(template, key)),
+            h("dd", null, data[key] && typeof data[key] === "object" ? data[key].value : String(data[key])),
+          ),
+        ),
+      ),
+      h(
+        "button",
+        { type: "button", class: "message-foot", onClick: () => go(target) },
+        h("span", null, "进入小程序查看"),
+        chevron(),
+      ),
+    );
+  }
+
+  // --- 我的 ---------------------------------------------------------------------------------
+
+  function mePage(root) {
+    setTitle("我的");
+    const identity = h("div", { class: "profile-desc", testid: "me-identity" });
+    const link = (label, hash, testid) =>
+      h(
+        "button",
+        { type: "button", class: "cell tappable", testid, onClick: () => go(hash) },
+        h("span", { class: "cell-body cell-title" }, label),
+        chevron(),
+      );
+    root.append(
+      h(
+        "div",
+        { class: "profile" },
+        avatar(session.nickname, session.openid, true),
+        h(
+          "div",
+          null,
+          h("div", { class: "profile-name", testid: "me-nickname" }, session.nickname),
+          h("div", { class: "profile-desc" }, `微信 openid：${session.openid}`),
+          identity,
+        ),
+      ),
+      h(
+        "div",
+        { class: "cells" },
+        link("我的房屋", "#/units", "me-units"),
+        link("邀请码绑定", "#/bind/invite", "me-bind-invite"),
+        link("申请绑定", "#/bind/request", "me-bind-request"),
+        link("消息通知", "#/messages", "me-messages"),
+      ),
+      h(
+        "div",
+        { class: "cells" },
+        h(
+          "button",
+          { type: "button", class: "cell tappable", testid: "switch-user", onClick: () => go("#/login") },
+          h("span", { class: "cell-body cell-title" }, "切换账号"),
+          chevron(),
+        ),
+      ),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "btn btn-warn", testid: "logout", onClick: logOut }, "退出登录")),
+      h("p", { class: "footer-note" }, `住户接口：${API_BASE}`),
+    );
+    api("/me")
+      .then((me) => {
+        const parts = [`住户编号 ${me.id}`];
+        if (me.name) parts.push(`实名 ${me.name}`);
+        if (me.phone) parts.push(`手机 ${maskPhone(me.phone)}`);
+        identity.textContent = parts.join(" · ");
+      })
+      .catch(fail);
+  }
+
+  async function logOut() {
+    if (!session) return go("#/login");
+    if (!(await confirmModal("退出登录", "退出后需要重新用微信登录。", "退出"))) return;
+    store.forget(session.openid);
+    session = null;
+    updateBadge(0);
+    toast("已退出登录");
+    go("#/login");
+  }
+
+  // --- start ------------------------------------------------------------------------------
+
+  function start() {
+    for (const holder of document.querySelectorAll(".tab-icon")) {
+      holder.innerHTML = ICONS[holder.dataset.icon];
+    }
+    $("#nav-back").addEventListener("click", back);
+    $("#capsule-more").addEventListener("click", () =>
+      actionSheet(
+        session
+          ? [
+              { label: "切换账号", action: () => go("#/login") },
+              { label: "退出登录", action: logOut },
+              { label: "重新进入小程序", action: () => location.reload() },
+            ]
+          : [{ label: "重新进入小程序", action: () => location.reload() }],
+      ),
+    );
+    $("#capsule-close").addEventListener("click", () => go(session ? "#/home" : "#/login"));
+    const caption = $("#caption");
+    caption.replaceChildren("邻里 · 小程序 H5 模拟器　住户接口 ", h("code", null, API_BASE));
+    const tick = () => {
+      const now = new Date();
+      $("#clock").textContent = `${now.getHours()}:${String(now.getMinutes()).padStart(2, "0")}`;
+    };
+    tick();
+    setInterval(tick, 30000);
+    restoreSession();
+    window.addEventListener("hashchange", render);
+    if (!window.LINLI) toast("未能读取模拟器配置 config.js，使用默认接口地址", "error");
+    render();
+    document.body.dataset.ready = "true";
+  }
+
+  start();
+})();
