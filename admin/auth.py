@@ -58,7 +58,7 @@ def login_required(view):
     def wrapper(*args, **kwargs):
         if current_staff() is None:
             session.pop(SESSION_STAFF, None)
-            wanted = request.full_path if request.method == "GET" else None
+            wanted = request.full_path.rstrip("?") if request.method == "GET" else None
             target = url_for("admin.login", next=wanted)
             if is_htmx():
                 return Response(status=401, headers={"HX-Redirect": target})
