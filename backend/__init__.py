@@ -15,6 +15,8 @@ from backend.extensions import cors, csrf, db, limiter, migrate, redis_store
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. Settings: ``Config`` defaults ← environment ← ``config`` (tests)."""
     app = Flask(__name__, instance_relative_config=False)
+    # JSON in readable Chinese (UTF-8), not \u escapes
+    app.json.ensure_ascii = False
     app.config.from_object(settings.Config)
     app.config.update(settings.environ_overrides())
     if config:

@@ -76,6 +76,7 @@ def create_app(
 ) -> Flask:
     """The fake WeChat server (and the H5 simulator's static files at ``/simulator/``)."""
     app = Flask(__name__, static_folder=None)
+    app.json.ensure_ascii = False
     state = FakeWeChatState(appid=appid, secret=secret)
     app.extensions["fake_wechat"] = state
     app.config["SIMULATOR_API_BASE"] = simulator_api_base
