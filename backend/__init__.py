@@ -55,6 +55,9 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from admin import blueprint as admin_blueprint
     from backend.api import register_api
+    from backend.core.api import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
     register_api(app)
     app.register_blueprint(admin_blueprint, url_prefix="/admin")

@@ -7,7 +7,7 @@ from flask import url_for
 from marshmallow import validate
 
 from backend.accounts.models import ResidencyRole
-from backend.core.api import Schema
+from backend.core.api import MAX_ID, Schema
 from backend.core.time import to_local
 
 
@@ -84,7 +84,9 @@ _ROLES = [r.value for r in ResidencyRole]
 
 
 class BindingRequestSchema(Schema):
-    unit_id = ma.fields.Integer(required=True)
+    unit_id = ma.fields.Integer(
+        required=True, validate=validate.Range(min=1, max=MAX_ID, error="房屋编号不正确")
+    )
     role = ma.fields.String(
         required=True, validate=validate.OneOf(_ROLES, error="身份只能是业主、家属或租户")
     )

@@ -9,6 +9,7 @@ from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest import Page
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from backend.core.errors import DomainError
 from backend.extensions import db
@@ -45,6 +46,7 @@ FIELD_MESSAGES = {
     "Invalid value.": "取值无效",
     "Not a valid list.": "应为列表",
     "Invalid input.": "格式不正确",
+    "Invalid JSON body.": "请求体不是有效的 JSON",
     "Not a valid email address.": "邮箱格式不正确",
 }
 
@@ -80,6 +82,21 @@ def error_payload(code: int, message: str | None = None, errors: dict | None = N
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a positive id that fits the database's integer column.
+
+    Anything else (0, or an id too large for PostgreSQL or SQLite) is simply not found,
+    instead of reaching the database and failing there.
+    """
+
+    def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+#: the largest id a request body may name (PostgreSQL's integer)
+MAX_ID = 2**31 - 1
 
 
 class Api(_Api):

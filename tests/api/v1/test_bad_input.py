@@ -1,0 +1,66 @@
+"""Hostile or broken input gets a clear error in the standard format and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from backend.accounts.models import Residency
+from tests.factories import ResidentFactory
+from tests.helpers import bearer
+
+
+def test_body_that_is_not_json_is_a_400_in_chinese(client, db):
+    resp = client.post("/api/v1/auth/wechat", data="{not json", content_type="application/json")
+
+    assert resp.status_code == 400
+    assert resp.json["errors"] == {"json": ["请求体不是有效的 JSON"]}
+
+
+@pytest.mark.parametrize("unit_id", [0, -1, 2**31, 2**70])
+def test_ids_outside_the_database_range_are_refused_before_the_database(client, db, unit_id):
+    resp = client.post(
+        "/api/v1/bindings/requests",
+        json={"unit_id": unit_id, "role": "owner", "name": "张伟", "phone": "13800000001"},
+        headers=bearer(ResidentFactory()),
+    )
+
+    assert resp.status_code == 422
+    assert resp.json["errors"] == {"unit_id": ["房屋编号不正确"]}
+    assert db.session.scalar(sa.select(sa.func.count(Residency.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/me/residencies/99999999999999999999", "/admin/units/99999999999999999999"]
+)
+def test_huge_ids_in_paths_are_not_found(client, db, path):
+    headers = bearer(ResidentFactory())
+
+    resp = client.get(path, headers=headers)
+
+    assert resp.status_code == 404
+
+
+def test_page_size_is_bounded(client, db):
+    resp = client.get("/api/v1/estates?page_size=100000", headers=bearer(ResidentFactory()))
+
+    assert resp.status_code == 422
+    assert resp.json["errors"] == {"page_size": ["数值超出允许范围"]}
+
+
+def test_search_wildcards_are_taken_literally(client, db):
+    from tests.factories import EstateFactory
+
+    EstateFactory(name="翠苑一区")
+
+    resp = client.get("/api/v1/estates?q=%25", headers=bearer(ResidentFactory()))
+
+    assert resp.status_code == 200
+    assert resp.json == []
+
+
+def test_unsupported_method_is_405_in_the_error_format(client, db):
+    resp = client.delete("/api/v1/me", headers=bearer(ResidentFactory()))
+
+    assert resp.status_code == 405
+    assert resp.json["message"] == "不支持该请求方法"
