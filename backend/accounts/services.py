@@ -264,6 +264,11 @@ def redeem_invite(resident: Resident, code: str) -> Residency:
         raise Gone("该邀请码已过期，请联系物业或业主重新生成", {"code": ["邀请码已过期"]})
     if invite.tenant_ends_on is not None and invite.tenant_ends_on <= local_today():
         raise Gone("该邀请的租期已结束", {"code": ["租期已结束"]})
+    if invite.created_by_residency_id is not None:
+        inviter = db.session.get(Residency, invite.created_by_residency_id)
+        if not inviter.is_current:
+            # an invite is only as good as the owner who gave it
+            raise Gone("邀请人已不是该房屋的业主，邀请已失效", {"code": ["邀请已失效"]})
     if _has_open_residency(resident, invite.unit_id):
         raise Conflict("您已绑定或正在申请该房屋", {"code": ["已绑定该房屋"]})
     # claim the code with one conditional update: of two concurrent redemptions one wins

@@ -231,3 +231,24 @@ def test_tenant_invite_needs_a_future_end_date(client, db):
 
     assert resp.status_code == 422
     assert resp.json["errors"]["ends_on"] == ["租期结束日期必须晚于今天"]
+
+
+def test_owners_invite_lapses_when_the_owner_no_longer_lives_there(client, db):
+    owner = ResidencyFactory()
+    resp = client.post(
+        f"/api/v1/me/residencies/{owner.id}/invites",
+        json={"role": "family"},
+        headers=bearer(owner.resident),
+    )
+    owner.status = ResidencyStatus.ended
+    db.session.commit()
+
+    bound = client.post(
+        "/api/v1/bindings/invite",
+        json={"code": resp.json["code"]},
+        headers=bearer(ResidentFactory()),
+    )
+
+    assert bound.status_code == 410
+    assert bound.json["message"] == "邀请人已不是该房屋的业主，邀请已失效"
+    assert _residency_count(db) == 1
