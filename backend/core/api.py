@@ -108,35 +108,33 @@ class Api(_Api):
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
-        message = data.get("message")
-        errors = data.get("errors") or data.get("messages")
-        if errors and set(errors) <= {"json", "query", "form", "files", "headers", "path"}:
-            # webargs nests errors by location; one location is the common case
-            errors = (
-                {k: v for loc in errors.values() for k, v in loc.items()}
-                if all(isinstance(v, dict) for v in errors.values())
-                else errors
-            )
-        errors = _translate(errors) if errors else {}
-        if error.code == 422 and not message:
-            message = HTTP_MESSAGES[422]
-        headers = data.get("headers", {})
-        if hasattr(error, "get_headers"):
-            for key, value in error.get_headers():
-                if key.lower() not in {"content-type", "content-length"}:
-                    headers.setdefault(key, value)
-        if not wants_json():
-            text = message or HTTP_MESSAGES.get(error.code, error.name)
-            html = render_template("error.html", code=error.code, message=text)
-            return html, error.code, headers
-        return error_payload(error.code, message, errors), error.code, headers
+        message = data.get("message") or HTTP_MESSAGES.get(error.code, error.name)
+        errors = _translate(_by_field(data.get("errors") or data.get("messages") or {}))
+        headers = dict(data.get("headers") or {})
+        for key, value in error.get_headers():
+            if key.lower() not in {"content-type", "content-length"}:
+                headers.setdefault(key, value)
+        return self._error_response(error.code, message, errors, headers)
 
     def handle_domain_error(self, error: DomainError):
+        return self._error_response(error.status, error.message, error.errors, {})
+
+    @staticmethod
+    def _error_response(code: int, message: str, errors: dict, headers: dict):
         if not wants_json():
-            return render_template("error.html", code=error.status, message=error.message), (
-                error.status
-            )
-        return error_payload(error.status, error.message, error.errors), error.status
+            return render_template("error.html", code=code, message=message), code, headers
+        return error_payload(code, message, errors), code, headers
+
+
+#: where webargs found the faulty input; the error body names fields, not locations
+_LOCATIONS = {"json", "query", "form", "files", "headers", "path", "cookies"}
+
+
+def _by_field(errors: dict) -> dict:
+    """``{"json": {"code": [...]}}`` → ``{"code": [...]}``; other shapes are kept."""
+    if errors and set(errors) <= _LOCATIONS and all(isinstance(v, dict) for v in errors.values()):
+        return {field: msgs for loc in errors.values() for field, msgs in loc.items()}
+    return errors
 
 
 class Blueprint(_Blueprint):
