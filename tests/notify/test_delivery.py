@@ -120,3 +120,25 @@ class TestThroughRQWorker:
         assert notification.status == DeliveryStatus.failed
         assert notification.attempt_count == len(app.config["NOTIFY_RETRY_DELAYS"]) + 1
         assert db.session.get(Residency, residency.id).status == ResidencyStatus.active
+
+    def test_a_failed_send_is_retried_later_not_at_once(
+        self, db, fake_wechat, queued, app, monkeypatch
+    ):
+        from datetime import UTC, datetime
+
+        from rq.registry import ScheduledJobRegistry
+
+        monkeypatch.setitem(app.config, "NOTIFY_RETRY_DELAYS", (120, 600))
+        fake_wechat.fail_next("subscribe", count=1)
+        _approve_pending()
+
+        queue = self._work()
+
+        db.session.expire_all()
+        notification = db.session.scalars(sa.select(Notification)).one()
+        assert notification.status == DeliveryStatus.pending
+        assert notification.attempt_count == 1
+        scheduled = ScheduledJobRegistry(queue=queue)
+        [job_id] = scheduled.get_job_ids()
+        wait = (scheduled.get_scheduled_time(job_id) - datetime.now(UTC)).total_seconds()
+        assert 100 < wait <= 120
