@@ -24,13 +24,17 @@ DIRECT_ENV = (
     "CORS_ORIGINS",
     "RATELIMIT_LOGIN",
     "RATELIMIT_LOGIN_ADDRESS",
+    "PROXY_COUNT",
 )
 
 
 class Config:
     """Defaults that need no set-up (the embedded stack)."""
 
-    SECRET_KEY = "linli-dev-secret-change-me"
+    SECRET_KEY = DEV_SECRET_KEY = "linli-dev-secret-change-me"
+    #: how many reverse proxies (nginx) stand in front of the app; their X-Forwarded-For
+    #: then gives the client's address to rate limits and the audit log
+    PROXY_COUNT = 0
     #: None → SQLite file ``instance/linli.sqlite3``
     DATABASE_URL: str | None = None
     #: None → fakeredis in this process
@@ -96,11 +100,14 @@ class Config:
 
 
 def _coerce(value: str):
+    """Environment values are text: "true"/"no" become booleans, "3" becomes 3."""
     low = value.strip().lower()
-    if low in {"true", "1", "yes", "on"}:
+    if low in {"true", "yes", "on"}:
         return True
-    if low in {"false", "0", "no", "off"}:
+    if low in {"false", "no", "off"}:
         return False
+    if low.isdigit():
+        return int(low)
     return value
 
 
@@ -121,8 +128,20 @@ def environ_overrides(environ: os._Environ | dict | None = None) -> dict:
     return found
 
 
+class ConfigError(RuntimeError):
+    """The settings cannot run safely."""
+
+
 def finalize(config: dict, instance_path: str) -> None:
     """Derive the settings that depend on others (database URI, storage, queue mode)."""
+    if (
+        config.get("DATABASE_URL")
+        and config["SECRET_KEY"] == config["DEV_SECRET_KEY"]
+        and not config.get("TESTING")
+    ):
+        # the key signs residents' bearer tokens: a known key lets anyone forge them
+        raise ConfigError("SECRET_KEY must be set when DATABASE_URL is (see README)")
+    config["PROXY_COUNT"] = int(config.get("PROXY_COUNT") or 0)
     url = config.get("DATABASE_URL")
     if not url:
         url = "sqlite:///" + os.path.join(instance_path, "linli.sqlite3")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from backend.accounts import services
-from backend.accounts.auth import current_resident, resident_required
+from backend.accounts.auth import current_resident, resident_rate_key, resident_required
 from backend.accounts.models import ResidencyRole
 from backend.accounts.schemas import (
     BindByInviteSchema,
@@ -103,7 +103,7 @@ def my_unit(unit_id):
 
 
 @blp.post("/bindings/invite")
-@limiter.limit("10 per minute")
+@limiter.limit("10 per minute", key_func=resident_rate_key)
 @blp.doc(security=BEARER)
 @blp.arguments(BindByInviteSchema)
 @blp.response(201, ResidencySchema)
@@ -117,7 +117,7 @@ def bind_by_invite(payload):
 
 
 @blp.post("/bindings/requests")
-@limiter.limit("10 per minute")
+@limiter.limit("10 per minute", key_func=resident_rate_key)
 @blp.doc(security=BEARER)
 @blp.arguments(BindingRequestSchema)
 @blp.response(201, ResidencySchema)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 
 from flask import g, request
 
@@ -28,3 +29,15 @@ def resident_required(view):
 
 def current_resident() -> Resident:
     return g.resident
+
+
+def resident_rate_key() -> str:
+    """Rate-limit key of a resident's request: their token, else their address.
+
+    Many phones share one carrier address, so limits on signed-in actions follow the
+    resident (a hash of the token), not the address.
+    """
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer ") and header[7:].strip():
+        return "resident:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
+    return "address:" + (request.remote_addr or "")

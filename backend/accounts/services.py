@@ -38,6 +38,7 @@ from backend.core.errors import (
     Unauthorized,
     UpstreamError,
 )
+from backend.core.phone import is_mobile, normalize_phone
 from backend.core.time import local_today, utcnow
 from backend.extensions import db
 from backend.notify.services import notify_residency_active
@@ -47,7 +48,6 @@ from backend.wechat import client as wechat
 #: invite codes avoid characters people confuse (0/O, 1/I/L)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 #: WeChat's errcode for an invalid or used ``wx.login`` code
 WECHAT_INVALID_CODE = 40029
 WECHAT_CODE_USED = 40163
@@ -312,11 +312,6 @@ def _add_residency(residency: Residency) -> None:
 # --- binding by registry match or review -----------------------------------------------------
 
 
-def normalize_phone(phone: str) -> str:
-    phone = re.sub(r"[\s\-]", "", phone or "")
-    return phone.removeprefix("+86")
-
-
 def request_binding(
     resident: Resident,
     unit_id: int,
@@ -335,7 +330,7 @@ def request_binding(
     phone = normalize_phone(phone)
     if not name:
         raise Invalid("请填写真实姓名", {"name": ["必填项"]})
-    if not PHONE_RE.match(phone):
+    if not is_mobile(phone):
         raise Invalid("手机号格式不正确", {"phone": ["请输入 11 位手机号"]})
     tenant_end = _check_tenant_end(role, ends_on)
     if _has_open_residency(resident, unit.id):

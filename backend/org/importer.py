@@ -27,6 +27,7 @@ from backend.accounts import scope
 from backend.accounts.models import Staff
 from backend.audit import services as audit
 from backend.core.errors import Invalid
+from backend.core.phone import is_mobile, normalize_phone
 from backend.extensions import db
 from backend.org.models import (
     MAX_UNIT_AREA,
@@ -69,7 +70,6 @@ AREA_SOURCES = {
 YES = {"是", "y", "yes", "true", "1", "√"}
 NO = {"否", "n", "no", "false", "0", "×", ""}
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 #: owners in one cell are separated by 、 ; or , (full- or half-width)
 OWNER_SEPARATORS = re.compile(r"[、;；,，]")
 #: a header may carry a unit or a note in brackets: "面积（m²）", "楼层 (选填)"
@@ -344,6 +344,10 @@ def _area(value, errors: list[str]) -> Decimal | None:
     if not area.is_finite():
         errors.append(f"面积“{_text(value)}”不是数字")
         return None
+    if area.adjusted() > 6:
+        # far beyond any unit (and beyond what quantize can handle)
+        errors.append(f"面积 {text} 平方米不合理（应在 {MIN_UNIT_AREA}–{MAX_UNIT_AREA} 之间）")
+        return None
     if area != area.quantize(CENT):
         errors.append(f"面积 {text} 超过两位小数")
         return None
@@ -384,20 +388,16 @@ def _split(value) -> list[str]:
     return [part.strip() for part in OWNER_SEPARATORS.split(_text(value)) if part.strip()]
 
 
-def _normalize_phone(text: str) -> str:
-    return re.sub(r"[\s\-]", "", text).removeprefix("+86")
-
-
 def _owners(names_cell, phones_cell, errors: list[str]) -> list[tuple[str, str]] | None:
     names = _split(names_cell)
-    phones = [_normalize_phone(p) for p in _split(phones_cell)]
+    phones = [normalize_phone(p) for p in _split(phones_cell)]
     ok = True
     for name in names:
         if len(name) > MAX_OWNER_NAME:
             errors.append(f"业主姓名“{name[:10]}…”过长")
             ok = False
     for phone in phones:
-        if not PHONE_RE.match(phone):
+        if not is_mobile(phone):
             errors.append(f"业主手机“{phone}”格式不正确，应为 11 位大陆手机号")
             ok = False
     if len(names) != len(phones):

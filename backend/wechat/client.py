@@ -58,7 +58,9 @@ def _call(fn, *args, **kwargs) -> dict:
     except WeChatClientException as exc:
         raise WeChatError(f"{exc.errcode}: {exc.errmsg}", exc.errcode) from exc
     except requests.RequestException as exc:
-        raise WeChatError(f"network: {exc.__class__.__name__}: {exc}") from exc
+        # never the exception's text: it holds the request URL, and the token URL holds
+        # the app secret; this message is logged and stored with the delivery attempt
+        raise WeChatError(f"network: {exc.__class__.__name__}") from exc
 
 
 def code_to_session(code: str) -> dict:

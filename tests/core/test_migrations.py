@@ -27,7 +27,9 @@ def _fresh_database_url(tmp_path) -> str:
 
 
 def test_migrations_upgrade_to_the_models_and_back(tmp_path, fake_wechat):
-    app = create_app({"DATABASE_URL": _fresh_database_url(tmp_path), "REDIS_URL": None})
+    app = create_app(
+        {"DATABASE_URL": _fresh_database_url(tmp_path), "REDIS_URL": None, "TESTING": True}
+    )
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:

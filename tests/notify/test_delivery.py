@@ -142,3 +142,15 @@ class TestThroughRQWorker:
         [job_id] = scheduled.get_job_ids()
         wait = (scheduled.get_scheduled_time(job_id) - datetime.now(UTC)).total_seconds()
         assert 100 < wait <= 120
+
+
+def test_unreachable_wechat_is_recorded_without_the_app_secret(db, app, monkeypatch, caplog):
+    monkeypatch.setitem(app.config, "WECHAT_API_BASE", "http://127.0.0.1:9")
+    app.extensions.pop("linli_wechat", None)
+
+    _approve_pending()
+
+    attempts = db.session.scalars(sa.select(DeliveryAttempt)).all()
+    assert attempts and all(a.error.startswith("network: ConnectionError") for a in attempts)
+    assert app.config["WECHAT_SECRET"] not in "".join(a.error for a in attempts)
+    assert app.config["WECHAT_SECRET"] not in caplog.text

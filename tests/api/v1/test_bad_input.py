@@ -64,3 +64,23 @@ def test_unsupported_method_is_405_in_the_error_format(client, db):
 
     assert resp.status_code == 405
     assert resp.json["message"] == "不支持该请求方法"
+
+
+def test_binding_attempts_are_limited_per_resident_not_per_address(client, db):
+    guesser, neighbour = ResidentFactory(), ResidentFactory()
+    for n in range(10):
+        resp = client.post(
+            "/api/v1/bindings/invite", json={"code": f"GUESS{n:03d}"}, headers=bearer(guesser)
+        )
+        assert resp.status_code == 404
+
+    blocked = client.post(
+        "/api/v1/bindings/invite", json={"code": "GUESS999"}, headers=bearer(guesser)
+    )
+    other = client.post(
+        "/api/v1/bindings/invite", json={"code": "GUESS999"}, headers=bearer(neighbour)
+    )
+
+    assert blocked.status_code == 429
+    assert blocked.json["message"] == "操作过于频繁，请稍后再试"
+    assert other.status_code == 404
