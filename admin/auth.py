@@ -95,7 +95,7 @@ def _login_failed(response: Response) -> bool:
 
 def _safe_next(target: str | None) -> str | None:
     """``target`` if it is a page of this panel (never another site)."""
-    if not target:
+    if not target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or "\\" in target or not parts.path.startswith("/admin/"):

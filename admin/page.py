@@ -8,18 +8,21 @@ import sqlalchemy as sa
 from flask import request, url_for
 from flask_sqlalchemy.pagination import Pagination
 
+from backend.core.api import MAX_ID
 from backend.core.errors import Invalid
 from backend.extensions import db
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
+#: no list has this many pages; a larger ?page= would overflow the database's offset
+MAX_PAGE = 100_000
 
 
 def paginate(stmt: sa.Select, per_page: int = PER_PAGE) -> Pagination:
     """One page of ``stmt`` (``?page=``), counted and sliced in the database."""
     return db.paginate(
         stmt,
-        page=request.args.get("page", 1, type=int),
+        page=min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
         per_page=per_page,
         max_per_page=MAX_PER_PAGE,
         error_out=False,
@@ -48,10 +51,9 @@ def form_int(name: str) -> int | None:
     value = (request.form.get(name) or "").strip()
     if not value:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise Invalid("提交的选项无效，请重新选择", {name: ["取值无效"]}) from None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise Invalid("提交的选项无效，请重新选择", {name: ["取值无效"]})
+    return int(value)
 
 
 def form_date(name: str) -> date | None:

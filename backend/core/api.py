@@ -161,6 +161,9 @@ class SelectPage(Page):
     @property
     def items(self):
         params = self.page_params
+        if params.first_item >= params.item_count:
+            # past the end (also keeps absurd ?page= values away from the database)
+            return []
         return list(
             db.session.scalars(self.collection.offset(params.first_item).limit(params.page_size))
         )

@@ -211,3 +211,16 @@ def test_staff_count_is_unchanged_by_login_attempts(client, db):
     member = StaffFactory()
     login(client, member, password="wrong")
     assert db.session.scalar(sa.select(sa.func.count(Staff.id))) == 1
+
+
+@pytest.mark.parametrize("next_url", ["/admin/%0d%0aSet-Cookie:x=1", "//evil.example/admin/"])
+def test_login_ignores_a_hostile_next_url(client, db, next_url):
+    member = StaffFactory(username="next.user")
+
+    resp = client.post(
+        f"/admin/login?next={next_url}",
+        data={"username": member.username, "password": TEST_PASSWORD},
+    )
+
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/admin/"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from backend.accounts.models import Staff, StaffRole
@@ -186,3 +187,24 @@ def test_reset_password_checks_strength_and_records_no_secret(world, as_staff, d
     entry = db.session.scalars(sa.select(AuditEntry)).one()
     assert entry.action == "staff.password"
     assert "Changed2026" not in str(entry.after)
+
+
+@pytest.mark.parametrize("street_id", ["9999999999", "99999999999999999999", "-1", "x"])
+def test_out_of_range_choice_is_refused_not_a_crash(world, as_staff, db, street_id):
+    client = as_staff(world.platform)
+
+    response = client.post(
+        "/admin/staff/new", data={**NEW, "role": "street_officer", "street_id": street_id}
+    )
+
+    assert response.status_code == 422
+    assert "提交的选项无效" in response.data.decode()
+    assert staff_named(db, "sun.li") is None
+
+
+def test_absurd_page_number_shows_an_empty_page(world, as_staff):
+    client = as_staff(world.platform)
+
+    response = client.get("/admin/estates?page=99999999999999999999")
+
+    assert response.status_code == 200

@@ -84,3 +84,11 @@ def test_binding_attempts_are_limited_per_resident_not_per_address(client, db):
     assert blocked.status_code == 429
     assert blocked.json["message"] == "操作过于频繁，请稍后再试"
     assert other.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "2"])
+def test_pages_past_the_end_are_empty(client, db, page):
+    resp = client.get(f"/api/v1/estates?page={page}", headers=bearer(ResidentFactory()))
+
+    assert resp.status_code == 200
+    assert resp.json == []
