@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 import qrcode
 import sqlalchemy as sa
@@ -153,13 +153,21 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+#: a lease runs at most twenty years (民法典 Art. 705)
+MAX_LEASE_YEARS = 20
+
+
 def _check_tenant_end(role: ResidencyRole, ends_on: date | None) -> date | None:
+    """A tenant's end date: required, after today, within the longest lawful lease."""
     if role != ResidencyRole.tenant:
         return None
     if ends_on is None:
         raise Invalid("租户必须填写租期结束日期", {"ends_on": ["租户必须填写租期结束日期"]})
-    if ends_on <= local_today():
+    today = local_today()
+    if ends_on <= today:
         raise Invalid("租期结束日期必须晚于今天", {"ends_on": ["租期结束日期必须晚于今天"]})
+    if ends_on > today + timedelta(days=365 * MAX_LEASE_YEARS + 5):
+        raise Invalid("租赁期限不得超过二十年", {"ends_on": ["租赁期限不得超过二十年"]})
     return ends_on
 
 
@@ -397,7 +405,15 @@ def _decide(staff: Staff, residency_id: int, action: str, **values) -> Residency
 
 
 def approve_residency(staff: Staff, residency_id: int) -> Residency:
-    """Approve a pending residency; it becomes active and the resident is told."""
+    """Approve a pending residency; it becomes active and the resident is told.
+
+    A tenancy whose end date came while it waited cannot be approved (it would be
+    announced as active and end the same day): it is to be rejected instead.
+    """
+    pending = scope.get_scoped(Residency, residency_id, staff)
+    if pending.ends_on is not None and pending.ends_on <= local_today():
+        scope.require(staff, "residency.review")
+        raise Conflict("该租户的租期已结束，不能通过，请驳回")
     residency = _decide(
         staff,
         residency_id,

@@ -87,3 +87,22 @@ def test_technician_may_not_review(db):
 
     with pytest.raises(Forbidden):
         services.approve_residency(technician, residency.id)
+
+
+def test_tenancy_that_ended_while_waiting_cannot_be_approved(db):
+    from datetime import timedelta
+
+    from backend.core.time import local_today
+
+    residency = _pending()
+    residency.role, residency.ends_on = "tenant", local_today()
+    db.session.commit()
+
+    with pytest.raises(Conflict, match="租期已结束"):
+        services.approve_residency(StaffFactory(), residency.id)
+    db.session.refresh(residency)
+    assert residency.status == ResidencyStatus.pending
+
+    residency.ends_on = local_today() + timedelta(days=1)
+    db.session.commit()
+    assert services.approve_residency(StaffFactory(), residency.id).status == "active"

@@ -252,3 +252,17 @@ def test_owners_invite_lapses_when_the_owner_no_longer_lives_there(client, db):
     assert bound.status_code == 410
     assert bound.json["message"] == "邀请人已不是该房屋的业主，邀请已失效"
     assert _residency_count(db) == 1
+
+
+def test_lease_longer_than_twenty_years_is_refused(client, db):
+    owner = ResidencyFactory()
+    too_far = local_today() + timedelta(days=366 * 21)
+
+    resp = client.post(
+        f"/api/v1/me/residencies/{owner.id}/invites",
+        json={"role": "tenant", "ends_on": too_far.isoformat()},
+        headers=bearer(owner.resident),
+    )
+
+    assert resp.status_code == 422
+    assert resp.json["errors"]["ends_on"] == ["租赁期限不得超过二十年"]
