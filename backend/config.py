@@ -64,6 +64,8 @@ class Config:
 
     #: seconds to wait before each retry of a failed WeChat send (its length = retries)
     NOTIFY_RETRY_DELAYS: tuple[int, ...] = (30, 120, 600)
+    #: a notification still pending after this long has lost its job: send it again
+    NOTIFY_STALE_AFTER = timedelta(minutes=30)
 
     #: failed panel logins per address and user name, and per address over all names
     RATELIMIT_LOGIN = "5 per 5 minutes"

@@ -1,8 +1,10 @@
-"""Periodic jobs, loaded by ``rq cron backend/cron.py`` (the Procfile's ``clock`` process)."""
+"""Periodic jobs, loaded by ``rq cron backend.cron`` (the Procfile's ``clock`` process)."""
 
 from rq import cron
 
 from backend.accounts.jobs import end_expired_tenancies_job
+from backend.notify.services import resend_stale_notifications
 
 # 00:05 Asia/Shanghai is 16:05 UTC: tenancies end on their end date
 cron.register(end_expired_tenancies_job, "linli", cron="5 16 * * *")
+cron.register(resend_stale_notifications, "linli", interval=600)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from backend.extensions import db
 
 _DEFERRED = "linli_deferred_jobs"
+log = logging.getLogger(__name__)
 
 
 def defer(func: Callable, *args, delay: float = 0) -> None:
@@ -29,7 +31,12 @@ def commit() -> None:
         db.session.rollback()
         raise
     for func, args, delay in pending:
-        jobs.enqueue(func, *args, delay=delay)
+        try:
+            jobs.enqueue(func, *args, delay=delay)
+        except Exception:
+            # the change is committed; a lost job is found again by the periodic sweeps
+            # (e.g. backend.notify.services.resend_stale_notifications), never by failing here
+            log.exception("could not enqueue %s%r after commit", func.__name__, args)
 
 
 def rollback() -> None:

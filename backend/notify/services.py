@@ -91,3 +91,25 @@ def deliver_notification(notification_id: int) -> None:
     db.session.add(DeliveryAttempt(notification=notification, ok=True))
     notification.status = DeliveryStatus.sent
     notification.sent_at = utcnow()
+
+
+@job
+def resend_stale_notifications() -> int:
+    """Enqueue again the notifications still pending long after they were made.
+
+    A job can be lost (Redis down at enqueue time, a worker killed mid-job); this sweep,
+    run every ten minutes by the clock process, makes sure each one is tried to the end.
+    Safe to run twice: delivering checks, under a row lock, that the notification is
+    still pending.
+    """
+    cutoff = utcnow() - current_app.config["NOTIFY_STALE_AFTER"]
+    stale = db.session.scalars(
+        sa.select(Notification.id).where(
+            Notification.status == DeliveryStatus.pending, Notification.created_at < cutoff
+        )
+    ).all()
+    for notification_id in stale:
+        defer(deliver_notification, notification_id)
+    if stale:
+        log.warning("re-enqueued %s stale notifications", len(stale))
+    return len(stale)

@@ -154,3 +154,31 @@ def test_unreachable_wechat_is_recorded_without_the_app_secret(db, app, monkeypa
     assert attempts and all(a.error.startswith("network: ConnectionError") for a in attempts)
     assert app.config["WECHAT_SECRET"] not in "".join(a.error for a in attempts)
     assert app.config["WECHAT_SECRET"] not in caplog.text
+
+
+def test_a_lost_job_is_found_by_the_sweep_and_sent(db, fake_wechat, app, monkeypatch):
+    from datetime import timedelta
+
+    from backend import jobs
+    from backend.core.time import utcnow
+    from backend.notify.services import resend_stale_notifications
+
+    def redis_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "enqueue", redis_down)
+        residency = _approve_pending()  # the approval commits even though the job is lost
+
+    notification = db.session.scalars(sa.select(Notification)).one()
+    assert notification.status == DeliveryStatus.pending
+    assert db.session.get(Residency, residency.id).status == ResidencyStatus.active
+    assert resend_stale_notifications() == 0  # too recent to be called lost
+
+    notification.created_at = utcnow() - app.config["NOTIFY_STALE_AFTER"] - timedelta(minutes=1)
+    db.session.commit()
+    assert resend_stale_notifications() == 1
+
+    db.session.expire_all()
+    assert db.session.get(Notification, notification.id).status == DeliveryStatus.sent
+    assert len(fake_wechat.messages(residency.resident.openid)) == 1
