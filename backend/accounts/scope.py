@@ -17,7 +17,8 @@ from backend.org.models import Estate, Street
 #: what each role may do beyond reading (the panel shows only what is allowed)
 PERMISSIONS: dict[str, frozenset[StaffRole]] = {
     "org.import": frozenset({StaffRole.platform_admin, StaffRole.company_admin}),
-    "org.edit": frozenset({StaffRole.platform_admin, StaffRole.company_admin}),
+    # contracts and committees are filed with the street office, never by the company itself
+    "org.govern": frozenset({StaffRole.platform_admin, StaffRole.street_officer}),
     "residency.review": frozenset(
         {StaffRole.platform_admin, StaffRole.company_admin, StaffRole.service_desk}
     ),

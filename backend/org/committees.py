@@ -35,7 +35,7 @@ def create_committee(
     actor, estate_id: int, starts_on: date, ends_on: date, members: list[dict]
 ) -> Committee:
     """Record an estate's committee for a term, with its members (name, phone, position)."""
-    scope.require(actor, "org.edit")
+    scope.require(actor, "org.govern")
     estate = scope.get_scoped(Estate, estate_id, actor)
     validate_term(starts_on, ends_on)
     committee = Committee(estate_id=estate.id, term_starts_on=starts_on, term_ends_on=ends_on)

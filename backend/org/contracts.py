@@ -28,7 +28,7 @@ def sign_contract(
     Contracts of one estate may not overlap: one management area (物业管理区域) is served
     by one property service company at a time.
     """
-    scope.require(actor, "org.edit")
+    scope.require(actor, "org.govern")
     estate = scope.get_scoped(Estate, estate_id, actor)
     if db.session.get(Company, company_id) is None:
         raise NotFound("未找到该物业企业", {"company_id": ["不存在"]})
@@ -71,3 +71,30 @@ def sign_contract(
         estate_id=estate.id,
     )
     return contract
+
+
+def apply_contracts(today: date | None = None) -> int:
+    """Make each contracted estate served by the company whose contract is in force.
+
+    Run daily: a contract signed ahead takes effect on its first day, and a company whose
+    contract has ended loses the estate (and so its staff's access to it). Estates with no
+    contract on record keep what they have. Returns how many estates changed hands.
+    """
+    today = today or local_today()
+    in_force = (
+        sa.select(ServiceContract.company_id)
+        .where(
+            ServiceContract.estate_id == Estate.id,
+            ServiceContract.starts_on <= today,
+            ServiceContract.ends_on > today,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    contracted = sa.select(ServiceContract.estate_id)
+    return db.session.execute(
+        sa.update(Estate)
+        .where(Estate.id.in_(contracted), Estate.company_id.is_distinct_from(in_force))
+        .values(company_id=in_force)
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -43,10 +43,10 @@ def test_committee_outside_scope_is_not_found(db):
     from backend.accounts.models import StaffRole
 
     other = EstateFactory()
-    admin = StaffFactory(role=StaffRole.company_admin, company=EstateFactory().company)
+    officer = StaffFactory(role=StaffRole.street_officer, street_id=EstateFactory().street_id)
 
     with pytest.raises(NotFound):
-        committees.create_committee(admin, other.id, date(2026, 1, 1), date(2027, 1, 1), [])
+        committees.create_committee(officer, other.id, date(2026, 1, 1), date(2027, 1, 1), [])
 
 
 def test_contract_in_force_makes_the_company_serve_the_estate(db):
@@ -72,3 +72,57 @@ def test_overlapping_contracts_are_refused(db):
     # back to back is fine: the first ends the day the second starts
     contracts.sign_contract(admin, estate.id, company.id, date(2027, 1, 1), date(2028, 1, 1))
     assert db.session.scalar(sa.select(sa.func.count(ServiceContract.id))) == 2
+
+
+def test_company_admin_may_not_sign_contracts_or_seat_committees(db):
+    from backend.accounts.models import StaffRole
+    from backend.core.errors import Forbidden
+
+    estate = EstateFactory()
+    admin = StaffFactory(role=StaffRole.company_admin, company=estate.company)
+
+    with pytest.raises(Forbidden):
+        contracts.sign_contract(
+            admin, estate.id, estate.company_id, date(2026, 1, 1), date(2027, 1, 1)
+        )
+    with pytest.raises(Forbidden):
+        committees.create_committee(admin, estate.id, date(2026, 1, 1), date(2027, 1, 1), [])
+
+
+def test_street_officer_files_a_contract_for_an_estate_of_their_street(db):
+    from backend.accounts.models import StaffRole
+
+    estate = EstateFactory(company=None)
+    officer = StaffFactory(role=StaffRole.street_officer, street_id=estate.street_id)
+    today = local_today()
+
+    contracts.sign_contract(
+        officer, estate.id, CompanyFactory().id, today, today + timedelta(days=365)
+    )
+
+    assert estate.company_id is not None
+
+
+def test_contracts_take_effect_and_lapse_on_their_dates(db):
+    old, new = CompanyFactory(), CompanyFactory()
+    estate = EstateFactory(company=old)
+    admin = StaffFactory()
+    today = local_today()
+    contracts.sign_contract(
+        admin, estate.id, new.id, today + timedelta(days=1), today + timedelta(days=366)
+    )
+    uncontracted = EstateFactory()
+    db.session.commit()
+    assert estate.company_id == old.id  # signed ahead: not in force yet
+
+    assert contracts.apply_contracts(today + timedelta(days=1)) == 1
+    assert contracts.apply_contracts(today + timedelta(days=1)) == 0  # safe to run twice
+    db.session.commit()
+    db.session.expire_all()
+    assert estate.company_id == new.id
+    assert uncontracted.company_id is not None  # no contract on record: left as it was
+
+    assert contracts.apply_contracts(today + timedelta(days=366)) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert estate.company_id is None  # the contract ended: the company no longer serves it
