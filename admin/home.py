@@ -16,7 +16,7 @@ from backend.accounts import scope
 from backend.accounts import services as accounts
 from backend.core.api import HTTP_MESSAGES
 from backend.core.errors import DomainError
-from backend.core.time import to_local, utcnow
+from backend.core.time import to_local
 from backend.org import services as org
 
 #: the navigation: (endpoint, label, permission needed or None, module whose pages it covers)
@@ -51,7 +51,6 @@ def layout_context() -> dict:
         "nav": nav,
         "can": lambda permission: staff is not None and scope.can(staff, permission),
         "page_url": page_url,
-        "now": utcnow,
     }
 
 
@@ -114,6 +113,14 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 @blueprint.app_template_filter("local_date")
 def local_date(value: date | None) -> str:
     return value.isoformat() if value else ""
+
+
+@blueprint.app_template_filter("invite_state")
+def invite_state_label(invite) -> str:
+    """有效 / 已使用 / 已过期 …: the same rule that decides whether the code still binds."""
+    from backend.accounts.services import invite_state
+
+    return invite_state(invite).label
 
 
 @blueprint.app_template_filter("invite_code")

@@ -5,10 +5,11 @@ Services flush but never commit: the request (or job) commits once.
 
 from __future__ import annotations
 
+import enum
 import io
 import re
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import qrcode
 import sqlalchemy as sa
@@ -259,24 +260,65 @@ def _has_open_residency(resident: Resident, unit_id: int) -> bool:
     )
 
 
+class InviteState(enum.StrEnum):
+    """Whether an invite code can still bind someone, and if not, why."""
+
+    usable = "usable"
+    used = "used"
+    expired = "expired"
+    lease_ended = "lease_ended"
+    inviter_gone = "inviter_gone"
+
+    @property
+    def label(self) -> str:
+        return {
+            "usable": "有效",
+            "used": "已使用",
+            "expired": "已过期",
+            "lease_ended": "租期已结束",
+            "inviter_gone": "邀请人已迁出",
+        }[self.value]
+
+
+def invite_state(invite: Invite, now: datetime | None = None) -> InviteState:
+    """The state of an invite: one rule for the resident redeeming it and the staff panel."""
+    now = now or utcnow()
+    if invite.used_at is not None:
+        return InviteState.used
+    if invite.expires_at <= now:
+        return InviteState.expired
+    if invite.tenant_ends_on is not None and invite.tenant_ends_on <= local_today():
+        return InviteState.lease_ended
+    if invite.created_by_residency_id is not None:
+        # an invite is only as good as the owner who gave it
+        inviter = db.session.get(Residency, invite.created_by_residency_id)
+        if not inviter.is_current:
+            return InviteState.inviter_gone
+    return InviteState.usable
+
+
+_INVITE_REFUSALS = {
+    InviteState.used: Conflict("该邀请码已被使用", {"code": ["邀请码已被使用"]}),
+    InviteState.expired: Gone(
+        "该邀请码已过期，请联系物业或业主重新生成", {"code": ["邀请码已过期"]}
+    ),
+    InviteState.lease_ended: Gone("该邀请的租期已结束", {"code": ["租期已结束"]}),
+    InviteState.inviter_gone: Gone(
+        "邀请人已不是该房屋的业主，邀请已失效", {"code": ["邀请已失效"]}
+    ),
+}
+
+
 def redeem_invite(resident: Resident, code: str) -> Residency:
     """Bind the resident to the invite's unit. The code works once, and only before expiry."""
     code = normalize_code(code)
     invite = db.session.scalars(sa.select(Invite).where(Invite.code == code)).first()
     if invite is None:
         raise NotFound("邀请码不存在，请核对后重新输入", {"code": ["邀请码不存在"]})
-    if invite.used_at is not None:
-        raise Conflict("该邀请码已被使用", {"code": ["邀请码已被使用"]})
     now = utcnow()
-    if invite.expires_at <= now:
-        raise Gone("该邀请码已过期，请联系物业或业主重新生成", {"code": ["邀请码已过期"]})
-    if invite.tenant_ends_on is not None and invite.tenant_ends_on <= local_today():
-        raise Gone("该邀请的租期已结束", {"code": ["租期已结束"]})
-    if invite.created_by_residency_id is not None:
-        inviter = db.session.get(Residency, invite.created_by_residency_id)
-        if not inviter.is_current:
-            # an invite is only as good as the owner who gave it
-            raise Gone("邀请人已不是该房屋的业主，邀请已失效", {"code": ["邀请已失效"]})
+    state = invite_state(invite, now)
+    if state != InviteState.usable:
+        raise _INVITE_REFUSALS[state]
     if _has_open_residency(resident, invite.unit_id):
         raise Conflict("您已绑定或正在申请该房屋", {"code": ["已绑定该房屋"]})
     # claim the code with one conditional update: of two concurrent redemptions one wins

@@ -109,3 +109,31 @@ def test_roles_without_invite_permission_see_no_form_and_cannot_post(world, as_s
     assert 'id="invite-form"' not in page
     assert response.status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(Invite.id))) == 0
+
+
+def test_unit_page_shows_the_same_invite_state_as_redemption(world, as_staff, db):
+    from datetime import timedelta
+
+    from backend.accounts.models import ResidencyStatus
+    from backend.core.time import utcnow
+    from tests.factories import InviteFactory, ResidencyFactory
+
+    unit = world.unit_a
+    owner = ResidencyFactory(unit=unit, status=ResidencyStatus.ended)
+    InviteFactory(
+        unit=unit,
+        code="LAPS2345",
+        created_by_staff_id=world.desk_a.id,
+        created_by_residency_id=owner.id,
+    )
+    InviteFactory(
+        unit=unit,
+        code="EXPI2345",
+        created_by_staff_id=world.desk_a.id,
+        expires_at=utcnow() - timedelta(minutes=1),
+    )
+    InviteFactory(unit=unit, code="GOOD2345", created_by_staff_id=world.desk_a.id)
+
+    page = as_staff(world.desk_a).get(f"/admin/units/{unit.id}").data.decode()
+
+    assert "邀请人已迁出" in page and "已过期" in page and "有效" in page
