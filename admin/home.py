@@ -115,6 +115,13 @@ def local_date(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+@blueprint.app_template_filter("phone")
+def phone_for_staff(phone: str) -> str:
+    """A resident's or owner's phone, masked for roles that do not need it."""
+    staff = current_staff()
+    return scope.masked_phone(staff, phone) if staff else ""
+
+
 @blueprint.app_template_filter("invite_state")
 def invite_state_label(invite) -> str:
     """有效 / 已使用 / 已过期 …: the same rule that decides whether the code still binds."""

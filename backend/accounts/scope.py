@@ -25,6 +25,10 @@ PERMISSIONS: dict[str, frozenset[StaffRole]] = {
     "invite.create": frozenset(
         {StaffRole.platform_admin, StaffRole.company_admin, StaffRole.service_desk}
     ),
+    # residents' and owners' phone numbers (个人信息保护法: only who needs them to serve)
+    "contact.read": frozenset(
+        {StaffRole.platform_admin, StaffRole.company_admin, StaffRole.service_desk}
+    ),
     "staff.manage": frozenset({StaffRole.platform_admin, StaffRole.company_admin}),
     "audit.read": frozenset({StaffRole.platform_admin, StaffRole.company_admin}),
 }
@@ -93,3 +97,10 @@ def staff_ids_query(staff: Staff) -> sa.Select:
     if staff.role == StaffRole.company_admin:
         return stmt.where(Staff.company_id == staff.company_id)
     return stmt.where(Staff.id == staff.id)
+
+
+def masked_phone(staff: Staff, phone: str) -> str:
+    """``phone`` for staff who may read contacts, else ``138****0001``."""
+    if not phone or can(staff, "contact.read"):
+        return phone
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"

@@ -130,3 +130,24 @@ def test_unit_page_shows_area_source_owners_and_residencies(world, as_staff):
     assert "王建国" in page and "13912345678" in page
     assert "李娜" in page and "租户" in page and "2030-06-30" in page
     assert "赵六" in page and "待审核" in page
+
+
+def test_service_desk_sees_full_phone_numbers(world, as_staff):
+    from tests.factories import OwnerRecordFactory
+
+    OwnerRecordFactory(unit=world.unit_a, name="张伟", phone="13800000001")
+
+    desk = as_staff(world.desk_a).get(f"/admin/units/{world.unit_a.id}").data.decode()
+
+    assert "13800000001" in desk
+
+
+def test_committee_member_sees_masked_phone_numbers(world, as_staff):
+    from tests.factories import OwnerRecordFactory
+
+    OwnerRecordFactory(unit=world.unit_a, name="张伟", phone="13800000001")
+
+    page = as_staff(world.committee_a).get(f"/admin/units/{world.unit_a.id}").data.decode()
+
+    assert "13800000001" not in page
+    assert "138****0001" in page
