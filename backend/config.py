@@ -71,6 +71,8 @@ class Config:
     RATELIMIT_LOGIN = "5 per 5 minutes"
     RATELIMIT_LOGIN_ADDRESS = "20 per 5 minutes"
     RATELIMIT_HEADERS_ENABLED = True
+    #: a sliding window: "5 per 5 minutes" means any 5 minutes, not the clock's 5-minute slots
+    RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_STORAGE_URI: str | None = None
 
     #: origins allowed to call /api/v1 from a browser (the H5 simulator)
