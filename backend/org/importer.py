@@ -118,6 +118,8 @@ class ImportReport:
     #: of the updated units, those where something actually changed
     units_changed: int = 0
     owners_removed: int = 0
+    #: each changed existing unit, before and after (for the audit log)
+    changes: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
         """The report in one Chinese sentence."""
@@ -172,9 +174,11 @@ def import_units(
                 "org.import",
                 "estate",
                 estate.id,
+                before={unit: c["before"] for unit, c in report.changes.items()} or None,
                 after={
-                    **asdict(report),
+                    **{k: v for k, v in asdict(report).items() if k != "changes"},
                     "filename": filename or _stream_name(stream),
+                    "units": {unit: c["after"] for unit, c in report.changes.items()},
                 },
                 estate_id=estate.id,
             )
@@ -466,6 +470,7 @@ def _create_unit(estate: Estate, building: Building, row: _Row, report: ImportRe
 
 def _update_unit(unit: Unit, row: _Row, report: ImportReport) -> None:
     report.units_updated += 1
+    before = _unit_record(unit)
     changed = False
     values = {"floor": row.floor, "area": row.area, "area_source": row.area_source}
     if row.developer_held is not None:
@@ -488,6 +493,20 @@ def _update_unit(unit: Unit, row: _Row, report: ImportReport) -> None:
             changed = True
     if changed:
         report.units_changed += 1
+        report.changes[f"{row.building} {row.number}"] = {
+            "before": before,
+            "after": _unit_record(unit),
+        }
+
+
+def _unit_record(unit: Unit) -> dict:
+    return {
+        "floor": unit.floor,
+        "area": str(unit.area),
+        "area_source": unit.area_source.value,
+        "developer_held": unit.developer_held,
+        "owners": [f"{o.name} {o.phone}" for o in unit.owners],
+    }
 
 
 def _stream_name(stream) -> str | None:

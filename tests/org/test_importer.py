@@ -484,6 +484,20 @@ def test_an_import_is_written_to_the_audit_log(db, estate, admin):
     assert entry.after["filename"] == "嘉绿景苑房屋.xlsx"
 
 
+def test_a_reimport_records_each_changed_unit_before_and_after(db, estate, admin):
+    import_units(admin, estate.id, xlsx(GOOD_ROWS))
+    changed = [["1幢", "101", 1, "90.01", "不动产登记", "否", "张伟", "13800000001"]]
+
+    import_units(admin, estate.id, xlsx(changed))
+
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.before["1幢 101"]["area"] == "89.37"
+    assert entry.before["1幢 101"]["owners"] == ["张伟 13800000001", "王芳 13800000002"]
+    assert entry.after["units"]["1幢 101"]["area"] == "90.01"
+    assert entry.after["units"]["1幢 101"]["owners"] == ["张伟 13800000001"]
+    assert entry.after["owners_removed"] == 1
+
+
 # --- template --------------------------------------------------------------------------------
 
 
