@@ -10,18 +10,10 @@ from admin.auth import current_staff, login_required, permission_required
 from admin.page import form_int, paginate
 from backend.accounts import scope
 from backend.accounts import staff as staff_accounts
-from backend.accounts.models import COMPANY_ROLES, Staff, StaffRole
-from backend.core.errors import DomainError, Invalid
+from backend.accounts.models import ROLE_SCOPE_FIELD, Staff, StaffRole
+from backend.core.errors import DomainError
 from backend.extensions import db
 from backend.org import services as org
-
-#: which scope field each role needs on the form (platform admins need none)
-SCOPE_FIELD = {
-    **dict.fromkeys(COMPANY_ROLES, "company_id"),
-    StaffRole.committee_member: "estate_id",
-    StaffRole.street_officer: "street_id",
-    StaffRole.bureau_officer: "district",
-}
 
 
 @blueprint.get("/staff")
@@ -48,7 +40,7 @@ def _role_or_default(value: str | None, roles: list[StaffRole]) -> StaffRole | N
 
 def _scope_choices(actor: Staff, role: StaffRole | None) -> dict:
     """The options of the scope field ``role`` needs, as ``actor`` may see them."""
-    field = SCOPE_FIELD.get(role)
+    field = ROLE_SCOPE_FIELD.get(role)
     if field == "company_id" and actor.role == StaffRole.company_admin:
         field = None  # a company admin's staff always join its own company
     choices: dict = {"field": field}
@@ -113,8 +105,6 @@ def staff_create():
         for key in ("username", "name", "phone", "role", "district")
     }
     try:
-        if form["role"] not in {role.value for role in StaffRole}:
-            raise Invalid("请选择角色", {"role": ["必填项"]})
         data = {
             **form,
             "password": request.form.get("password") or "",

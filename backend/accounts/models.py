@@ -195,6 +195,14 @@ STAFF_ROLE_LABELS = {
 
 COMPANY_ROLES = (StaffRole.company_admin, StaffRole.service_desk, StaffRole.technician)
 
+#: the column that holds each role's scope (a platform admin's scope is everything)
+ROLE_SCOPE_FIELD = {
+    **dict.fromkeys(COMPANY_ROLES, "company_id"),
+    StaffRole.committee_member: "estate_id",
+    StaffRole.street_officer: "street_id",
+    StaffRole.bureau_officer: "district",
+}
+
 
 class Staff(db.Model):
     """A staff account of the admin panel, with a role and the scope that role implies."""

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from backend.accounts import scope
-from backend.accounts.models import COMPANY_ROLES, Staff, StaffRole
+from backend.accounts.models import COMPANY_ROLES, ROLE_SCOPE_FIELD, Staff, StaffRole
 from backend.audit import services as audit
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from backend.core.time import utcnow
@@ -66,33 +66,39 @@ def roles_assignable_by(actor: Staff) -> list[StaffRole]:
     return []
 
 
+#: what each scope column names, and what to say when it is missing
+_SCOPE_TARGETS = {
+    "company_id": (Company, "请选择所属物业企业"),
+    "estate_id": (Estate, "请选择业委会所在小区"),
+    "street_id": (Street, "请选择所属街道"),
+}
+
+
 def _apply_scope(actor: Staff, staff: Staff, data: dict) -> None:
-    role = StaffRole(data["role"])
+    try:
+        role = StaffRole(data.get("role"))
+    except ValueError:
+        raise Invalid("请选择角色", {"role": ["必填项"]}) from None
     if role not in roles_assignable_by(actor):
         raise Forbidden("您不能分配该角色")
     staff.role = role
-    staff.company_id = staff.estate_id = staff.street_id = None
-    staff.district = None
-    if role in COMPANY_ROLES:
-        company_id = (
-            actor.company_id if actor.role == StaffRole.company_admin else data.get("company_id")
-        )
-        if not company_id or db.session.get(Company, company_id) is None:
-            raise Invalid("请选择所属物业企业", {"company_id": ["必填项"]})
-        staff.company_id = company_id
-    elif role == StaffRole.committee_member:
-        if not data.get("estate_id") or db.session.get(Estate, data["estate_id"]) is None:
-            raise Invalid("请选择业委会所在小区", {"estate_id": ["必填项"]})
-        staff.estate_id = data["estate_id"]
-    elif role == StaffRole.street_officer:
-        if not data.get("street_id") or db.session.get(Street, data["street_id"]) is None:
-            raise Invalid("请选择所属街道", {"street_id": ["必填项"]})
-        staff.street_id = data["street_id"]
-    elif role == StaffRole.bureau_officer:
+    staff.company_id = staff.estate_id = staff.street_id = staff.district = None
+    field = ROLE_SCOPE_FIELD.get(role)
+    if field is None:
+        return
+    if field == "district":
         district = (data.get("district") or "").strip()
         if not district:
             raise Invalid("请填写所属区", {"district": ["必填项"]})
         staff.district = district
+        return
+    value = data.get(field)
+    if field == "company_id" and actor.role == StaffRole.company_admin:
+        value = actor.company_id  # a company admin's staff always join its own company
+    model, missing = _SCOPE_TARGETS[field]
+    if not value or db.session.get(model, value) is None:
+        raise Invalid(missing, {field: ["必填项"]})
+    setattr(staff, field, value)
 
 
 def create_staff(actor: Staff, data: dict) -> Staff:
