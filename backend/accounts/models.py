@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -131,12 +132,21 @@ class Residency(db.Model):
         sa.CheckConstraint("role != 'tenant' OR ends_on IS NOT NULL", name="tenant_end"),
     )
 
-    @property
+    @hybrid_property
     def is_current(self) -> bool:
         """Active today: approved and, for a tenant, before its end date."""
         if self.status != ResidencyStatus.active:
             return False
         return self.ends_on is None or local_today() < self.ends_on
+
+    @is_current.inplace.expression
+    @classmethod
+    def _is_current_expression(cls):
+        # the same rule in SQL, for queries over many residencies
+        return sa.and_(
+            cls.status == ResidencyStatus.active,
+            sa.or_(cls.ends_on.is_(None), cls.ends_on > local_today()),
+        )
 
 
 class Invite(db.Model):

@@ -119,16 +119,11 @@ def residency_of(resident: Resident, residency_id: int) -> Residency:
 
 def current_units(resident: Resident) -> list[tuple[Unit, Residency]]:
     """The units where the resident holds a current residency, with that residency."""
-    today = local_today()
     rows = db.session.execute(
         sa.select(Unit, Residency)
         .join(Residency, Residency.unit_id == Unit.id)
         .options(joinedload(Unit.building), joinedload(Unit.estate))
-        .where(
-            Residency.resident_id == resident.id,
-            Residency.status == ResidencyStatus.active,
-            sa.or_(Residency.ends_on.is_(None), Residency.ends_on > today),
-        )
+        .where(Residency.resident_id == resident.id, Residency.is_current)
         .order_by(Unit.id)
     ).all()
     return [(unit, residency) for unit, residency in rows]
