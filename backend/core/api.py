@@ -138,7 +138,8 @@ def _by_field(errors: dict) -> dict:
 
 
 class Blueprint(_Blueprint):
-    """Linli's Blueprint (documents the bearer scheme and the error format)."""
+    """Linli's Blueprint: the one place for policy shared by every API blueprint (none yet
+    beyond flask-smorest's; the error format lives in :class:`Api`)."""
 
 
 class Schema(ma.Schema):
