@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import url_for
-from marshmallow import validate
 
 from backend.accounts.models import ResidencyRole
+from backend.core import validate
 from backend.core.api import MAX_ID, Schema
 from backend.core.time import to_local
 
@@ -94,7 +94,9 @@ class BindingRequestSchema(Schema):
         required=True, validate=validate.Length(min=1, max=60, error="姓名长度为 1–60 个字")
     )
     phone = ma.fields.String(required=True, validate=validate.Length(max=20))
-    note = ma.fields.String(load_default="", validate=validate.Length(max=200))
+    note = ma.fields.String(
+        load_default="", validate=validate.Length(max=200), metadata={"multiline": True}
+    )
     ends_on = ma.fields.Date(load_default=None, allow_none=True)
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import render_template, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest import Page
+from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from backend.core import validate
 from backend.core.errors import DomainError
+from backend.core.text import TextRefused, clean_text
 from backend.extensions import db
 
 #: Chinese texts for the HTTP errors people may meet
@@ -30,42 +35,6 @@ HTTP_MESSAGES = {
     500: "服务器内部错误，请稍后再试",
     502: "上游服务暂时不可用，请稍后再试",
 }
-
-#: marshmallow's default English messages, in Chinese
-FIELD_MESSAGES = {
-    "Missing data for required field.": "必填项",
-    "Unknown field.": "不支持的字段",
-    "Field may not be null.": "不能为空",
-    "Not a valid string.": "应为文本",
-    "Not a valid integer.": "应为整数",
-    "Not a valid number.": "应为数字",
-    "Not a valid boolean.": "应为是或否",
-    "Not a valid date.": "日期格式不正确，应为 YYYY-MM-DD",
-    "Not a valid datetime.": "时间格式不正确，应为 ISO 8601",
-    "Invalid input type.": "格式不正确",
-    "Invalid value.": "取值无效",
-    "Not a valid list.": "应为列表",
-    "Invalid input.": "格式不正确",
-    "Invalid JSON body.": "请求体不是有效的 JSON",
-    "Not a valid email address.": "邮箱格式不正确",
-}
-
-
-def _translate(errors):
-    if isinstance(errors, dict):
-        return {k: _translate(v) for k, v in errors.items()}
-    if isinstance(errors, list):
-        return [_translate(v) for v in errors]
-    if isinstance(errors, str):
-        if errors in FIELD_MESSAGES:
-            return FIELD_MESSAGES[errors]
-        if errors.startswith("Must be one of:"):
-            return "取值不在允许范围内"
-        if errors.startswith("Length must be"):
-            return "长度不符合要求"
-        if errors.startswith("Must be greater") or errors.startswith("Must be less"):
-            return "数值超出允许范围"
-    return errors
 
 
 def error_payload(code: int, message: str | None = None, errors: dict | None = None) -> dict:
@@ -109,7 +78,7 @@ class Api(_Api):
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
         message = data.get("message") or HTTP_MESSAGES.get(error.code, error.name)
-        errors = _translate(_by_field(data.get("errors") or data.get("messages") or {}))
+        errors = _by_field(data.get("errors") or data.get("messages") or {})
         headers = dict(data.get("headers") or {})
         for key, value in error.get_headers():
             if key.lower() not in {"content-type", "content-length"}:
@@ -137,17 +106,143 @@ def _by_field(errors: dict) -> dict:
     return errors
 
 
-class Blueprint(_Blueprint):
-    """Linli's Blueprint: the one place for policy shared by every API blueprint (none yet
-    beyond flask-smorest's; the error format lives in :class:`Api`)."""
+#: field-type messages in Chinese, set on every field at the source (marshmallow's are English)
+FIELD_MESSAGES = {
+    "required": "必填项",
+    "null": "不能为空",
+    "validator_failed": "取值无效",
+    "type": "格式不正确",
+    "too_large": "数值过大",
+    "special": "不能是 NaN 或无穷大",
+    "invalid_utf8": "含有无效的字符编码",
+    "invalid_awareness": "时间须带时区",
+}
+#: what "invalid" says, by field type (the first match in the field class's MRO)
+INVALID_MESSAGES = {
+    ma.fields.Email: "邮箱格式不正确",
+    ma.fields.Url: "网址格式不正确",
+    ma.fields.String: "应为文本",
+    ma.fields.Integer: "应为整数",
+    ma.fields.Number: "应为数字",
+    ma.fields.Boolean: "应为是或否",
+    ma.fields.DateTime: "时间格式不正确，应为 ISO 8601",
+    ma.fields.Date: "日期格式不正确，应为 YYYY-MM-DD",
+    ma.fields.Time: "时间格式不正确，应为 HH:MM",
+    ma.fields.TimeDelta: "时长格式不正确",
+    ma.fields.List: "应为列表",
+    ma.fields.Tuple: "应为列表",
+    ma.fields.Mapping: "应为对象",
+    ma.fields.UUID: "格式不正确",
+}
+
+
+def _invalid_message(field: ma.fields.Field) -> str:
+    for cls in type(field).__mro__:
+        if cls in INVALID_MESSAGES:
+            return INVALID_MESSAGES[cls]
+    return "格式不正确"
+
+
+def _chinese_validator(validator):
+    """A stock marshmallow validator without its own ``error=`` → the Chinese one."""
+    chinese = validate.CHINESE.get(type(validator))
+    if chinese is None or validator.error:
+        return validator
+    if chinese is validate.Length:
+        return chinese(min=validator.min, max=validator.max, equal=validator.equal)
+    if chinese is validate.Range:
+        return chinese(
+            min=validator.min,
+            max=validator.max,
+            min_inclusive=validator.min_inclusive,
+            max_inclusive=validator.max_inclusive,
+        )
+    if chinese is validate.OneOf:
+        return chinese(validator.choices, labels=validator.labels)
+    if chinese is validate.NoneOf:
+        return chinese(validator.iterable)
+    if chinese is validate.Equal:
+        return chinese(validator.comparable)
+    if chinese is validate.Regexp:
+        return chinese(validator.regex)
+    return chinese()
+
+
+def _clean_string(multiline: bool):
+    def check(value: str) -> None:
+        try:
+            clean_text(value, multiline=multiline)
+        except TextRefused as exc:
+            raise ma.ValidationError(exc.message) from None
+
+    return check
+
+
+def localize_field(field: ma.fields.Field) -> None:
+    """Give ``field`` Chinese messages and validators, and clean it if it holds text.
+
+    Text is checked by :func:`backend.core.text.clean_text` (no control characters, lone
+    surrogates or direction overrides; ``metadata={"multiline": True}`` allows line breaks).
+    """
+    messages = {key: FIELD_MESSAGES.get(key, "格式不正确") for key in field.error_messages}
+    if "invalid" in messages:
+        messages["invalid"] = _invalid_message(field)
+    field.error_messages = messages
+    field.validators = [_chinese_validator(v) for v in field.validators]
+    if isinstance(field, ma.fields.String):
+        field.validators.append(_clean_string(bool(field.metadata.get("multiline"))))
+    inner = getattr(field, "inner", None)
+    if isinstance(inner, ma.fields.Field):
+        localize_field(inner)
+
+
+#: what the schema itself may say (a body that is not an object, a field it does not know)
+SCHEMA_MESSAGES = {"type": "格式不正确", "unknown": "不支持的字段"}
 
 
 class Schema(ma.Schema):
-    """Base schema: unknown fields are refused, never silently dropped."""
+    """Base schema: unknown fields are refused, never silently dropped; every message is
+    Chinese, and every string is cleaned (:func:`localize_field`)."""
+
+    error_messages = SCHEMA_MESSAGES
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        localize_field(field_obj)
+
+
+class Parser(FlaskParser):
+    """webargs' parser for the API: JSON errors in Chinese, even JSON too deeply nested to
+    parse, and schemas that are not ours (flask-smorest's pagination) localised too."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            # Python's parser gives up around 1,000 levels: a client error, not ours
+            raise json.JSONDecodeError("nested too deeply", "[", 0) from None
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        abort(400, exc=error, messages={"json": ["请求体不是有效的 JSON"]})
+
+    def _get_schema(self, argmap, req):
+        schema = super()._get_schema(argmap, req)
+        if not isinstance(schema, Schema):
+            schema.error_messages = {**schema.error_messages, **SCHEMA_MESSAGES}
+            for field in schema.fields.values():
+                localize_field(field)
+        return schema
+
+
+class Blueprint(_Blueprint):
+    """Linli's Blueprint: the one place for policy shared by every API blueprint (the
+    argument parser; the error format lives in :class:`Api`)."""
+
+    ARGUMENTS_PARSER = Parser()
+    PAGINATION_ARGUMENTS_PARSER = Parser()
 
 
 class SelectPage(Page):

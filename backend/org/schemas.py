@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import validate
 
+from backend.core import validate
 from backend.core.api import Schema
 
 

@@ -45,7 +45,7 @@ def test_page_size_is_bounded(client, db):
     resp = client.get("/api/v1/estates?page_size=100000", headers=bearer(ResidentFactory()))
 
     assert resp.status_code == 422
-    assert resp.json["errors"] == {"page_size": ["数值超出允许范围"]}
+    assert resp.json["errors"] == {"page_size": ["应在 1 到 100 之间"]}
 
 
 def test_search_wildcards_are_taken_literally(client, db):
