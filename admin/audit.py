@@ -10,28 +10,9 @@ from admin.auth import current_staff, login_required, permission_required
 from admin.page import paginate
 from backend.audit import services as audit
 from backend.audit.models import AuditEntry
+from backend.features import AUDIT_ACTIONS, AUDIT_ENTITIES
 
 ENTRIES_PER_PAGE = 50
-
-#: what each recorded action means, for people
-ACTION_LABELS = {
-    "invite.create": "生成邀请码",
-    "residency.approve": "通过绑定申请",
-    "residency.reject": "驳回绑定申请",
-    "staff.create": "新增员工账号",
-    "staff.enable": "启用账号",
-    "staff.disable": "停用账号",
-    "staff.password": "重置密码",
-    "org.import": "导入房屋",
-}
-
-ENTITY_LABELS = {
-    "invite": "邀请码",
-    "residency": "住户身份",
-    "staff": "员工账号",
-    "estate": "小区",
-    "unit": "房屋",
-}
 
 
 @blueprint.get("/audit")
@@ -43,6 +24,6 @@ def audit_log():
     return render_template(
         "admin/audit.html",
         page=paginate(stmt, per_page=ENTRIES_PER_PAGE),
-        action_labels=ACTION_LABELS,
-        entity_labels=ENTITY_LABELS,
+        action_labels=AUDIT_ACTIONS,
+        entity_labels=AUDIT_ENTITIES,
     )

@@ -20,9 +20,9 @@ from flask_limiter.util import get_remote_address
 
 from admin import blueprint
 from admin.page import is_htmx
-from backend.accounts import scope
 from backend.accounts import staff as staff_accounts
 from backend.accounts.models import Staff
+from backend.authz import scope
 from backend.core.errors import Unauthorized
 from backend.extensions import db, limiter
 

@@ -12,27 +12,17 @@ from werkzeug.exceptions import HTTPException
 from admin import blueprint
 from admin.auth import current_staff, login_required, render_login_throttled
 from admin.page import count, is_htmx, page_url
-from backend.accounts import scope
 from backend.accounts import services as accounts
+from backend.authz import scope
 from backend.core.api import HTTP_MESSAGES
 from backend.core.errors import DomainError
+from backend.core.feature import NavEntry
 from backend.core.time import to_local
+from backend.features import nav_entries
 from backend.org import services as org
 
-#: the navigation: (endpoint, label, permission needed or None, module whose pages it covers)
-NAV = (
-    ("admin.dashboard", "首页", None, "admin.home"),
-    ("admin.estates", "小区房屋", None, "admin.org"),
-    ("admin.reviews", "绑定审核", "residency.review", "admin.residencies"),
-    ("admin.staff_list", "账号管理", "staff.manage", "admin.staff"),
-    ("admin.audit_log", "操作日志", "audit.read", "admin.audit"),
-)
-
-#: pages served by one module that belong to another's navigation entry
-NAV_SECTION_OF = {
-    "admin.invite": "admin.org",
-    "admin.create_invite": "admin.org",
-}
+#: the panel's own first entry; the others come from the features (``feature.py``)
+HOME = NavEntry("admin.dashboard", "首页", module="admin.home")
 
 CSRF_MESSAGE = "页面已过期或缺少安全校验，请刷新页面后重试"
 
@@ -42,9 +32,9 @@ def layout_context() -> dict:
     staff = current_staff()
     view = blueprint_view_module()
     nav = [
-        {"endpoint": endpoint, "label": label, "active": module == view}
-        for endpoint, label, permission, module in NAV
-        if staff is not None and (permission is None or scope.can(staff, permission))
+        {"endpoint": entry.endpoint, "label": entry.label, "active": entry.module == view}
+        for entry in (HOME, *nav_entries())
+        if staff is not None and (entry.permission is None or scope.can(staff, entry.permission))
     ]
     return {
         "staff": staff,
@@ -56,8 +46,9 @@ def layout_context() -> dict:
 
 def blueprint_view_module() -> str | None:
     """The admin module that serves this request (to mark its navigation entry)."""
-    if request.endpoint in NAV_SECTION_OF:
-        return NAV_SECTION_OF[request.endpoint]
+    for entry in nav_entries():
+        if request.endpoint in entry.pages:
+            return entry.module
     view = current_app.view_functions.get(request.endpoint or "")
     return getattr(view, "__module__", None)
 

@@ -10,9 +10,9 @@ from flask import redirect, render_template, request, send_file, session, url_fo
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.page import paginate
-from backend.accounts import scope
 from backend.accounts import services as accounts
 from backend.accounts.models import ResidencyRole
+from backend.authz import scope
 from backend.core.errors import DomainError
 from backend.org import importer
 from backend.org import services as org

@@ -9,9 +9,9 @@ from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.org import render_unit
 from admin.page import form_date, is_htmx, paginate
-from backend.accounts import scope
 from backend.accounts import services as accounts
 from backend.accounts.models import Residency, ResidencyRole
+from backend.authz import scope
 from backend.core.errors import Conflict, Invalid
 from backend.org.models import Unit
 

@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.page import form_int, paginate
-from backend.accounts import scope
 from backend.accounts import staff as staff_accounts
-from backend.accounts.models import ROLE_SCOPE_FIELD, Staff, StaffRole
+from backend.accounts.models import Staff
+from backend.authz.roles import ROLE_SCOPE_FIELD, StaffRole
 from backend.core.errors import DomainError
 from backend.extensions import db
 from backend.org import services as org
@@ -22,7 +22,7 @@ from backend.org import services as org
 def staff_list():
     """可管理的员工账号。"""
     stmt = (
-        scope.staff_ids_query(current_staff())
+        staff_accounts.managed_staff_query(current_staff())
         .options(
             selectinload(Staff.company), selectinload(Staff.estate), selectinload(Staff.street)
         )

@@ -51,10 +51,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _import_models() -> None:
     """Import every feature's models so that metadata and migrations see all tables."""
-    from backend.accounts import models as _accounts  # noqa: F401
-    from backend.audit import models as _audit  # noqa: F401
-    from backend.notify import models as _notify  # noqa: F401
-    from backend.org import models as _org  # noqa: F401
+    import importlib
+
+    from backend.features import FEATURES
+
+    for feature in FEATURES:
+        if feature.models:
+            importlib.import_module(feature.models)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,21 +1,25 @@
-"""The resident API (/api/v1): the Api object and the one list of its blueprints."""
+"""The resident API (/api/v1): the Api object and the registered features' blueprints."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from backend.authz.resident import BEARER_SCHEME, BEARER_SCHEME_NAME
 from backend.core.api import Api
+from backend.core.feature import load
 from backend.extensions import csrf
+from backend.features import FEATURES
 
 api = Api()
 
 
 def register_api(app: Flask) -> None:
-    from backend.accounts.api import blp as accounts_blp
-    from backend.org.api import blp as org_blp
-
     api.init_app(app)
-    for blp in (accounts_blp, org_blp):
+    api.spec.components.security_scheme(BEARER_SCHEME_NAME, BEARER_SCHEME)
+    for feature in FEATURES:
+        if feature.api is None:
+            continue
+        blp = load(feature.api)
         # the mini-app authenticates with a bearer token, not a cookie: no CSRF to guard
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix="/api/v1")

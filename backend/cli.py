@@ -65,7 +65,8 @@ def _acting_staff(username: str | None):
     """The staff account a CLI command acts as: ``username``, else the first platform admin."""
     import sqlalchemy as sa
 
-    from backend.accounts.models import Staff, StaffRole
+    from backend.accounts.models import Staff
+    from backend.authz.roles import StaffRole
     from backend.extensions import db
 
     stmt = sa.select(Staff).where(Staff.active.is_(True))

@@ -97,9 +97,6 @@ class Config:
         "info": {
             "description": "住户端小程序接口。时间为 ISO 8601（Asia/Shanghai），金额单位为分。"
         },
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
     }
 
 

@@ -146,7 +146,7 @@ def seed(app, residents: int) -> Seed:
         ResidencyStatus,
         Resident,
     )
-    from backend.accounts.tokens import issue_token
+    from backend.authz.tokens import issue_token
     from backend.core.time import local_today, utcnow
     from backend.extensions import db
     from backend.org.models import AreaSource, Building, Community, Estate, Street, Unit

@@ -16,9 +16,9 @@ from backend.accounts.models import (
     ResidencyStatus,
     Resident,
     Staff,
-    StaffRole,
 )
 from backend.audit.models import AuditEntry
+from backend.authz.roles import StaffRole
 from backend.core.time import utcnow
 from backend.extensions import db
 from backend.notify.models import Notification

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.accounts.tokens import issue_token
+from backend.authz.tokens import issue_token
 
 
 def bearer(resident) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response
 
 from backend.accounts import services
-from backend.accounts.auth import current_resident, resident_rate_key, resident_required
 from backend.accounts.models import ResidencyRole
 from backend.accounts.schemas import (
     BindByInviteSchema,
@@ -18,12 +17,12 @@ from backend.accounts.schemas import (
     TokenSchema,
     WeChatSignInSchema,
 )
-from backend.accounts.tokens import issue_token
+from backend.authz.resident import BEARER, current_resident, resident_rate_key, resident_required
+from backend.authz.tokens import issue_token
 from backend.core.api import Blueprint
 from backend.extensions import limiter
 
 blp = Blueprint("accounts", __name__, description="登录、我的房屋与绑定")
-BEARER = [{"bearer": []}]
 
 
 @blp.post("/auth/wechat")

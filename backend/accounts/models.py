@@ -10,6 +10,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from backend.authz.roles import COMPANY_ROLES, StaffRole
 from backend.core.time import UTCDateTime, local_today, utcnow
 from backend.extensions import db
 from backend.org.models import Company, Estate, Street, Unit
@@ -175,43 +176,6 @@ class Invite(db.Model):
     __table_args__ = (
         sa.CheckConstraint("role != 'tenant' OR tenant_ends_on IS NOT NULL", name="tenant_end"),
     )
-
-
-class StaffRole(enum.StrEnum):
-    """Staff roles; each comes with a scope (see ``backend.accounts.scope``)."""
-
-    company_admin = "company_admin"  # 物业企业管理员
-    service_desk = "service_desk"  # 物业客服
-    technician = "technician"  # 维修师傅
-    committee_member = "committee_member"  # 业委会成员
-    street_officer = "street_officer"  # 街道工作人员
-    bureau_officer = "bureau_officer"  # 区住建局工作人员
-    platform_admin = "platform_admin"  # 平台管理员
-
-    @property
-    def label(self) -> str:
-        return STAFF_ROLE_LABELS[self]
-
-
-STAFF_ROLE_LABELS = {
-    StaffRole.company_admin: "物业企业管理员",
-    StaffRole.service_desk: "物业客服",
-    StaffRole.technician: "维修师傅",
-    StaffRole.committee_member: "业委会成员",
-    StaffRole.street_officer: "街道工作人员",
-    StaffRole.bureau_officer: "区住建部门",
-    StaffRole.platform_admin: "平台管理员",
-}
-
-COMPANY_ROLES = (StaffRole.company_admin, StaffRole.service_desk, StaffRole.technician)
-
-#: the column that holds each role's scope (a platform admin's scope is everything)
-ROLE_SCOPE_FIELD = {
-    **dict.fromkeys(COMPANY_ROLES, "company_id"),
-    StaffRole.committee_member: "estate_id",
-    StaffRole.street_officer: "street_id",
-    StaffRole.bureau_officer: "district",
-}
 
 
 class Staff(db.Model):

@@ -17,7 +17,6 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from backend.accounts import scope
 from backend.accounts.models import (
     OPEN_STATUSES,
     Invite,
@@ -29,6 +28,7 @@ from backend.accounts.models import (
     Staff,
 )
 from backend.audit import services as audit
+from backend.authz import scope
 from backend.core.db import transition
 from backend.core.errors import (
     Conflict,

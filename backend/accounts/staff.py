@@ -7,9 +7,10 @@ import re
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from backend.accounts import scope
-from backend.accounts.models import COMPANY_ROLES, ROLE_SCOPE_FIELD, Staff, StaffRole
+from backend.accounts.models import Staff
 from backend.audit import services as audit
+from backend.authz import scope
+from backend.authz.roles import COMPANY_ROLES, ROLE_SCOPE_FIELD, StaffRole
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from backend.core.time import utcnow
 from backend.extensions import db
@@ -122,10 +123,20 @@ def create_staff(actor: Staff, data: dict) -> Staff:
     return staff
 
 
+def managed_staff_query(actor: Staff) -> sa.Select:
+    """The staff accounts ``actor`` may manage."""
+    stmt = sa.select(Staff)
+    if actor.role == StaffRole.platform_admin:
+        return stmt
+    if actor.role == StaffRole.company_admin:
+        return stmt.where(Staff.company_id == actor.company_id)
+    return stmt.where(Staff.id == actor.id)
+
+
 def managed_staff(actor: Staff, staff_id: int) -> Staff:
     """A staff account ``actor`` may manage, else :class:`NotFound`."""
     scope.require(actor, "staff.manage")
-    staff = db.session.scalars(scope.staff_ids_query(actor).where(Staff.id == staff_id)).first()
+    staff = db.session.scalars(managed_staff_query(actor).where(Staff.id == staff_id)).first()
     if staff is None:
         raise NotFound("未找到该账号")
     return staff

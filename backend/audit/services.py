@@ -56,7 +56,7 @@ def record(
 
 def entries_query(staff) -> sa.Select:
     """The audit entries ``staff`` may read, newest first (admins only)."""
-    from backend.accounts.models import StaffRole
+    from backend.authz.roles import StaffRole
 
     stmt = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
     if staff.role == StaffRole.platform_admin:

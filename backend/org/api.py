@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from backend.accounts.auth import resident_required
+from backend.authz.resident import BEARER, resident_required
 from backend.core.api import Blueprint, SelectPage
 from backend.org import services
 from backend.org.schemas import BuildingSchema, DirectoryUnitSchema, EstateQuerySchema, EstateSchema
 
 blp = Blueprint("org", __name__, description="小区、楼栋与房屋目录（用于申请绑定）")
-BEARER = [{"bearer": []}]
 
 
 @blp.get("/estates")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from backend.accounts import scope
 from backend.audit import services as audit
+from backend.authz import scope
 from backend.core.errors import Invalid
 from backend.extensions import db
 from backend.org.models import Committee, CommitteeMember, Estate

@@ -6,8 +6,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from backend.accounts import scope
 from backend.audit import services as audit
+from backend.authz import scope
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.time import local_today
 from backend.extensions import db

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,9 +23,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from backend.accounts import scope
-from backend.accounts.models import Staff
 from backend.audit import services as audit
+from backend.authz import scope
 from backend.core.errors import Invalid
 from backend.core.phone import is_mobile, normalize_phone
 from backend.extensions import db
@@ -38,6 +37,9 @@ from backend.org.models import (
     OwnerRecord,
     Unit,
 )
+
+if TYPE_CHECKING:
+    from backend.accounts.models import Staff
 
 #: the columns of the sheet: field → header (Chinese, as people type them)
 COLUMNS = {

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
-from backend.accounts import scope
-from backend.accounts.models import Staff
+from backend.authz import scope
 from backend.core.errors import NotFound
 from backend.extensions import db
 from backend.org.models import Building, Company, Estate, Street, Unit
+
+if TYPE_CHECKING:
+    from backend.accounts.models import Staff
 
 #: "2幢" before "10幢", "101" before "1001": shorter names first, then in text order
 BUILDING_ORDER = (sa.func.length(Building.name), Building.name, Building.id)
@@ -46,7 +50,7 @@ def units_of(building_id: int) -> list[Unit]:
     )
 
 
-# --- what staff see (the admin panel): every query goes through backend.accounts.scope ---------
+# --- what staff see (the admin panel): every query goes through backend.authz.scope ---------
 
 
 def estates_in_scope(staff: Staff, q: str = "") -> sa.Select:

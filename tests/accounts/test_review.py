@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from backend.accounts import services
-from backend.accounts.models import ResidencySource, ResidencyStatus, StaffRole
+from backend.accounts.models import ResidencySource, ResidencyStatus
 from backend.audit.models import AuditEntry
+from backend.authz.roles import StaffRole
 from backend.core.db import commit
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.factories import EstateFactory, ResidencyFactory, StaffFactory, UnitFactory

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from backend.accounts.models import StaffRole
+from backend.authz.roles import StaffRole
 from tests.factories import (
     TEST_PASSWORD,
     BuildingFactory,

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from backend.accounts.models import Staff, StaffRole
+from backend.accounts.models import Staff
+from backend.authz.roles import StaffRole
 from tests.admin.conftest import login
 from tests.factories import TEST_PASSWORD, StaffFactory
 

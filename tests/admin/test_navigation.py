@@ -73,7 +73,7 @@ def test_dashboard_counts_only_what_is_in_scope(world, as_staff):
 
 
 def test_dashboard_has_an_empty_state(client, db, as_staff):
-    from backend.accounts.models import StaffRole
+    from backend.authz.roles import StaffRole
     from tests.factories import CompanyFactory
 
     lonely = StaffFactory(role=StaffRole.company_admin, company=CompanyFactory())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from backend.accounts.models import Staff, StaffRole
+from backend.accounts.models import Staff
 from backend.audit.models import AuditEntry
+from backend.authz.roles import StaffRole
 from tests.admin.conftest import login
 
 NEW = {"username": "sun.li", "name": "孙丽", "phone": "13700001234", "password": "Welcome2026"}

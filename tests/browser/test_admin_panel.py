@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from backend.accounts.models import Invite, Residency, ResidencyStatus, StaffRole
+from backend.accounts.models import Invite, Residency, ResidencyStatus
+from backend.authz.roles import StaffRole
 from backend.org.models import Unit
 from tests.browser.conftest import PHONE
 from tests.factories import (

@@ -40,7 +40,7 @@ def test_term_starting_on_29_february_ends_by_28_february(db):
 
 
 def test_committee_outside_scope_is_not_found(db):
-    from backend.accounts.models import StaffRole
+    from backend.authz.roles import StaffRole
 
     other = EstateFactory()
     officer = StaffFactory(role=StaffRole.street_officer, street_id=EstateFactory().street_id)
@@ -75,7 +75,7 @@ def test_overlapping_contracts_are_refused(db):
 
 
 def test_company_admin_may_not_sign_contracts_or_seat_committees(db):
-    from backend.accounts.models import StaffRole
+    from backend.authz.roles import StaffRole
     from backend.core.errors import Forbidden
 
     estate = EstateFactory()
@@ -90,7 +90,7 @@ def test_company_admin_may_not_sign_contracts_or_seat_committees(db):
 
 
 def test_street_officer_files_a_contract_for_an_estate_of_their_street(db):
-    from backend.accounts.models import StaffRole
+    from backend.authz.roles import StaffRole
 
     estate = EstateFactory(company=None)
     officer = StaffFactory(role=StaffRole.street_officer, street_id=estate.street_id)

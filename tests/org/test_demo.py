@@ -18,9 +18,9 @@ from backend.accounts.models import (
     ResidencyStatus,
     Resident,
     Staff,
-    StaffRole,
 )
 from backend.accounts.staff import authenticate
+from backend.authz.roles import StaffRole
 from backend.core.db import commit
 from backend.core.phone import is_mobile
 from backend.demo import DEMO_PASSWORD, seed_demo

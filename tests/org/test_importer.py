@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
-from backend.accounts.models import StaffRole
 from backend.audit.models import AuditEntry
+from backend.authz.roles import StaffRole
 from backend.core.errors import Forbidden, NotFound
 from backend.org import importer
 from backend.org.importer import COLUMNS, ImportFailed, import_units, template_workbook

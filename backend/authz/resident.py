@@ -1,4 +1,9 @@
-"""Who is calling the resident API: the bearer token on the request."""
+"""Who is calling the resident API: the bearer token on the request.
+
+The bearer security scheme is defined here once: ``register_api`` adds :data:`BEARER_SCHEME`
+to the OpenAPI document, and every view that needs a resident declares
+``@blp.doc(security=BEARER)`` and ``@resident_required``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,13 @@ import hashlib
 from flask import g, request
 
 from backend.accounts.models import Resident
-from backend.accounts.tokens import resident_for_token
+from backend.authz.tokens import resident_for_token
 from backend.core.errors import Unauthorized
+
+#: the OpenAPI security scheme of residents' tokens, and a view's requirement of it
+BEARER_SCHEME_NAME = "bearer"
+BEARER_SCHEME = {"type": "http", "scheme": "bearer"}
+BEARER = [{BEARER_SCHEME_NAME: []}]
 
 
 def resident_required(view):

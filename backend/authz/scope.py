@@ -1,4 +1,7 @@
-"""Authorization in one place: what each staff role may see.
+"""Authorization in one place: what each staff role may see and do.
+
+Each feature declares its permissions (``feature.py``); :data:`backend.features.PERMISSIONS`
+is the one table of them, and the panel shows only what is allowed.
 
 Every staff query goes through :func:`estate_ids` (or :func:`scoped`), so a role only ever
 reads rows of the estates in its scope; an id outside the scope is "not found", never
@@ -7,31 +10,18 @@ reads rows of the estates in its scope; an id outside the scope is "not found", 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
-from backend.accounts.models import COMPANY_ROLES, Staff, StaffRole
+from backend.authz.roles import COMPANY_ROLES, StaffRole
 from backend.core.errors import Forbidden, NotFound
 from backend.extensions import db
+from backend.features import PERMISSIONS
 from backend.org.models import Estate, Street
 
-#: what each role may do beyond reading (the panel shows only what is allowed)
-PERMISSIONS: dict[str, frozenset[StaffRole]] = {
-    "org.import": frozenset({StaffRole.platform_admin, StaffRole.company_admin}),
-    # contracts and committees are filed with the street office, never by the company itself
-    "org.govern": frozenset({StaffRole.platform_admin, StaffRole.street_officer}),
-    "residency.review": frozenset(
-        {StaffRole.platform_admin, StaffRole.company_admin, StaffRole.service_desk}
-    ),
-    "invite.create": frozenset(
-        {StaffRole.platform_admin, StaffRole.company_admin, StaffRole.service_desk}
-    ),
-    # residents' and owners' phone numbers (个人信息保护法: only who needs them to serve)
-    "contact.read": frozenset(
-        {StaffRole.platform_admin, StaffRole.company_admin, StaffRole.service_desk}
-    ),
-    "staff.manage": frozenset({StaffRole.platform_admin, StaffRole.company_admin}),
-    "audit.read": frozenset({StaffRole.platform_admin, StaffRole.company_admin}),
-}
+if TYPE_CHECKING:
+    from backend.accounts.models import Staff
 
 
 def can(staff: Staff, permission: str) -> bool:
@@ -87,16 +77,6 @@ def _estate_column(model):
     if model is Estate:
         return Estate.id
     return model.estate_id
-
-
-def staff_ids_query(staff: Staff) -> sa.Select:
-    """Staff accounts that ``staff`` may manage."""
-    stmt = sa.select(Staff)
-    if staff.role == StaffRole.platform_admin:
-        return stmt
-    if staff.role == StaffRole.company_admin:
-        return stmt.where(Staff.company_id == staff.company_id)
-    return stmt.where(Staff.id == staff.id)
 
 
 def masked_phone(staff: Staff, phone: str) -> str:

@@ -1,0 +1,81 @@
+"""What a feature brings to the app, declared once in its ``feature.py``.
+
+Each feature package (``backend/<feature>/feature.py``) declares one :class:`Feature`;
+``backend/features.py`` lists them in order, and the app factory, the admin panel, the
+clock (``backend/cron.py``), ``seed-demo`` and the permission table all read that list.
+Code is named by import path (``"backend.org.api:blp"``) so that declaring a feature
+imports nothing heavy and no feature imports another's views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from werkzeug.utils import import_string
+
+from backend.authz.roles import StaffRole
+
+_EMPTY: Mapping = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """An entry of the admin panel's navigation.
+
+    ``permission`` (``None``: every signed-in role) decides who sees it; the entry is marked
+    active on every page served by ``module`` and on the endpoints listed in ``pages``.
+    """
+
+    endpoint: str
+    label: str
+    module: str
+    permission: str | None = None
+    pages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the ``clock`` process enqueues: on a ``cron`` schedule (UTC) or every
+    ``interval`` seconds. ``function`` is an import path (``"backend.x.jobs:job"``)."""
+
+    function: str
+    cron: str | None = None
+    interval: int | None = None
+
+    def load(self):
+        return import_string(self.function)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Everything a feature registers; each field is optional.
+
+    - ``models``: module of its SQLAlchemy models (imported so migrations see them);
+    - ``api``: its resident API blueprint (``/api/v1``), as ``"module:blp"``;
+    - ``admin``: its admin panel modules (routes on the ``admin`` blueprint) and ``nav``,
+      their navigation entries;
+    - ``permissions``: permission name → the roles that hold it (``backend.authz.scope``);
+    - ``audit_actions`` / ``audit_entities``: Chinese labels of what it writes to the audit
+      log (action code → label, entity type → label);
+    - ``jobs``: its periodic jobs; ``demo``: ``"module:seed"``, the function ``seed-demo``
+      calls with the shared :class:`backend.demo.Demo` to add its demo rows.
+    """
+
+    name: str
+    label: str
+    models: str | None = None
+    api: str | None = None
+    admin: tuple[str, ...] = ()
+    nav: tuple[NavEntry, ...] = ()
+    permissions: Mapping[str, frozenset[StaffRole]] = field(default_factory=lambda: _EMPTY)
+    audit_actions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    audit_entities: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    jobs: tuple[PeriodicJob, ...] = ()
+    demo: str | None = None
+
+
+def load(path: str):
+    """The object an import path (``"package.module:name"``) names."""
+    return import_string(path)

@@ -1,0 +1,48 @@
+"""The one list of features. The app, the admin panel, the clock, ``seed-demo`` and the
+permission table read it; a feature is added by declaring its ``feature.py`` and listing
+it here (README, "Adding a feature").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from backend.accounts.feature import feature as accounts
+from backend.audit.feature import feature as audit
+from backend.authz.roles import StaffRole
+from backend.core.feature import Feature, NavEntry, PeriodicJob
+from backend.notify.feature import feature as notify
+from backend.org.feature import feature as org
+
+#: in order: a feature comes after the ones it builds on (demo data is created in this order,
+#: navigation entries are shown in it)
+FEATURES: tuple[Feature, ...] = (org, accounts, notify, audit)
+
+
+def _merged(attribute: str) -> dict:
+    merged: dict = {}
+    for feature in FEATURES:
+        for key, value in getattr(feature, attribute).items():
+            if key in merged:
+                raise ValueError(f"{attribute} {key!r} is declared twice ({feature.name})")
+            merged[key] = value
+    return merged
+
+
+#: permission → the roles that hold it (read by ``backend.authz.scope``)
+PERMISSIONS: dict[str, frozenset[StaffRole]] = _merged("permissions")
+#: audit action code → Chinese label; audited entity type → Chinese label
+AUDIT_ACTIONS: dict[str, str] = _merged("audit_actions")
+AUDIT_ENTITIES: dict[str, str] = _merged("audit_entities")
+
+
+def nav_entries() -> Iterator[NavEntry]:
+    """The panel's navigation entries of every feature, in feature order."""
+    for feature in FEATURES:
+        yield from feature.nav
+
+
+def periodic_jobs() -> Iterator[PeriodicJob]:
+    """Every feature's periodic jobs (registered by ``backend/cron.py``)."""
+    for feature in FEATURES:
+        yield from feature.jobs
