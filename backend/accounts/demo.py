@@ -4,7 +4,7 @@ the review queue and unused invite codes for the H5 simulator."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -75,9 +75,10 @@ def seed(demo: Demo) -> None:
 class _PeopleBuilder:
     def __init__(self, demo: Demo):
         self.demo = demo
-        self.today = demo.today
-        self.staff = demo.staff
-        self.unit_ids = demo.unit_ids
+
+    def _lease_ends_on(self, role: ResidencyRole) -> date | None:
+        """Demo tenants rent for a year."""
+        return self.demo.today + timedelta(days=365) if role == ResidencyRole.tenant else None
 
     def build(self) -> None:
         self._staff(self.demo.street, self.demo.committee)
@@ -106,7 +107,7 @@ class _PeopleBuilder:
             elif spec.role == StaffRole.bureau_officer:
                 staff.district = DISTRICT
             db.session.add(staff)
-            self.staff[spec.username] = staff
+            self.demo.staff[spec.username] = staff
         db.session.flush()
 
     def _residents(self) -> None:
@@ -115,10 +116,10 @@ class _PeopleBuilder:
             resident = Resident(openid=openid, unionid=unionid, nickname=name)
             db.session.add(resident)
             db.session.flush()
-            ends_on = self.today + timedelta(days=365) if role == ResidencyRole.tenant else None
+            ends_on = self._lease_ends_on(role)
             accounts.request_binding(
                 resident,
-                self.unit_ids[(estate, building, unit)],
+                self.demo.unit_ids[(estate, building, unit)],
                 role,
                 name,
                 phone,
@@ -131,12 +132,10 @@ class _PeopleBuilder:
             db.session.add(
                 Invite(
                     code=code,
-                    unit_id=self.unit_ids[(estate, building, unit)],
+                    unit_id=self.demo.unit_ids[(estate, building, unit)],
                     role=role,
-                    tenant_ends_on=(
-                        self.today + timedelta(days=365) if role == ResidencyRole.tenant else None
-                    ),
-                    created_by_staff_id=self.staff[creator].id,
+                    tenant_ends_on=self._lease_ends_on(role),
+                    created_by_staff_id=self.demo.staff[creator].id,
                     expires_at=utcnow() + INVITE_TTL,
                 )
             )

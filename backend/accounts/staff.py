@@ -136,7 +136,8 @@ def managed_staff_query(actor: Staff) -> sa.Select:
 def managed_staff(actor: Staff, staff_id: int) -> Staff:
     """A staff account ``actor`` may manage, else :class:`NotFound`."""
     scope.require(actor, "staff.manage")
-    staff = db.session.scalars(managed_staff_query(actor).where(Staff.id == staff_id)).first()
+    stmt = managed_staff_query(actor).where(Staff.id == staff_id)
+    staff = db.session.scalars(stmt).first()
     if staff is None:
         raise NotFound("未找到该账号")
     return staff
