@@ -32,6 +32,7 @@ from backend.authz import scope
 from backend.core.db import transition
 from backend.core.errors import (
     Conflict,
+    DomainError,
     Forbidden,
     Gone,
     Invalid,
@@ -292,16 +293,20 @@ def invite_state(invite: Invite, now: datetime | None = None) -> InviteState:
     return InviteState.usable
 
 
+#: why an invite cannot be used: (error class, message, field error). A fresh exception is
+#: raised each time: a stored instance would gather every raise's traceback (and requests)
 _INVITE_REFUSALS = {
-    InviteState.used: Conflict("该邀请码已被使用", {"code": ["邀请码已被使用"]}),
-    InviteState.expired: Gone(
-        "该邀请码已过期，请联系物业或业主重新生成", {"code": ["邀请码已过期"]}
-    ),
-    InviteState.lease_ended: Gone("该邀请的租期已结束", {"code": ["租期已结束"]}),
-    InviteState.inviter_gone: Gone(
-        "邀请人已不是该房屋的业主，邀请已失效", {"code": ["邀请已失效"]}
-    ),
+    InviteState.used: (Conflict, "该邀请码已被使用", "邀请码已被使用"),
+    InviteState.expired: (Gone, "该邀请码已过期，请联系物业或业主重新生成", "邀请码已过期"),
+    InviteState.lease_ended: (Gone, "该邀请的租期已结束", "租期已结束"),
+    InviteState.inviter_gone: (Gone, "邀请人已不是该房屋的业主，邀请已失效", "邀请已失效"),
 }
+
+
+def _invite_refusal(state: InviteState) -> DomainError:
+    """A new error saying why an invite in ``state`` cannot be used."""
+    error_class, message, field_error = _INVITE_REFUSALS[state]
+    return error_class(message, {"code": [field_error]})
 
 
 def redeem_invite(resident: Resident, code: str) -> Residency:
@@ -313,7 +318,7 @@ def redeem_invite(resident: Resident, code: str) -> Residency:
     now = utcnow()
     state = invite_state(invite, now)
     if state != InviteState.usable:
-        raise _INVITE_REFUSALS[state]
+        raise _invite_refusal(state)
     if _has_open_residency(resident, invite.unit_id):
         raise Conflict("您已绑定或正在申请该房屋", {"code": ["已绑定该房屋"]})
     # claim the code with one conditional update: of two concurrent redemptions one wins
