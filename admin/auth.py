@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,7 +23,7 @@ from backend.accounts import staff as staff_accounts
 from backend.accounts.models import Staff
 from backend.authz import scope
 from backend.core.errors import Unauthorized
-from backend.extensions import db, limiter
+from backend.extensions import configured_limit, db, limiter
 
 SESSION_STAFF = "admin_staff_id"
 #: ties the session to the password: resetting a password signs out its old sessions
@@ -105,13 +104,13 @@ def _safe_next(target: str | None) -> str | None:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN"],
+    configured_limit("RATELIMIT_LOGIN"),
     key_func=_login_rate_key,
     methods=["POST"],
     deduct_when=_login_failed,
 )
 @limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"],
+    configured_limit("RATELIMIT_LOGIN_ADDRESS"),
     key_func=lambda: f"admin-login-address:{get_remote_address()}",
     methods=["POST"],
     deduct_when=_login_failed,

@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     # JSON in readable Chinese (UTF-8), not \u escapes
     app.json.ensure_ascii = False
     app.config.from_object(settings.Config)
-    app.config.update(settings.environ_overrides())
+    settings.load_environment(app.config)
     if config:
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)

@@ -8,7 +8,11 @@ WeChat is the ``miniapp_mock`` fake server on localhost.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
+
+import flask
 
 #: environment variables read directly (the design names them without a prefix)
 DIRECT_ENV = (
@@ -24,6 +28,8 @@ DIRECT_ENV = (
     "CORS_ORIGINS",
     "RATELIMIT_LOGIN",
     "RATELIMIT_LOGIN_ADDRESS",
+    "RATELIMIT_SIGN_IN",
+    "RATELIMIT_BINDING",
     "PROXY_COUNT",
 )
 
@@ -60,7 +66,6 @@ class Config:
     WECHAT_API_BASE = "http://127.0.0.1:5100"
     WECHAT_TIMEOUT = 5
     WECHAT_SUBSCRIBE_TEMPLATE_RESIDENCY = "tmpl-residency-active"
-    MINIAPP_STATE = "formal"
 
     #: seconds to wait before each retry of a failed WeChat send (its length = retries)
     NOTIFY_RETRY_DELAYS: tuple[int, ...] = (30, 120, 600)
@@ -70,6 +75,9 @@ class Config:
     #: failed panel logins per address and user name, and per address over all names
     RATELIMIT_LOGIN = "5 per 5 minutes"
     RATELIMIT_LOGIN_ADDRESS = "20 per 5 minutes"
+    #: WeChat sign-ins per address, and binding attempts per resident
+    RATELIMIT_SIGN_IN = "30 per minute"
+    RATELIMIT_BINDING = "10 per minute"
     RATELIMIT_HEADERS_ENABLED = True
     #: a sliding window: "5 per 5 minutes" means any 5 minutes, not the clock's 5-minute slots
     RATELIMIT_STRATEGY = "moving-window"
@@ -100,41 +108,115 @@ class Config:
     }
 
 
-def _coerce(value: str):
-    """Environment values are text: "true"/"no" become booleans, "3" becomes 3."""
-    low = value.strip().lower()
-    if low in {"true", "yes", "on"}:
-        return True
-    if low in {"false", "no", "off"}:
-        return False
-    if low.isdigit():
-        return int(low)
-    return value
+class ConfigError(RuntimeError):
+    """The settings cannot run safely, or a value cannot be read."""
 
 
-def environ_overrides(environ: os._Environ | dict | None = None) -> dict:
-    """Return the settings given by environment variables.
+def load_environment(config: flask.Config, environ: Mapping[str, str] | None = None) -> None:
+    """Override the defaults with the environment.
 
-    ``DATABASE_URL``, ``REDIS_URL``, ``STORAGE_URL``, ``SECRET_KEY`` and ``WECHAT_*`` are
-    read as named; any other setting can be given as ``LINLI_<NAME>``.
+    The names in ``DIRECT_ENV`` are read as they are named, as text; any setting can be
+    given as ``LINLI_<NAME>`` through Flask's ``from_prefixed_env`` (values that read as
+    JSON become numbers, booleans or lists). ``finalize`` then gives each its type.
     """
     environ = os.environ if environ is None else environ
-    found = {}
     for key in DIRECT_ENV:
         if environ.get(key):
-            found[key] = _coerce(environ[key])
-    for key, value in environ.items():
-        if key.startswith("LINLI_"):
-            found[key.removeprefix("LINLI_")] = _coerce(value)
-    return found
+            config[key] = environ[key]
+    config.from_prefixed_env("LINLI")
 
 
-class ConfigError(RuntimeError):
-    """The settings cannot run safely."""
+#: durations: a ``timedelta``, whole seconds (``3600``) or a number and a unit (``30m``)
+DURATIONS = (
+    "RESIDENT_TOKEN_TTL",
+    "INVITE_TTL",
+    "STAFF_INVITE_TTL",
+    "NOTIFY_STALE_AFTER",
+    "PERMANENT_SESSION_LIFETIME",
+)
+#: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
+SECOND_LISTS = ("NOTIFY_RETRY_DELAYS",)
+#: lists of text: ``a,b`` or a JSON list
+TEXT_LISTS = ("CORS_ORIGINS",)
+#: true/false, yes/no, on/off, 1/0; ``None`` keeps its meaning ("decide from the rest")
+BOOLEANS = ("JOBS_INLINE",)
+INTEGERS = ("PROXY_COUNT", "WECHAT_TIMEOUT", "IMPORT_MAX_ROWS", "MAX_CONTENT_LENGTH")
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"(\d+)\s*([smhd]?)")
 
 
-def finalize(config: dict, instance_path: str) -> None:
-    """Derive the settings that depend on others (database URI, storage, queue mode)."""
+def _env_name(key: str) -> str:
+    return key if key in DIRECT_ENV else f"LINLI_{key}"
+
+
+def _seconds(key: str, value) -> int:
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _DURATION.fullmatch(value.strip().lower()) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(
+            f"{_env_name(key)}={value!r} is not a duration: give whole seconds (3600) "
+            "or a number with s, m, h or d (30m, 7d)"
+        )
+    return int(match[1]) * _UNITS[match[2] or "s"]
+
+
+def _duration(key: str, value) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=_seconds(key, value))
+
+
+def _items(value) -> list:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _boolean(key: str, value) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in {"true", "yes", "on", "1"}:
+        return True
+    if word in {"false", "no", "off", "0"}:
+        return False
+    raise ConfigError(f"{_env_name(key)}={value!r} is not true or false")
+
+
+def _integer(key: str, value) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise ConfigError(f"{_env_name(key)}={value!r} is not a whole number")
+
+
+def parse_values(config: MutableMapping) -> None:
+    """Give every typed setting its type, whatever form it came in; one place for all.
+
+    Raises ``ConfigError`` naming the variable when a value cannot be read.
+    """
+    for key in DURATIONS:
+        config[key] = _duration(key, config[key])
+    for key in SECOND_LISTS:
+        config[key] = tuple(_seconds(key, item) for item in _items(config[key]))
+    for key in TEXT_LISTS:
+        config[key] = [str(item) for item in _items(config[key])]
+    for key in BOOLEANS:
+        config[key] = _boolean(key, config.get(key))
+    for key in INTEGERS:
+        config[key] = _integer(key, config[key])
+
+
+def finalize(config: MutableMapping, instance_path: str) -> None:
+    """Type the values, then derive the settings that depend on others (database, queue)."""
+    parse_values(config)
     if (
         config.get("DATABASE_URL")
         and config["SECRET_KEY"] == config["DEV_SECRET_KEY"]
@@ -142,7 +224,6 @@ def finalize(config: dict, instance_path: str) -> None:
     ):
         # the key signs residents' bearer tokens: a known key lets anyone forge them
         raise ConfigError("SECRET_KEY must be set when DATABASE_URL is (see README)")
-    config["PROXY_COUNT"] = int(config.get("PROXY_COUNT") or 0)
     url = config.get("DATABASE_URL")
     if not url:
         url = "sqlite:///" + os.path.join(instance_path, "linli.sqlite3")
@@ -167,5 +248,3 @@ def finalize(config: dict, instance_path: str) -> None:
         config["STORAGE_URL"] = "file://" + os.path.join(instance_path, "storage")
     if not config.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
-    if isinstance(config.get("CORS_ORIGINS"), str):
-        config["CORS_ORIGINS"] = [o for o in config["CORS_ORIGINS"].split(",") if o]

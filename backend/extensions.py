@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import fakeredis
 import redis
 import sqlalchemy as sa
@@ -32,6 +34,11 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 cors = CORS()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def configured_limit(name: str) -> Callable[[], str]:
+    """The rate limit in setting ``name`` (``RATELIMIT_*``), read when a request is checked."""
+    return lambda: current_app.config[name]
 
 
 class RedisConnection:

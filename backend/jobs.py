@@ -53,6 +53,11 @@ def job(func: Callable) -> Callable:
     return run
 
 
+def queue_name() -> str:
+    """The queue jobs go to (setting ``JOBS_QUEUE``): web app, workers and clock agree."""
+    return _app().config["JOBS_QUEUE"]
+
+
 def get_queue() -> Queue:
     """The app's queue; synchronous (``is_async=False``) when jobs run inline."""
     return Queue(

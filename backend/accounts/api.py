@@ -20,13 +20,13 @@ from backend.accounts.schemas import (
 from backend.authz.resident import BEARER, current_resident, resident_rate_key, resident_required
 from backend.authz.tokens import issue_token
 from backend.core.api import Blueprint
-from backend.extensions import limiter
+from backend.extensions import configured_limit, limiter
 
 blp = Blueprint("accounts", __name__, description="登录、我的房屋与绑定")
 
 
 @blp.post("/auth/wechat")
-@limiter.limit("30 per minute")
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN"))
 @blp.arguments(WeChatSignInSchema)
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, description="登录凭证无效")
@@ -102,7 +102,7 @@ def my_unit(unit_id):
 
 
 @blp.post("/bindings/invite")
-@limiter.limit("10 per minute", key_func=resident_rate_key)
+@limiter.limit(configured_limit("RATELIMIT_BINDING"), key_func=resident_rate_key)
 @blp.doc(security=BEARER)
 @blp.arguments(BindByInviteSchema)
 @blp.response(201, ResidencySchema)
@@ -116,7 +116,7 @@ def bind_by_invite(payload):
 
 
 @blp.post("/bindings/requests")
-@limiter.limit("10 per minute", key_func=resident_rate_key)
+@limiter.limit(configured_limit("RATELIMIT_BINDING"), key_func=resident_rate_key)
 @blp.doc(security=BEARER)
 @blp.arguments(BindingRequestSchema)
 @blp.response(201, ResidencySchema)

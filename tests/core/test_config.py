@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import pytest
 
 from backend import create_app
-from backend.config import ConfigError, environ_overrides
+from backend.config import Config, ConfigError, parse_values
+from backend.extensions import db as _db
+from tests.conftest import APPID, REAL_DATABASE_URL, REAL_REDIS_URL, SECRET, STACK
 
 
 def test_a_real_database_with_the_development_secret_key_is_refused(tmp_path):
@@ -13,16 +19,110 @@ def test_a_real_database_with_the_development_secret_key_is_refused(tmp_path):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
 
 
-def test_environment_variables_override_the_defaults():
-    found = environ_overrides(
-        {"DATABASE_URL": "postgresql://db/linli", "LINLI_PROXY_COUNT": "1", "JOBS_INLINE": "no"}
-    )
+def _documented_variables() -> set[str]:
+    """The variables in README's configuration table."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Configuration", 1)[1].split("\n\n", 2)[1]
+    names = set()
+    for row in table.splitlines()[2:]:
+        names.update(re.findall(r"`([A-Z_]+)`", row.split("|")[1]))
+    return names
 
-    assert found == {
-        "DATABASE_URL": "postgresql://db/linli",
-        "PROXY_COUNT": 1,
-        "JOBS_INLINE": False,
+
+def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works(
+    db, fake_wechat, monkeypatch, tmp_path
+):
+    environment = {
+        "SECRET_KEY": "a-key-from-the-environment",
+        "DATABASE_URL": REAL_DATABASE_URL if STACK == "real" else f"sqlite:///{tmp_path}/e.db",
+        "JOBS_INLINE": "yes",
+        "STORAGE_URL": f"file://{tmp_path}/storage",
+        "WECHAT_APPID": APPID,
+        "WECHAT_SECRET": SECRET,
+        "WECHAT_API_BASE": fake_wechat.url,
+        "WECHAT_SUBSCRIBE_TEMPLATE_RESIDENCY": "tmpl-from-env",
+        "CORS_ORIGINS": "http://a.example,http://b.example",
+        "RATELIMIT_LOGIN": "6 per 5 minutes",
+        "RATELIMIT_LOGIN_ADDRESS": "21 per 5 minutes",
+        "RATELIMIT_SIGN_IN": "31 per minute",
+        "RATELIMIT_BINDING": "11 per minute",
+        "PROXY_COUNT": "1",
+        # README's own example: whole seconds
+        "LINLI_RESIDENT_TOKEN_TTL": "3600",
+        "LINLI_INVITE_TTL": "2d",
+        "LINLI_STAFF_INVITE_TTL": "36h",
+        "LINLI_NOTIFY_RETRY_DELAYS": "10,1m",
+        "LINLI_NOTIFY_STALE_AFTER": "45m",
+        "LINLI_JOBS_QUEUE": "linli-env",
     }
+    if STACK == "real":
+        environment["REDIS_URL"] = REAL_REDIS_URL
+    # the embedded stack has no Redis server to name: unset REDIS_URL means fakeredis
+    assert _documented_variables() - {"REDIS_URL"} <= environment.keys()
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    app = create_app()
+
+    assert app.config["RESIDENT_TOKEN_TTL"] == timedelta(hours=1)
+    assert app.config["INVITE_TTL"] == timedelta(days=2)
+    assert app.config["STAFF_INVITE_TTL"] == timedelta(hours=36)
+    assert app.config["NOTIFY_RETRY_DELAYS"] == (10, 60)
+    assert app.config["NOTIFY_STALE_AFTER"] == timedelta(minutes=45)
+    assert app.config["JOBS_INLINE"] is True
+    assert app.config["PROXY_COUNT"] == 1
+    assert app.config["CORS_ORIGINS"] == ["http://a.example", "http://b.example"]
+    assert app.config["JOBS_QUEUE"] == "linli-env"
+    assert app.config["RATELIMIT_BINDING"] == "11 per minute"
+    with app.app_context():
+        _db.create_all()
+        resp = app.test_client().post(
+            "/api/v1/auth/wechat", json={"code": fake_wechat.login_code("o-from-env")}
+        )
+        _db.engine.dispose()
+
+    assert resp.status_code == 200, resp.json
+    lasts = datetime.fromisoformat(resp.json["expires_at"]) - datetime.now(UTC)
+    assert timedelta(minutes=59) < lasts <= timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LINLI_RESIDENT_TOKEN_TTL", "soon"),
+        ("LINLI_INVITE_TTL", "-5"),
+        ("LINLI_NOTIFY_RETRY_DELAYS", "30,later"),
+        ("JOBS_INLINE", "perhaps"),
+        ("PROXY_COUNT", "one"),
+    ],
+)
+def test_a_value_that_cannot_be_read_stops_the_app_naming_the_variable(
+    monkeypatch, variable, value
+):
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ConfigError, match=variable):
+        create_app({"TESTING": True})
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (3600, timedelta(hours=1)),
+        ("3600", timedelta(hours=1)),
+        ("90s", timedelta(seconds=90)),
+        ("30m", timedelta(minutes=30)),
+        ("12h", timedelta(hours=12)),
+        ("7d", timedelta(days=7)),
+        (timedelta(days=1), timedelta(days=1)),
+    ],
+)
+def test_durations_are_read_in_seconds_or_with_a_unit(given, expected):
+    config = {**{k: v for k, v in vars(Config).items() if k.isupper()}, "INVITE_TTL": given}
+
+    parse_values(config)
+
+    assert config["INVITE_TTL"] == expected
 
 
 def test_behind_a_proxy_the_clients_address_is_used(tmp_path, fake_wechat):
