@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.time import local_today
 from backend.org import committees, contracts
-from backend.org.models import Committee, ServiceContract
+from backend.org.models import Committee, ManagementMode, ServiceContract
 from tests.factories import CompanyFactory, EstateFactory, StaffFactory
 
 
@@ -126,3 +126,27 @@ def test_contracts_take_effect_and_lapse_on_their_dates(db):
     db.session.commit()
     db.session.expire_all()
     assert estate.company_id is None  # the contract ended: the company no longer serves it
+
+
+def test_a_contract_filed_ahead_for_a_self_managed_estate_brings_its_company_on_its_first_day(
+    db,
+):
+    company = CompanyFactory()
+    estate = EstateFactory(company=None, management_mode=ManagementMode.self_managed)
+    today = local_today()
+    contracts.sign_contract(
+        StaffFactory(),
+        estate.id,
+        company.id,
+        today + timedelta(days=1),
+        today + timedelta(days=366),
+    )
+    db.session.commit()
+    assert (estate.company_id, estate.management_mode) == (None, ManagementMode.self_managed)
+
+    assert contracts.apply_contracts(today + timedelta(days=1)) == 1
+    db.session.commit()
+    db.session.expire_all()
+
+    # the same outcome as filing it on its first day: served by the company, as a company
+    assert (estate.company_id, estate.management_mode) == (company.id, ManagementMode.company)
