@@ -8,10 +8,8 @@ from backend.audit import services as audit
 from backend.authz import scope
 from backend.core.errors import Invalid
 from backend.extensions import db
-from backend.org.models import Committee, CommitteeMember, Estate
+from backend.org.models import MAX_TERM_YEARS, Committee, CommitteeMember, Estate
 
-#: a committee's term is at most five years (《业主大会和业主委员会指导规则》)
-MAX_TERM_YEARS = 5
 POSITIONS = ("主任", "副主任", "委员")
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.time import UTCDateTime, utcnow
@@ -193,7 +194,37 @@ class ServiceContract(db.Model):
     estate: Mapped[Estate] = relationship()
     company: Mapped[Company] = relationship()
 
-    __table_args__ = (sa.CheckConstraint("ends_on > starts_on", name="period"),)
+    __table_args__ = (
+        sa.CheckConstraint("ends_on > starts_on", name="period"),
+        # one company at a time: no two contracts of an estate share a day. PostgreSQL
+        # enforces it even for concurrent filings; on SQLite sign_contract checks it.
+        ExcludeConstraint(
+            (sa.column("estate_id"), "="),
+            (sa.func.daterange(sa.column("starts_on"), sa.column("ends_on")), "&&"),
+            name="ex_service_contracts_no_overlap",
+            using="gist",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+
+# the exclusion constraint compares estate ids (=) in a GiST index: that needs btree_gist
+sa.event.listen(
+    ServiceContract.__table__,
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
+)
+
+#: a committee's term is at most five years (《业主大会和业主委员会指导规则》); a term that
+#: starts on 29 February may end on 28 February, as ``committees.term_limit`` says
+MAX_TERM_YEARS = 5
+_TERM_LIMIT_SQL = {
+    "postgresql": f"term_ends_on <= term_starts_on + interval '{MAX_TERM_YEARS} years'",
+    # SQLite's date() rolls 29 February over to 1 March: step back a day for those
+    "sqlite": (
+        f"term_ends_on <= date(term_starts_on, '+{MAX_TERM_YEARS} years', "
+        "CASE WHEN strftime('%m-%d', term_starts_on) = '02-29' THEN '-1 day' ELSE '+0 days' END)"
+    ),
+}
 
 
 class FilingStatus(enum.StrEnum):
@@ -225,7 +256,13 @@ class Committee(db.Model):
         back_populates="committee", cascade="all, delete-orphan", order_by="CommitteeMember.id"
     )
 
-    __table_args__ = (sa.CheckConstraint("term_ends_on > term_starts_on", name="term"),)
+    __table_args__ = (
+        sa.CheckConstraint("term_ends_on > term_starts_on", name="term"),
+        *(
+            sa.CheckConstraint(sql, name="term_years").ddl_if(dialect=dialect)
+            for dialect, sql in _TERM_LIMIT_SQL.items()
+        ),
+    )
 
 
 class CommitteeMember(db.Model):

@@ -39,6 +39,28 @@ def test_term_starting_on_29_february_ends_by_28_february(db):
     assert committees.term_limit(date(2028, 2, 29)) == date(2033, 2, 28)
 
 
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "allowed"),
+    [
+        (date(2026, 3, 1), date(2031, 3, 1), True),
+        (date(2026, 3, 1), date(2031, 3, 2), False),
+        (date(2028, 2, 29), date(2033, 2, 28), True),
+        (date(2028, 2, 29), date(2033, 3, 1), False),
+    ],
+)
+def test_the_database_holds_committee_terms_to_five_years(db, starts_on, ends_on, allowed):
+    """The CHECK constraint agrees with term_limit, also for a term from 29 February."""
+    db.session.add(
+        Committee(estate=EstateFactory(), term_starts_on=starts_on, term_ends_on=ends_on)
+    )
+    if allowed:
+        db.session.commit()
+    else:
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
+    assert (ends_on <= committees.term_limit(starts_on)) is allowed
+
+
 def test_committee_outside_scope_is_not_found(db):
     from backend.authz.roles import StaffRole
 
