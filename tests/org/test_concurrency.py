@@ -60,33 +60,17 @@ def test_overlapping_contracts_filed_at_once_land_once(app, db):
 
 def test_the_database_refuses_overlapping_contracts_of_one_estate(db):
     estate = EstateFactory()
-    db.session.add(
-        ServiceContract(
-            estate=estate,
-            company=estate.company,
-            starts_on=date(2027, 1, 1),
-            ends_on=date(2028, 1, 1),
-        )
-    )
-    db.session.commit()
-    # back to back is fine: a contract ends on the day the next one starts
-    db.session.add(
-        ServiceContract(
-            estate=estate,
-            company=estate.company,
-            starts_on=date(2028, 1, 1),
-            ends_on=date(2029, 1, 1),
-        )
-    )
-    db.session.commit()
 
-    db.session.add(
-        ServiceContract(
-            estate=estate,
-            company=estate.company,
-            starts_on=date(2027, 6, 1),
-            ends_on=date(2027, 7, 1),
+    def file(starts_on: date, ends_on: date) -> None:
+        db.session.add(
+            ServiceContract(
+                estate=estate, company=estate.company, starts_on=starts_on, ends_on=ends_on
+            )
         )
-    )
-    with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
+
+    file(date(2027, 1, 1), date(2028, 1, 1))
+    file(date(2028, 1, 1), date(2029, 1, 1))  # back to back: one ends as the next starts
+
+    with pytest.raises(sa.exc.IntegrityError):
+        file(date(2027, 6, 1), date(2027, 7, 1))
