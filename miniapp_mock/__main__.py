@@ -18,8 +18,13 @@ def main() -> None:
         default="http://127.0.0.1:5000/api/v1",
         help="the resident API the simulator talks to",
     )
+    parser.add_argument(
+        "--templates",
+        default=None,
+        help="subscribe-message templates file (default: the backend's own)",
+    )
     args = parser.parse_args()
-    app = create_app(args.appid, args.secret, args.api_base)
+    app = create_app(args.appid, args.secret, args.api_base, args.templates)
     app.run(host=args.host, port=args.port, threaded=True)
 
 

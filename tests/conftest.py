@@ -75,8 +75,26 @@ class FakeWeChat:
         params = {"openid": openid} if openid else {}
         return requests.get(f"{self.url}/_mock/messages", params=params, timeout=5).json()
 
-    def fail_next(self, api: str = "subscribe", count: int = 1) -> None:
-        requests.post(f"{self.url}/_mock/failures", json={"api": api, "count": count}, timeout=5)
+    def fail_next(self, api: str = "subscribe", count: int = 1, errcode: int = -1) -> None:
+        """Make the next ``count`` calls of ``api`` answer ``errcode`` (-1: system busy)."""
+        requests.post(
+            f"{self.url}/_mock/failures",
+            json={"api": api, "count": count, "errcode": errcode},
+            timeout=5,
+        )
+
+    def subscribe(self, openid: str, choices: dict[str, str]) -> dict:
+        """The user answers ``wx.requestSubscribeMessage`` on their phone: ``choices`` maps
+        template ids to accept/reject/ban/filter. Returns WeChat's answer."""
+        return requests.post(
+            f"{self.url}/_mock/subscribe", json={"openid": openid, "choices": choices}, timeout=5
+        ).json()
+
+    def consents(self, openid: str) -> dict:
+        """One-time consents the fake server still holds for ``openid``, per template id."""
+        return requests.get(
+            f"{self.url}/_mock/consents", params={"openid": openid}, timeout=5
+        ).json()
 
 
 @pytest.fixture(scope="session")
