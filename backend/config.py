@@ -23,7 +23,7 @@ DIRECT_ENV = (
     "WECHAT_APPID",
     "WECHAT_SECRET",
     "WECHAT_API_BASE",
-    "WECHAT_SUBSCRIBE_TEMPLATE_RESIDENCY",
+    "WECHAT_TEMPLATES_FILE",
     "JOBS_INLINE",
     "CORS_ORIGINS",
     "RATELIMIT_LOGIN",
@@ -65,7 +65,9 @@ class Config:
     #: where wechatpy sends requests: the fake server by default
     WECHAT_API_BASE = "http://127.0.0.1:5100"
     WECHAT_TIMEOUT = 5
-    WECHAT_SUBSCRIBE_TEMPLATE_RESIDENCY = "tmpl-residency-active"
+    #: subscribe-message templates (ids, titles, typed keywords); None → the file shipped
+    #: with the code, which the fake WeChat server reads too (backend/wechat/)
+    WECHAT_TEMPLATES_FILE: str | None = None
 
     #: seconds to wait before each retry of a failed WeChat send (its length = retries)
     NOTIFY_RETRY_DELAYS: tuple[int, ...] = (30, 120, 600)

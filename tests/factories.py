@@ -21,7 +21,7 @@ from backend.audit.models import AuditEntry
 from backend.authz.roles import StaffRole
 from backend.core.time import utcnow
 from backend.extensions import db
-from backend.notify.models import Notification
+from backend.notify.models import Notification, SubscriptionConsent
 from backend.org.models import (
     AreaSource,
     Building,
@@ -205,3 +205,12 @@ class AuditEntryFactory(Base):
 
     action = "test"
     entity_type = "test"
+
+
+class SubscriptionConsentFactory(Base):
+    class Meta:
+        model = SubscriptionConsent
+
+    resident = factory.SubFactory(ResidentFactory)
+    template_id = "tmpl-residency-active"
+    remaining = 1

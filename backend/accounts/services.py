@@ -43,7 +43,7 @@ from backend.core.errors import (
 from backend.core.phone import is_mobile, normalize_phone
 from backend.core.time import local_today, utcnow
 from backend.extensions import db
-from backend.notify.services import notify_residency_active
+from backend.notify import notify_resident
 from backend.org.models import OwnerRecord, Unit
 from backend.wechat import client as wechat
 
@@ -347,7 +347,7 @@ def redeem_invite(resident: Resident, code: str) -> Residency:
         activated_at=now,
     )
     _add_residency(residency)
-    notify_residency_active(residency)
+    _tell_residency_active(residency)
     return residency
 
 
@@ -407,7 +407,7 @@ def request_binding(
         residency.activated_at = utcnow()
     _add_residency(residency)
     if matched:
-        notify_residency_active(residency)
+        _tell_residency_active(residency)
     return residency
 
 
@@ -464,7 +464,7 @@ def approve_residency(staff: Staff, residency_id: int) -> Residency:
         source=ResidencySource.review,
         activated_at=utcnow(),
     )
-    notify_residency_active(residency)
+    _tell_residency_active(residency)
     return residency
 
 
@@ -534,3 +534,17 @@ def staff_invite(staff: Staff, invite_id: int) -> Invite:
     if invite is None:
         raise NotFound("未找到该邀请码，或不在您的管辖范围内")
     return invite
+
+
+def _tell_residency_active(residency: Residency) -> None:
+    """Tell the resident their residency in a unit is now active (binding approved)."""
+    unit = residency.unit
+    notify_resident(
+        residency.resident_id,
+        "binding_approved",
+        estate_id=unit.estate_id,
+        estate_name=unit.estate.name,
+        unit_label=unit.label,
+        role_label=residency.role.label,
+        at=residency.activated_at or utcnow(),
+    )

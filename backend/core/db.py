@@ -35,7 +35,7 @@ def commit() -> None:
             jobs.enqueue(func, *args, delay=delay)
         except Exception:
             # the change is committed; a lost job is found again by the periodic sweeps
-            # (e.g. backend.notify.services.resend_stale_notifications), never by failing here
+            # (e.g. backend.notify.jobs.resend_stale_notifications), never by failing here
             log.exception("could not enqueue %s%r after commit", func.__name__, args)
 
 

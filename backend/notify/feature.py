@@ -6,6 +6,7 @@ feature = Feature(
     name="notify",
     label="消息通知",
     models="backend.notify.models",
+    api="backend.notify.api:blp",
     # a notification whose job was lost is sent again
-    jobs=(PeriodicJob("backend.notify.services:resend_stale_notifications", interval=600),),
+    jobs=(PeriodicJob("backend.notify.jobs:resend_stale_notifications", interval=600),),
 )

@@ -1,4 +1,10 @@
-"""Sending WeChat subscribe messages through jobs, with retries and a record of each try."""
+"""Notifications: the consent ledger, queuing a message, the message center, staff figures.
+
+How a message travels: :func:`notify_resident` stores it in the resident's message center
+and, if the resident has a consent left for its template, reserves that consent and sends
+it by a job (:mod:`backend.notify.jobs`) once the transaction commits. Without a consent it
+stays in the message center only (``app_only``): WeChat is never asked.
+"""
 
 from __future__ import annotations
 
@@ -6,110 +12,324 @@ import logging
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
-from backend.accounts.models import Resident
 from backend.core.db import defer
-from backend.core.time import to_local, utcnow
+from backend.core.errors import Invalid, NotFound
+from backend.core.time import utcnow
 from backend.extensions import db
-from backend.jobs import job
-from backend.notify.models import DeliveryAttempt, DeliveryStatus, Notification
-from backend.wechat.client import WeChatError, send_subscribe_message
+from backend.notify.messages import EVENTS, Message
+from backend.notify.models import DeliveryStatus, Notification, SubscriptionConsent
+from backend.wechat.templates import Template, TemplateKind, TemplateSet, load_templates
 
 log = logging.getLogger(__name__)
 
+#: what ``wx.requestSubscribeMessage`` answers per template
+ANSWERS = ("accept", "reject", "ban", "filter")
+#: WeChat asks about at most this many templates at once
+MAX_TEMPLATES_PER_ASK = 3
 
-def _thing(text: str) -> dict:
-    # WeChat's "thing" fields hold at most 20 characters
-    return {"value": text[:20]}
+
+def templates() -> TemplateSet:
+    """The app's subscribe-message templates (``WECHAT_TEMPLATES_FILE``), read once."""
+    found = current_app.extensions.get("linli_templates")
+    if found is None:
+        found = load_templates(current_app.config.get("WECHAT_TEMPLATES_FILE"))
+        current_app.extensions["linli_templates"] = found
+    return found
 
 
-def queue_notification(resident_id: int, kind: str, template_id: str, data: dict, page: str = ""):
-    """Record a notification and send it by a job once the transaction commits."""
+def template_of(event_name: str) -> Template:
+    """The template an event's messages use."""
+    return templates()[EVENTS[event_name].template]
+
+
+# --- the consent ledger ----------------------------------------------------------------------
+
+
+def _consent_row(resident_id: int, template_id: str) -> SubscriptionConsent:
+    """The ledger row of a resident and template, made if missing (safe against a race)."""
+    stmt = sa.select(SubscriptionConsent).where(
+        SubscriptionConsent.resident_id == resident_id,
+        SubscriptionConsent.template_id == template_id,
+    )
+    row = db.session.scalars(stmt).first()
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            row = SubscriptionConsent(resident_id=resident_id, template_id=template_id)
+            db.session.add(row)
+    except IntegrityError:
+        # another request made it at the same moment: use theirs
+        row = db.session.scalars(stmt).one()
+    return row
+
+
+def record_subscription_answers(resident_id: int, answers: dict[str, str]) -> list[dict]:
+    """Record what the resident answered in ``wx.requestSubscribeMessage``.
+
+    ``answers`` maps template ids to ``accept``/``reject``/``ban``/``filter``. Each
+    ``accept`` of a one-time template adds one consent; a long-term template is allowed by
+    ``accept`` and withdrawn by any other answer. Returns the resident's consents.
+    """
+    if not answers:
+        raise Invalid("没有订阅结果", {"answers": ["至少一个模板"]})
+    if len(answers) > MAX_TEMPLATES_PER_ASK:
+        raise Invalid(
+            f"一次最多订阅 {MAX_TEMPLATES_PER_ASK} 个消息模板",
+            {"answers": [f"最多 {MAX_TEMPLATES_PER_ASK} 个"]},
+        )
+    known = templates()
+    for template_id, answer in answers.items():
+        if known.by_id(template_id) is None:
+            raise Invalid("未知的订阅消息模板", {template_id: ["模板不存在"]})
+        if answer not in ANSWERS:
+            raise Invalid("订阅结果无效", {template_id: ["应为 accept、reject、ban 或 filter"]})
+    for template_id, answer in answers.items():
+        template = known.by_id(template_id)
+        row = _consent_row(resident_id, template_id)
+        values: dict = {"last_answer": answer, "updated_at": utcnow()}
+        if template.kind == TemplateKind.long_term:
+            values["long_term"] = answer == "accept"
+        elif answer == "accept":
+            # one UPDATE, so two reports at once both count
+            values["remaining"] = SubscriptionConsent.remaining + 1
+        if answer == "accept":
+            values["accepted_count"] = SubscriptionConsent.accepted_count + 1
+        db.session.execute(
+            sa.update(SubscriptionConsent)
+            .where(SubscriptionConsent.id == row.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expire_all()
+    return subscriptions_of(resident_id)
+
+
+def subscriptions_of(resident_id: int) -> list[dict]:
+    """Every template with the resident's consents left for it (0 when never asked)."""
+    rows = {
+        r.template_id: r
+        for r in db.session.scalars(
+            sa.select(SubscriptionConsent).where(SubscriptionConsent.resident_id == resident_id)
+        )
+    }
+    found = []
+    for template in templates():
+        row = rows.get(template.id)
+        found.append(
+            {
+                "template_id": template.id,
+                "name": template.name,
+                "title": template.title,
+                "kind": template.kind.value,
+                "remaining": row.remaining if row else 0,
+                "long_term": bool(row and row.long_term),
+                "last_answer": row.last_answer if row else "",
+                "events": [e.name for e in EVENTS.values() if e.template == template.name],
+            }
+        )
+    return found
+
+
+def reserve_consent(resident_id: int, template: Template) -> bool:
+    """Take one consent of the resident for ``template``; False when none is left.
+
+    One conditional UPDATE: two messages at once cannot both use the last consent.
+    """
+    where = (
+        SubscriptionConsent.resident_id == resident_id,
+        SubscriptionConsent.template_id == template.id,
+    )
+    if template.kind == TemplateKind.long_term:
+        return bool(
+            db.session.scalar(
+                sa.select(sa.func.count()).where(*where, SubscriptionConsent.long_term.is_(True))
+            )
+        )
+    stmt = (
+        sa.update(SubscriptionConsent)
+        .where(*where, SubscriptionConsent.remaining > 0)
+        .values(
+            remaining=SubscriptionConsent.remaining - 1,
+            used_count=SubscriptionConsent.used_count + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(stmt).rowcount == 1
+
+
+def give_back_consent(resident_id: int, template_id: str) -> None:
+    """Return a reserved consent WeChat did not use (it answered an error before sending)."""
+    db.session.execute(
+        sa.update(SubscriptionConsent)
+        .where(
+            SubscriptionConsent.resident_id == resident_id,
+            SubscriptionConsent.template_id == template_id,
+            SubscriptionConsent.long_term.is_(False),
+        )
+        .values(
+            remaining=SubscriptionConsent.remaining + 1,
+            used_count=SubscriptionConsent.used_count - 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def consent_spent(resident_id: int, template_id: str) -> None:
+    """WeChat says the resident has no subscription for the template (43101): none left."""
+    db.session.execute(
+        sa.update(SubscriptionConsent)
+        .where(
+            SubscriptionConsent.resident_id == resident_id,
+            SubscriptionConsent.template_id == template_id,
+        )
+        .values(remaining=0, long_term=False, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def notify_resident(
+    resident_id: int, event: str, *, estate_id: int | None = None, **facts
+) -> Notification:
+    """Tell a resident about ``event``: THE way every feature notifies a resident.
+
+    ``event`` names a builder in :data:`backend.notify.messages.EVENTS` and ``facts`` are
+    its keyword arguments (e.g. ``notify_resident(r.id, "bill_issued", estate_id=e.id,
+    unit_label="3幢1502", item_name="物业服务费", amount_fen=123450, due_on=date(...))``).
+    The message is always stored in the resident's message center; it is sent on WeChat,
+    by a job after the transaction commits, only if the resident has a consent left for the
+    event's template (one consent is used). Never commits.
+    """
+    if event not in EVENTS:
+        raise KeyError(f"unknown event {event!r}; see backend.notify.messages.EVENTS")
+    message: Message = EVENTS[event].build(**facts)
+    template = templates()[message.template]
+    consented = reserve_consent(resident_id, template)
     notification = Notification(
-        resident_id=resident_id, kind=kind, template_id=template_id, data=data, page=page
+        resident_id=resident_id,
+        estate_id=estate_id,
+        kind=event,
+        template_id=template.id,
+        title=template.title,
+        page=message.page,
+        data=message.data,
+        status=DeliveryStatus.pending if consented else DeliveryStatus.app_only,
     )
     db.session.add(notification)
     db.session.flush()
-    defer(deliver_notification, notification.id)
+    if consented:
+        from backend.notify.jobs import deliver_notification
+
+        defer(deliver_notification, notification.id)
+    else:
+        log.info("notification %s: no consent for %s, message center only", notification.id, event)
     return notification
 
 
-def notify_residency_active(residency) -> Notification:
-    """Tell a resident that their residency in a unit is now active."""
-    unit = residency.unit
-    activated = to_local(residency.activated_at or utcnow())
-    return queue_notification(
-        residency.resident_id,
-        "residency_active",
-        current_app.config["WECHAT_SUBSCRIBE_TEMPLATE_RESIDENCY"],
-        {
-            "thing1": _thing(unit.estate.name),
-            "thing2": _thing(unit.label),
-            "phrase3": _thing(residency.role.label),
-            "time4": {"value": activated.strftime("%Y-%m-%d %H:%M")},
-        },
-        page="pages/me/units",
+# --- the message center ----------------------------------------------------------------------
+
+
+def messages_of(resident_id: int) -> sa.Select:
+    """The resident's messages, newest first (for pagination)."""
+    return (
+        sa.select(Notification)
+        .where(Notification.resident_id == resident_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
 
 
-@job
-def deliver_notification(notification_id: int) -> None:
-    """Try to send one notification; on failure retry with backoff, then mark it failed.
+def unread_count(resident_id: int) -> int:
+    """How many of the resident's messages are unread."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.resident_id == resident_id, Notification.read_at.is_(None)
+        )
+    )
 
-    Safe to run twice: a notification that is no longer pending is left alone.
-    """
-    # the row lock keeps two workers from sending the same message at once
+
+def mark_read(resident_id: int, notification_id: int) -> Notification:
+    """Mark one of the resident's messages read (someone else's is not found)."""
     notification = db.session.scalars(
-        sa.select(Notification).where(Notification.id == notification_id).with_for_update()
+        sa.select(Notification).where(
+            Notification.id == notification_id, Notification.resident_id == resident_id
+        )
     ).first()
-    if notification is None or notification.status != DeliveryStatus.pending:
-        return
-    openid = db.session.get(Resident, notification.resident_id).openid
-    notification.attempt_count += 1
-    try:
-        send_subscribe_message(
-            openid, notification.template_id, notification.data, notification.page
-        )
-    except WeChatError as exc:
-        error = str(exc)[:500]
-        db.session.add(DeliveryAttempt(notification=notification, ok=False, error=error))
-        notification.last_error = error
-        delays = current_app.config["NOTIFY_RETRY_DELAYS"]
-        retries_done = notification.attempt_count - 1
-        if retries_done < len(delays):
-            log.warning(
-                "notification %s failed (try %s), retrying: %s",
-                notification.id,
-                notification.attempt_count,
-                error,
-            )
-            defer(deliver_notification, notification.id, delay=delays[retries_done])
-        else:
-            notification.status = DeliveryStatus.failed
-            log.error("notification %s failed for good: %s", notification.id, error)
-        return
-    db.session.add(DeliveryAttempt(notification=notification, ok=True))
-    notification.status = DeliveryStatus.sent
-    notification.sent_at = utcnow()
+    if notification is None:
+        raise NotFound("消息不存在")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification
 
 
-@job
-def resend_stale_notifications() -> int:
-    """Enqueue again the notifications still pending long after they were made.
+def mark_all_read(resident_id: int) -> int:
+    """Mark every unread message of the resident read; returns how many were unread."""
+    return db.session.execute(
+        sa.update(Notification)
+        .where(Notification.resident_id == resident_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
-    A job can be lost (Redis down at enqueue time, a worker killed mid-job); this sweep,
-    run every ten minutes by the clock process, makes sure each one is tried to the end.
-    Safe to run twice: delivering checks, under a row lock, that the notification is
-    still pending.
+
+def message_lines(notification: Notification) -> list[dict]:
+    """The message's keywords as ``[{label, value}]``, in the template's order."""
+    template = templates().by_id(notification.template_id)
+    data = notification.data or {}
+    keys = [k.key for k in template.keywords if k.key in data] if template else sorted(data)
+    return [
+        {
+            "label": template.label(key) if template else key,
+            "value": (data[key] or {}).get("value", "") if isinstance(data[key], dict) else "",
+        }
+        for key in keys
+    ]
+
+
+# --- staff: who could be reached --------------------------------------------------------------
+
+#: how each delivery status counts in the staff's reach figures
+WECHAT_STATUSES = (DeliveryStatus.sent,)
+UNDER_WAY_STATUSES = (DeliveryStatus.pending, DeliveryStatus.sending)
+APP_ONLY_STATUSES = (DeliveryStatus.app_only, DeliveryStatus.refused, DeliveryStatus.failed)
+
+
+def reach_by_event(estate_ids: sa.Select | None) -> list[dict]:
+    """Per event: messages, and how many residents WeChat reached vs the app only.
+
+    ``estate_ids`` limits to messages about those estates (None: every message).
     """
-    cutoff = utcnow() - current_app.config["NOTIFY_STALE_AFTER"]
-    stale = db.session.scalars(
-        sa.select(Notification.id).where(
-            Notification.status == DeliveryStatus.pending, Notification.created_at < cutoff
+
+    def counted(statuses):
+        return sa.func.count(sa.case((Notification.status.in_(statuses), 1)))
+
+    stmt = sa.select(
+        Notification.kind,
+        sa.func.count(Notification.id),
+        counted(WECHAT_STATUSES),
+        counted(UNDER_WAY_STATUSES),
+        counted(APP_ONLY_STATUSES),
+        sa.func.count(Notification.read_at),
+    ).group_by(Notification.kind)
+    if estate_ids is not None:
+        stmt = stmt.where(Notification.estate_id.in_(estate_ids))
+    rows = {row[0]: row[1:] for row in db.session.execute(stmt)}
+    found = []
+    for name, event in EVENTS.items():
+        total, wechat, under_way, app_only, read = rows.get(name, (0, 0, 0, 0, 0))
+        found.append(
+            {
+                "event": name,
+                "label": event.label,
+                "total": total,
+                "wechat": wechat,
+                "under_way": under_way,
+                "app_only": app_only,
+                "read": read,
+            }
         )
-    ).all()
-    for notification_id in stale:
-        defer(deliver_notification, notification_id)
-    if stale:
-        log.warning("re-enqueued %s stale notifications", len(stale))
-    return len(stale)
+    return found

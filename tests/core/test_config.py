@@ -11,6 +11,7 @@ import pytest
 from backend import create_app
 from backend.config import Config, ConfigError, parse_values
 from backend.extensions import db as _db
+from backend.wechat.templates import DEFAULT_FILE
 from tests.conftest import APPID, REAL_DATABASE_URL, REAL_REDIS_URL, SECRET, STACK
 
 
@@ -32,6 +33,8 @@ def _documented_variables() -> set[str]:
 def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works(
     db, fake_wechat, monkeypatch, tmp_path
 ):
+    templates_file = tmp_path / "templates.toml"
+    templates_file.write_text(DEFAULT_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     environment = {
         "SECRET_KEY": "a-key-from-the-environment",
         "DATABASE_URL": REAL_DATABASE_URL if STACK == "real" else f"sqlite:///{tmp_path}/e.db",
@@ -40,7 +43,7 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "WECHAT_APPID": APPID,
         "WECHAT_SECRET": SECRET,
         "WECHAT_API_BASE": fake_wechat.url,
-        "WECHAT_SUBSCRIBE_TEMPLATE_RESIDENCY": "tmpl-from-env",
+        "WECHAT_TEMPLATES_FILE": str(templates_file),
         "CORS_ORIGINS": "http://a.example,http://b.example",
         "RATELIMIT_LOGIN": "6 per 5 minutes",
         "RATELIMIT_LOGIN_ADDRESS": "21 per 5 minutes",
@@ -74,6 +77,7 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["CORS_ORIGINS"] == ["http://a.example", "http://b.example"]
     assert app.config["JOBS_QUEUE"] == "linli-env"
     assert app.config["RATELIMIT_BINDING"] == "11 per minute"
+    assert app.config["WECHAT_TEMPLATES_FILE"] == str(templates_file)
     with app.app_context():
         _db.create_all()
         resp = app.test_client().post(

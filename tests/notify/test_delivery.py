@@ -1,4 +1,8 @@
-"""Subscribe messages: sent by jobs after commit, retried with backoff, every try recorded."""
+"""Subscribe messages: sent by jobs after commit, retried with backoff, every try recorded.
+
+Every test here first has the resident allow the template (``wx.requestSubscribeMessage``):
+without a consent nothing is sent at all (see ``test_consent.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,22 @@ from backend.core.db import commit
 from backend.notify.models import DeliveryAttempt, DeliveryStatus, Notification
 from tests.conftest import STACK
 from tests.factories import ResidencyFactory, StaffFactory
+from tests.helpers import subscribe
+
+TEMPLATE = "tmpl-residency-active"
 
 
-def _approve_pending() -> Residency:
+def _approve_pending(fake_wechat) -> Residency:
+    """A pending residency whose resident allowed the template once, approved by staff."""
     residency = ResidencyFactory(status=ResidencyStatus.pending, source=None)
+    subscribe(fake_wechat, residency.resident, {TEMPLATE: "accept"})
     services.approve_residency(StaffFactory(), residency.id)
     commit()
     return residency
 
 
 def test_approval_sends_one_subscribe_message(db, fake_wechat):
-    residency = _approve_pending()
+    residency = _approve_pending(fake_wechat)
 
     messages = fake_wechat.messages(residency.resident.openid)
     assert len(messages) == 1
@@ -35,7 +44,7 @@ def test_approval_sends_one_subscribe_message(db, fake_wechat):
 def test_failing_send_is_retried_then_succeeds(db, fake_wechat):
     fake_wechat.fail_next("subscribe", count=1)
 
-    residency = _approve_pending()
+    residency = _approve_pending(fake_wechat)
 
     assert len(fake_wechat.messages(residency.resident.openid)) == 1
     notification = db.session.scalars(sa.select(Notification)).one()
@@ -46,7 +55,7 @@ def test_failing_send_is_retried_then_succeeds(db, fake_wechat):
 def test_send_failing_every_time_is_recorded_failed_and_keeps_the_residency(db, fake_wechat, app):
     fake_wechat.fail_next("subscribe", count=10)
 
-    residency = _approve_pending()
+    residency = _approve_pending(fake_wechat)
 
     db.session.expire_all()
     notification = db.session.scalars(sa.select(Notification)).one()
@@ -54,7 +63,7 @@ def test_send_failing_every_time_is_recorded_failed_and_keeps_the_residency(db, 
     assert notification.status == DeliveryStatus.failed
     assert notification.attempt_count == retries + 1
     assert db.session.scalar(sa.select(sa.func.count(DeliveryAttempt.id))) == retries + 1
-    assert "45015" in notification.last_error
+    assert "-1" in notification.last_error
     assert db.session.get(Residency, residency.id).status == ResidencyStatus.active
     assert fake_wechat.messages(residency.resident.openid) == []
 
@@ -63,6 +72,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(db, fake_wechat):
     from backend.core.db import rollback
 
     residency = ResidencyFactory(status=ResidencyStatus.pending, source=None)
+    subscribe(fake_wechat, residency.resident, {TEMPLATE: "accept"})
     services.approve_residency(StaffFactory(), residency.id)
     rollback()
 
@@ -71,9 +81,9 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(db, fake_wechat):
 
 
 def test_delivering_twice_sends_once(db, fake_wechat):
-    from backend.notify.services import deliver_notification
+    from backend.notify.jobs import deliver_notification
 
-    _approve_pending()
+    _approve_pending(fake_wechat)
     notification = db.session.scalars(sa.select(Notification)).one()
 
     deliver_notification(notification.id)
@@ -100,7 +110,7 @@ class TestThroughRQWorker:
         return queue
 
     def test_approval_message_goes_through_the_worker(self, db, fake_wechat, queued):
-        residency = _approve_pending()
+        residency = _approve_pending(fake_wechat)
         assert fake_wechat.messages() == []  # queued, not sent yet
 
         self._work()
@@ -111,7 +121,7 @@ class TestThroughRQWorker:
 
     def test_worker_retries_then_records_failure(self, db, fake_wechat, queued, app):
         fake_wechat.fail_next("subscribe", count=10)
-        residency = _approve_pending()
+        residency = _approve_pending(fake_wechat)
 
         self._work()
 
@@ -130,7 +140,7 @@ class TestThroughRQWorker:
 
         monkeypatch.setitem(app.config, "NOTIFY_RETRY_DELAYS", (120, 600))
         fake_wechat.fail_next("subscribe", count=1)
-        _approve_pending()
+        _approve_pending(fake_wechat)
 
         queue = self._work()
 
@@ -144,11 +154,13 @@ class TestThroughRQWorker:
         assert 100 < wait <= 120
 
 
-def test_unreachable_wechat_is_recorded_without_the_app_secret(db, app, monkeypatch, caplog):
+def test_unreachable_wechat_is_recorded_without_the_app_secret(
+    db, app, fake_wechat, monkeypatch, caplog
+):
     monkeypatch.setitem(app.config, "WECHAT_API_BASE", "http://127.0.0.1:9")
     app.extensions.pop("linli_wechat", None)
 
-    _approve_pending()
+    _approve_pending(fake_wechat)
 
     attempts = db.session.scalars(sa.select(DeliveryAttempt)).all()
     assert attempts and all(a.error.startswith("network: ConnectionError") for a in attempts)
@@ -161,14 +173,16 @@ def test_a_lost_job_is_found_by_the_sweep_and_sent(db, fake_wechat, app, monkeyp
 
     from backend import jobs
     from backend.core.time import utcnow
-    from backend.notify.services import resend_stale_notifications
+    from backend.notify.jobs import resend_stale_notifications
 
     def redis_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
     with monkeypatch.context() as m:
         m.setattr(jobs, "enqueue", redis_down)
-        residency = _approve_pending()  # the approval commits even though the job is lost
+        residency = _approve_pending(
+            fake_wechat
+        )  # the approval commits even though the job is lost
 
     notification = db.session.scalars(sa.select(Notification)).one()
     assert notification.status == DeliveryStatus.pending

@@ -1,0 +1,145 @@
+"""Jobs of notifications: deliver one message on WeChat, sweep up lost ones.
+
+WeChat's answer decides what happens next:
+
+- ``0``: sent;
+- ``43101`` (no subscription left): ``refused``, the consent marked spent, never retried;
+- a transient error (WeChat unreachable, ``-1`` system busy, ``45009`` rate limit):
+  retried after ``NOTIFY_RETRY_DELAYS``, then ``failed``;
+- any other error (a bad template, page, openid or keyword): ``failed`` at once.
+
+Every try is a :class:`DeliveryAttempt`. The WeChat call is made outside any row lock or
+open transaction: the notification is first claimed (``pending`` → ``sending``, committed),
+so a second worker leaves it alone, and its outcome is written in a second transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+
+from backend.accounts.models import Resident
+from backend.core.db import commit, defer, transition
+from backend.core.time import utcnow
+from backend.extensions import db
+from backend.jobs import job
+from backend.notify import services
+from backend.notify.models import DeliveryAttempt, DeliveryStatus, Notification
+from backend.wechat.client import WeChatError, send_subscribe_message
+
+log = logging.getLogger(__name__)
+
+#: WeChat's answer when the user has no subscription (left) for the template
+USER_REFUSED = 43101
+#: errors worth trying again: system busy, rate limit (and no answer at all: errcode None)
+TRANSIENT_ERRCODES = frozenset({-1, 45009})
+
+
+@job
+def deliver_notification(notification_id: int) -> None:
+    """Send one notification on WeChat, against the consent reserved for it.
+
+    Safe to run twice: only a ``pending`` notification is claimed, by one worker.
+    """
+    now = utcnow()
+    claimed = transition(
+        Notification,
+        notification_id,
+        Notification.status,
+        DeliveryStatus.pending,
+        status=DeliveryStatus.sending,
+        claimed_at=now,
+        attempt_count=Notification.attempt_count + 1,
+    )
+    if not claimed:
+        return
+    notification = db.session.get(Notification, notification_id)
+    resident_id, template_id = notification.resident_id, notification.template_id
+    openid = db.session.get(Resident, resident_id).openid
+    request = (openid, template_id, dict(notification.data), notification.page)
+    # the claim is committed before WeChat is called: no lock is held while we wait on it
+    commit()
+
+    errcode, error = None, ""
+    try:
+        send_subscribe_message(*request)
+    except WeChatError as exc:
+        errcode, error = exc.errcode, str(exc)[:500]
+    else:
+        errcode = 0
+
+    notification = db.session.get(Notification, notification_id)
+    db.session.add(
+        DeliveryAttempt(
+            notification=notification,
+            ok=errcode == 0,
+            errcode=errcode or None,
+            error=error,
+        )
+    )
+    if errcode == 0:
+        notification.status = DeliveryStatus.sent
+        notification.sent_at = utcnow()
+        return
+    notification.last_error = error
+    if errcode == USER_REFUSED:
+        notification.status = DeliveryStatus.refused
+        services.consent_spent(resident_id, template_id)
+        log.info("notification %s refused by WeChat (43101): not retried", notification_id)
+        return
+    delays = current_app.config["NOTIFY_RETRY_DELAYS"]
+    retries_done = notification.attempt_count - 1
+    if (errcode is None or errcode in TRANSIENT_ERRCODES) and retries_done < len(delays):
+        log.warning(
+            "notification %s failed (try %s), retrying: %s",
+            notification_id,
+            notification.attempt_count,
+            error,
+        )
+        notification.status = DeliveryStatus.pending
+        defer(deliver_notification, notification_id, delay=delays[retries_done])
+        return
+    notification.status = DeliveryStatus.failed
+    if errcode is not None:
+        # WeChat answered with an error, so it did not use the resident's consent
+        services.give_back_consent(resident_id, template_id)
+    log.error("notification %s failed for good: %s", notification_id, error)
+
+
+@job
+def resend_stale_notifications() -> int:
+    """Enqueue again the notifications whose job was lost.
+
+    A job can be lost (Redis down at enqueue time, a worker killed mid-job): a notification
+    still ``pending``, or still ``sending``, ``NOTIFY_STALE_AFTER`` after it was made or
+    claimed is sent again. Run every ten minutes by the clock process; safe to run twice.
+    """
+    cutoff = utcnow() - current_app.config["NOTIFY_STALE_AFTER"]
+    stale = db.session.scalars(
+        sa.select(Notification.id).where(
+            sa.or_(
+                sa.and_(
+                    Notification.status == DeliveryStatus.pending,
+                    Notification.created_at < cutoff,
+                ),
+                sa.and_(
+                    Notification.status == DeliveryStatus.sending,
+                    Notification.claimed_at < cutoff,
+                ),
+            )
+        )
+    ).all()
+    for notification_id in stale:
+        transition(
+            Notification,
+            notification_id,
+            Notification.status,
+            DeliveryStatus.sending,
+            status=DeliveryStatus.pending,
+        )
+        defer(deliver_notification, notification_id)
+    if stale:
+        log.warning("re-enqueued %s stale notifications", len(stale))
+    return len(stale)
