@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.accounts.auth import current_resident, resident_required
+from backend.authz.resident import BEARER, current_resident, resident_required
 from backend.core.api import Blueprint, SelectPage
 from backend.notify import services
 from backend.notify.schemas import (
@@ -13,7 +13,6 @@ from backend.notify.schemas import (
 )
 
 blp = Blueprint("notify", __name__, description="消息中心与订阅消息授权")
-BEARER = [{"bearer": []}]
 
 
 @blp.get("/me/subscriptions")

@@ -2,8 +2,8 @@
  * 邻里 H5 simulator: the resident mini-app in a browser, for demos and browser tests.
  *
  * It talks only to the public resident API (window.LINLI.apiBase, set by config.js) and to
- * the fake WeChat server that serves this page (/_mock/*: wx.login and the subscribe
- * messages it received). Plain JS, no framework and no build step. Data from the server is
+ * the fake WeChat server that serves this page (/_mock/*: wx.login, wx.requestSubscribeMessage
+ * and the subscribe messages it received). Plain JS, no framework and no build step. Data from the server is
  * always put in the page as text (never as HTML).
  */
 (() => {
@@ -18,27 +18,24 @@
   const INVITE_CODE = /^[0-9A-Z]{8}$/;
   const PHONE = /^1[3-9]\d{9}$/;
 
-  /** Subscribe-message templates the simulator knows how to title and label. */
-  const TEMPLATES = {
-    "tmpl-residency-active": {
-      title: "房屋绑定成功通知",
-      labels: { thing1: "小区", thing2: "房屋", phrase3: "身份", time4: "生效时间" },
-    },
-  };
-  /** Labels by WeChat's data-field kind, for templates the simulator does not know. */
-  const FIELD_KINDS = {
-    thing: "内容",
-    phrase: "状态",
-    time: "时间",
-    date: "日期",
-    amount: "金额",
-    number: "数量",
-    character_string: "编号",
-    name: "姓名",
-    phone_number: "电话",
+  /**
+   * When the simulator asks for subscribe-message consent (wx.requestSubscribeMessage), as a
+   * real mini-app does on the user's tap: at most three templates each time, by the names of
+   * backend/wechat/subscribe_templates.toml. Other pages ask through window.linli.askSubscribe.
+   */
+  const SUBSCRIBE_MOMENTS = {
+    binding: ["residency_active", "bill_issued", "notice"],
+    ticket: ["ticket_status", "supervision_answered"],
+    payment: ["payment_received", "fee_reminder"],
+    motion: ["vote_announced", "vote_closing", "vote_result"],
   };
   /** Mini-app pages named in messages, and where they are in the simulator. */
-  const PAGES = { "pages/me/units": "#/units", "pages/bind/index": "#/bind/invite" };
+  const PAGES = {
+    "pages/me/units": "#/units",
+    "pages/bind/index": "#/bind/invite",
+    "pages/messages/index": "#/messages",
+    "pages/home/index": "#/home",
+  };
 
   // --- icons (constant markup, the only HTML the simulator writes) --------------------------
 
@@ -288,12 +285,6 @@
       sessionStorage.removeItem(`linli.session.${openid}`);
       if (this.current() === openid) sessionStorage.removeItem("linli.current");
     },
-    seen(openid) {
-      return Number(sessionStorage.getItem(`linli.seen.${openid}`) || 0);
-    },
-    markSeen(openid, msgid) {
-      sessionStorage.setItem(`linli.seen.${openid}`, String(msgid));
-    },
   };
 
   const expired = (saved) => !saved || !saved.token || (saved.expiresAt && Date.parse(saved.expiresAt) <= Date.now());
@@ -409,7 +400,7 @@
     refreshBadge();
   }
 
-  // --- unread subscribe messages: the red badge on the 消息 tab ----------------------------
+  // --- unread messages of the message center: the red badge on the 消息 tab ----------------
 
   function updateBadge(count) {
     const badge = $("#message-badge");
@@ -419,16 +410,95 @@
 
   async function refreshBadge() {
     if (!session) return updateBadge(0);
-    const openid = session.openid;
+    const token = session.token;
     try {
-      const messages = await mock(`/messages?openid=${encodeURIComponent(openid)}`);
-      if (!session || session.openid !== openid) return;
-      const seen = store.seen(openid);
-      updateBadge(messages.filter((m) => m.msgid > seen).length);
+      const { unread } = await request(`${API_BASE}/me/messages/unread-count`, { token });
+      if (session && session.token === token) updateBadge(unread);
     } catch {
       // the badge is a nicety: no toast when it cannot be fetched
     }
   }
+
+  // --- wx.requestSubscribeMessage: the consent sheet, WeChat's record, the backend's ledger --
+
+  let templateList = null;
+
+  async function subscribeTemplates() {
+    if (!templateList) templateList = await mock("/templates");
+    return templateList;
+  }
+
+  /** WeChat's sheet: one switch per template; resolves {id: "accept"|"reject"}. */
+  function subscribeSheet(templates) {
+    return new Promise((resolve) => {
+      const overlay = $("#overlay");
+      const switches = templates.map((t) =>
+        h("input", { type: "checkbox", checked: true, dataset: { template: t.id }, "aria-label": t.title }),
+      );
+      const answer = (allow) => {
+        const choices = {};
+        templates.forEach((t, i) => {
+          choices[t.id] = allow && switches[i].checked ? "accept" : "reject";
+        });
+        closeOverlay();
+        resolve(choices);
+      };
+      overlay.className = "overlay sheet";
+      overlay.replaceChildren(
+        h(
+          "div",
+          { class: "subscribe-sheet", role: "dialog", "aria-modal": "true", testid: "subscribe-sheet" },
+          h("div", { class: "subscribe-app" }, h("span", { class: "message-app-icon" }, "邻"), h("span", null, "邻里 申请")),
+          h("div", { class: "subscribe-title" }, "向你发送以下消息"),
+          h(
+            "div",
+            { class: "subscribe-options" },
+            templates.map((t, i) =>
+              h(
+                "label",
+                { class: "subscribe-option", testid: "subscribe-option", dataset: { template: t.id } },
+                h("span", null, t.title),
+                switches[i],
+              ),
+            ),
+          ),
+          h("p", { class: "subscribe-note" }, "每次允许可收到一条该消息；不允许时可在「消息」中查看。"),
+          h(
+            "div",
+            { class: "subscribe-buttons" },
+            h("button", { type: "button", class: "btn", testid: "subscribe-cancel", onClick: () => answer(false) }, "取消"),
+            h("button", { type: "button", class: "btn btn-primary", testid: "subscribe-allow", onClick: () => answer(true) }, "允许"),
+          ),
+        ),
+      );
+      overlay.hidden = false;
+    });
+  }
+
+  /**
+   * Ask for consent at `moment` (a key of SUBSCRIBE_MOMENTS): the sheet, then WeChat records
+   * the choices (/_mock/subscribe) and the backend's ledger is told (POST /me/subscriptions).
+   * Never throws: a failed ask must not stop what the user tapped for.
+   */
+  async function askSubscribe(moment) {
+    if (!session) return null;
+    try {
+      const byName = Object.fromEntries((await subscribeTemplates()).map((t) => [t.name, t]));
+      const templates = (SUBSCRIBE_MOMENTS[moment] || []).map((n) => byName[n]).filter(Boolean).slice(0, 3);
+      if (!templates.length) return null;
+      const choices = await subscribeSheet(templates);
+      const answer = await mock("/subscribe", { method: "POST", body: { openid: session.openid, choices } });
+      if (!String(answer.errMsg || "").endsWith(":ok")) return answer;
+      await api("/me/subscriptions", { method: "POST", body: answer });
+      return answer;
+    } catch (err) {
+      if (!err.handled) console.warn("requestSubscribeMessage failed", err);
+      return null;
+    }
+  }
+
+  /** Hooks for the pages other features add (after a ticket, a payment, opening a motion). */
+  window.linli = Object.freeze({ askSubscribe });
 
   // --- navigation -------------------------------------------------------------------------
 
@@ -850,6 +920,7 @@
           submit.disabled = true;
           submit.textContent = "绑定中…";
           try {
+            await askSubscribe("binding");
             const residency = await api("/bindings/invite", { method: "POST", body: { code } });
             root.replaceChildren(bindSuccess(residency));
             refreshBadge();
@@ -1083,6 +1154,7 @@
       submit.disabled = true;
       submit.textContent = "提交中…";
       try {
+        await askSubscribe("binding");
         const residency = await api("/bindings/requests", { method: "POST", body });
         root.replaceChildren(requestResult(residency));
         if (residency.status === "active") refreshBadge();
@@ -1263,87 +1335,117 @@
     );
   }
 
-  // --- 消息 ---------------------------------------------------------------------------------
+  // --- 消息: the message center (every notification, whether WeChat delivered it or not) ------
+
+  const PAGE_SIZE = 20;
 
   function messagesPage(root) {
     setTitle("消息");
     const list = h("div", { testid: "message-list" }, skeletons(1));
-    const refresh = h("button", { type: "button", class: "link", testid: "messages-refresh" }, "刷新");
+    const readAll = h("button", { type: "button", class: "link", testid: "messages-read-all" }, "全部已读");
+    const more = h("button", { type: "button", class: "btn load-more", testid: "messages-more", hidden: true }, "加载更多");
     root.append(
-      h("div", { class: "section-title" }, h("span", null, "订阅消息"), refresh),
+      h("div", { class: "section-title" }, h("span", null, "消息中心"), readAll),
       list,
-      h("p", { class: "hint" }, "这里列出模拟微信服务器收到的、发给当前微信用户的订阅消息。"),
+      h("div", { class: "actions" }, more),
+      h("p", { class: "hint" }, "所有通知都会保存在这里；您允许订阅的通知还会以微信订阅消息发送。"),
     );
-    const openid = session.openid;
-    const load = async () => {
+    let page = 1;
+    const load = async (append) => {
       try {
-        const messages = await mock(`/messages?openid=${encodeURIComponent(openid)}`);
-        messages.sort((a, b) => b.msgid - a.msgid);
-        if (!messages.length) {
+        const messages = await api(`/me/messages?page=${page}&page_size=${PAGE_SIZE}`);
+        const cards = messages.map(messageCard);
+        if (append) list.append(...cards);
+        else if (!messages.length) {
           list.replaceChildren(
             h(
               "div",
               { class: "empty", testid: "messages-empty" },
               icon("inbox"),
               h("div", { class: "empty-title" }, "暂无消息"),
-              h("div", { class: "empty-desc" }, "房屋绑定成功、审核结果等通知会以微信订阅消息发送给您"),
+              h("div", { class: "empty-desc" }, "房屋绑定、账单、工单进度等通知都会出现在这里"),
             ),
           );
-        } else {
-          list.replaceChildren(...messages.map(messageCard));
-          store.markSeen(openid, messages[0].msgid);
-        }
-        updateBadge(0);
+        } else list.replaceChildren(...cards);
+        more.hidden = messages.length < PAGE_SIZE;
+        refreshBadge();
       } catch (err) {
-        list.replaceChildren(errorState(err, load));
+        list.replaceChildren(errorState(err, () => load(false)));
         fail(err);
       }
     };
-    refresh.addEventListener("click", load);
-    load();
-  }
-
-  function fieldLabel(template, key) {
-    if (template && template.labels[key]) return template.labels[key];
-    const kind = key.replace(/\d+$/, "");
-    return FIELD_KINDS[kind] || key;
+    more.addEventListener("click", () => {
+      page += 1;
+      load(true);
+    });
+    readAll.addEventListener("click", async () => {
+      try {
+        await api("/me/messages/read-all", { method: "POST" });
+        for (const card of list.querySelectorAll(".message-card")) card.dataset.read = "true";
+        updateBadge(0);
+      } catch (err) {
+        fail(err);
+      }
+    });
+    load(false);
   }
 
   function messageCard(message) {
-    const template = TEMPLATES[message.template_id];
-    const data = message.data || {};
-    const keys = Object.keys(data).sort((a, b) => Number(a.match(/\d+$/) || 0) - Number(b.match(/\d+$/) || 0));
     const target = PAGES[String(message.page || "").split("?")[0]] || "#/home";
-    return h(
+    const card = h(
       "div",
-      { class: "message-card", testid: "message-card", dataset: { template: message.template_id } },
+      {
+        class: "message-card",
+        testid: "message-card",
+        dataset: { event: message.event, read: String(message.read), wechat: message.wechat },
+      },
       h(
         "div",
         { class: "message-head" },
         h("span", { class: "message-app-icon" }, "邻"),
         h("span", null, "邻里"),
-        h("span", { class: "message-time" }, fmtTime(message.received_at)),
+        h(
+          "span",
+          { class: `message-channel ${message.wechat === "sent" ? "wechat" : ""}`, testid: "message-channel" },
+          message.wechat === "sent" ? "已发送至微信" : message.wechat_label,
+        ),
+        h("span", { class: "message-time" }, fmtTime(message.created_at)),
+        h("span", { class: "unread-dot", "aria-label": "未读" }),
       ),
-      h("div", { class: "message-title", testid: "message-title" }, template ? template.title : "订阅消息通知"),
+      h("div", { class: "message-title", testid: "message-title" }, message.title || "通知"),
       h(
         "dl",
         { class: "message-rows" },
-        keys.map((key) =>
-          h(
-            "div",
-            { class: "message-row", dataset: { key } },
-            h("dt", null, fieldLabel(template, key)),
-            h("dd", null, data[key] && typeof data[key] === "object" ? data[key].value : String(data[key])),
-          ),
+        (message.lines || []).map((line) =>
+          h("div", { class: "message-row" }, h("dt", null, line.label), h("dd", null, line.value)),
         ),
       ),
-      h(
-        "button",
-        { type: "button", class: "message-foot", onClick: () => go(target) },
-        h("span", null, "进入小程序查看"),
-        chevron(),
-      ),
     );
+    const open = h(
+      "button",
+      {
+        type: "button",
+        class: "message-foot",
+        testid: "message-open",
+        onClick: async () => {
+          if (card.dataset.read !== "true") {
+            try {
+              await api(`/me/messages/${message.id}/read`, { method: "POST" });
+              card.dataset.read = "true";
+              await refreshBadge();
+            } catch (err) {
+              fail(err);
+              return;
+            }
+          }
+          go(target);
+        },
+      },
+      h("span", null, "进入小程序查看"),
+      chevron(),
+    );
+    card.append(open);
+    return card;
   }
 
   // --- 我的 ---------------------------------------------------------------------------------

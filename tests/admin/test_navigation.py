@@ -9,7 +9,7 @@ import pytest
 from backend.accounts.models import ResidencyStatus
 from tests.factories import ResidencyFactory, StaffFactory, UnitFactory
 
-ALL_ENTRIES = {"首页", "小区房屋", "绑定审核", "账号管理", "操作日志"}
+ALL_ENTRIES = {"首页", "小区房屋", "绑定审核", "消息触达", "账号管理", "操作日志"}
 
 
 def nav_entries(html: str) -> set[str]:
@@ -22,11 +22,11 @@ def nav_entries(html: str) -> set[str]:
     [
         ("platform", ALL_ENTRIES),
         ("admin_a", ALL_ENTRIES),
-        ("desk_a", {"首页", "小区房屋", "绑定审核"}),
-        ("technician_a", {"首页", "小区房屋"}),
-        ("committee_a", {"首页", "小区房屋"}),
-        ("street_officer_b", {"首页", "小区房屋"}),
-        ("bureau_xihu", {"首页", "小区房屋"}),
+        ("desk_a", {"首页", "小区房屋", "绑定审核", "消息触达"}),
+        ("technician_a", {"首页", "小区房屋", "消息触达"}),
+        ("committee_a", {"首页", "小区房屋", "消息触达"}),
+        ("street_officer_b", {"首页", "小区房屋", "消息触达"}),
+        ("bureau_xihu", {"首页", "小区房屋", "消息触达"}),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(world, as_staff, member, expected):

@@ -45,6 +45,14 @@ def sign_in(page: Page, live_stack, openid: str, nickname: str) -> None:
     expect(page.get_by_test_id("home-summary")).not_to_contain_text("正在读取")
 
 
+def answer_subscribe(page: Page, allow: bool = True) -> None:
+    """Answer the consent sheet (wx.requestSubscribeMessage) the simulator shows on a tap."""
+    sheet = page.get_by_test_id("subscribe-sheet")
+    expect(sheet).to_be_visible()
+    page.get_by_test_id("subscribe-allow" if allow else "subscribe-cancel").click()
+    expect(sheet).to_be_hidden()
+
+
 def committed(db, stmt) -> list:
     """The rows of ``stmt`` as the browser's requests left them.
 
@@ -53,6 +61,14 @@ def committed(db, stmt) -> list:
     """
     db.session.rollback()
     return list(db.session.scalars(stmt))
+
+
+def live_stack_messages(live_stack, openid: str) -> list[dict]:
+    """The subscribe messages the fake WeChat server delivered to ``openid``."""
+    import requests
+
+    url = f"{live_stack.wechat_url}/_mock/messages"
+    return requests.get(url, params={"openid": openid}, timeout=5).json()
 
 
 def residencies_of(db, openid: str) -> list[Residency]:
@@ -84,6 +100,10 @@ def test_resident_binds_with_an_invite_code_and_sees_the_unit_and_the_message(
     page.get_by_test_id("invite-code-input").fill("hxyz-4k7p")
     screenshot("simulator-04-invite-code")
     page.get_by_test_id("invite-submit").click()
+    # as a real mini-app does, the tap asks for subscribe-message consent before binding
+    expect(page.get_by_test_id("subscribe-option")).to_have_count(3)
+    screenshot("simulator-04b-subscribe-sheet")
+    answer_subscribe(page)
     success = page.get_by_test_id("bind-success")
     expect(success).to_contain_text("绑定成功")
     expect(success).to_contain_text("翠苑一区 3幢 1502")
@@ -106,8 +126,12 @@ def test_resident_binds_with_an_invite_code_and_sees_the_unit_and_the_message(
     expect(message).to_contain_text("翠苑一区")
     expect(message).to_contain_text("3幢 1502")
     expect(message).to_contain_text("业主")
-    expect(page.get_by_test_id("message-badge")).to_be_hidden()
+    expect(message.get_by_test_id("message-channel")).to_have_text("已发送至微信")
     screenshot("simulator-07-messages")
+    message.get_by_test_id("message-open").click()
+    expect(page.get_by_test_id("page")).to_have_attribute("data-route", "/units")
+    expect(page.get_by_test_id("message-badge")).to_be_hidden()
+    assert len(live_stack_messages(live_stack, "o-demo-chen")) == 1
 
     [residency] = residencies_of(db, "o-demo-chen")
     assert residency.unit_id == unit.id
@@ -135,6 +159,7 @@ def test_an_invite_code_that_cannot_be_used_shows_the_chinese_error(
     page.get_by_test_id("home-bind-invite").click()
     page.get_by_test_id("invite-code-input").fill("EXPD-2345")
     page.get_by_test_id("invite-submit").click()
+    answer_subscribe(page, allow=False)
 
     expect(page.get_by_test_id("invite-error")).to_have_text(message)
     expect(page.get_by_test_id("toast")).to_contain_text(message)
@@ -168,6 +193,7 @@ def test_owner_matching_the_registry_is_bound_at_once(page, live_stack, db, scre
     page.get_by_test_id("applicant-phone").fill("139 1234 5678")
     screenshot("simulator-09-binding-request")
     page.get_by_test_id("request-submit").click()
+    answer_subscribe(page)
 
     result = page.get_by_test_id("request-result")
     expect(result).to_have_attribute("data-status", "active")
@@ -192,6 +218,7 @@ def test_tenant_request_waits_for_review_and_is_listed_as_pending(page, live_sta
     page.get_by_test_id("applicant-name").fill("赵磊")
     page.get_by_test_id("applicant-phone").fill("13700001111")
     page.get_by_test_id("request-submit").click()
+    answer_subscribe(page, allow=False)
 
     result = page.get_by_test_id("request-result")
     expect(result).to_have_attribute("data-status", "pending")
