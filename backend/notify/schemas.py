@@ -27,7 +27,7 @@ class SubscriptionAnswersSchema(Schema):
             if not isinstance(key, str) or not 1 <= len(key) <= 64:
                 errors[str(key)[:64]] = ["模板编号长度不正确"]
             elif value not in ANSWERS:
-                errors[key] = ["应为 accept、reject、ban 或 filter"]
+                errors[key] = ["订阅结果取值无效"]
         if errors:
             raise ma.ValidationError(errors)
         if not answers:

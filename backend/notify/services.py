@@ -85,7 +85,7 @@ def record_subscription_answers(resident_id: int, answers: dict[str, str]) -> li
         if known.by_id(template_id) is None:
             raise Invalid("未知的订阅消息模板", {template_id: ["模板不存在"]})
         if answer not in ANSWERS:
-            raise Invalid("订阅结果无效", {template_id: ["应为 accept、reject、ban 或 filter"]})
+            raise Invalid("订阅结果无效", {template_id: ["订阅结果取值无效"]})
     for template_id, answer in answers.items():
         template = known.by_id(template_id)
         row = _consent_row(resident_id, template_id)
