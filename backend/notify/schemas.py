@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from backend.accounts.schemas import LocalDateTime
 from backend.core.api import Schema
-from backend.notify.services import ANSWERS, MAX_TEMPLATES_PER_ASK
+from backend.notify.services import ANSWERS, MAX_TEMPLATES_PER_ASK, message_lines
 
 #: the key WeChat adds to requestSubscribeMessage's answer (the mini-app may pass it on)
 WECHAT_ERRMSG = "errMsg"
@@ -57,7 +57,7 @@ class MessageSchema(Schema):
     id = ma.fields.Integer()
     event = ma.fields.String(attribute="kind")
     title = ma.fields.String()
-    lines = ma.fields.Method("get_lines", metadata={"description": "消息内容（字段名与值）"})
+    lines = ma.fields.Function(message_lines, metadata={"description": "消息内容（字段名与值）"})
     page = ma.fields.String(metadata={"description": "点击后打开的小程序页面"})
     created_at = LocalDateTime()
     read = ma.fields.Function(lambda n: n.read_at is not None)
@@ -66,11 +66,6 @@ class MessageSchema(Schema):
         lambda n: n.status.value, metadata={"description": "微信订阅消息的发送状态"}
     )
     wechat_label = ma.fields.Function(lambda n: n.status.label)
-
-    def get_lines(self, notification) -> list[dict]:
-        from backend.notify.services import message_lines
-
-        return message_lines(notification)
 
 
 class UnreadCountSchema(Schema):

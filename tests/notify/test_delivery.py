@@ -14,7 +14,7 @@ from backend.accounts.models import Residency, ResidencyStatus
 from backend.core.db import commit
 from backend.notify.models import DeliveryAttempt, DeliveryStatus, Notification
 from tests.conftest import STACK
-from tests.factories import ResidencyFactory, StaffFactory
+from tests.factories import NotificationFactory, ResidencyFactory, StaffFactory
 from tests.helpers import subscribe
 
 TEMPLATE = "tmpl-residency-active"
@@ -191,6 +191,63 @@ def test_a_lost_job_is_found_by_the_sweep_and_sent(db, fake_wechat, app, monkeyp
 
     notification.created_at = utcnow() - app.config["NOTIFY_STALE_AFTER"] - timedelta(minutes=1)
     db.session.commit()
+    assert resend_stale_notifications() == 1
+
+    db.session.expire_all()
+    assert db.session.get(Notification, notification.id).status == DeliveryStatus.sent
+    assert len(fake_wechat.messages(residency.resident.openid)) == 1
+
+
+def test_wechat_is_called_with_the_claim_committed_and_no_row_lock_held(
+    db, fake_wechat, monkeypatch
+):
+    """While WeChat is being called, another connection sees the notification claimed
+    (``sending``) and can lock its row: the slow HTTP call holds no lock."""
+    from backend.notify import jobs
+
+    seen = []
+    real_send = jobs.send_subscribe_message
+
+    def send_and_look(*args, **kwargs):
+        with db.engine.connect() as other:
+            lock = " FOR UPDATE NOWAIT" if other.dialect.name == "postgresql" else ""
+            seen.append(
+                other.execute(sa.text(f"SELECT status FROM notifications{lock}")).scalar_one()
+            )
+            other.rollback()
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "send_subscribe_message", send_and_look)
+
+    residency = _approve_pending(fake_wechat)
+
+    assert seen == ["sending"]
+    assert len(fake_wechat.messages(residency.resident.openid)) == 1
+
+
+def test_a_send_whose_worker_died_is_claimed_again_by_the_sweep(db, fake_wechat, app):
+    from datetime import timedelta
+
+    from backend.core.time import utcnow
+    from backend.notify.jobs import resend_stale_notifications
+
+    residency = ResidencyFactory(status=ResidencyStatus.pending, source=None)
+    subscribe(fake_wechat, residency.resident, {TEMPLATE: "accept"})
+    notification = NotificationFactory(
+        resident=residency.resident,
+        kind="binding_approved",
+        template_id=TEMPLATE,
+        data={
+            "thing1": {"value": "翠苑一区"},
+            "thing2": {"value": "3幢1502"},
+            "phrase3": {"value": "业主"},
+            "time4": {"value": "2026年11月30日 10:00"},
+        },
+        status=DeliveryStatus.sending,
+        attempt_count=1,
+        claimed_at=utcnow() - app.config["NOTIFY_STALE_AFTER"] - timedelta(minutes=1),
+    )
+
     assert resend_stale_notifications() == 1
 
     db.session.expire_all()
