@@ -26,13 +26,17 @@ from backend.core.errors import Unauthorized
 from backend.extensions import configured_limit, db, limiter
 
 SESSION_STAFF = "admin_staff_id"
-#: ties the session to the password: resetting a password signs out its old sessions
+#: ties the session to the password and the session version: resetting a password or
+#: logging out ends the sessions signed before, even copies of their cookie
 SESSION_CHECK = "admin_staff_check"
 LOGIN_THROTTLED = "登录尝试过于频繁，请稍后再试"
+#: methods that only read: HEAD is answered like GET
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-def _password_check(staff: Staff) -> str:
-    return hashlib.sha256(staff.password_hash.encode()).hexdigest()[:16]
+def _session_check(staff: Staff) -> str:
+    signed = f"{staff.password_hash}:{staff.session_version}"
+    return hashlib.sha256(signed.encode()).hexdigest()[:16]
 
 
 def current_staff() -> Staff | None:
@@ -44,8 +48,8 @@ def current_staff() -> Staff | None:
     if not isinstance(staff_id, int):
         return None
     staff = db.session.get(Staff, staff_id)
-    # a disabled account or a reset password ends the session at once
-    if staff is None or not staff.active or session.get(SESSION_CHECK) != _password_check(staff):
+    # a disabled account, a reset password or a logout ends the session at once
+    if staff is None or not staff.active or session.get(SESSION_CHECK) != _session_check(staff):
         return None
     return staff
 
@@ -57,7 +61,7 @@ def login_required(view):
     def wrapper(*args, **kwargs):
         if current_staff() is None:
             session.pop(SESSION_STAFF, None)
-            wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+            wanted = request.full_path.rstrip("?") if request.method in SAFE_METHODS else None
             target = url_for("admin.login", next=wanted)
             if is_htmx():
                 return Response(status=401, headers={"HX-Redirect": target})
@@ -118,7 +122,7 @@ def _safe_next(target: str | None) -> str | None:
 def login():
     """用户名和密码登录。"""
     next_url = _safe_next(request.values.get("next"))
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:
         if current_staff() is not None:
             return redirect(next_url or url_for("admin.dashboard"))
         return render_template("admin/login.html", next_url=next_url)
@@ -133,7 +137,7 @@ def login():
     session.clear()
     session.permanent = True
     session[SESSION_STAFF] = staff.id
-    session[SESSION_CHECK] = _password_check(staff)
+    session[SESSION_CHECK] = _session_check(staff)
     return redirect(next_url or url_for("admin.dashboard"))
 
 
@@ -147,6 +151,9 @@ def render_login_throttled():
 @blueprint.post("/logout")
 def logout():
     """退出登录。"""
+    staff = current_staff()
+    if staff is not None:
+        staff_accounts.end_sessions(staff)
     session.clear()
     flash("您已退出登录", "info")
     return redirect(url_for("admin.login"))

@@ -89,7 +89,7 @@ def estate_import(estate_id: int):
     """上传 Excel 导入楼栋、房屋和业主名册。"""
     staff = current_staff()
     estate = scope.get_scoped(Estate, estate_id, staff)
-    if request.method == "GET":
+    if request.method != "POST":
         report = session.pop(SESSION_IMPORT_REPORT, None)
         if report and report.get("estate_id") != estate.id:
             report = None

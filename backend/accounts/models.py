@@ -196,6 +196,8 @@ class Staff(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: raised by logging out: every panel session signed with an older value ends at once
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     company: Mapped[Company | None] = relationship()
     estate: Mapped[Estate | None] = relationship()

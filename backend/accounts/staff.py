@@ -168,3 +168,17 @@ def reset_password(actor: Staff, staff_id: int, password: str) -> Staff:
     staff.set_password(password)
     audit.record(actor, "staff.password", "staff", staff.id, after={"password": "已重置"})
     return staff
+
+
+def end_sessions(staff: Staff) -> None:
+    """End every panel session of ``staff``, including copies of its cookie (logout).
+
+    The session lives in a signed cookie; raising the version it was signed with makes
+    the server refuse it, wherever the cookie went.
+    """
+    db.session.execute(
+        sa.update(Staff)
+        .where(Staff.id == staff.id)
+        .values(session_version=Staff.session_version + 1)
+        .execution_options(synchronize_session="fetch")
+    )

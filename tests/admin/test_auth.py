@@ -136,6 +136,36 @@ def test_logout_ends_the_session(client, db):
     assert client.get("/admin/").status_code == 302
 
 
+def test_a_copied_session_cookie_is_refused_after_logout(app, client, db):
+    member = StaffFactory()
+    login(client, member)
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    assert thief.get("/admin/").status_code == 200
+
+    client.post("/admin/logout")
+    replay = thief.get("/admin/")
+
+    assert replay.status_code == 302
+    assert replay.location.startswith("/admin/login")
+
+
+def test_logging_in_again_after_logout_works(client, db):
+    member = StaffFactory()
+    login(client, member)
+    client.post("/admin/logout")
+
+    assert login(client, member).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_head_of_the_login_page_is_answered_like_get(client, db):
+    get, head = client.get("/admin/login"), client.head("/admin/login")
+
+    assert head.status_code == get.status_code == 200
+    assert head.data == b""
+
+
 def test_next_parameter_returns_to_the_page_but_never_to_another_site(client, db):
     member = StaffFactory(username="next.user")
     assert client.get("/admin/audit").location.startswith("/admin/login?next=")
