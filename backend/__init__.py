@@ -8,6 +8,7 @@ import os
 from flask import Flask, Response
 
 from backend import config as settings
+from backend.core import headers
 from backend.core.db import configure_sqlite
 from backend.extensions import cors, csrf, db, limiter, migrate, redis_store
 
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
         supports_credentials=False,
     )
     _register_blueprints(app)
+    headers.init_app(app)
     _register_request_boundary(app)
     _register_cli(app)
     return app

@@ -31,6 +31,7 @@ DIRECT_ENV = (
     "RATELIMIT_SIGN_IN",
     "RATELIMIT_BINDING",
     "PROXY_COUNT",
+    "PREFERRED_URL_SCHEME",
 )
 
 
@@ -89,6 +90,12 @@ class Config:
     CORS_ORIGINS = "http://127.0.0.1:5100,http://localhost:5100"
 
     WTF_CSRF_TIME_LIMIT = None
+    #: "https" when the public URLs are https; the session cookie is then Secure
+    PREFERRED_URL_SCHEME = "http"
+    #: None → Secure when PREFERRED_URL_SCHEME is https or a proxy (nginx with TLS) is in front
+    SESSION_COOKIE_SECURE: bool | None = None
+    #: Strict-Transport-Security on https responses once the cookie is Secure (0: none)
+    HSTS_MAX_AGE = 365 * 24 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
@@ -141,8 +148,14 @@ SECOND_LISTS = ("NOTIFY_RETRY_DELAYS",)
 #: lists of text: ``a,b`` or a JSON list
 TEXT_LISTS = ("CORS_ORIGINS",)
 #: true/false, yes/no, on/off, 1/0; ``None`` keeps its meaning ("decide from the rest")
-BOOLEANS = ("JOBS_INLINE",)
-INTEGERS = ("PROXY_COUNT", "WECHAT_TIMEOUT", "IMPORT_MAX_ROWS", "MAX_CONTENT_LENGTH")
+BOOLEANS = ("JOBS_INLINE", "SESSION_COOKIE_SECURE")
+INTEGERS = (
+    "PROXY_COUNT",
+    "WECHAT_TIMEOUT",
+    "IMPORT_MAX_ROWS",
+    "MAX_CONTENT_LENGTH",
+    "HSTS_MAX_AGE",
+)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(\d+)\s*([smhd]?)")
@@ -226,6 +239,11 @@ def finalize(config: MutableMapping, instance_path: str) -> None:
     ):
         # the key signs residents' bearer tokens: a known key lets anyone forge them
         raise ConfigError("SECRET_KEY must be set when DATABASE_URL is (see README)")
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        # served over TLS (directly or by the proxy): the session never travels in clear
+        config["SESSION_COOKIE_SECURE"] = (
+            config.get("PREFERRED_URL_SCHEME") == "https" or config["PROXY_COUNT"] > 0
+        )
     url = config.get("DATABASE_URL")
     if not url:
         url = "sqlite:///" + os.path.join(instance_path, "linli.sqlite3")

@@ -127,12 +127,17 @@ def browser_context_args() -> dict:
 @pytest.fixture
 def page(browser, browser_context_args, db, request, screenshot_dir) -> Iterator[Page]:
     """A page in a fresh context (no cookies, no storage), closed before the tables are
-    emptied. Uncaught JavaScript errors fail the test."""
+    emptied. Uncaught JavaScript errors and Content-Security-Policy violations fail the
+    test."""
     context = browser.new_context(**browser_context_args)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     yield page
     reports = request.node.stash.get(_reports, {})
     if any(r.failed for r in reports.values()):

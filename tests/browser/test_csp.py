@@ -1,0 +1,155 @@
+"""Every page of the panel, and the API's Swagger UI, in Chromium under the strict
+Content-Security-Policy: no violation and no error in the console."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from flask import url_for
+
+from backend.accounts.models import ResidencyStatus, StaffRole
+from tests.factories import (
+    TEST_PASSWORD,
+    AuditEntryFactory,
+    InviteFactory,
+    ResidencyFactory,
+    StaffFactory,
+    UnitFactory,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage, Page, Response
+
+expect = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").expect
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page_ids(db) -> dict[str, int]:
+    """One row of each kind a panel page shows, by the name of its URL parameter."""
+    unit = UnitFactory(number="1-101")
+    admin = StaffFactory(username="csp.admin", name="平台管理员", role=StaffRole.platform_admin)
+    colleague = StaffFactory(
+        username="csp.kefu", role=StaffRole.service_desk, company=unit.building.estate.company
+    )
+    pending = ResidencyFactory(
+        unit=unit,
+        status=ResidencyStatus.pending,
+        source=None,
+        applicant_name="赵磊",
+        applicant_phone="13900000004",
+    )
+    invite = InviteFactory(unit=unit, created_by_staff_id=admin.id)
+    AuditEntryFactory(staff_id=admin.id)
+    return {
+        "estate_id": unit.building.estate_id,
+        "building_id": unit.building_id,
+        "unit_id": unit.id,
+        "residency_id": pending.id,
+        "invite_id": invite.id,
+        "staff_id": colleague.id,
+    }
+
+
+def panel_pages(app, ids: dict[str, int]) -> list[tuple[str, str]]:
+    """``(endpoint, url)`` of every GET rule of the admin blueprint, with fixture ids."""
+    pages = []
+    with app.test_request_context():
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            if not rule.endpoint.startswith("admin.") or rule.endpoint == "admin.static":
+                continue
+            if "GET" not in rule.methods:
+                continue
+            missing = set(rule.arguments) - set(ids)
+            assert not missing, f"{rule.rule}: add a row for {missing} to page_ids"
+            pages.append(
+                (rule.endpoint, url_for(rule.endpoint, **{a: ids[a] for a in rule.arguments}))
+            )
+    return pages
+
+
+def watch_console(page: Page) -> list[str]:
+    """Console errors and warnings of ``page`` from now on (CSP violations are errors), and
+    the failed requests of its pages (the console does not name their URL)."""
+    seen: list[str] = []
+
+    def keep(msg: ConsoleMessage) -> None:
+        if msg.type in {"error", "warning"} and not msg.text.startswith("Failed to load resource"):
+            seen.append(f"{msg.type}: {msg.text}")
+
+    def failed(response: Response) -> None:
+        # the browser asks for /favicon.ico by itself, whatever the page links
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            seen.append(f"{response.status}: {response.url}")
+
+    page.on("console", keep)
+    page.on("response", failed)
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    return seen
+
+
+def test_every_panel_page_loads_under_the_csp_without_console_errors(
+    page, live_url, app, page_ids, screenshot
+):
+    console = watch_console(page)
+    page.goto(f"{live_url}/admin/login")
+    page.get_by_label("用户名").fill("csp.admin")
+    page.get_by_label("密码").fill(TEST_PASSWORD)
+    page.locator("#login-button").click()
+    page.wait_for_url(f"{live_url}/admin/")
+
+    pages = panel_pages(app, page_ids)
+    visited = []
+    for endpoint, url in pages:
+        answer = page.request.get(live_url + url)
+        assert answer.status < 400, f"{url}: {answer.status}"
+        policy = answer.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "unsafe" not in policy, url
+        if not answer.headers["content-type"].startswith("text/html"):
+            continue  # the Excel template and the QR image: nothing to render
+        page.goto(live_url + url)
+        page.wait_for_load_state("networkidle")
+        screenshot(f"csp-{endpoint.removeprefix('admin.').replace('_', '-')}")
+        visited.append(endpoint)
+        assert console == [], f"{url}: {console}"
+    print(f"\n{len(visited)} panel pages rendered under the CSP: {', '.join(visited)}")
+    assert len(visited) >= 12
+
+
+def test_htmx_swaps_work_under_the_csp(page, live_url, page_ids):
+    """The staff form swaps its scope fields in with htmx when the role changes."""
+    StaffFactory(username="csp.root", role=StaffRole.platform_admin)
+    console = watch_console(page)
+    page.goto(f"{live_url}/admin/login")
+    page.get_by_label("用户名").fill("csp.root")
+    page.get_by_label("密码").fill(TEST_PASSWORD)
+    page.locator("#login-button").click()
+    page.wait_for_url(f"{live_url}/admin/")
+
+    page.goto(f"{live_url}/admin/staff/new")
+    with page.expect_response(lambda r: "/admin/staff/scope-fields" in r.url):
+        page.locator("select[name=role]").select_option("street_officer")
+    expect(page.locator("#scope-fields select[name=street_id]")).to_be_visible()
+
+    assert console == []
+
+
+def test_swagger_ui_works_offline_under_its_csp(page, live_url, screenshot):
+    console = watch_console(page)
+    outside: list[str] = []
+    page.route(
+        lambda url: not url.startswith(live_url),
+        lambda route: (outside.append(route.request.url), route.abort()),
+    )
+
+    page.goto(f"{live_url}/api/v1/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("邻里")
+    expect(page.locator(".opblock").first).to_be_visible()
+    screenshot("csp-api-docs")
+
+    assert console == []
+    assert outside == []
