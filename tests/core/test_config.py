@@ -57,6 +57,9 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "LINLI_NOTIFY_RETRY_DELAYS": "10,1m",
         "LINLI_NOTIFY_STALE_AFTER": "45m",
         "LINLI_JOBS_QUEUE": "linli-env",
+        "PREFERRED_URL_SCHEME": "https",
+        "LINLI_SESSION_COOKIE_SECURE": "false",
+        "LINLI_HSTS_MAX_AGE": "600",
     }
     if STACK == "real":
         environment["REDIS_URL"] = REAL_REDIS_URL
@@ -78,6 +81,9 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["JOBS_QUEUE"] == "linli-env"
     assert app.config["RATELIMIT_BINDING"] == "11 per minute"
     assert app.config["WECHAT_TEMPLATES_FILE"] == str(templates_file)
+    assert app.config["PREFERRED_URL_SCHEME"] == "https"
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["HSTS_MAX_AGE"] == 600
     with app.app_context():
         _db.create_all()
         resp = app.test_client().post(
