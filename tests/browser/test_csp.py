@@ -92,15 +92,20 @@ def watch_console(page: Page) -> list[str]:
     return seen
 
 
-def test_every_panel_page_loads_under_the_csp_without_console_errors(
-    page, live_url, app, page_ids, screenshot
-):
-    console = watch_console(page)
+def sign_in(page: Page, live_url: str) -> None:
+    """Sign in as the platform admin of ``page_ids``."""
     page.goto(f"{live_url}/admin/login")
     page.get_by_label("用户名").fill("csp.admin")
     page.get_by_label("密码").fill(TEST_PASSWORD)
     page.locator("#login-button").click()
-    page.wait_for_url(f"{live_url}/admin/")
+    page.wait_for_url(lambda url: "/admin/login" not in url)
+
+
+def test_every_panel_page_loads_under_the_csp_without_console_errors(
+    page, live_url, app, page_ids, screenshot
+):
+    console = watch_console(page)
+    sign_in(page, live_url)
 
     pages = panel_pages(app, page_ids)
     visited = []
@@ -122,13 +127,8 @@ def test_every_panel_page_loads_under_the_csp_without_console_errors(
 
 def test_htmx_swaps_work_under_the_csp(page, live_url, page_ids):
     """The staff form swaps its scope fields in with htmx when the role changes."""
-    StaffFactory(username="csp.root", role=StaffRole.platform_admin)
     console = watch_console(page)
-    page.goto(f"{live_url}/admin/login")
-    page.get_by_label("用户名").fill("csp.root")
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.locator("#login-button").click()
-    page.wait_for_url(f"{live_url}/admin/")
+    sign_in(page, live_url)
 
     page.goto(f"{live_url}/admin/staff/new")
     with page.expect_response(lambda r: "/admin/staff/scope-fields" in r.url):
