@@ -179,3 +179,38 @@ def test_review_queue_is_usable_at_phone_width(
         expect(page.locator(f"#review-{pending.id}")).to_contain_text("已通过")
     finally:
         context.close()
+
+
+def test_staff_see_per_event_who_wechat_reached_and_who_only_the_app(
+    page, live_url, db, fake_wechat, company_admin, screenshot
+):
+    from datetime import date
+
+    from backend.core.db import commit
+    from backend.notify import notify_resident
+    from tests.factories import ResidentFactory
+    from tests.helpers import subscribe
+
+    admin, building = company_admin
+    reached, unreached = ResidentFactory(), ResidentFactory()
+    subscribe(fake_wechat, reached, {"tmpl-bill-issued": "accept"})
+    for resident in (reached, unreached):
+        notify_resident(
+            resident.id,
+            "bill_issued",
+            estate_id=building.estate_id,
+            unit_label="1幢 101",
+            item_name="物业服务费",
+            amount_fen=52000,
+            due_on=date(2026, 12, 31),
+        )
+    commit()
+
+    log_in(page, live_url, admin.username)
+    page.get_by_role("link", name="消息触达").click()
+
+    row = page.locator("#reach-bill_issued")
+    expect(row.locator("td").nth(1)).to_have_text("2")
+    expect(row.locator(".reach-wechat")).to_have_text("1")
+    expect(row.locator(".reach-app-only")).to_have_text("1")
+    screenshot("admin-08-notification-reach")
