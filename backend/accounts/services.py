@@ -5,7 +5,6 @@ Services flush but never commit: the request (or job) commits once.
 
 from __future__ import annotations
 
-import enum
 import io
 import re
 import secrets
@@ -30,6 +29,7 @@ from backend.accounts.models import (
 from backend.audit import services as audit
 from backend.authz import scope
 from backend.core.db import transition
+from backend.core.enums import LabeledEnum
 from backend.core.errors import (
     Conflict,
     DomainError,
@@ -256,24 +256,14 @@ def _has_open_residency(resident: Resident, unit_id: int) -> bool:
     )
 
 
-class InviteState(enum.StrEnum):
+class InviteState(LabeledEnum):
     """Whether an invite code can still bind someone, and if not, why."""
 
-    usable = "usable"
-    used = "used"
-    expired = "expired"
-    lease_ended = "lease_ended"
-    inviter_gone = "inviter_gone"
-
-    @property
-    def label(self) -> str:
-        return {
-            "usable": "有效",
-            "used": "已使用",
-            "expired": "已过期",
-            "lease_ended": "租期已结束",
-            "inviter_gone": "邀请人已迁出",
-        }[self.value]
+    usable = "usable", "有效"
+    used = "used", "已使用"
+    expired = "expired", "已过期"
+    lease_ended = "lease_ended", "租期已结束"
+    inviter_gone = "inviter_gone", "邀请人已迁出"
 
 
 def invite_state(invite: Invite, now: datetime | None = None) -> InviteState:

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import enum
+from backend.core.enums import LabeledEnum
 
 
-class StaffRole(enum.StrEnum):
+class StaffRole(LabeledEnum):
     """Staff roles; each comes with a scope (see ``backend.authz.scope``)."""
 
-    company_admin = "company_admin"  # 物业企业管理员
-    service_desk = "service_desk"  # 物业客服
-    technician = "technician"  # 维修师傅
-    committee_member = "committee_member"  # 业委会成员
-    street_officer = "street_officer"  # 街道工作人员
-    bureau_officer = "bureau_officer"  # 区住建局工作人员
-    platform_admin = "platform_admin"  # 平台管理员
+    company_admin = "company_admin", "物业企业管理员"
+    service_desk = "service_desk", "物业客服"
+    technician = "technician", "维修师傅"
+    committee_member = "committee_member", "业委会成员"
+    street_officer = "street_officer", "街道工作人员"
+    bureau_officer = "bureau_officer", "区住建部门"  # 区住建局工作人员
+    platform_admin = "platform_admin", "平台管理员"
 
-    @property
-    def label(self) -> str:
-        return STAFF_ROLE_LABELS[self]
-
-
-STAFF_ROLE_LABELS = {
-    StaffRole.company_admin: "物业企业管理员",
-    StaffRole.service_desk: "物业客服",
-    StaffRole.technician: "维修师傅",
-    StaffRole.committee_member: "业委会成员",
-    StaffRole.street_officer: "街道工作人员",
-    StaffRole.bureau_officer: "区住建部门",
-    StaffRole.platform_admin: "平台管理员",
-}
 
 COMPANY_ROLES = (StaffRole.company_admin, StaffRole.service_desk, StaffRole.technician)
 

@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.core.enums import LabeledEnum
 from backend.core.time import UTCDateTime, utcnow
 from backend.extensions import db
 
 
-class DeliveryStatus(enum.StrEnum):
+class DeliveryStatus(LabeledEnum):
     """How far a notification got on WeChat (every one is in the message center anyway)."""
 
     #: waiting for its job (a consent is reserved for it)
-    pending = "pending"
+    pending = "pending", "待发送"
     #: a worker is calling WeChat right now
-    sending = "sending"
-    sent = "sent"
+    sending = "sending", "发送中"
+    sent = "sent", "已送达"
     #: transient errors until the retries ran out, or a permanent error
-    failed = "failed"
+    failed = "failed", "发送失败"
     #: WeChat answered 43101: the resident has no subscription left (never retried)
-    refused = "refused"
+    refused = "refused", "用户未订阅"
     #: no consent to send with: in the message center only, WeChat never asked
-    app_only = "app_only"
-
-    @property
-    def label(self) -> str:
-        return {
-            "pending": "待发送",
-            "sending": "发送中",
-            "sent": "已送达",
-            "failed": "发送失败",
-            "refused": "用户未订阅",
-            "app_only": "仅站内消息",
-        }[self.value]
+    app_only = "app_only", "仅站内消息"
 
 
 class Notification(db.Model):

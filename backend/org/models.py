@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -10,32 +9,23 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.core.enums import LabeledEnum
 from backend.core.time import UTCDateTime, utcnow
 from backend.extensions import db
 
 
-class AreaSource(enum.StrEnum):
+class AreaSource(LabeledEnum):
     """Where a unit's area comes from, in order of precedence (法释〔2020〕17号 Art. 8)."""
 
-    registry = "registry"  # 不动产登记面积
-    survey = "survey"  # 测绘面积
-    contract = "contract"  # 合同面积
-
-    @property
-    def label(self) -> str:
-        return {"registry": "不动产登记", "survey": "测绘", "contract": "合同"}[self.value]
+    registry = "registry", "不动产登记"
+    survey = "survey", "测绘"
+    contract = "contract", "合同"
 
 
-class ManagementMode(enum.StrEnum):
-    company = "company"  # 物业服务企业
-    self_managed = "self_managed"  # 业主自管
-    state_fallback = "state_fallback"  # 国企兜底
-
-    @property
-    def label(self) -> str:
-        return {"company": "物业企业", "self_managed": "业主自管", "state_fallback": "国企兜底"}[
-            self.value
-        ]
+class ManagementMode(LabeledEnum):
+    company = "company", "物业企业"  # 物业服务企业
+    self_managed = "self_managed", "业主自管"
+    state_fallback = "state_fallback", "国企兜底"
 
 
 class Street(db.Model):
@@ -227,13 +217,9 @@ _TERM_LIMIT_SQL = {
 }
 
 
-class FilingStatus(enum.StrEnum):
-    unfiled = "unfiled"
-    filed = "filed"
-
-    @property
-    def label(self) -> str:
-        return {"unfiled": "未备案", "filed": "已备案"}[self.value]
+class FilingStatus(LabeledEnum):
+    unfiled = "unfiled", "未备案"
+    filed = "filed", "已备案"
 
 
 class Committee(db.Model):
