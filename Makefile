@@ -32,12 +32,17 @@ run: $(STAMP)
 	@echo "  模拟微信   http://127.0.0.1:$(MOCK_PORT)/_mock/messages"
 	@echo "  按 Ctrl+C 停止"
 	@echo ""
-	@trap 'kill 0' EXIT INT TERM; \
+	@# Ctrl+C reaches this shell, not the servers (background jobs ignore it): stop them
+	@# with TERM, wait for them and end quietly; if one of them fails, stop the other too
+	@trap 'trap - INT TERM EXIT; kill $$servers 2>/dev/null; wait; echo; echo "  已停止"; exit 0' INT TERM; \
+	trap 'kill $$servers 2>/dev/null' EXIT; \
 	$(BIN)/python -m miniapp_mock --port $(MOCK_PORT) --api-base http://127.0.0.1:$(WEB_PORT)/api/v1 & \
+	servers=$$!; \
 	WECHAT_API_BASE=http://127.0.0.1:$(MOCK_PORT) \
 	CORS_ORIGINS=http://127.0.0.1:$(MOCK_PORT),http://localhost:$(MOCK_PORT) \
 	$(BIN)/flask run --port $(WEB_PORT) & \
-	wait
+	servers="$$servers $$!"; \
+	wait -n; status=$$?; echo "  有一个服务已退出（状态 $$status），另一个也随之停止"; exit $$status
 
 test: $(STAMP) lint test-embedded test-real
 

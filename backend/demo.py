@@ -217,6 +217,11 @@ def format_summary(summary: dict) -> str:
             for i in summary["invites"]
         ],
     )
+    if any(i["used"] for i in summary["invites"]):
+        lines.append(
+            "已使用的邀请码不能再用。要恢复全部演示数据（包括邀请码），运行 "
+            "flask --app backend seed-demo --reset --yes（会先清空数据库）。"
+        )
     match = summary["registry_match"]
     lines += [
         "",

@@ -234,6 +234,19 @@ def test_cli_seeds_prints_logins_and_codes_and_is_idempotent(app, db):
     assert count(Unit) == 601
 
 
+def test_a_second_run_with_used_codes_says_how_to_restore_the_demo(app, db, seeded):
+    chen = Resident(openid="o-demo-chen")
+    _db.session.add(chen)
+    _db.session.flush()
+    accounts.redeem_invite(chen, "WXJD2345")
+    commit()
+
+    second = app.test_cli_runner().invoke(args=["seed-demo"])
+
+    assert "WXJD2345  嘉绿景苑 8幢 1101  业主  已使用" in second.output
+    assert "flask --app backend seed-demo --reset --yes" in second.output
+
+
 def test_cli_reset_erases_and_seeds_again(app, db):
     runner = app.test_cli_runner()
     runner.invoke(args=["seed-demo"])
