@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -29,7 +31,7 @@ SESSION_STAFF = "admin_staff_id"
 #: ties the session to the password and the session version: resetting a password or
 #: logging out ends the sessions signed before, even copies of their cookie
 SESSION_CHECK = "admin_staff_check"
-LOGIN_THROTTLED = "登录尝试过于频繁，请稍后再试"
+LOGIN_THROTTLED = "登录尝试过于频繁，请{wait}后再试"
 #: methods that only read: HEAD is answered like GET
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
@@ -142,10 +144,23 @@ def login():
 
 
 def render_login_throttled():
-    """The login page with the rate-limit message (HTTP 429)."""
+    """The login page with the rate-limit message saying how long to wait (HTTP 429)."""
     username = (request.form.get("username") or "").strip()
-    page = render_template("admin/login.html", error=LOGIN_THROTTLED, username=username)
+    breached = limiter.current_limit
+    wait = _wait_text(breached.reset_at - time.time()) if breached else "稍后"
+    page = render_template(
+        "admin/login.html", error=LOGIN_THROTTLED.format(wait=wait), username=username
+    )
     return page, 429
+
+
+def _wait_text(seconds: float) -> str:
+    """A wait in words people read at a glance: " 40 秒", " 5 分钟" (rounded up)."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds <= 60:
+        return f" {seconds} 秒"
+    # the limiter rounds its reset time up by a second: 301 s is the 5 minutes of the limit
+    return f" {math.ceil((seconds - 1) / 60)} 分钟"
 
 
 @blueprint.post("/logout")

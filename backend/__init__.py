@@ -82,6 +82,11 @@ def _register_blueprints(app: Flask) -> None:
     def healthz():
         return {"status": "ok"}
 
+    @app.get("/favicon.ico")
+    def favicon():
+        # browsers ask the site's root for it, on the panel and the API docs alike
+        return app.send_static_file("favicon.ico")
+
 
 def _register_request_boundary(app: Flask) -> None:
     """Each request is one transaction: commit on success, roll back on error."""

@@ -22,7 +22,7 @@ from backend.authz.tokens import issue_token
 from backend.core.api import Blueprint
 from backend.extensions import configured_limit, limiter
 
-blp = Blueprint("accounts", __name__, description="登录、我的房屋与绑定")
+blp = Blueprint("accounts", __name__, tag="住户账号", description="登录、我的房屋与绑定")
 
 
 @blp.post("/auth/wechat")

@@ -7,7 +7,7 @@ from backend.core.api import Blueprint, SelectPage
 from backend.org import services
 from backend.org.schemas import BuildingSchema, DirectoryUnitSchema, EstateQuerySchema, EstateSchema
 
-blp = Blueprint("org", __name__, description="小区、楼栋与房屋目录（用于申请绑定）")
+blp = Blueprint("org", __name__, tag="小区目录", description="小区、楼栋与房屋目录（用于申请绑定）")
 
 
 @blp.get("/estates")

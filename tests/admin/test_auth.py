@@ -65,7 +65,8 @@ def test_rate_limit_is_reached_after_five_wrong_passwords(client, db, app):
     blocked = login(client, member)  # even the right password is refused now
 
     assert blocked.status_code == 429
-    assert "登录尝试过于频繁，请稍后再试" in blocked.data.decode()
+    # says how long to wait: the five minutes of the limit
+    assert "登录尝试过于频繁，请 5 分钟后再试" in blocked.data.decode()
     assert client.get("/admin/").status_code == 302
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from backend.accounts.models import Resident
@@ -115,3 +117,20 @@ def test_openapi_and_swagger_ui_are_served(client, db):
     assert ui.status_code == 200
     assert b"/static/swagger-ui/swagger-ui-bundle.js" in ui.data
     assert client.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_every_group_of_operations_in_the_docs_has_a_chinese_name(client, db):
+    spec = client.get("/api/v1/openapi.json").json
+    operations = [op for path in spec["paths"].values() for op in path.values() if "tags" in op]
+    used = {tag for op in operations for tag in op["tags"]}
+
+    assert used == {tag["name"] for tag in spec["tags"]}
+    assert all(re.search(r"[\u4e00-\u9fff]", tag) for tag in used), used
+
+
+def test_the_docs_and_the_panel_have_an_icon(client, db):
+    icon = client.get("/favicon.ico")
+
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/vnd.microsoft.icon"
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/admin/login").data.decode()
