@@ -174,6 +174,18 @@
     }, duration || (kind === "error" ? 3000 : 1500));
   }
 
+  /** wx.hideToast. */
+  function hideToast() {
+    clearTimeout(toastTimer);
+    $("#toast").hidden = true;
+  }
+
+  /** Replace a page with its result page; a toast left from an earlier try must not cover it. */
+  function showResult(root, view) {
+    hideToast();
+    root.replaceChildren(view);
+  }
+
   /** Show an error to the user, unless it was already handled (a 401 sends to login). */
   function fail(err) {
     if (err && err.handled) return;
@@ -922,7 +934,7 @@
           try {
             await askSubscribe("binding");
             const residency = await api("/bindings/invite", { method: "POST", body: { code } });
-            root.replaceChildren(bindSuccess(residency));
+            showResult(root, bindSuccess(residency));
             refreshBadge();
           } catch (err) {
             if (!err.handled) {
@@ -1010,7 +1022,10 @@
               h("div", { class: "option-desc" }, [estate.community, estate.address].filter(Boolean).join(" · ")),
             ),
           ),
-          estates.length >= 20 ? h("div", { class: "option-desc", style: "padding:8px 4px" }, "仅显示前 20 个结果，请输入更完整的小区名称") : null,
+          // replaceChildren, unlike h(), would print a null as the text "null"
+          ...(estates.length >= 20
+            ? [h("div", { class: "option-desc", style: "padding:8px 4px" }, "仅显示前 20 个结果，请输入更完整的小区名称")]
+            : []),
         );
       } catch (err) {
         if (seq !== searchSeq) return;
@@ -1156,7 +1171,7 @@
       try {
         await askSubscribe("binding");
         const residency = await api("/bindings/requests", { method: "POST", body });
-        root.replaceChildren(requestResult(residency));
+        showResult(root, requestResult(residency));
         if (residency.status === "active") refreshBadge();
       } catch (err) {
         if (!err.handled) {

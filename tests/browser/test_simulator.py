@@ -318,3 +318,36 @@ def test_on_a_desktop_the_simulator_is_a_phone_sized_frame_in_the_middle(
         page.screenshot(path=screenshot_dir / "simulator-00-desktop.png", animations="disabled")
     finally:
         context.close()
+
+
+def test_a_short_estate_list_shows_the_estates_and_nothing_else(page, live_stack, db, screenshot):
+    unit = UnitFactory(building__estate__name="嘉绿苑")
+    sign_in(page, live_stack, "o-demo-li", "李娜（业主）")
+
+    page.get_by_test_id("home-bind-request").click()
+    with page.expect_response(lambda r: "/estates?q=%E5%98%89%E7%BB%BF" in r.url):
+        page.get_by_test_id("estate-search").fill("嘉绿")
+    estates = page.get_by_test_id("estate-list")
+    expect(estates).not_to_contain_text("搜索中")  # the search's answer is shown
+
+    expect(page.get_by_test_id(f"estate-option-{unit.estate_id}")).to_be_visible()
+    assert "null" not in estates.inner_text()
+    screenshot("simulator-14-short-estate-list")
+
+
+def test_an_earlier_error_toast_does_not_cover_the_success_page(page, live_stack, db, screenshot):
+    InviteFactory(code="USED2345", used_at=utcnow() - timedelta(days=1))
+    InviteFactory(code="WXYZ2345")
+    sign_in(page, live_stack, "o-demo-chen", "陈静（新住户）")
+    page.get_by_test_id("home-bind-invite").click()
+    page.get_by_test_id("invite-code-input").fill("USED-2345")
+    page.get_by_test_id("invite-submit").click()
+    expect(page.get_by_test_id("toast")).to_contain_text("该邀请码已被使用")
+
+    page.get_by_test_id("invite-code-input").fill("WXYZ-2345")
+    page.get_by_test_id("invite-submit").click()
+
+    expect(page.get_by_test_id("bind-success")).to_be_visible()
+    # at once, not after the error toast's three seconds have run out
+    assert page.get_by_test_id("toast").is_hidden()
+    screenshot("simulator-15-success-without-old-toast")
