@@ -81,7 +81,7 @@ class Api(_Api):
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
         blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
-        self.spec.tag({"name": getattr(blp, "tag", None) or name, "description": blp.description})
+        self.spec.tag({"name": blp.doc_tag, "description": blp.description})
 
     def _register_error_handlers(self):
         super()._register_error_handlers()
@@ -261,10 +261,15 @@ class Blueprint(_Blueprint):
         #: what the API documentation calls this group of operations, in Chinese
         self.tag = tag
 
+    @property
+    def doc_tag(self) -> str:
+        """The tag its operations are listed under: ``tag``, else the blueprint's name."""
+        return self.tag or self.name
+
     def add_url_rule(self, rule, endpoint=None, view_func=None, *args, tags=None, **options):
-        """As flask-smorest's, with the operations tagged ``self.tag`` unless ``tags`` says."""
-        if tags is None and self.tag:
-            tags = [self.tag]
+        """As flask-smorest's, with the operations tagged ``doc_tag`` unless ``tags`` says."""
+        if tags is None:
+            tags = [self.doc_tag]
         super().add_url_rule(rule, endpoint, view_func, *args, tags=tags, **options)
 
 

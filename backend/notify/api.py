@@ -12,7 +12,7 @@ from backend.notify.schemas import (
     UnreadCountSchema,
 )
 
-blp = Blueprint("notify", __name__, description="消息中心与订阅消息授权")
+blp = Blueprint("notify", __name__, tag="消息中心", description="消息中心与订阅消息授权")
 
 
 @blp.get("/me/subscriptions")

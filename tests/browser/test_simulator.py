@@ -342,10 +342,12 @@ def test_an_earlier_error_toast_does_not_cover_the_success_page(page, live_stack
     page.get_by_test_id("home-bind-invite").click()
     page.get_by_test_id("invite-code-input").fill("USED-2345")
     page.get_by_test_id("invite-submit").click()
+    answer_subscribe(page, allow=False)
     expect(page.get_by_test_id("toast")).to_contain_text("该邀请码已被使用")
 
     page.get_by_test_id("invite-code-input").fill("WXYZ-2345")
     page.get_by_test_id("invite-submit").click()
+    answer_subscribe(page, allow=False)
 
     expect(page.get_by_test_id("bind-success")).to_be_visible()
     # at once, not after the error toast's three seconds have run out
