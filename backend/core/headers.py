@@ -31,8 +31,8 @@ CSP = {
 #: Swagger UI's stylesheet draws its icons as data: images
 DOCS_CSP = {**CSP, "img-src": "'self' data:"}
 DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
-#: public responses that may be cached: static files and the API description
-CACHEABLE_ENDPOINTS = frozenset({"static", "admin.static", "api-docs.openapi_json"})
+#: public responses that may be cached: static files, the icon and the API description
+CACHEABLE_ENDPOINTS = frozenset({"static", "admin.static", "favicon", "api-docs.openapi_json"})
 
 
 def init_app(app: Flask) -> None:

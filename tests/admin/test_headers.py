@@ -62,8 +62,9 @@ def test_every_panel_page_has_the_strict_headers_and_answers_head_like_get(world
         assert_private_page_headers(head)
 
 
-def test_static_files_may_be_cached_but_not_sniffed(client):
-    response = client.get("/admin/static/admin.css")
+@pytest.mark.parametrize("url", ["/admin/static/admin.css", "/favicon.ico"])
+def test_static_files_may_be_cached_but_not_sniffed(client, url):
+    response = client.get(url)
 
     assert response.status_code == 200
     assert response.headers.get("Cache-Control") != "no-store"

@@ -79,8 +79,7 @@ def watch_console(page: Page) -> list[str]:
             seen.append(f"{msg.type}: {msg.text}")
 
     def failed(response: Response) -> None:
-        # the browser asks for /favicon.ico by itself, whatever the page links
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        if response.status >= 400:
             seen.append(f"{response.status}: {response.url}")
 
     page.on("console", keep)
