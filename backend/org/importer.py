@@ -27,6 +27,7 @@ from backend.audit import services as audit
 from backend.authz import scope
 from backend.core.errors import Invalid
 from backend.core.phone import is_mobile, normalize_phone
+from backend.core.text import TextRefused, clean_text
 from backend.extensions import db
 from backend.org.models import (
     MAX_UNIT_AREA,
@@ -85,6 +86,9 @@ MIN_FLOOR, MAX_FLOOR = -10, 200
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 NOT_XLSX = "文件不是有效的 Excel（.xlsx）文件"
+UNREADABLE = "表格内容无法读取，请用 Excel 或 WPS 重新保存为 .xlsx 后再导入"
+#: columns read from each row; headers further right are ignored like any unknown column
+MAX_COLUMNS = 64
 
 
 class ImportFailed(Invalid):
@@ -194,17 +198,28 @@ def import_units(
 
 
 def read_rows(stream: BinaryIO) -> list[_Row]:
-    """The checked data rows of the file's first sheet, or :class:`ImportFailed`."""
+    """The checked data rows of the file's first sheet, or :class:`ImportFailed`.
+
+    Work is bounded by the sheet's row numbers, not by its non-blank rows: openpyxl fills
+    every missing row up to the last one, so a tiny file whose only row is numbered
+    20,000,000 would otherwise cost minutes. Reading stops one row past the limit.
+    """
     data = stream.read()
     workbook = _open_workbook(data)
+    max_rows = current_app.config["IMPORT_MAX_ROWS"]
     try:
         sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
+        lines = sheet.iter_rows(max_row=max_rows + 2, max_col=MAX_COLUMNS, values_only=True)
         header = next(lines, None)
         columns, errors = _read_header(header)
         if errors:
             raise ImportFailed(errors)
         return _read_body(lines, columns)
+    except ImportFailed:
+        raise
+    except Exception as exc:  # the sheet's XML: undefined entities, expansion limits, junk
+        current_app.logger.info("unreadable sheet in an import: %r", exc)
+        raise ImportFailed([(0, UNREADABLE)]) from exc
     finally:
         workbook.close()
 
@@ -259,12 +274,13 @@ def _read_body(lines: Iterable[tuple], columns: dict[str, int]) -> list[_Row]:
     first_seen: dict[tuple[str, str], int] = {}
     count = 0
     for line, values in enumerate(lines, start=2):
+        if line > max_rows + 1:
+            # counted by row number, blank rows included: the sheet's size is what costs
+            raise ImportFailed([(line, f"数据超过 {max_rows} 行的上限，请拆分文件后分批导入")])
         cells = {key: values[i] if i < len(values) else None for key, i in columns.items()}
         if all(_text(v) == "" for v in cells.values()):
             continue
         count += 1
-        if count > max_rows:
-            raise ImportFailed([(line, f"数据超过 {max_rows} 行的上限，请拆分文件后分批导入")])
         row, row_errors = _read_row(line, cells, columns)
         errors.extend(row_errors)
         key = (_text(cells["building"]), _text(cells["number"]))
@@ -290,10 +306,14 @@ def _read_row(line: int, cells: dict, columns: dict) -> tuple[_Row | None, list[
         errors.append("缺少楼栋")
     elif len(building) > MAX_NAME:
         errors.append(f"楼栋名称过长（最多 {MAX_NAME} 个字）")
+    else:
+        _check_text("楼栋名称", building, errors)
     if not number:
         errors.append("缺少房号")
     elif len(number) > MAX_NAME:
         errors.append(f"房号过长（最多 {MAX_NAME} 个字）")
+    else:
+        _check_text("房号", number, errors)
     floor = _floor(cells.get("floor"), errors)
     area = _area(cells["area"], errors)
     source = _area_source(cells["area_source"], errors)
@@ -306,6 +326,16 @@ def _read_row(line: int, cells: dict, columns: dict) -> tuple[_Row | None, list[
     if errors:
         return None, [(line, message) for message in errors]
     return _Row(line, building, number, floor, area, source, developer_held, owners), []
+
+
+def _check_text(label: str, text: str, errors: list[str]) -> bool:
+    """Whether ``text`` may be stored; if not, say why in ``errors``."""
+    try:
+        clean_text(text)
+    except TextRefused as exc:
+        errors.append(f"{label}{exc.message}")
+        return False
+    return True
 
 
 def _text(value) -> str:
@@ -401,6 +431,8 @@ def _owners(names_cell, phones_cell, errors: list[str]) -> list[tuple[str, str]]
     for name in names:
         if len(name) > MAX_OWNER_NAME:
             errors.append(f"业主姓名“{name[:10]}…”过长")
+            ok = False
+        elif not _check_text("业主姓名", name, errors):
             ok = False
     for phone in phones:
         if not is_mobile(phone):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import time
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -596,3 +598,85 @@ def test_cli_without_a_platform_admin_explains_what_to_do(app, db, estate, tmp_p
     assert result.exit_code == 1
     assert "还没有平台管理员账号" in result.output
     assert counts(db) == (0, 0, 0)
+
+
+def _with_sheet_xml(sheet_xml: str) -> io.BytesIO:
+    """A real workbook whose first sheet's XML is replaced by ``sheet_xml``."""
+    source = zipfile.ZipFile(xlsx([["1幢", "101", 1, "89.37", "测绘"]]))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml.encode()
+            target.writestr(info, data)
+    buffer.seek(0)
+    return buffer
+
+
+SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
+
+
+def test_a_far_away_row_number_is_refused_quickly(app, db, estate, admin):
+    """A 5 KB file whose only row is numbered 20,000,000: refused by the row number,
+    without openpyxl filling in twenty million empty rows."""
+    header = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADERS)
+    sheet = (
+        SHEET_HEAD + f'<sheetData><row r="1">{header}</row><row r="20000000">'
+        '<c r="A20000000" t="inlineStr"><is><t>1幢</t></is></c></row></sheetData></worksheet>'
+    )
+    data = _with_sheet_xml(sheet)
+    assert len(data.getvalue()) < 10_000
+
+    started = time.monotonic()
+    with pytest.raises(ImportFailed) as info:
+        import_units(admin, estate.id, data)
+
+    assert time.monotonic() - started < 5
+    limit = app.config["IMPORT_MAX_ROWS"]
+    assert info.value.row_errors == [
+        (limit + 2, f"数据超过 {limit} 行的上限，请拆分文件后分批导入")
+    ]
+
+
+def test_blank_rows_count_toward_the_row_limit(app, db, estate, admin, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 3)
+    rows = [["1幢", "101", 1, "89.37", "测绘"], [], [], [], ["1幢", "102", 1, "89.37", "测绘"]]
+
+    error = failure(admin, estate, rows)
+
+    assert error.row_errors == [(5, "数据超过 3 行的上限，请拆分文件后分批导入")]
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        SHEET_HEAD + "<sheetData><row r='1'><c t='inlineStr'><is><t>&nope;</t></is></c>"
+        "</row></sheetData></worksheet>",
+        '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(
+            f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
+            for p, c in zip("abcdefg", "bcdefgh", strict=True)
+        )
+        + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<sheetData><row r='1'><c t='inlineStr'><is><t>&h;</t></is></c></row></sheetData>"
+        "</worksheet>",
+        SHEET_HEAD + "<sheetData><row r='1'><c",
+    ],
+    ids=["undefined-entity", "entity-expansion", "truncated"],
+)
+def test_sheet_xml_that_does_not_parse_is_a_clear_error(db, estate, admin, sheet):
+    with pytest.raises(ImportFailed) as info:
+        import_units(admin, estate.id, _with_sheet_xml(sheet))
+
+    assert info.value.row_errors in ([(0, importer.UNREADABLE)], [(0, importer.NOT_XLSX)])
+    assert counts(db) == (0, 0, 0)
+
+
+def test_unstorable_text_in_cells_is_reported_by_row(db, estate, admin):
+    error = failure(admin, estate, [["1幢", "10\u202e1", 1, "89.37", "测绘"]])
+
+    assert error.row_errors == [(2, "房号不能包含文字方向控制符")]
