@@ -30,6 +30,7 @@ DIRECT_ENV = (
     "RATELIMIT_LOGIN_ADDRESS",
     "RATELIMIT_SIGN_IN",
     "RATELIMIT_BINDING",
+    "RATELIMIT_OWNER_INVITE",
     "PROXY_COUNT",
     "PREFERRED_URL_SCHEME",
 )
@@ -81,6 +82,8 @@ class Config:
     #: WeChat sign-ins per address, and binding attempts per resident
     RATELIMIT_SIGN_IN = "30 per minute"
     RATELIMIT_BINDING = "10 per minute"
+    #: invites an owner may create (each is a code someone can bind with)
+    RATELIMIT_OWNER_INVITE = "10 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     #: a sliding window: "5 per 5 minutes" means any 5 minutes, not the clock's 5-minute slots
     RATELIMIT_STRATEGY = "moving-window"

@@ -39,8 +39,8 @@ def sign_in(payload):
 
 @blp.get("/me")
 @blp.doc(security=BEARER)
-@blp.response(200, MeSchema)
 @resident_required
+@blp.response(200, MeSchema)
 def me():
     """当前住户及其全部住户身份"""
     resident = current_resident()
@@ -57,8 +57,8 @@ def me():
 
 @blp.get("/me/residencies")
 @blp.doc(security=BEARER)
-@blp.response(200, ResidencySchema(many=True))
 @resident_required
+@blp.response(200, ResidencySchema(many=True))
 def my_residencies():
     """我的住户身份（含待审核、已驳回、已结束）"""
     return services.residencies_of(current_resident())
@@ -66,8 +66,8 @@ def my_residencies():
 
 @blp.get("/me/residencies/<int:residency_id>")
 @blp.doc(security=BEARER)
-@blp.response(200, ResidencySchema)
 @resident_required
+@blp.response(200, ResidencySchema)
 def my_residency(residency_id):
     """我的一个住户身份（他人的身份一律 404）"""
     return services.residency_of(current_resident(), residency_id)
@@ -85,8 +85,8 @@ def _unit_row(unit, residency) -> dict:
 
 @blp.get("/me/units")
 @blp.doc(security=BEARER)
-@blp.response(200, MyUnitSchema(many=True))
 @resident_required
+@blp.response(200, MyUnitSchema(many=True))
 def my_units():
     """我当前居住的房屋"""
     return [_unit_row(u, r) for u, r in services.current_units(current_resident())]
@@ -94,33 +94,33 @@ def my_units():
 
 @blp.get("/me/units/<int:unit_id>")
 @blp.doc(security=BEARER)
-@blp.response(200, MyUnitSchema)
 @resident_required
+@blp.response(200, MyUnitSchema)
 def my_unit(unit_id):
     """我的一套房屋（未绑定的房屋一律 404）"""
     return _unit_row(*services.unit_of(current_resident(), unit_id))
 
 
 @blp.post("/bindings/invite")
-@limiter.limit(configured_limit("RATELIMIT_BINDING"), key_func=resident_rate_key)
 @blp.doc(security=BEARER)
+@resident_required
+@limiter.limit(configured_limit("RATELIMIT_BINDING"), key_func=resident_rate_key)
 @blp.arguments(BindByInviteSchema)
 @blp.response(201, ResidencySchema)
 @blp.alt_response(404, description="邀请码不存在")
 @blp.alt_response(409, description="邀请码已被使用，或已绑定该房屋")
 @blp.alt_response(410, description="邀请码已过期")
-@resident_required
 def bind_by_invite(payload):
     """凭邀请码绑定房屋（邀请码一次有效）"""
     return services.redeem_invite(current_resident(), payload["code"])
 
 
 @blp.post("/bindings/requests")
-@limiter.limit(configured_limit("RATELIMIT_BINDING"), key_func=resident_rate_key)
 @blp.doc(security=BEARER)
+@resident_required
+@limiter.limit(configured_limit("RATELIMIT_BINDING"), key_func=resident_rate_key)
 @blp.arguments(BindingRequestSchema)
 @blp.response(201, ResidencySchema)
-@resident_required
 def request_binding(payload):
     """申请绑定房屋：与业主名册（姓名 + 手机号）一致的业主立即生效，其余进入物业审核"""
     return services.request_binding(
@@ -136,9 +136,10 @@ def request_binding(payload):
 
 @blp.post("/me/residencies/<int:residency_id>/invites")
 @blp.doc(security=BEARER)
+@resident_required
+@limiter.limit(configured_limit("RATELIMIT_OWNER_INVITE"), key_func=resident_rate_key)
 @blp.arguments(OwnerInviteSchema)
 @blp.response(201, InviteSchema)
-@resident_required
 def invite_member(payload, residency_id):
     """业主邀请家属或租户（租户须填租期结束日期）"""
     return services.create_owner_invite(

@@ -8,7 +8,6 @@ to the OpenAPI document, and every view that needs a resident declares
 from __future__ import annotations
 
 import functools
-import hashlib
 
 from flask import g, request
 
@@ -42,12 +41,14 @@ def current_resident() -> Resident:
 
 
 def resident_rate_key() -> str:
-    """Rate-limit key of a resident's request: their token, else their address.
+    """Rate-limit key of a resident's request: the signed-in resident's id.
 
     Many phones share one carrier address, so limits on signed-in actions follow the
-    resident (a hash of the token), not the address.
+    resident, not the address; and they follow the resident, not the token's text, so a
+    fresh token (or an edited one) never brings a fresh allowance. Use it below
+    ``@resident_required``; a request without a resident falls back to its address.
     """
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer ") and header[7:].strip():
-        return "resident:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
+    resident = g.get("resident")
+    if resident is not None:
+        return f"resident:{resident.id}"
     return "address:" + (request.remote_addr or "")

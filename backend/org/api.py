@@ -12,10 +12,10 @@ blp = Blueprint("org", __name__, tag="小区目录", description="小区、楼�
 
 @blp.get("/estates")
 @blp.doc(security=BEARER)
+@resident_required
 @blp.arguments(EstateQuerySchema, location="query")
 @blp.response(200, EstateSchema(many=True))
 @blp.paginate(SelectPage, page_size=20, max_page_size=100)
-@resident_required
 def estates(args):
     """搜索小区（分页：page、page_size；总数见 X-Pagination 响应头）"""
     return services.search_estates(args["q"])
@@ -23,8 +23,8 @@ def estates(args):
 
 @blp.get("/estates/<int:estate_id>/buildings")
 @blp.doc(security=BEARER)
-@blp.response(200, BuildingSchema(many=True))
 @resident_required
+@blp.response(200, BuildingSchema(many=True))
 def buildings(estate_id):
     """小区的楼栋"""
     return services.buildings_of(estate_id)
@@ -32,8 +32,8 @@ def buildings(estate_id):
 
 @blp.get("/buildings/<int:building_id>/units")
 @blp.doc(security=BEARER)
-@blp.response(200, DirectoryUnitSchema(many=True))
 @resident_required
+@blp.response(200, DirectoryUnitSchema(many=True))
 def units(building_id):
     """楼栋的房屋（仅房号）"""
     return services.units_of(building_id)
