@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -16,6 +17,12 @@ from backend.extensions import db
 from backend.org.models import Company, Estate, Street, Unit
 
 
+def first_token_version() -> int:
+    """A random first token version: a token names (id, version), and SQLite gives a new row
+    the id of a deleted one, so a deleted resident's token must not fit the next resident."""
+    return secrets.randbelow(2**30) + 1
+
+
 class Resident(db.Model):
     """A resident: a WeChat user of the mini-app, known by the mini-app's openid."""
 
@@ -28,8 +35,8 @@ class Resident(db.Model):
     #: real name and phone, given when asking to bind (matched against the owner registry)
     name: Mapped[str] = mapped_column(sa.String(60), default="")
     phone: Mapped[str] = mapped_column(sa.String(20), default="")
-    #: bumped to revoke every bearer token issued before
-    token_version: Mapped[int] = mapped_column(default=1)
+    #: bumped to revoke every bearer token issued before; starts at random (see below)
+    token_version: Mapped[int] = mapped_column(default=first_token_version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -128,3 +128,19 @@ def test_json_nested_too_deeply_is_a_400_for_a_signed_in_resident(client, db):
 
     assert resp.status_code == 400
     assert resp.json["errors"] == {"json": ["请求体不是有效的 JSON"]}
+
+
+def test_a_deleted_residents_token_never_signs_in_the_next_resident(client, db):
+    """SQLite gives a new row the id of a deleted one: the old token must not fit."""
+    gone = ResidentFactory()
+    gone_id, old_headers = gone.id, bearer(gone)
+    db.session.delete(gone)
+    db.session.commit()
+    newcomer = ResidentFactory()
+    if db.engine.dialect.name == "sqlite":
+        assert newcomer.id == gone_id  # the id is reused: the token's version must differ
+
+    resp = client.get("/api/v1/me", headers=old_headers)
+
+    assert resp.status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(newcomer)).json["id"] == newcomer.id
