@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 
@@ -232,16 +233,52 @@ def parse_values(config: MutableMapping) -> None:
         config[key] = _integer(key, config[key])
 
 
+#: settings that mean a production deployment: then SECRET_KEY must be given
+PRODUCTION_SERVICES = ("DATABASE_URL", "REDIS_URL", "STORAGE_URL")
+SECRET_KEY_FILE = "secret_key"
+
+
+def _secret_key(config: MutableMapping, instance_path: str) -> None:
+    """Make sure the key that signs sessions and residents' tokens is not a published one.
+
+    With any production service configured, ``SECRET_KEY`` must be given. The embedded
+    stack (a demo may still be reachable on a network) generates a random key into
+    ``instance/secret_key`` on its first run and keeps using it.
+    """
+    if config["SECRET_KEY"] != config["DEV_SECRET_KEY"] or config.get("TESTING"):
+        return
+    configured = [name for name in PRODUCTION_SERVICES if config.get(name)]
+    if configured:
+        # the key signs residents' bearer tokens: a known key lets anyone forge them
+        raise ConfigError(f"SECRET_KEY must be set when {configured[0]} is (see README)")
+    config["SECRET_KEY"] = instance_secret_key(instance_path)
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The embedded stack's key in ``instance/secret_key``, created (random) on first use."""
+    path = os.path.join(instance_path, SECRET_KEY_FILE)
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        staged = f"{path}.{os.getpid()}"
+        with open(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(staged, path)  # atomic: of two processes starting at once, one key wins
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(staged)
+    with open(path) as file:
+        key = file.read().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable key: delete it to make a new one")
+    return key
+
+
 def finalize(config: MutableMapping, instance_path: str) -> None:
     """Type the values, then derive the settings that depend on others (database, queue)."""
     parse_values(config)
-    if (
-        config.get("DATABASE_URL")
-        and config["SECRET_KEY"] == config["DEV_SECRET_KEY"]
-        and not config.get("TESTING")
-    ):
-        # the key signs residents' bearer tokens: a known key lets anyone forge them
-        raise ConfigError("SECRET_KEY must be set when DATABASE_URL is (see README)")
+    _secret_key(config, instance_path)
     if config.get("SESSION_COOKIE_SECURE") is None:
         # served over TLS (directly or by the proxy): the session never travels in clear
         config["SESSION_COOKIE_SECURE"] = (

@@ -6,10 +6,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import flask
 import pytest
 
 from backend import create_app
-from backend.config import Config, ConfigError, parse_values
+from backend.config import Config, ConfigError, finalize, parse_values
 from backend.extensions import db as _db
 from backend.wechat.templates import DEFAULT_FILE
 from tests.conftest import APPID, REAL_DATABASE_URL, REAL_REDIS_URL, SECRET, STACK
@@ -49,6 +50,7 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "RATELIMIT_LOGIN_ADDRESS": "21 per 5 minutes",
         "RATELIMIT_SIGN_IN": "31 per minute",
         "RATELIMIT_BINDING": "11 per minute",
+        "RATELIMIT_OWNER_INVITE": "12 per hour",
         "PROXY_COUNT": "1",
         # README's own example: whole seconds
         "LINLI_RESIDENT_TOKEN_TTL": "3600",
@@ -84,6 +86,7 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["PREFERRED_URL_SCHEME"] == "https"
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["HSTS_MAX_AGE"] == 600
+    assert app.config["RATELIMIT_OWNER_INVITE"] == "12 per hour"
     with app.app_context():
         _db.create_all()
         resp = app.test_client().post(
@@ -153,3 +156,47 @@ def test_behind_a_proxy_the_clients_address_is_used(tmp_path, fake_wechat):
     )
 
     assert resp.json == {"address": "203.0.113.7"}
+
+
+@pytest.mark.parametrize(
+    "service",
+    [
+        {"REDIS_URL": "redis://127.0.0.1:6379/3"},
+        {"STORAGE_URL": "s3://bucket/linli"},
+        {"DATABASE_URL": "postgresql://db/linli"},
+    ],
+    ids=lambda s: next(iter(s)),
+)
+def test_any_production_service_with_the_development_key_is_refused(service):
+    with pytest.raises(ConfigError, match=f"SECRET_KEY must be set when {next(iter(service))}"):
+        create_app(service)
+
+
+def _embedded_config() -> flask.Config:
+    config = flask.Config(".")
+    config.from_object(Config)
+    return config
+
+
+def test_the_embedded_stack_makes_its_own_random_key_once(tmp_path):
+    first, second, elsewhere = _embedded_config(), _embedded_config(), _embedded_config()
+
+    finalize(first, str(tmp_path / "instance"))
+    finalize(second, str(tmp_path / "instance"))
+    finalize(elsewhere, str(tmp_path / "other"))
+
+    key_file = tmp_path / "instance" / "secret_key"
+    assert first["SECRET_KEY"] != Config.DEV_SECRET_KEY and len(first["SECRET_KEY"]) >= 48
+    assert second["SECRET_KEY"] == first["SECRET_KEY"] == key_file.read_text()
+    assert elsewhere["SECRET_KEY"] != first["SECRET_KEY"]
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_given_key_is_used_as_given(tmp_path):
+    config = _embedded_config()
+    config["SECRET_KEY"] = "a-key-from-the-environment"
+
+    finalize(config, str(tmp_path))
+
+    assert config["SECRET_KEY"] == "a-key-from-the-environment"
+    assert not (tmp_path / "secret_key").exists()
