@@ -89,11 +89,14 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_boundary(app: Flask) -> None:
-    """Each request is one transaction: commit on success, roll back on error."""
+    """Each request is one transaction: commit on success, roll back on error; text that
+    no database can take is refused before any view runs."""
     from sqlalchemy.exc import IntegrityError
 
-    from backend.core.api import error_payload, wants_json
+    from backend.core.api import check_request_text, error_payload, wants_json
     from backend.core.db import commit, rollback
+
+    app.before_request(check_request_text)
 
     @app.after_request
     def finish_transaction(response: Response) -> Response:
