@@ -2,7 +2,9 @@
 
 The bearer security scheme is defined here once: ``register_api`` adds :data:`BEARER_SCHEME`
 to the OpenAPI document, and every view that needs a resident declares
-``@blp.doc(security=BEARER)`` and ``@resident_required``.
+``@blp.doc(security=BEARER)`` and, right below it, ``@resident_required``: above the
+rate limits and ``@blp.arguments``, so that a request without a valid token gets 401
+before its body is read, and per-resident limits count the signed-in resident.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ blp = Blueprint("notify", __name__, tag="消息中心", description="消息中�
 
 @blp.get("/me/subscriptions")
 @blp.doc(security=BEARER)
-@blp.response(200, SubscriptionSchema(many=True))
 @resident_required
+@blp.response(200, SubscriptionSchema(many=True))
 def my_subscriptions():
     """订阅消息模板及我剩余的授权次数"""
     return services.subscriptions_of(current_resident().id)
@@ -26,12 +26,12 @@ def my_subscriptions():
 
 @blp.post("/me/subscriptions")
 @blp.doc(security=BEARER)
+@resident_required
 @blp.arguments(
     SubscriptionAnswersSchema,
     example={"tmpl-residency-active": "accept", "tmpl-bill-issued": "reject"},
 )
 @blp.response(200, SubscriptionSchema(many=True))
-@resident_required
 def report_subscriptions(payload):
     """上报 wx.requestSubscribeMessage 的结果：每个“允许”可发送一条该模板的消息"""
     return services.record_subscription_answers(current_resident().id, payload["answers"])
@@ -39,9 +39,9 @@ def report_subscriptions(payload):
 
 @blp.get("/me/messages")
 @blp.doc(security=BEARER)
+@resident_required
 @blp.response(200, MessageSchema(many=True))
 @blp.paginate(SelectPage, page_size=20, max_page_size=100)
-@resident_required
 def my_messages():
     """消息中心：我的全部消息，新的在前（分页：page、page_size；总数见 X-Pagination 响应头）"""
     return services.messages_of(current_resident().id)
@@ -49,8 +49,8 @@ def my_messages():
 
 @blp.get("/me/messages/unread-count")
 @blp.doc(security=BEARER)
-@blp.response(200, UnreadCountSchema)
 @resident_required
+@blp.response(200, UnreadCountSchema)
 def my_unread_count():
     """未读消息数"""
     return {"unread": services.unread_count(current_resident().id)}
@@ -58,8 +58,8 @@ def my_unread_count():
 
 @blp.post("/me/messages/<int:message_id>/read")
 @blp.doc(security=BEARER)
-@blp.response(200, MessageSchema)
 @resident_required
+@blp.response(200, MessageSchema)
 def mark_message_read(message_id):
     """标记一条消息为已读（他人的消息一律 404）"""
     return services.mark_read(current_resident().id, message_id)
@@ -67,8 +67,8 @@ def mark_message_read(message_id):
 
 @blp.post("/me/messages/read-all")
 @blp.doc(security=BEARER)
-@blp.response(200, UnreadCountSchema)
 @resident_required
+@blp.response(200, UnreadCountSchema)
 def mark_all_messages_read():
     """全部标记为已读"""
     services.mark_all_read(current_resident().id)
