@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import request, url_for
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 
 from backend.core.api import MAX_ID
 from backend.core.errors import Invalid
@@ -22,6 +22,26 @@ def paginate(stmt: sa.Select, per_page: int = PER_PAGE) -> Pagination:
     """One page of ``stmt`` (``?page=``), counted and sliced in the database."""
     return db.paginate(
         stmt,
+        page=min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
+        per_page=per_page,
+        max_per_page=MAX_PER_PAGE,
+        error_out=False,
+    )
+
+
+class RowPagination(SelectPagination):
+    """Pagination of a select of several columns (a report's rows, not entities)."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select))
+
+
+def paginate_rows(stmt: sa.Select, per_page: int = PER_PAGE) -> Pagination:
+    """One page of a many-column ``stmt`` (``?page=``), counted and sliced in the database."""
+    return RowPagination(
+        select=stmt,
+        session=db.session(),
         page=min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
         per_page=per_page,
         max_per_page=MAX_PER_PAGE,

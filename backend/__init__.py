@@ -71,6 +71,13 @@ def _register_blueprints(app: Flask) -> None:
 
     register_api(app)
     app.register_blueprint(admin_blueprint, url_prefix="/admin")
+    from backend.fees.public import blueprint as receipts_blueprint
+    from backend.fees.public import callbacks as wechat_pay_callbacks
+
+    # the public page a receipt's QR code opens, and WeChat Pay's notifications (no sign-in)
+    app.register_blueprint(receipts_blueprint)
+    csrf.exempt(wechat_pay_callbacks)
+    app.register_blueprint(wechat_pay_callbacks)
 
     @app.get("/")
     def index():

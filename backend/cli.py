@@ -46,6 +46,25 @@ def register_cli(app: Flask) -> None:
         commit()
         click.echo(f"导入完成。{report.summary()}")
 
+    @app.cli.command("generate-bills")
+    @click.argument("estate_id", type=int)
+    @click.argument("period", metavar="YYYY-MM")
+    def generate_bills_command(estate_id: int, period: str):
+        """Generate the bills of an estate for a month (a second run creates nothing)."""
+        from backend.core.db import commit, rollback
+        from backend.core.errors import DomainError
+        from backend.fees.services import generate_bills, parse_period
+
+        try:
+            report = generate_bills(estate_id, parse_period(period))
+        except DomainError as exc:
+            rollback()
+            raise click.ClickException(exc.message) from exc
+        commit()
+        click.echo(report.summary())
+        for unit_id, label in report.unbilled_units:
+            click.echo(f"  未出账：{label}（房屋 {unit_id}）")
+
     @app.cli.command("seed-demo")
     @click.option("--reset", is_flag=True, help="先清空数据库中的全部数据再创建（仅限演示/开发库）")
     @click.option("--yes", is_flag=True, help="与 --reset 同用时不再确认")

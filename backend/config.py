@@ -25,6 +25,10 @@ DIRECT_ENV = (
     "WECHAT_SECRET",
     "WECHAT_API_BASE",
     "WECHAT_TEMPLATES_FILE",
+    "WECHAT_PAY_MCH_ID",
+    "WECHAT_PAY_API_KEY",
+    "WECHAT_PAY_API_BASE",
+    "WECHAT_PAY_NOTIFY_URL",
     "JOBS_INLINE",
     "CORS_ORIGINS",
     "RATELIMIT_LOGIN",
@@ -71,6 +75,18 @@ class Config:
     #: subscribe-message templates (ids, titles, typed keywords); None → the file shipped
     #: with the code, which the fake WeChat server reads too (backend/wechat/)
     WECHAT_TEMPLATES_FILE: str | None = None
+
+    #: WeChat Pay (API v2): merchant id and API key (商户号, API 密钥), as the fake server's
+    WECHAT_PAY_MCH_ID = "1900000109"
+    WECHAT_PAY_API_KEY = "linlidemopaykey00000000000000000"
+    #: None → the same base as WECHAT_API_BASE (the fake server); real: https://api.mch.weixin.qq.com
+    WECHAT_PAY_API_BASE: str | None = None
+    #: where WeChat Pay posts notifications; None → this server's own URL of the endpoint
+    WECHAT_PAY_NOTIFY_URL: str | None = None
+    #: an unpaid order is closed after this long and its bills can be paid again
+    WECHAT_PAY_ORDER_TTL = timedelta(minutes=15)
+    #: one online payment covers at most this many bills
+    PAY_MAX_BILLS = 60
 
     #: seconds to wait before each retry of a failed WeChat send (its length = retries)
     NOTIFY_RETRY_DELAYS: tuple[int, ...] = (30, 120, 600)
@@ -304,6 +320,8 @@ def finalize(config: MutableMapping, instance_path: str) -> None:
         }
     if config.get("JOBS_INLINE") is None:
         config["JOBS_INLINE"] = not config.get("REDIS_URL")
+    if not config.get("WECHAT_PAY_API_BASE"):
+        config["WECHAT_PAY_API_BASE"] = config.get("WECHAT_API_BASE")
     if not config.get("STORAGE_URL"):
         config["STORAGE_URL"] = "file://" + os.path.join(instance_path, "storage")
     if not config.get("RATELIMIT_STORAGE_URI"):

@@ -144,6 +144,7 @@ def demo_summary(street: Street, created: bool) -> dict:
             "staff": len(staff),
             "pending_residencies": len(pending),
             "invites": len(invites),
+            **_fee_counts(estate_ids),
         },
         "logins": [
             {
@@ -193,6 +194,22 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
 
+def _fee_counts(estate_ids: list[int]) -> dict:
+    from backend.fees.models import Bill, BillStatus, Payment, Reminder
+
+    def count(column, *where) -> int:
+        return db.session.scalar(sa.select(sa.func.count(column)).where(*where)) or 0
+
+    return {
+        "bills": count(Bill.id, Bill.estate_id.in_(estate_ids)),
+        "unpaid_bills": count(
+            Bill.id, Bill.estate_id.in_(estate_ids), Bill.status == BillStatus.unpaid
+        ),
+        "payments": count(Payment.id, Payment.estate_id.in_(estate_ids)),
+        "reminders": count(Reminder.id, Reminder.estate_id.in_(estate_ids)),
+    }
+
+
 def format_summary(summary: dict) -> str:
     """The summary as text for the terminal, in Chinese."""
     c = summary["counts"]
@@ -204,6 +221,10 @@ def format_summary(summary: dict) -> str:
     ]
     for e in summary["estates"]:
         lines.append(f"  · {e['name']}（id {e['id']}）：{e['units']} 户，{e['management']}")
+    lines.append(
+        f"物业费：近 12 个月账单 {c['bills']} 张（未缴 {c['unpaid_bills']} 张），"
+        f"收款 {c['payments']} 笔，书面催缴 {c['reminders']} 次"
+    )
     lines += ["", f"管理后台登录（/admin/，密码均为 {DEMO_PASSWORD}）："]
     lines += _table(
         ["用户名", "密码", "角色", "管辖范围"],

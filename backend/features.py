@@ -11,12 +11,13 @@ from backend.accounts.feature import feature as accounts
 from backend.audit.feature import feature as audit
 from backend.authz.roles import StaffRole
 from backend.core.feature import Feature, NavEntry, PeriodicJob
+from backend.fees.feature import feature as fees
 from backend.notify.feature import feature as notify
 from backend.org.feature import feature as org
 
 #: in order: a feature comes after the ones it builds on (demo data is created in this order,
 #: navigation entries are shown in it)
-FEATURES: tuple[Feature, ...] = (org, accounts, notify, audit)
+FEATURES: tuple[Feature, ...] = (org, accounts, notify, fees, audit)
 
 
 def _merged(attribute: str) -> dict:

@@ -380,6 +380,7 @@ def failures():
 @control.post("/reset")
 def reset():
     state().reset()
+    current_app.extensions["fake_wechat_pay"].reset()
     return jsonify({"ok": True})
 
 
@@ -420,6 +421,8 @@ def create_app(
     secret: str = "linli-demo-secret",
     simulator_api_base: str = "http://127.0.0.1:5000/api/v1",
     templates_file: str | None = None,
+    mch_id: str = "1900000109",
+    pay_key: str = "linlidemopaykey00000000000000000",
 ) -> Flask:
     """The fake WeChat server (and the H5 simulator's static files at ``/simulator/``).
 
@@ -433,4 +436,8 @@ def create_app(
     app.config["SIMULATOR_API_BASE"] = simulator_api_base
     for blueprint in (wechat_api, control, simulator):
         app.register_blueprint(blueprint)
+    # WeChat Pay (merchant side) lives in its own module, with its own state
+    from miniapp_mock import wechat_pay
+
+    wechat_pay.install(app, appid, mch_id, pay_key)
     return app

@@ -64,6 +64,8 @@ class FakeWeChat:
         #: the fake server's app: it also hosts the H5 simulator
         self.app = app
         self.state = app.extensions["fake_wechat"]
+        #: the fake WeChat Pay's orders and refunds
+        self.pay = app.extensions["fake_wechat_pay"]
 
     def login_code(self, openid: str) -> str:
         """What ``wx.login`` returns on the phone of WeChat user ``openid``."""
@@ -74,6 +76,14 @@ class FakeWeChat:
     def messages(self, openid: str | None = None) -> list[dict]:
         params = {"openid": openid} if openid else {}
         return requests.get(f"{self.url}/_mock/messages", params=params, timeout=5).json()
+
+    def complete_payment(self, out_trade_no: str, repeat: int = 1, deliver: bool = False) -> dict:
+        """The resident confirms the payment sheet; returns the signed notification XML."""
+        return requests.post(
+            f"{self.url}/_mock/pay/complete",
+            json={"out_trade_no": out_trade_no, "repeat": repeat, "deliver": deliver},
+            timeout=30,
+        ).json()
 
     def fail_next(self, api: str = "subscribe", count: int = 1, errcode: int = -1) -> None:
         """Make the next ``count`` calls of ``api`` answer ``errcode`` (-1: system busy)."""
@@ -173,7 +183,9 @@ def db(app, fake_wechat):
         redis_store.client.flushdb()
         limiter.reset()
         fake_wechat.state.reset()
+        fake_wechat.pay.reset()
         app.extensions.pop("linli_wechat", None)
+        app.extensions.pop("linli_wechat_pay", None)
         yield _db
         _db.session.rollback()
         _db.session.remove()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -21,6 +21,8 @@ from backend.audit.models import AuditEntry
 from backend.authz.roles import StaffRole
 from backend.core.time import utcnow
 from backend.extensions import db
+from backend.fees.models import Bill, FeeBasis, FeeItem, FeePrice, PricingForm
+from backend.fees.money import charge_fen
 from backend.notify.models import Notification, SubscriptionConsent
 from backend.org.models import (
     AreaSource,
@@ -214,3 +216,42 @@ class SubscriptionConsentFactory(Base):
     resident = factory.SubFactory(ResidentFactory)
     template_id = "tmpl-residency-active"
     remaining = 1
+
+
+class FeeItemFactory(Base):
+    """A per-area fee item; ``price`` (yuan) takes effect from ``effective_from``."""
+
+    class Meta:
+        model = FeeItem
+
+    estate = factory.SubFactory(EstateFactory)
+    name = factory.Sequence(lambda n: f"物业服务费{n}")
+    basis = FeeBasis.per_area
+    pricing_form = PricingForm.government_guided
+    basis_document = "杭价服〔2026〕1号"
+
+    @factory.post_generation
+    def price(obj, create, extracted, **kwargs):
+        effective_from = kwargs.get("effective_from") or date(2020, 1, 1)
+        db.session.add(
+            FeePrice(
+                fee_item_id=obj.id,
+                price_yuan=Decimal(extracted if extracted is not None else "2.35"),
+                effective_from=effective_from,
+            )
+        )
+        db.session.commit()
+
+
+class BillFactory(Base):
+    class Meta:
+        model = Bill
+
+    unit = factory.SubFactory(UnitFactory)
+    estate_id = factory.LazyAttribute(lambda o: o.unit.estate_id)
+    building_id = factory.LazyAttribute(lambda o: o.unit.building_id)
+    fee_item = factory.SubFactory(FeeItemFactory, estate=factory.SelfAttribute("..unit.estate"))
+    period = date(2026, 11, 1)
+    quantity = factory.LazyAttribute(lambda o: o.unit.area)
+    price_yuan = Decimal("2.3500")
+    amount_fen = factory.LazyAttribute(lambda o: charge_fen(o.quantity, o.price_yuan))

@@ -748,7 +748,7 @@
         h(
           "div",
           { class: "grid" },
-          service("物业缴费", "pay", "#07c160", soon, "home-pay", true),
+          service("物业缴费", "pay", "#07c160", () => go("#/bills"), "home-pay"),
           service("报事报修", "repair", "#fa9d3b", soon, "home-repair", true),
           service("业主投票", "vote", "#10aeff", soon, "home-vote", true),
           service("信息公示", "board", "#6467f0", soon, "home-board", true),
@@ -1495,6 +1495,8 @@
         link("邀请码绑定", "#/bind/invite", "me-bind-invite"),
         link("申请绑定", "#/bind/request", "me-bind-request"),
         link("消息通知", "#/messages", "me-messages"),
+        link("物业缴费", "#/bills", "me-bills"),
+        link("缴费记录", "#/payments", "me-payments"),
       ),
       h(
         "div",
@@ -1556,6 +1558,10 @@
     };
     tick();
     setInterval(tick, 30000);
+    // pages of other features (fees.js, …) join the routes with the helpers they share
+    for (const plug of window.LINLI_PAGES || []) {
+      plug({ h, icon, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, apiUrl, routes, PAGES });
+    }
     restoreSession();
     window.addEventListener("hashchange", render);
     if (!window.LINLI) toast("未能读取模拟器配置 config.js，使用默认接口地址", "error");

@@ -9,7 +9,7 @@ import pytest
 from backend.accounts.models import ResidencyStatus
 from tests.factories import ResidencyFactory, StaffFactory, UnitFactory
 
-ALL_ENTRIES = {"首页", "小区房屋", "绑定审核", "消息触达", "账号管理", "操作日志"}
+ALL_ENTRIES = {"首页", "小区房屋", "绑定审核", "消息触达", "物业收费", "账号管理", "操作日志"}
 
 
 def nav_entries(html: str) -> set[str]:
@@ -22,11 +22,11 @@ def nav_entries(html: str) -> set[str]:
     [
         ("platform", ALL_ENTRIES),
         ("admin_a", ALL_ENTRIES),
-        ("desk_a", {"首页", "小区房屋", "绑定审核", "消息触达"}),
+        ("desk_a", {"首页", "小区房屋", "绑定审核", "消息触达", "物业收费"}),
         ("technician_a", {"首页", "小区房屋", "消息触达"}),
-        ("committee_a", {"首页", "小区房屋", "消息触达"}),
-        ("street_officer_b", {"首页", "小区房屋", "消息触达"}),
-        ("bureau_xihu", {"首页", "小区房屋", "消息触达"}),
+        ("committee_a", {"首页", "小区房屋", "消息触达", "物业收费"}),
+        ("street_officer_b", {"首页", "小区房屋", "消息触达", "物业收费"}),
+        ("bureau_xihu", {"首页", "小区房屋", "消息触达", "物业收费"}),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(world, as_staff, member, expected):
@@ -47,6 +47,8 @@ def test_navigation_shows_only_what_the_role_may_use(world, as_staff, member, ex
         ("street_officer_b", "/admin/audit"),
         ("desk_a", "/admin/audit"),
         ("committee_a", "/admin/import/template.xlsx"),
+        ("technician_a", "/admin/bills"),
+        ("committee_a", "/admin/payments/day-end"),
     ],
 )
 def test_hidden_screens_are_refused_with_403(world, as_staff, member, path):

@@ -1,0 +1,428 @@
+"""Fees in the panel: fee items and prices, bill runs, bills with waivers, the cashier's
+counter, receipts, refunds, reminders, the day-end report and the collection reports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from sqlalchemy.orm import joinedload, selectinload
+
+from admin import blueprint
+from admin.auth import current_staff, login_required, permission_required
+from admin.page import form_date, form_int, paginate, paginate_rows
+from backend.core.errors import DomainError, Invalid
+from backend.core.time import local_today
+from backend.fees import payments, reminders, reports, services
+from backend.fees.models import (
+    AdjustmentKind,
+    Bill,
+    BillStatus,
+    FeeBasis,
+    FeeItem,
+    Payment,
+    PaymentMethod,
+    PricingForm,
+    ReminderChannel,
+)
+from backend.fees.money import parse_yuan, yuan
+from backend.org.models import Unit
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blueprint.app_template_filter("yuan")
+def yuan_filter(fen) -> str:
+    return "" if fen is None else yuan(fen)
+
+
+def _arg_int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def _arg_period(name: str) -> date | None:
+    value = request.args.get(name, "").strip()
+    return services.parse_period(value) if value else None
+
+
+# --- fee items ----------------------------------------------------------------------------------
+
+
+@blueprint.get("/fees")
+@login_required
+@permission_required("fees.read")
+def fee_items():
+    """收费项目（管辖范围内的全部小区）。"""
+    staff = current_staff()
+    stmt = services.fee_items_query(staff, _arg_int("estate_id")).options(
+        joinedload(FeeItem.estate), selectinload(FeeItem.prices), selectinload(FeeItem.buildings)
+    )
+    return render_template(
+        "admin/fees/items.html",
+        page=paginate(stmt),
+        estates=services.estates_of(current_staff()),
+        bases=list(FeeBasis),
+        forms=list(PricingForm),
+        today=local_today(),
+        form={},
+        error=None,
+    )
+
+
+@blueprint.post("/fees")
+@login_required
+@permission_required("fees.manage")
+def fee_item_create():
+    """新增收费项目（含首个单价与生效日期）。"""
+    form = request.form
+    try:
+        item = services.create_fee_item(
+            current_staff(),
+            form_int("estate_id") or 0,
+            name=form.get("name", ""),
+            basis=_choice(FeeBasis, "basis"),
+            pricing_form=_choice(PricingForm, "pricing_form"),
+            price=services.parse_price(form.get("price", "")),
+            effective_from=form_date("effective_from") or local_today().replace(day=1),
+            basis_document=form.get("basis_document", ""),
+            meter_unit=form.get("meter_unit", ""),
+            tenant_pays=form.get("tenant_pays") == "on",
+            developer_held_included=form.get("developer_held_included") == "on",
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.fee_items"))
+    flash(f"已新增收费项目：{item.name}", "success")
+    return redirect(url_for("admin.fee_item", item_id=item.id))
+
+
+def _choice(enum_cls, name: str):
+    try:
+        return enum_cls(request.form.get(name, ""))
+    except ValueError:
+        raise Invalid("请选择有效的选项", {name: ["取值无效"]}) from None
+
+
+@blueprint.get("/fees/<int:item_id>")
+@login_required
+@permission_required("fees.read")
+def fee_item(item_id: int):
+    """收费项目详情与调价记录。"""
+    item = services.get_fee_item(current_staff(), item_id)
+    return render_template("admin/fees/item.html", item=item, today=local_today())
+
+
+@blueprint.post("/fees/<int:item_id>/prices")
+@login_required
+@permission_required("fees.manage")
+def fee_item_price(item_id: int):
+    """调价：新单价自某月 1 日起生效，此前的账单不变。"""
+    try:
+        services.change_price(
+            current_staff(),
+            item_id,
+            services.parse_price(request.form.get("price", "")),
+            form_date("effective_from") or date.min,
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("已调价", "success")
+    return redirect(url_for("admin.fee_item", item_id=item_id))
+
+
+@blueprint.post("/fees/generate")
+@login_required
+@permission_required("fees.manage")
+def bills_generate():
+    """为小区生成某月账单（重复生成不会产生新账单）。"""
+    try:
+        report = services.generate_bills(
+            form_int("estate_id") or 0,
+            services.parse_period(request.form.get("period", "")),
+            actor=current_staff(),
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.fee_items"))
+    return render_template("admin/fees/generated.html", report=report)
+
+
+# --- bills and the counter ----------------------------------------------------------------------
+
+
+@blueprint.get("/bills")
+@login_required
+@permission_required("fees.read")
+def bills():
+    """账单（按小区、账期、状态、房号筛选）；收费员勾选账单后收款。"""
+    status = request.args.get("status", "")
+    stmt = services.bills_query(
+        current_staff(),
+        estate_id=_arg_int("estate_id"),
+        unit_id=_arg_int("unit_id"),
+        period=_arg_period("period"),
+        status=BillStatus(status) if status in BillStatus.__members__ else None,
+        number=request.args.get("q", "").strip()[:40],
+    ).options(
+        joinedload(Bill.unit).joinedload(Unit.building),
+        joinedload(Bill.fee_item),
+        joinedload(Bill.estate),
+    )
+    return render_template(
+        "admin/fees/bills.html",
+        page=paginate(stmt),
+        estates=services.estates_of(current_staff()),
+        statuses=list(BillStatus),
+        methods=[PaymentMethod.cash, PaymentMethod.transfer, PaymentMethod.pos],
+        args=request.args,
+    )
+
+
+@blueprint.get("/bills/<int:bill_id>")
+@login_required
+@permission_required("fees.read")
+def bill(bill_id: int):
+    """账单详情：减免与更正记录。"""
+    item = services.get_bill(current_staff(), bill_id)
+    approvers = services.approvers_for(item)
+    return render_template(
+        "admin/fees/bill.html", bill=item, kinds=list(AdjustmentKind), approvers=approvers
+    )
+
+
+@blueprint.post("/bills/<int:bill_id>/adjust")
+@login_required
+@permission_required("fees.adjust")
+def bill_adjust(bill_id: int):
+    """减免或更正账单（须写明原因与审批人）。"""
+    try:
+        services.adjust_bill(
+            current_staff(),
+            bill_id,
+            _choice(AdjustmentKind, "kind"),
+            _form_fen("amount"),
+            request.form.get("reason", ""),
+            form_int("approver_id"),
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("已记录", "success")
+    return redirect(url_for("admin.bill", bill_id=bill_id))
+
+
+def _form_fen(name: str) -> int:
+    try:
+        return parse_yuan(request.form.get(name, ""))
+    except ValueError:
+        raise Invalid("金额格式不正确（元，最多两位小数）", {name: ["金额格式不正确"]}) from None
+
+
+@blueprint.post("/payments")
+@login_required
+@permission_required("fees.collect")
+def payment_record():
+    """收款（现金、转账、POS）：所选账单记为已缴，并出具收据。"""
+    ids = [int(v) for v in request.form.getlist("bill_ids") if v.isdigit() and int(v) < 2**31]
+    try:
+        payment = payments.record_offline_payment(
+            current_staff(),
+            ids,
+            _choice(PaymentMethod, "method"),
+            request.form.get("payer_name", ""),
+            request.form.get("note", ""),
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("admin.bills"))
+    flash(f"已收款 {yuan(payment.amount_fen)}，收据编号 {payment.receipt_no}", "success")
+    return redirect(url_for("admin.payment", payment_id=payment.id))
+
+
+@blueprint.get("/payments")
+@login_required
+@permission_required("fees.read")
+def payments_list():
+    """收款记录（线上与线下）。"""
+    stmt = payments.payments_query(current_staff()).options(joinedload(Payment.estate))
+    return render_template("admin/fees/payments.html", page=paginate(stmt))
+
+
+@blueprint.get("/payments/<int:payment_id>")
+@login_required
+@permission_required("fees.read")
+def payment(payment_id: int):
+    """收据（可打印），二维码指向公开验证页。"""
+    item = payments.get_payment(current_staff(), payment_id)
+    return render_template(
+        "admin/fees/receipt.html",
+        payment=item,
+        units=payments.receipt_units(item),
+        verify_url=payments.receipt_url(item),
+    )
+
+
+@blueprint.get("/payments/<int:payment_id>/qr.png")
+@login_required
+@permission_required("fees.read")
+def payment_qr(payment_id: int):
+    item = payments.get_payment(current_staff(), payment_id)
+    return Response(payments.receipt_qr_png(item), mimetype="image/png")
+
+
+@blueprint.post("/payments/<int:payment_id>/refund")
+@login_required
+@permission_required("fees.refund")
+def payment_refund(payment_id: int):
+    """微信支付原路退款（须写明原因）。"""
+    try:
+        payments.refund_payment(current_staff(), payment_id, request.form.get("reason", ""))
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("已退款，相关账单恢复为未缴", "success")
+    return redirect(url_for("admin.payment", payment_id=payment_id))
+
+
+@blueprint.get("/payments/day-end")
+@login_required
+@permission_required("fees.collect")
+def day_end():
+    """收费日结：某日各收费员的线下收款。"""
+    value = request.args.get("day", "")
+    try:
+        day = date.fromisoformat(value) if value else local_today()
+    except ValueError:
+        day = local_today()
+    report = payments.cash_report(current_staff(), day)
+    return render_template("admin/fees/day_end.html", report=report)
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+@blueprint.get("/arrears")
+@login_required
+@permission_required("fees.read")
+def arrears():
+    """欠费房屋（含账龄），可发送催缴提醒或打印书面通知书。"""
+    staff = current_staff()
+    page = paginate_rows(reports.arrears_query(staff, _arg_int("estate_id")))
+    return render_template(
+        "admin/fees/arrears.html",
+        page=page,
+        estates=services.estates_of(current_staff()),
+        today=local_today(),
+        age_days=reports.age_days,
+        age_band=reports.age_band,
+        args=request.args,
+    )
+
+
+@blueprint.post("/units/<int:unit_id>/reminders")
+@login_required
+@permission_required("fees.remind")
+def reminder_send(unit_id: int):
+    """催缴：微信订阅消息或书面通知书；每次催缴都留有记录。"""
+    try:
+        reminder = reminders.send_reminder(
+            current_staff(), unit_id, _choice(ReminderChannel, "channel")
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("admin.arrears"))
+    if reminder.channel == ReminderChannel.written:
+        return redirect(url_for("admin.reminder_notice", reminder_id=reminder.id))
+    flash(f"已向 {reminder.recipients} 位住户发送催缴提醒", "success")
+    return redirect(url_for("admin.reminders_list"))
+
+
+@blueprint.get("/reminders")
+@login_required
+@permission_required("fees.read")
+def reminders_list():
+    """催缴记录。"""
+    stmt = reminders.reminders_query(current_staff(), _arg_int("unit_id"))
+    return render_template("admin/fees/reminders.html", page=paginate(stmt))
+
+
+@blueprint.get("/reminders/<int:reminder_id>/notice")
+@login_required
+@permission_required("fees.read")
+def reminder_notice(reminder_id: int):
+    """书面催交通知书（可打印）。"""
+    reminder = reminders.get_reminder(current_staff(), reminder_id)
+    return render_template("admin/fees/notice.html", reminder=reminder)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+@blueprint.get("/fee-reports")
+@login_required
+@permission_required("fees.read")
+def fee_reports():
+    """收缴率（按小区、楼栋、收费项目、账期）与图表。"""
+    group = request.args.get("group", "estate")
+    if group not in reports.GROUPS:
+        group = "estate"
+    rows = reports.collection_rate(
+        current_staff(),
+        group,
+        _arg_period("from"),
+        _arg_period("to"),
+        _arg_int("estate_id"),
+    )
+    return render_template(
+        "admin/fees/reports.html",
+        rows=rows,
+        group=group,
+        groups=reports.GROUPS,
+        chart=reports.rate_chart_svg(rows),
+        estates=services.estates_of(current_staff()),
+        args=request.args,
+        billed=sum(r.billed_fen for r in rows),
+        collected=sum(r.collected_fen for r in rows),
+    )
+
+
+@blueprint.get("/fee-reports/<kind>.xlsx")
+@login_required
+@permission_required("fees.read")
+def fee_export(kind: str):
+    """导出 Excel：bills（账单）、arrears（欠费）、payments（收款）、collection（收缴率）。"""
+    staff = current_staff()
+    estate_id = _arg_int("estate_id")
+    if kind == "arrears":
+        headers, rows = reports.ARREARS_HEADERS, reports.arrears_rows(staff, estate_id)
+    elif kind == "bills":
+        headers, rows = (
+            reports.BILLS_HEADERS,
+            reports.bills_rows(staff, estate_id, _arg_period("period")),
+        )
+    elif kind == "payments":
+        headers, rows = reports.PAYMENTS_HEADERS, reports.payments_rows(staff)
+    elif kind == "collection":
+        group = request.args.get("group", "estate")
+        group = group if group in reports.GROUPS else "estate"
+        data = reports.collection_rate(
+            staff, group, _arg_period("from"), _arg_period("to"), estate_id
+        )
+        headers = [reports.GROUPS[group][0], "应收（元）", "实收（元）", "收缴率（%）"]
+        rows = (
+            [r.label, reports._fen(r.billed_fen), reports._fen(r.collected_fen), r.rate]
+            for r in data
+        )
+    else:
+        from flask import abort
+
+        abort(404)
+    stream = reports.write_xlsx(kind, headers, rows)
+    return send_file(
+        stream,
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"{kind}-{local_today():%Y%m%d}.xlsx",
+    )

@@ -1,0 +1,1 @@
+"""Fees (物业费): fee items, bills, payments, receipts, reminders and reports."""

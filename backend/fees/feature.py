@@ -1,0 +1,55 @@
+"""Fees and payments (物业费), as registered with the app (see ``backend/features.py``)."""
+
+from backend.authz.roles import StaffRole
+from backend.core.feature import Feature, NavEntry, PeriodicJob
+
+_ADMINS = frozenset({StaffRole.platform_admin, StaffRole.company_admin})
+_DESK = _ADMINS | {StaffRole.service_desk}
+
+feature = Feature(
+    name="fees",
+    label="物业收费",
+    models="backend.fees.models",
+    api="backend.fees.api:blp",
+    admin=("admin.fees",),
+    nav=(NavEntry("admin.bills", "物业收费", module="admin.fees", permission="fees.read"),),
+    permissions={
+        # bills, payments and collection rates: oversight bodies read them too
+        "fees.read": frozenset(set(StaffRole) - {StaffRole.technician}),
+        # fee items, prices and bill runs
+        "fees.manage": _ADMINS,
+        # the counter: cash, transfer and POS payments
+        "fees.collect": _DESK,
+        # waivers and corrections are recorded by the desk and approved by an admin
+        "fees.adjust": _DESK,
+        "fees.approve": _ADMINS,
+        "fees.refund": _ADMINS,
+        "fees.remind": _DESK,
+    },
+    audit_actions={
+        "fee_item.create": "新增收费项目",
+        "fee_item.price": "调价",
+        "meter.reading": "录入抄表读数",
+        "bills.generate": "生成账单",
+        "bill.waiver": "减免账单",
+        "bill.correction": "更正账单",
+        "payment.offline": "线下收款",
+        "payment.refund": "原路退款",
+        "reminder.wechat": "微信催缴提醒",
+        "reminder.written": "书面催交通知",
+    },
+    audit_entities={
+        "fee_item": "收费项目",
+        "meter_reading": "抄表读数",
+        "bill": "账单",
+        "payment": "收款",
+    },
+    jobs=(
+        # 00:30 Asia/Shanghai daily: the current month's bills (made on the 1st; later runs
+        # only bill units added since, as generation never makes a bill twice)
+        PeriodicJob("backend.fees.jobs:generate_monthly_bills_job", cron="30 16 * * *"),
+        # orders whose payment notification never came: ask WeChat Pay, credit or close them
+        PeriodicJob("backend.fees.jobs:settle_lost_orders_job", interval=300),
+    ),
+    demo="backend.fees.demo:seed",
+)

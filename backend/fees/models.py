@@ -1,0 +1,419 @@
+"""Models of fees: fee items and their prices, bills, payments, receipts and reminders.
+
+Money is integer fen in every column; prices and quantities are exact decimals.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.core.time import UTCDateTime, utcnow
+from backend.extensions import db
+
+
+def _enum(cls, length: int = 20):
+    return sa.Enum(cls, native_enum=False, length=length)
+
+
+class FeeBasis(enum.StrEnum):
+    """How a fee item's charge is measured."""
+
+    per_area = "per_area"  # 元/m²/月, on the unit's registered area
+    fixed = "fixed"  # 元/户/月
+    metered = "metered"  # 元/度, 元/吨: consumption from meter readings
+
+    @property
+    def label(self) -> str:
+        return {"per_area": "按面积（元/㎡/月）", "fixed": "按户（元/户/月）", "metered": "按用量"}[
+            self.value
+        ]
+
+
+class PricingForm(enum.StrEnum):
+    """定价形式 (物业服务收费管理办法 Art. 6)."""
+
+    government_guided = "government_guided"  # 政府指导价
+    market = "market"  # 市场调节价
+
+    @property
+    def label(self) -> str:
+        return {"government_guided": "政府指导价", "market": "市场调节价"}[self.value]
+
+
+fee_item_buildings = sa.Table(
+    "fee_item_buildings",
+    db.metadata,
+    sa.Column("fee_item_id", sa.ForeignKey("fee_items.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("building_id", sa.ForeignKey("buildings.id"), primary_key=True),
+)
+
+
+class FeeItem(db.Model):
+    """A fee item (收费项目) of an estate, e.g. 物业服务费, 水费."""
+
+    __tablename__ = "fee_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    basis: Mapped[FeeBasis] = mapped_column(_enum(FeeBasis))
+    pricing_form: Mapped[PricingForm] = mapped_column(_enum(PricingForm, 30))
+    #: the document the price rests on (price bureau notice, contract clause, owners' decision)
+    basis_document: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: unit of consumption for metered items (度, 吨, 立方米)
+    meter_unit: Mapped[str] = mapped_column(sa.String(10), default="")
+    #: whether a tenant (rather than the owner) pays it; tenants then see its bills
+    tenant_pays: Mapped[bool] = mapped_column(default=False)
+    #: whether units still held by the developer are billed
+    developer_held_included: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    estate = relationship("Estate")
+    prices: Mapped[list[FeePrice]] = relationship(
+        back_populates="fee_item", order_by="FeePrice.effective_from"
+    )
+    #: empty: every building of the estate
+    buildings = relationship("Building", secondary=fee_item_buildings, order_by="Building.name")
+
+    __table_args__ = (sa.UniqueConstraint("estate_id", "name"),)
+
+    def price_on(self, day: date) -> FeePrice | None:
+        """The price in effect on ``day`` (the latest one that started on or before it)."""
+        current = None
+        for price in self.prices:
+            if price.effective_from <= day:
+                current = price
+        return current
+
+
+class FeePrice(db.Model):
+    """A unit price of a fee item from a date on: earlier bills keep their own price."""
+
+    __tablename__ = "fee_prices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fee_item_id: Mapped[int] = mapped_column(sa.ForeignKey("fee_items.id"), index=True)
+    #: yuan, exact, up to four decimals (e.g. 2.3500 元/m²/月, 0.5380 元/度)
+    price_yuan: Mapped[Decimal] = mapped_column(sa.Numeric(12, 4))
+    effective_from: Mapped[date] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    fee_item: Mapped[FeeItem] = relationship(back_populates="prices")
+
+    __table_args__ = (
+        sa.UniqueConstraint("fee_item_id", "effective_from"),
+        sa.CheckConstraint("price_yuan >= 0", name="price"),
+    )
+
+
+class MeterReading(db.Model):
+    """A meter reading of a unit for a metered fee item and period (抄表)."""
+
+    __tablename__ = "meter_readings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fee_item_id: Mapped[int] = mapped_column(sa.ForeignKey("fee_items.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    period: Mapped[date] = mapped_column()
+    previous: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    current: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit = relationship("Unit")
+
+    __table_args__ = (
+        sa.UniqueConstraint("fee_item_id", "unit_id", "period"),
+        sa.CheckConstraint("current >= previous AND previous >= 0", name="reading"),
+    )
+
+    @property
+    def consumption(self) -> Decimal:
+        return self.current - self.previous
+
+
+class BillStatus(enum.StrEnum):
+    unpaid = "unpaid"
+    paid = "paid"
+    waived = "waived"  # fully waived (减免)
+
+    @property
+    def label(self) -> str:
+        return {"unpaid": "未缴", "paid": "已缴", "waived": "已减免"}[self.value]
+
+
+class Bill(db.Model):
+    """A bill (账单) of one unit for one fee item and one month."""
+
+    __tablename__ = "bills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"))
+    building_id: Mapped[int] = mapped_column(sa.ForeignKey("buildings.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    fee_item_id: Mapped[int] = mapped_column(sa.ForeignKey("fee_items.id"))
+    #: the month billed, as its first day
+    period: Mapped[date] = mapped_column()
+    #: m² for per-area items, 1 for fixed ones, consumption for metered ones
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    price_yuan: Mapped[Decimal] = mapped_column(sa.Numeric(12, 4))
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    #: the part waived (减免); what is due is ``amount_fen - waived_fen``
+    waived_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    status: Mapped[BillStatus] = mapped_column(_enum(BillStatus), default=BillStatus.unpaid)
+    #: the online order paying this bill right now: a bill is in one pending order at most
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payment_orders.id"))
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit = relationship("Unit")
+    building = relationship("Building")
+    estate = relationship("Estate")
+    fee_item: Mapped[FeeItem] = relationship()
+    adjustments: Mapped[list[BillAdjustment]] = relationship(
+        back_populates="bill", order_by="BillAdjustment.id"
+    )
+
+    __table_args__ = (
+        # generating a period twice creates nothing
+        sa.UniqueConstraint("unit_id", "fee_item_id", "period"),
+        sa.Index("ix_bills_estate_period", "estate_id", "period"),
+        sa.Index("ix_bills_unit_status", "unit_id", "status"),
+        sa.Index("ix_bills_order", "order_id"),
+        sa.Index("ix_bills_payment", "payment_id"),
+        sa.CheckConstraint("amount_fen >= 0", name="amount"),
+        sa.CheckConstraint("waived_fen >= 0 AND waived_fen <= amount_fen", name="waived"),
+    )
+
+    @property
+    def due_fen(self) -> int:
+        return self.amount_fen - self.waived_fen
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+
+class AdjustmentKind(enum.StrEnum):
+    waiver = "waiver"  # 减免
+    correction = "correction"  # 更正
+
+    @property
+    def label(self) -> str:
+        return {"waiver": "减免", "correction": "更正"}[self.value]
+
+
+class BillAdjustment(db.Model):
+    """A waiver or correction of a bill, with its reason and approver: never a silent edit."""
+
+    __tablename__ = "bill_adjustments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bill_id: Mapped[int] = mapped_column(sa.ForeignKey("bills.id"), index=True)
+    kind: Mapped[AdjustmentKind] = mapped_column(_enum(AdjustmentKind))
+    amount_before: Mapped[int] = mapped_column(sa.BigInteger)
+    amount_after: Mapped[int] = mapped_column(sa.BigInteger)
+    waived_before: Mapped[int] = mapped_column(sa.BigInteger)
+    waived_after: Mapped[int] = mapped_column(sa.BigInteger)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    approved_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    bill: Mapped[Bill] = relationship(back_populates="adjustments")
+    approved_by = relationship("Staff", foreign_keys=[approved_by_id])
+    recorded_by = relationship("Staff", foreign_keys=[recorded_by_id])
+
+
+class OrderStatus(enum.StrEnum):
+    pending = "pending"
+    paid = "paid"
+    closed = "closed"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待支付", "paid": "已支付", "closed": "已关闭"}[self.value]
+
+
+order_bills = sa.Table(
+    "order_bills",
+    db.metadata,
+    sa.Column("order_id", sa.ForeignKey("payment_orders.id"), primary_key=True),
+    sa.Column("bill_id", sa.ForeignKey("bills.id"), primary_key=True),
+)
+
+
+class PaymentOrder(db.Model):
+    """A WeChat Pay order (统一下单) for some unpaid bills of one estate."""
+
+    __tablename__ = "payment_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    out_trade_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
+    total_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), default=OrderStatus.pending)
+    prepay_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    transaction_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    resident = relationship("Resident")
+    estate = relationship("Estate")
+    bills: Mapped[list[Bill]] = relationship(secondary=order_bills, order_by="Bill.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("total_fen > 0", name="total"),
+        sa.Index("ix_payment_orders_status_created", "status", "created_at"),
+    )
+
+
+class PaymentMethod(enum.StrEnum):
+    wechat = "wechat"
+    cash = "cash"
+    transfer = "transfer"
+    pos = "pos"
+
+    @property
+    def label(self) -> str:
+        return {"wechat": "微信支付", "cash": "现金", "transfer": "银行转账", "pos": "POS 刷卡"}[
+            self.value
+        ]
+
+
+OFFLINE_METHODS = (PaymentMethod.cash, PaymentMethod.transfer, PaymentMethod.pos)
+
+
+class PaymentStatus(enum.StrEnum):
+    valid = "valid"
+    refunded = "refunded"
+
+    @property
+    def label(self) -> str:
+        return {"valid": "有效", "refunded": "已退款"}[self.value]
+
+
+payment_bills = sa.Table(
+    "payment_bills",
+    db.metadata,
+    sa.Column("payment_id", sa.ForeignKey("payments.id"), primary_key=True),
+    sa.Column("bill_id", sa.ForeignKey("bills.id"), primary_key=True, index=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+)
+
+
+class Payment(db.Model):
+    """Money received for bills, online or at the counter, with its receipt (收据)."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
+    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod))
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    #: one payment per order: a notification can credit an order once only
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payment_orders.id"), unique=True)
+    transaction_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    cashier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    #: the cashier's name as printed on the receipt
+    cashier_name: Mapped[str] = mapped_column(sa.String(60), default="")
+    payer_name: Mapped[str] = mapped_column(sa.String(60), default="")
+    receipt_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus), default=PaymentStatus.valid)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    estate = relationship("Estate")
+    cashier = relationship("Staff")
+    order = relationship("PaymentOrder")
+    bills: Mapped[list[Bill]] = relationship(secondary=payment_bills, order_by="Bill.id")
+
+    __table_args__ = (sa.CheckConstraint("amount_fen > 0", name="amount"),)
+
+
+class NotificationOutcome(enum.StrEnum):
+    credited = "credited"
+    duplicate = "duplicate"
+    refused = "refused"
+
+    @property
+    def label(self) -> str:
+        return {"credited": "已入账", "duplicate": "重复通知", "refused": "已拒绝"}[self.value]
+
+
+class PaymentNotification(db.Model):
+    """Every payment notification received from WeChat Pay, accepted or not."""
+
+    __tablename__ = "payment_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    out_trade_no: Mapped[str] = mapped_column(sa.String(64), default="", index=True)
+    transaction_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    total_fee: Mapped[int | None] = mapped_column(sa.BigInteger)
+    outcome: Mapped[NotificationOutcome] = mapped_column(_enum(NotificationOutcome))
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: the body as received (cut at 4,000 characters)
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    remote_addr: Mapped[str] = mapped_column(sa.String(45), default="")
+
+
+class Refund(db.Model):
+    """A refund of an online payment through WeChat Pay, with reason and approver."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: a payment is refunded in full, once
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), unique=True)
+    out_refund_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    approved_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    refund_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    payment: Mapped[Payment] = relationship()
+    approved_by = relationship("Staff")
+
+
+class ReminderChannel(enum.StrEnum):
+    wechat = "wechat"  # subscribe message
+    written = "written"  # 书面催交通知书, printed and delivered
+
+    @property
+    def label(self) -> str:
+        return {"wechat": "微信订阅消息", "written": "书面通知书"}[self.value]
+
+
+class Reminder(db.Model):
+    """A reminder (催缴) of a unit's arrears: the record is the evidence of written demand."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    channel: Mapped[ReminderChannel] = mapped_column(_enum(ReminderChannel))
+    text: Mapped[str] = mapped_column(sa.Text)
+    bill_ids: Mapped[list] = mapped_column(sa.JSON)
+    total_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    #: how many residents the subscribe message went to (0 for a written notice)
+    recipients: Mapped[int] = mapped_column(default=0)
+    sent_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit = relationship("Unit")
+    sent_by = relationship("Staff")

@@ -1,0 +1,290 @@
+"""The fake WeChat Pay (api.mch.weixin.qq.com, API v2): unified order, order query, close
+and refund; and ``/_mock/pay/complete``, the phone's payment sheet, which marks an order paid
+and posts a correctly signed notification to the backend (as often as asked, as WeChat Pay
+repeats notifications).
+
+Everything is signed with the merchant's API key (MD5, as wechatpy does), so the backend's
+checks run exactly as against the real service.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+import requests
+from defusedxml import ElementTree
+from flask import Blueprint, Response, current_app, jsonify, request
+from wechatpy.pay.utils import calculate_signature, dict_to_xml
+
+blueprint = Blueprint("fake_wechat_pay", __name__)
+
+
+@dataclass
+class FakePayState:
+    appid: str
+    mch_id: str
+    api_key: str
+    #: out_trade_no → order as WeChat Pay keeps it
+    orders: dict[str, dict] = field(default_factory=dict)
+    refunds: list[dict] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.orders.clear()
+            self.refunds.clear()
+
+
+def install(app, appid: str, mch_id: str, api_key: str) -> FakePayState:
+    """Add the fake WeChat Pay to the fake server ``app``."""
+    state = FakePayState(appid=appid, mch_id=mch_id, api_key=api_key)
+    app.extensions["fake_wechat_pay"] = state
+    app.register_blueprint(blueprint)
+    return state
+
+
+def _state() -> FakePayState:
+    return current_app.extensions["fake_wechat_pay"]
+
+
+def _signed_xml(data: dict) -> str:
+    data = {k: v for k, v in data.items() if v not in (None, "")}
+    data["nonce_str"] = secrets.token_hex(16)
+    return dict_to_xml(data, calculate_signature(data, _state().api_key))
+
+
+def _answer(data: dict) -> Response:
+    body = {"return_code": "SUCCESS", "return_msg": "OK", **data}
+    body.setdefault("result_code", "SUCCESS")
+    return Response(_signed_xml(body), mimetype="text/xml")
+
+
+def _fail(err_code: str, message: str) -> Response:
+    return _answer({"result_code": "FAIL", "err_code": err_code, "err_code_des": message})
+
+
+def _read_request() -> dict | Response:
+    """The signed XML of a merchant's request, checked like WeChat Pay checks it."""
+    try:
+        root = ElementTree.fromstring(request.get_data(), forbid_dtd=True)
+        data = {child.tag: child.text or "" for child in root}
+    except Exception:
+        return Response(
+            "<xml><return_code>FAIL</return_code><return_msg>XML 格式错误</return_msg></xml>",
+            mimetype="text/xml",
+        )
+    state = _state()
+    sign = data.pop("sign", "")
+    if sign != calculate_signature(data, state.api_key):
+        return Response(
+            "<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>",
+            mimetype="text/xml",
+        )
+    if data.get("mch_id") != state.mch_id or data.get("appid", state.appid) != state.appid:
+        return _fail("MCHID_NOT_EXIST", "商户号或 appid 不符")
+    return data
+
+
+@blueprint.post("/pay/unifiedorder")
+def unified_order():
+    data = _read_request()
+    if isinstance(data, Response):
+        return data
+    state = _state()
+    out_trade_no = data.get("out_trade_no", "")
+    if not data.get("total_fee", "").isdigit() or int(data["total_fee"]) <= 0:
+        return _fail("PARAM_ERROR", "total_fee 无效")
+    if data.get("trade_type") != "JSAPI" or not data.get("openid"):
+        return _fail("PARAM_ERROR", "JSAPI 需要 openid")
+    with state.lock:
+        if out_trade_no in state.orders:
+            return _fail("OUT_TRADE_NO_USED", "商户订单号重复")
+        prepay_id = "wx" + secrets.token_hex(14)
+        state.orders[out_trade_no] = {
+            "out_trade_no": out_trade_no,
+            "prepay_id": prepay_id,
+            "total_fee": int(data["total_fee"]),
+            "openid": data["openid"],
+            "body": data.get("body", ""),
+            "notify_url": data.get("notify_url", ""),
+            "trade_state": "NOTPAY",
+            "transaction_id": "",
+            "notifications": [],
+        }
+    return _answer(
+        {
+            "appid": state.appid,
+            "mch_id": state.mch_id,
+            "prepay_id": prepay_id,
+            "trade_type": "JSAPI",
+        }
+    )
+
+
+@blueprint.post("/pay/orderquery")
+def order_query():
+    data = _read_request()
+    if isinstance(data, Response):
+        return data
+    state = _state()
+    with state.lock:
+        order = state.orders.get(data.get("out_trade_no", ""))
+        if order is None:
+            return _fail("ORDERNOTEXIST", "此交易订单号不存在")
+        found = dict(order)
+    return _answer(
+        {
+            "appid": state.appid,
+            "mch_id": state.mch_id,
+            "out_trade_no": found["out_trade_no"],
+            "trade_state": found["trade_state"],
+            "total_fee": found["total_fee"],
+            "transaction_id": found["transaction_id"],
+            "openid": found["openid"],
+        }
+    )
+
+
+@blueprint.post("/pay/closeorder")
+def close_order():
+    data = _read_request()
+    if isinstance(data, Response):
+        return data
+    state = _state()
+    with state.lock:
+        order = state.orders.get(data.get("out_trade_no", ""))
+        if order is None:
+            return _fail("ORDERNOTEXIST", "订单不存在")
+        if order["trade_state"] in {"SUCCESS", "REFUND"}:
+            return _fail("ORDERPAID", "订单已支付")
+        order["trade_state"] = "CLOSED"
+    return _answer({"appid": state.appid, "mch_id": state.mch_id})
+
+
+@blueprint.post("/secapi/pay/refund")
+def refund():
+    data = _read_request()
+    if isinstance(data, Response):
+        return data
+    state = _state()
+    with state.lock:
+        order = state.orders.get(data.get("out_trade_no", ""))
+        if order is None or order["trade_state"] not in {"SUCCESS", "REFUND"}:
+            return _fail("ORDERNOTEXIST", "订单不存在或未支付")
+        refund_fee = int(data.get("refund_fee") or 0)
+        refunded = sum(
+            r["refund_fee"] for r in state.refunds if r["out_trade_no"] == order["out_trade_no"]
+        )
+        if refund_fee <= 0 or refund_fee + refunded > order["total_fee"]:
+            return _fail("INVALID_REQUEST", "退款金额无效")
+        record = {
+            "out_trade_no": order["out_trade_no"],
+            "out_refund_no": data.get("out_refund_no", ""),
+            "refund_id": "50" + secrets.token_hex(12),
+            "refund_fee": refund_fee,
+            "refund_desc": data.get("refund_desc", ""),
+        }
+        state.refunds.append(record)
+        order["trade_state"] = "REFUND"
+    return _answer(
+        {
+            "appid": state.appid,
+            "mch_id": state.mch_id,
+            "out_trade_no": record["out_trade_no"],
+            "out_refund_no": record["out_refund_no"],
+            "refund_id": record["refund_id"],
+            "refund_fee": refund_fee,
+            "total_fee": order["total_fee"],
+        }
+    )
+
+
+# --- control: the phone's payment sheet and the tests' levers -------------------------------
+
+
+def notification_xml(order: dict, **overrides) -> str:
+    """A payment notification for ``order`` as WeChat Pay sends it, correctly signed."""
+    state = _state()
+    data = {
+        "return_code": "SUCCESS",
+        "appid": state.appid,
+        "mch_id": state.mch_id,
+        "result_code": "SUCCESS",
+        "openid": order["openid"],
+        "trade_type": "JSAPI",
+        "bank_type": "OTHERS",
+        "total_fee": order["total_fee"],
+        "cash_fee": order["total_fee"],
+        "fee_type": "CNY",
+        "transaction_id": order["transaction_id"],
+        "out_trade_no": order["out_trade_no"],
+        "time_end": time.strftime("%Y%m%d%H%M%S"),
+        **overrides,
+    }
+    return _signed_xml(data)
+
+
+@blueprint.post("/_mock/pay/complete")
+def complete():
+    """The resident confirms the payment sheet: the order is paid and WeChat Pay notifies.
+
+    Body: ``{"out_trade_no"| "prepay_id", "repeat": 1, "deliver": true}``. ``repeat`` posts the
+    same notification several times; ``deliver: false`` loses it (the backend's order query
+    must then find the payment). The signed XML is returned either way.
+    """
+    body = request.get_json(force=True, silent=True) or {}
+    state = _state()
+    with state.lock:
+        order = state.orders.get(body.get("out_trade_no", ""))
+        if order is None and body.get("prepay_id"):
+            order = next(
+                (o for o in state.orders.values() if o["prepay_id"] == body["prepay_id"]), None
+            )
+        if order is None:
+            return jsonify({"errmsg": "订单不存在"}), 404
+        if order["trade_state"] == "CLOSED":
+            return jsonify({"errmsg": "订单已关闭"}), 409
+        if order["trade_state"] == "NOTPAY":
+            order["trade_state"] = "SUCCESS"
+            order["transaction_id"] = "42" + time.strftime("%Y%m%d") + secrets.token_hex(8)
+        snapshot = dict(order)
+    xml = notification_xml(snapshot)
+    answers = []
+    if body.get("deliver", True):
+        for _ in range(max(1, min(int(body.get("repeat", 1)), 20))):
+            try:
+                resp = requests.post(
+                    snapshot["notify_url"],
+                    data=xml.encode(),
+                    headers={"Content-Type": "text/xml"},
+                    timeout=10,
+                )
+                answers.append({"status": resp.status_code, "body": resp.text})
+            except requests.RequestException as exc:
+                answers.append({"status": None, "body": exc.__class__.__name__})
+    with state.lock:
+        order["notifications"].extend(answers)
+    return jsonify(
+        {
+            "out_trade_no": snapshot["out_trade_no"],
+            "transaction_id": snapshot["transaction_id"],
+            "xml": xml,
+            "answers": answers,
+        }
+    )
+
+
+@blueprint.get("/_mock/pay/orders")
+def orders():
+    state = _state()
+    with state.lock:
+        return jsonify(list(state.orders.values()))
+
+
+@blueprint.post("/_mock/pay/reset")
+def reset():
+    _state().reset()
+    return jsonify({"ok": True})

@@ -1,0 +1,181 @@
+"""The panel's fee screens: fee items, bill runs, the counter, receipts, reminders, reports."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from backend.audit.models import AuditEntry
+from backend.fees.models import Bill, BillStatus, FeeItem, Payment, Reminder
+from backend.notify.models import SubscriptionConsent
+from tests.factories import (
+    BillFactory,
+    FeeItemFactory,
+    OwnerRecordFactory,
+    ResidencyFactory,
+)
+
+
+def _bills(world, n=2):
+    item = FeeItemFactory(estate=world.estate_a, name="物业服务费")
+    return [
+        BillFactory(unit=world.unit_a, fee_item=item, period=date(2026, m, 1))
+        for m in range(11, 11 + n)
+    ]
+
+
+def test_every_fee_screen_opens_for_staff_in_scope(as_staff, world):
+    _bills(world)
+    client = as_staff(world.admin_a)
+    for path in (
+        "/admin/bills",
+        "/admin/fees",
+        "/admin/payments",
+        "/admin/payments/day-end",
+        "/admin/arrears",
+        "/admin/reminders",
+        "/admin/fee-reports",
+        "/admin/fee-reports?group=building",
+        "/admin/fee-reports?group=item",
+        "/admin/fee-reports?group=period&from=2026-01&to=2026-12",
+    ):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+    assert "<svg" in client.get("/admin/fee-reports").text
+
+
+def test_a_fee_item_is_created_and_bills_generated_from_the_panel(as_staff, db, world):
+    OwnerRecordFactory(unit=world.unit_a)
+    client = as_staff(world.admin_a)
+    resp = client.post(
+        "/admin/fees",
+        data={
+            "estate_id": world.estate_a.id,
+            "name": "物业服务费",
+            "basis": "per_area",
+            "price": "2.35",
+            "effective_from": "2026-01-01",
+            "pricing_form": "government_guided",
+            "basis_document": "杭价服〔2026〕1号",
+            "developer_held_included": "on",
+        },
+    )
+    assert resp.status_code == 302
+    resp = client.post(
+        "/admin/fees/generate", data={"estate_id": world.estate_a.id, "period": "2026-11"}
+    )
+    assert resp.status_code == 200
+    assert "新生成 1 张账单" in resp.text
+    assert db.session.scalar(sa.select(sa.func.count(Bill.id))) == 1
+    actions = set(db.session.scalars(sa.select(AuditEntry.action)))
+    assert {"fee_item.create", "bills.generate"} <= actions
+
+
+def test_the_cashier_records_a_payment_and_prints_a_verifiable_receipt(as_staff, db, world):
+    bills = _bills(world)
+    client = as_staff(world.desk_a)
+    resp = client.post(
+        "/admin/payments",
+        data={"bill_ids": [b.id for b in bills], "method": "cash", "payer_name": "张先生"},
+    )
+    assert resp.status_code == 302
+    payment = db.session.scalars(sa.select(Payment)).one()
+    receipt = client.get(resp.headers["Location"])
+    assert payment.receipt_no in receipt.text
+    verify = re.search(r'id="verify-link">([^<]+)<', receipt.text).group(1)
+    public = client.get(verify.removeprefix("http://localhost"))
+    assert public.status_code == 200 and payment.receipt_no in public.text
+    assert client.get(f"/admin/payments/{payment.id}/qr.png").mimetype == "image/png"
+    day_end = client.get("/admin/payments/day-end")
+    assert world.desk_a.name in day_end.text
+    db.session.expire_all()
+    assert all(db.session.get(Bill, b.id).status == BillStatus.paid for b in bills)
+    assert "payment.offline" in set(db.session.scalars(sa.select(AuditEntry.action)))
+
+
+def test_company_b_cannot_collect_or_see_company_a_bills(as_staff, db, world):
+    bills = _bills(world)
+    client = as_staff(world.admin_b)
+    assert client.get(f"/admin/bills/{bills[0].id}").status_code == 404
+    resp = client.post("/admin/payments", data={"bill_ids": [bills[0].id], "method": "cash"})
+    assert resp.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == 0
+    assert f'id="bill-{bills[0].id}"' not in client.get("/admin/bills").text
+    # a technician may not collect at all
+    tech = as_staff(world.technician_a)
+    assert (
+        tech.post("/admin/payments", data={"bill_ids": [bills[0].id], "method": "cash"}).status_code
+        == 403
+    )
+
+
+def test_a_waiver_from_the_panel_needs_a_reason(as_staff, db, world):
+    (bill,) = _bills(world, 1)
+    client = as_staff(world.admin_a)
+    client.post(
+        f"/admin/bills/{bill.id}/adjust", data={"kind": "waiver", "amount": "10", "reason": ""}
+    )
+    db.session.expire_all()
+    assert db.session.get(Bill, bill.id).waived_fen == 0
+    client.post(
+        f"/admin/bills/{bill.id}/adjust",
+        data={
+            "kind": "waiver",
+            "amount": "10.50",
+            "reason": "困难家庭",
+            "approver_id": world.admin_a.id,
+        },
+    )
+    db.session.expire_all()
+    assert db.session.get(Bill, bill.id).waived_fen == 1050
+    assert "困难家庭" in client.get(f"/admin/bills/{bill.id}").text
+
+
+def test_reminders_are_sent_and_recorded(as_staff, db, world, fake_wechat):
+    _bills(world)
+    resident = ResidencyFactory(unit=world.unit_a).resident
+    world.company_a.phone = "0571-88888888"
+    db.session.commit()
+    # the resident accepted the reminder template on their phone (一次性订阅)
+    db.session.add(
+        SubscriptionConsent(resident_id=resident.id, template_id="tmpl-fee-reminder", remaining=1)
+    )
+    db.session.commit()
+    fake_wechat.subscribe(resident.openid, {"tmpl-fee-reminder": "accept"})
+    client = as_staff(world.desk_a)
+    resp = client.post(f"/admin/units/{world.unit_a.id}/reminders", data={"channel": "wechat"})
+    assert resp.status_code == 302
+    resp = client.post(f"/admin/units/{world.unit_a.id}/reminders", data={"channel": "written"})
+    notice = client.get(resp.headers["Location"])
+    assert "催交通知书" in notice.text and "滞纳金" in notice.text
+    reminders = db.session.scalars(sa.select(Reminder).order_by(Reminder.id)).all()
+    assert [r.channel.value for r in reminders] == ["wechat", "written"]
+    assert reminders[0].recipients == 1
+    assert len(reminders[0].bill_ids) == 2
+    (message,) = fake_wechat.messages(resident.openid)
+    assert message["template_id"] == "tmpl-fee-reminder"
+    assert message["data"]["phone_number4"]["value"] == "0571-88888888"
+
+
+def test_excel_exports_open_with_their_rows(as_staff, world):
+    _bills(world)
+    client = as_staff(world.admin_a)
+    for kind, rows in (("bills", 3), ("arrears", 2), ("payments", 1), ("collection", 2)):
+        resp = client.get(f"/admin/fee-reports/{kind}.xlsx")
+        assert resp.status_code == 200, kind
+        sheet = load_workbook(io.BytesIO(resp.data)).active
+        assert sheet.max_row == rows, kind
+    assert client.get("/admin/fee-reports/other.xlsx").status_code == 404
+
+
+def test_fee_item_list_is_scoped(as_staff, world):
+    FeeItemFactory(estate=world.estate_b, name="星河湾专用项目")
+    client = as_staff(world.admin_a)
+    assert "星河湾专用项目" not in client.get("/admin/fees").text
+    item_b = FeeItemFactory(estate=world.estate_b, name="别家项目")
+    assert client.get(f"/admin/fees/{item_b.id}").status_code == 404
+    assert FeeItem  # imported for the reader

@@ -1,0 +1,75 @@
+"""The money rule: exact decimals, half-up to the fen once, at the end."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from backend.fees.money import charge_fen, parse_yuan, yuan
+
+
+def test_area_price_and_months_are_rounded_once_at_the_end():
+    # 2.35 × 89.47 × 3 = 630.7635 yuan = 63,076.35 fen → 63,076
+    assert charge_fen(Decimal("89.47"), Decimal("2.35"), 3) == 63076
+    # rounding each month first would give 3 × 21,025 = 63,075: the rule forbids that
+    assert 3 * charge_fen(Decimal("89.47"), Decimal("2.35")) == 63075
+
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "expected"),
+    [
+        ("1.00", "0.0050", 1),  # exactly half a fen rounds up
+        ("1.00", "0.0049", 0),  # just below half rounds down
+        ("1.00", "0.0250", 3),  # half-up, not banker's rounding (which would give 2)
+        ("1.00", "0.0150", 2),
+        ("3.00", "0.0015", 0),  # 0.45 fen
+        ("100.00", "0.00005", 1),  # 0.5 fen reached through the product
+    ],
+)
+def test_half_up_at_the_half_fen_boundary(quantity, price, expected):
+    assert charge_fen(Decimal(quantity), Decimal(price)) == expected
+
+
+def test_a_price_with_four_decimals_is_exact():
+    # 123.45 × 0.5383 = 66.453135 yuan → 6,645 fen
+    assert charge_fen(Decimal("123.45"), Decimal("0.5383")) == 6645
+    # 4,999.99 m² × 9.9999 × 12 months = 599,992.800012 yuan → 59,999,280 fen
+    assert charge_fen(Decimal("4999.99"), Decimal("9.9999"), 12) == 59999280
+
+
+def test_floats_never_enter_the_money_path():
+    with pytest.raises(TypeError):
+        charge_fen(89.47, Decimal("2.35"))
+    with pytest.raises(TypeError):
+        charge_fen(Decimal("89.47"), 2.35)
+
+
+@pytest.mark.parametrize("months", [0, -1, True, 1.5])
+def test_months_must_be_a_positive_integer(months):
+    with pytest.raises(ValueError):
+        charge_fen(Decimal("1"), Decimal("1"), months)
+
+
+def test_negative_quantities_and_prices_are_refused():
+    with pytest.raises(ValueError):
+        charge_fen(Decimal("-1"), Decimal("1"))
+
+
+def test_yuan_formats_fen_for_people():
+    assert yuan(123450) == "¥1,234.50"
+    assert yuan(5) == "¥0.05"
+    assert yuan(0) == "¥0.00"
+    with pytest.raises(ValueError):
+        yuan(-1)
+
+
+@pytest.mark.parametrize(("text", "fen"), [("1234.5", 123450), ("0.01", 1), ("¥1,000", 100000)])
+def test_parse_yuan(text, fen):
+    assert parse_yuan(text) == fen
+
+
+@pytest.mark.parametrize("text", ["", "abc", "-1", "0.001", "NaN", "Infinity"])
+def test_parse_yuan_refuses_non_amounts(text):
+    with pytest.raises(ValueError):
+        parse_yuan(text)
