@@ -162,6 +162,7 @@ DURATIONS = (
     "STAFF_INVITE_TTL",
     "NOTIFY_STALE_AFTER",
     "PERMANENT_SESSION_LIFETIME",
+    "WECHAT_PAY_ORDER_TTL",
 )
 #: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
 SECOND_LISTS = ("NOTIFY_RETRY_DELAYS",)
@@ -175,6 +176,7 @@ INTEGERS = (
     "IMPORT_MAX_ROWS",
     "MAX_CONTENT_LENGTH",
     "HSTS_MAX_AGE",
+    "PAY_MAX_BILLS",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -3,15 +3,21 @@ Content-Security-Policy: no violation and no error in the console."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pytest
 from flask import url_for
 
 from backend.accounts.models import ResidencyStatus, StaffRole
+from backend.extensions import db as _db
+from backend.fees.models import PaymentMethod, ReminderChannel
+from backend.fees.payments import record_offline_payment
+from backend.fees.reminders import send_reminder
 from tests.factories import (
     TEST_PASSWORD,
     AuditEntryFactory,
+    BillFactory,
     InviteFactory,
     ResidencyFactory,
     StaffFactory,
@@ -42,7 +48,17 @@ def page_ids(db) -> dict[str, int]:
     )
     invite = InviteFactory(unit=unit, created_by_staff_id=admin.id)
     AuditEntryFactory(staff_id=admin.id)
+    bill = BillFactory(unit=unit)
+    payment = record_offline_payment(admin, [bill.id], PaymentMethod.cash)
+    reminder_bill = BillFactory(unit=unit, fee_item=bill.fee_item, period=date(2026, 12, 1))
+    reminder = send_reminder(admin, reminder_bill.unit_id, ReminderChannel.written)
+    _db.session.commit()
     return {
+        "bill_id": bill.id,
+        "item_id": bill.fee_item_id,
+        "payment_id": payment.id,
+        "reminder_id": reminder.id,
+        "kind": "arrears",
         "estate_id": unit.building.estate_id,
         "building_id": unit.building_id,
         "unit_id": unit.id,

@@ -45,6 +45,11 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "WECHAT_SECRET": SECRET,
         "WECHAT_API_BASE": fake_wechat.url,
         "WECHAT_TEMPLATES_FILE": str(templates_file),
+        "WECHAT_PAY_MCH_ID": "1900000109",
+        "WECHAT_PAY_API_KEY": "linlidemopaykey00000000000000000",
+        "WECHAT_PAY_API_BASE": fake_wechat.url,
+        "WECHAT_PAY_NOTIFY_URL": "https://linli.example/api/v1/payments/wechat/notify",
+        "LINLI_WECHAT_PAY_ORDER_TTL": "20m",
         "CORS_ORIGINS": "http://a.example,http://b.example",
         "RATELIMIT_LOGIN": "6 per 5 minutes",
         "RATELIMIT_LOGIN_ADDRESS": "21 per 5 minutes",
@@ -87,6 +92,8 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["HSTS_MAX_AGE"] == 600
     assert app.config["RATELIMIT_OWNER_INVITE"] == "12 per hour"
+    assert app.config["WECHAT_PAY_ORDER_TTL"] == timedelta(minutes=20)
+    assert app.config["WECHAT_PAY_NOTIFY_URL"].startswith("https://linli.example/")
     with app.app_context():
         _db.create_all()
         resp = app.test_client().post(
