@@ -18,7 +18,7 @@ from backend.fees.schemas import (
 )
 from backend.fees.services import parse_period
 
-blp = Blueprint("fees", __name__, description="物业费：账单、缴费与收据")
+blp = Blueprint("fees", __name__, tag="物业缴费", description="物业费：账单、缴费与收据")
 
 
 @blp.get("/me/bills")
