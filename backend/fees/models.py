@@ -5,13 +5,13 @@ Money is integer fen in every column; prices and quantities are exact decimals.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.core.enums import LabeledEnum
 from backend.core.time import UTCDateTime, utcnow
 from backend.extensions import db
 
@@ -20,29 +20,19 @@ def _enum(cls, length: int = 20):
     return sa.Enum(cls, native_enum=False, length=length)
 
 
-class FeeBasis(enum.StrEnum):
+class FeeBasis(LabeledEnum):
     """How a fee item's charge is measured."""
 
-    per_area = "per_area"  # 元/m²/月, on the unit's registered area
-    fixed = "fixed"  # 元/户/月
-    metered = "metered"  # 元/度, 元/吨: consumption from meter readings
-
-    @property
-    def label(self) -> str:
-        return {"per_area": "按面积（元/㎡/月）", "fixed": "按户（元/户/月）", "metered": "按用量"}[
-            self.value
-        ]
+    per_area = "per_area", "按面积（元/㎡/月）"  # 元/m²/月, on the unit's registered area
+    fixed = "fixed", "按户（元/户/月）"  # 元/户/月
+    metered = "metered", "按用量"  # 元/度, 元/吨: consumption from meter readings
 
 
-class PricingForm(enum.StrEnum):
+class PricingForm(LabeledEnum):
     """定价形式 (物业服务收费管理办法 Art. 6)."""
 
-    government_guided = "government_guided"  # 政府指导价
-    market = "market"  # 市场调节价
-
-    @property
-    def label(self) -> str:
-        return {"government_guided": "政府指导价", "market": "市场调节价"}[self.value]
+    government_guided = "government_guided", "政府指导价"  # 政府指导价
+    market = "market", "市场调节价"  # 市场调节价
 
 
 fee_item_buildings = sa.Table(
@@ -139,14 +129,10 @@ class MeterReading(db.Model):
         return self.current - self.previous
 
 
-class BillStatus(enum.StrEnum):
-    unpaid = "unpaid"
-    paid = "paid"
-    waived = "waived"  # fully waived (减免)
-
-    @property
-    def label(self) -> str:
-        return {"unpaid": "未缴", "paid": "已缴", "waived": "已减免"}[self.value]
+class BillStatus(LabeledEnum):
+    unpaid = "unpaid", "未缴"
+    paid = "paid", "已缴"
+    waived = "waived", "已减免"  # fully waived (减免)
 
 
 class Bill(db.Model):
@@ -202,13 +188,9 @@ class Bill(db.Model):
         return f"{self.period:%Y-%m}"
 
 
-class AdjustmentKind(enum.StrEnum):
-    waiver = "waiver"  # 减免
-    correction = "correction"  # 更正
-
-    @property
-    def label(self) -> str:
-        return {"waiver": "减免", "correction": "更正"}[self.value]
+class AdjustmentKind(LabeledEnum):
+    waiver = "waiver", "减免"  # 减免
+    correction = "correction", "更正"  # 更正
 
 
 class BillAdjustment(db.Model):
@@ -233,14 +215,10 @@ class BillAdjustment(db.Model):
     recorded_by = relationship("Staff", foreign_keys=[recorded_by_id])
 
 
-class OrderStatus(enum.StrEnum):
-    pending = "pending"
-    paid = "paid"
-    closed = "closed"
-
-    @property
-    def label(self) -> str:
-        return {"pending": "待支付", "paid": "已支付", "closed": "已关闭"}[self.value]
+class OrderStatus(LabeledEnum):
+    pending = "pending", "待支付"
+    paid = "paid", "已支付"
+    closed = "closed", "已关闭"
 
 
 order_bills = sa.Table(
@@ -279,29 +257,19 @@ class PaymentOrder(db.Model):
     )
 
 
-class PaymentMethod(enum.StrEnum):
-    wechat = "wechat"
-    cash = "cash"
-    transfer = "transfer"
-    pos = "pos"
-
-    @property
-    def label(self) -> str:
-        return {"wechat": "微信支付", "cash": "现金", "transfer": "银行转账", "pos": "POS 刷卡"}[
-            self.value
-        ]
+class PaymentMethod(LabeledEnum):
+    wechat = "wechat", "微信支付"
+    cash = "cash", "现金"
+    transfer = "transfer", "银行转账"
+    pos = "pos", "POS 刷卡"
 
 
 OFFLINE_METHODS = (PaymentMethod.cash, PaymentMethod.transfer, PaymentMethod.pos)
 
 
-class PaymentStatus(enum.StrEnum):
-    valid = "valid"
-    refunded = "refunded"
-
-    @property
-    def label(self) -> str:
-        return {"valid": "有效", "refunded": "已退款"}[self.value]
+class PaymentStatus(LabeledEnum):
+    valid = "valid", "有效"
+    refunded = "refunded", "已退款"
 
 
 payment_bills = sa.Table(
@@ -343,14 +311,10 @@ class Payment(db.Model):
     __table_args__ = (sa.CheckConstraint("amount_fen > 0", name="amount"),)
 
 
-class NotificationOutcome(enum.StrEnum):
-    credited = "credited"
-    duplicate = "duplicate"
-    refused = "refused"
-
-    @property
-    def label(self) -> str:
-        return {"credited": "已入账", "duplicate": "重复通知", "refused": "已拒绝"}[self.value]
+class NotificationOutcome(LabeledEnum):
+    credited = "credited", "已入账"
+    duplicate = "duplicate", "重复通知"
+    refused = "refused", "已拒绝"
 
 
 class PaymentNotification(db.Model):
@@ -389,13 +353,9 @@ class Refund(db.Model):
     approved_by = relationship("Staff")
 
 
-class ReminderChannel(enum.StrEnum):
-    wechat = "wechat"  # subscribe message
-    written = "written"  # 书面催交通知书, printed and delivered
-
-    @property
-    def label(self) -> str:
-        return {"wechat": "微信订阅消息", "written": "书面通知书"}[self.value]
+class ReminderChannel(LabeledEnum):
+    wechat = "wechat", "微信订阅消息"  # subscribe message
+    written = "written", "书面通知书"  # 书面催交通知书, printed and delivered
 
 
 class Reminder(db.Model):
