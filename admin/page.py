@@ -71,7 +71,8 @@ def form_int(name: str) -> int | None:
     value = (request.form.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+    # isdigit() alone takes "²" and "٣", which int() then refuses
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_ID:
         raise Invalid("提交的选项无效，请重新选择", {name: ["取值无效"]})
     return int(value)
 

@@ -12,6 +12,7 @@ from backend.audit import services as audit
 from backend.authz import scope
 from backend.authz.roles import COMPANY_ROLES, ROLE_SCOPE_FIELD, StaffRole
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from backend.core.text import TextRefused, clean_text
 from backend.core.time import utcnow
 from backend.extensions import db
 from backend.org.models import Company, Estate, Street
@@ -102,12 +103,26 @@ def _apply_scope(actor: Staff, staff: Staff, data: dict) -> None:
     setattr(staff, field, value)
 
 
+_FIELD_LABELS = {"name": "姓名", "phone": "手机号", "district": "所属区"}
+
+
+def _check_texts(data: dict, columns: dict) -> None:
+    """Refuse text its column cannot hold (too long, control characters), in Chinese."""
+    for field, column in columns.items():
+        value = (data.get(field) or "").strip()
+        try:
+            clean_text(value, max_length=column)
+        except TextRefused as exc:
+            raise Invalid(f"{_FIELD_LABELS[field]}{exc.message}", {field: [exc.message]}) from None
+
+
 def create_staff(actor: Staff, data: dict) -> Staff:
     """Create a staff account (admins only, within their own scope)."""
     scope.require(actor, "staff.manage")
     username = (data.get("username") or "").strip()
-    if not USERNAME_RE.match(username):
+    if not USERNAME_RE.fullmatch(username):
         raise Invalid("用户名须为 3–40 位字母、数字、下划线或点", {"username": ["格式不正确"]})
+    _check_texts(data, {"name": Staff.name, "phone": Staff.phone, "district": Staff.district})
     if db.session.scalar(sa.select(sa.func.count()).where(Staff.username == username)):
         raise Conflict("该用户名已被使用", {"username": ["已被使用"]})
     name = (data.get("name") or "").strip()

@@ -77,3 +77,29 @@ def test_a_nul_byte_in_a_path_segment_is_not_found(client, db):
     assert resp.status_code == 404
     assert resp.json["code"] == 404
     assert db.session.scalar(sa.select(sa.func.count(Staff.id))) == 0
+
+
+STAFF = {"username": "sun.li", "name": "孙丽", "phone": "13900000009", "password": "Passw0rd!x"}
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"role": "service_desk", "company_id": "²"}, "company_id"),
+        ({"role": "service_desk", "company_id": "٣"}, "company_id"),
+        ({"role": "platform_admin", "name": "长" * 10_000}, "name"),
+        ({"role": "platform_admin", "phone": "1" * 25}, "phone"),
+        ({"role": "bureau_officer", "district": "区" * 81}, "district"),
+        ({"role": "platform_admin", "name": "孙\u202e丽"}, "name"),
+    ],
+    ids=["superscript-two", "arabic-three", "long-name", "long-phone", "long-district", "bidi"],
+)
+def test_staff_form_refuses_what_its_columns_cannot_hold(world, as_staff, db, form, field):
+    """On PostgreSQL these were 500s (or a stored 10,000-character name on SQLite)."""
+    client = as_staff(world.platform)
+    before = db.session.scalar(sa.select(sa.func.count(Staff.id)))
+
+    resp = client.post("/admin/staff/new", data={**STAFF, **form})
+
+    assert resp.status_code == 422, resp.get_data(as_text=True)[:300]
+    assert db.session.scalar(sa.select(sa.func.count(Staff.id))) == before
