@@ -40,7 +40,7 @@ run: $(STAMP)
 	servers=$$!; \
 	WECHAT_API_BASE=http://127.0.0.1:$(MOCK_PORT) \
 	CORS_ORIGINS=http://127.0.0.1:$(MOCK_PORT),http://localhost:$(MOCK_PORT) \
-	$(BIN)/flask run --port $(WEB_PORT) & \
+	$(BIN)/flask serve --port $(WEB_PORT) & \
 	servers="$$servers $$!"; \
 	wait -n; status=$$?; echo "  有一个服务已退出（状态 $$status），另一个也随之停止"; exit $$status
 

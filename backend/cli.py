@@ -7,6 +7,18 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    def serve_command(host: str, port: int):
+        """Serve the app for the demo (``make run``): Werkzeug's server, whose own errors
+        (a request line over 64 KB) answer in the JSON error format like the app's."""
+        from werkzeug.serving import run_simple
+
+        from backend.serving import RequestHandler
+
+        run_simple(host, port, app, threaded=True, request_handler=RequestHandler)
+
     @app.cli.command("end-tenancies")
     def end_tenancies_command():
         """End the tenancies whose end date has come (the worker's cron runs this daily)."""
