@@ -23,10 +23,10 @@ blp = Blueprint("fees", __name__, tag="物业缴费", description="物业费：�
 
 @blp.get("/me/bills")
 @blp.doc(security=BEARER)
+@resident_required
 @blp.arguments(BillQuerySchema, location="query")
 @blp.response(200, BillSchema(many=True))
 @blp.paginate(SelectPage, page_size=20, max_page_size=100)
-@resident_required
 def my_bills(args):
     """我的账单（按房屋、状态、账期筛选；分页）"""
     period = parse_period(args["period"]) if args["period"] else None
@@ -35,21 +35,21 @@ def my_bills(args):
 
 @blp.get("/me/bills/<int:bill_id>")
 @blp.doc(security=BEARER)
-@blp.response(200, BillDetailSchema)
 @resident_required
+@blp.response(200, BillDetailSchema)
 def my_bill(bill_id):
     """账单详情（他人房屋的账单一律 404）"""
     return payments.my_bill(current_resident(), bill_id)
 
 
 @blp.post("/me/payments")
-@limiter.limit("20 per minute", key_func=resident_rate_key)
 @blp.doc(security=BEARER)
+@resident_required
+@limiter.limit("20 per minute", key_func=resident_rate_key)
 @blp.arguments(PayBillsSchema)
 @blp.response(201, OrderSchema)
 @blp.alt_response(409, description="账单已缴清，或正在另一笔支付中")
 @blp.alt_response(502, description="微信支付下单失败")
-@resident_required
 def pay_bills(payload):
     """缴纳所选账单：微信支付统一下单，返回 wx.requestPayment 参数"""
     order, params = payments.create_order(current_resident(), payload["bill_ids"])
@@ -66,9 +66,9 @@ def pay_bills(payload):
 
 @blp.get("/me/payments")
 @blp.doc(security=BEARER)
+@resident_required
 @blp.response(200, PaymentSchema(many=True))
 @blp.paginate(SelectPage, page_size=20, max_page_size=100)
-@resident_required
 def my_payments():
     """我的缴费记录（分页）"""
     return payments.my_payments_query(current_resident())
@@ -76,8 +76,8 @@ def my_payments():
 
 @blp.get("/me/payments/<int:payment_id>/receipt")
 @blp.doc(security=BEARER)
-@blp.response(200, ReceiptSchema)
 @resident_required
+@blp.response(200, ReceiptSchema)
 def my_receipt(payment_id):
     """收据详情（含验证二维码）"""
     payment = payments.my_payment(current_resident(), payment_id)
