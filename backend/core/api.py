@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -259,6 +260,21 @@ class Schema(ma.Schema):
 
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
         localize_field(field_obj)
+
+    @ma.pre_load
+    def refuse_unstorable_names(self, data, **kwargs):
+        """Field names are text too: a NUL or a lone surrogate in a key, or in the value of
+        a field a schema lets through undeclared (``unknown = INCLUDE``), is refused."""
+        if not isinstance(data, Mapping):
+            return data
+        for key in data:
+            problem = _refused(key) if isinstance(key, str) else None
+            if problem is None and key not in self.load_fields:
+                value = data[key]
+                problem = _refused(value) if isinstance(value, str) else None
+            if problem:
+                raise ma.ValidationError(problem, "_schema")
+        return data
 
 
 class Parser(FlaskParser):

@@ -112,3 +112,22 @@ def test_json_nested_too_deeply_is_a_400(client, db, path):
 
     assert resp.status_code in {400, 401}
     assert resp.json["code"] == resp.status_code
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"a\\u0000b": "accept"}', '{"ab\\ud800": "accept"}', '{"tmpl-residency-active": "a\\u0000"}'],
+    ids=["nul-in-key", "surrogate-in-key", "nul-in-undeclared-value"],
+)
+def test_keys_and_undeclared_values_are_text_too(client, db, body):
+    """A schema that takes undeclared fields (the subscription answers) still gets no
+    unstorable key or value: a lone surrogate in a key was a 500."""
+    resp = client.post(
+        "/api/v1/me/subscriptions",
+        data=body,
+        content_type="application/json",
+        headers=bearer(ResidentFactory()),
+    )
+
+    assert resp.status_code == 422
+    assert list(resp.json["errors"]) == ["_schema"]
