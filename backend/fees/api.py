@@ -14,6 +14,7 @@ from backend.fees.schemas import (
     OrderSchema,
     PayBillsSchema,
     PaymentSchema,
+    PrepaySchema,
     ReceiptSchema,
 )
 from backend.fees.services import parse_period
@@ -40,6 +41,19 @@ def my_bills(args):
 def my_bill(bill_id):
     """账单详情（他人房屋的账单一律 404）"""
     return payments.my_bill(current_resident(), bill_id)
+
+
+@blp.post("/me/bills/prepay")
+@blp.doc(security=BEARER)
+@resident_required
+@limiter.limit("20 per minute", key_func=resident_rate_key)
+@blp.arguments(PrepaySchema)
+@blp.response(201, BillSchema(many=True))
+def prepay(payload):
+    """预缴：为所住房屋生成之后若干个月的账单（随后可一并缴纳）"""
+    return payments.prepay(
+        current_resident(), payload["unit_id"], payload["fee_item_id"], payload["months"]
+    )
 
 
 @blp.post("/me/payments")

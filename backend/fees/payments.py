@@ -96,6 +96,23 @@ def my_bill(resident: Resident, bill_id: int) -> Bill:
     return bill
 
 
+def prepay(resident: Resident, unit_id: int, fee_item_id: int, months: int) -> list[Bill]:
+    """Bills for the coming months of a unit one lives in, to pay ahead (预缴)."""
+    from backend.fees.services import prepay_bills
+
+    residency = db.session.scalars(
+        sa.select(Residency).where(
+            Residency.resident_id == resident.id, Residency.unit_id == unit_id, Residency.is_current
+        )
+    ).first()
+    item = db.session.get(FeeItem, fee_item_id)
+    if residency is None or item is None or not item.active:
+        raise NotFound("未找到该房屋或收费项目")
+    if residency.role == ResidencyRole.tenant and not item.tenant_pays:
+        raise NotFound("未找到该房屋或收费项目")
+    return prepay_bills(unit_id, item, months)
+
+
 def my_payments_query(resident: Resident) -> sa.Select:
     """Payments of the resident's orders and of the units they live in, newest first."""
     units = sa.select(Residency.unit_id).where(
@@ -267,8 +284,36 @@ def credit_order(order: PaymentOrder, transaction_id: str) -> bool:
         .values(status=BillStatus.paid, payment_id=payment.id, paid_at=now, order_id=None)
         .execution_options(synchronize_session=False)
     )
+    _tell_payer(order, payment)
     log.info("order %s credited as payment %s", order.out_trade_no, payment.id)
     return True
+
+
+def _tell_payer(order: PaymentOrder, payment: Payment) -> None:
+    """The resident who paid gets a "payment received" message (message center; WeChat
+    too if they subscribed)."""
+    from backend.notify.services import notify_resident
+    from backend.org.models import Building, Estate
+
+    estate, building, number = db.session.execute(
+        sa.select(Estate.name, Building.name, Unit.number)
+        .join(Bill, Bill.estate_id == Estate.id)
+        .join(Unit, Unit.id == Bill.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Bill.payment_id == payment.id)
+        .order_by(Bill.id)
+        .limit(1)
+    ).one()
+    notify_resident(
+        order.resident_id,
+        "payment_received",
+        estate_id=order.estate_id,
+        payment_id=payment.id,
+        unit_label=f"{estate}{building}{number}",
+        amount_fen=payment.amount_fen,
+        receipt_no=payment.receipt_no,
+        at=payment.paid_at,
+    )
 
 
 def _release(order: PaymentOrder) -> None:

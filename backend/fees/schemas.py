@@ -73,6 +73,16 @@ class PayBillsSchema(Schema):
     )
 
 
+class PrepaySchema(Schema):
+    unit_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    fee_item_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    months = ma.fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=24, error="预缴月数为 1–24 个月"),
+        metadata={"description": "预缴的月数（自下一个未出账的月份起）"},
+    )
+
+
 class PayParamsSchema(Schema):
     timeStamp = ma.fields.String()
     nonceStr = ma.fields.String()

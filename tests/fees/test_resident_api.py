@@ -134,3 +134,36 @@ def test_a_resident_in_arrears_can_use_every_resident_feature(client, home):
     )
     assert resp.status_code == 201
     assert pay(client, home.headers, [home.bills[0].id]).status_code == 201
+
+
+def test_a_resident_prepays_the_coming_months_and_pays_them(client, db, home):
+    resp = client.post(
+        "/api/v1/me/bills/prepay",
+        json={"unit_id": home.unit.id, "fee_item_id": home.item.id, "months": 3},
+        headers=home.headers,
+    )
+    assert resp.status_code == 201, resp.json
+    assert len(resp.json) == 3
+    assert len({b["period"] for b in resp.json}) == 3
+    assert all(b["amount_fen"] == 21033 for b in resp.json)
+    assert pay(client, home.headers, [b["id"] for b in resp.json]).status_code == 201
+    stranger = bearer(ResidentFactory())
+    resp = client.post(
+        "/api/v1/me/bills/prepay",
+        json={"unit_id": home.unit.id, "fee_item_id": home.item.id, "months": 3},
+        headers=stranger,
+    )
+    assert resp.status_code == 404
+    resp = client.post(
+        "/api/v1/me/bills/prepay",
+        json={"unit_id": home.unit.id, "fee_item_id": home.item.id, "months": 25},
+        headers=home.headers,
+    )
+    assert resp.status_code == 422
+
+
+def test_the_payer_gets_a_payment_received_message(client, db, home, fake_wechat):
+    order = pay(client, home.headers, [home.bills[0].id]).json
+    notify(client, fake_wechat.complete_payment(order["out_trade_no"])["xml"])
+    messages = client.get("/api/v1/me/messages", headers=home.headers).json
+    assert [m["event"] for m in messages] == ["payment_received"]
