@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy.orm import selectinload
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.page import paginate
 from backend.audit import services as audit
-from backend.audit.models import AuditEntry
 from backend.features import AUDIT_ACTIONS, AUDIT_ENTITIES
 
 ENTRIES_PER_PAGE = 50
@@ -20,7 +18,7 @@ ENTRIES_PER_PAGE = 50
 @permission_required("audit.read")
 def audit_log():
     """操作日志（分页，最新在前）。"""
-    stmt = audit.entries_query(current_staff()).options(selectinload(AuditEntry.staff))
+    stmt = audit.entries_query(current_staff())
     return render_template(
         "admin/audit.html",
         page=paginate(stmt, per_page=ENTRIES_PER_PAGE),

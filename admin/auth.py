@@ -20,12 +20,13 @@ from flask import (
 from flask_limiter.util import get_remote_address
 
 from admin import blueprint
+from admin.forms import LoginForm
 from admin.page import is_htmx
 from backend.accounts import staff as staff_accounts
 from backend.accounts.models import Staff
 from backend.authz import scope
-from backend.core.errors import Unauthorized
-from backend.extensions import configured_limit, db, limiter
+from backend.core.errors import Invalid, Unauthorized
+from backend.extensions import configured_limit, limiter
 
 SESSION_STAFF = "admin_staff_id"
 #: ties the session to the password and the session version: resetting a password or
@@ -49,7 +50,7 @@ def current_staff() -> Staff | None:
     staff_id = session.get(SESSION_STAFF)
     if not isinstance(staff_id, int):
         return None
-    staff = db.session.get(Staff, staff_id)
+    staff = staff_accounts.staff_by_id(staff_id)
     # a disabled account, a reset password or a logout ends the session at once
     if staff is None or not staff.active or session.get(SESSION_CHECK) != _session_check(staff):
         return None
@@ -130,12 +131,13 @@ def login():
         return render_template("admin/login.html", next_url=next_url)
     username = (request.form.get("username") or "").strip()
     try:
-        staff = staff_accounts.authenticate(username, request.form.get("password") or "")
-    except Unauthorized as exc:
+        form = LoginForm().checked()
+        staff = staff_accounts.authenticate(form["username"], form["password"] or "")
+    except (Unauthorized, Invalid) as exc:
         page = render_template(
             "admin/login.html", error=exc.message, username=username, next_url=next_url
         )
-        return page, 401
+        return page, exc.status
     session.clear()
     session.permanent = True
     session[SESSION_STAFF] = staff.id

@@ -9,6 +9,7 @@ from flask import redirect, render_template, request, send_file, session, url_fo
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
+from admin.forms import ImportForm
 from admin.page import paginate
 from backend.accounts import services as accounts
 from backend.accounts.models import ResidencyRole
@@ -95,11 +96,10 @@ def estate_import(estate_id: int):
             report = None
         return render_template("admin/import.html", estate=estate, report=report)
 
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _import_error(estate, "请选择要上传的 Excel 文件（.xlsx）", 422)
-    if not upload.filename.lower().endswith(".xlsx"):
-        return _import_error(estate, "仅支持 .xlsx 格式的 Excel 文件", 422)
+    try:
+        upload = ImportForm().checked()["file"]
+    except DomainError as exc:
+        return _import_error(estate, exc.message, exc.status)
     try:
         report = importer.import_units(staff, estate.id, upload.stream, filename=upload.filename)
     except importer.ImportFailed as exc:

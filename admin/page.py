@@ -1,4 +1,5 @@
-"""What every screen shares: pagination, htmx detection and form parsing."""
+"""What every screen shares: pagination, htmx detection and (for screens not yet on
+``admin.forms``) hand-parsed form fields."""
 
 from __future__ import annotations
 

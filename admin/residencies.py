@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import selectinload
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
+from admin.forms import InviteForm, RejectForm
 from admin.org import render_unit
-from admin.page import form_date, is_htmx, paginate
+from admin.page import is_htmx, paginate
 from backend.accounts import services as accounts
 from backend.accounts.models import Residency, ResidencyRole
-from backend.authz import scope
 from backend.core.errors import Conflict, Invalid
-from backend.org.models import Unit
 
 
 @blueprint.get("/reviews")
@@ -25,11 +23,8 @@ def reviews():
 
 
 def _render_queue(error: str | None = None, status: int = 200):
-    stmt = accounts.review_queue(current_staff()).options(
-        selectinload(Residency.unit).selectinload(Unit.building),
-        selectinload(Residency.estate),
-    )
-    return render_template("admin/reviews.html", page=paginate(stmt), error=error), status
+    page = paginate(accounts.review_queue(current_staff()))
+    return render_template("admin/reviews.html", page=page, error=error), status
 
 
 @blueprint.post("/reviews/<int:residency_id>/approve")
@@ -51,6 +46,7 @@ def reject(residency_id: int):
     """驳回绑定申请（必须填写原因）。"""
     reason = request.form.get("reason") or ""
     try:
+        reason = RejectForm().checked()["reason"]
         residency = accounts.reject_residency(current_staff(), residency_id, reason)
     except (Conflict, Invalid) as exc:
         return _review_refused(residency_id, exc, reason=reason)
@@ -66,7 +62,7 @@ def _review_done(residency: Residency, outcome: str):
 
 def _review_refused(residency_id: int, exc: Conflict | Invalid, reason: str = ""):
     if is_htmx():
-        residency = scope.get_scoped(Residency, residency_id, current_staff())
+        residency = accounts.reviewed_residency(current_staff(), residency_id)
         row = render_template(
             "admin/_review_row.html", r=residency, error=exc.message, reason=reason
         )
@@ -84,11 +80,9 @@ def create_invite(unit_id: int):
     """为房屋生成一次性邀请码（二维码）。"""
     form = {"role": request.form.get("role") or "", "ends_on": request.form.get("ends_on") or ""}
     try:
-        role = ResidencyRole(form["role"])
-    except ValueError:
-        return render_unit(unit_id, form, "请选择身份", 422)
-    try:
-        invite = accounts.create_staff_invite(current_staff(), unit_id, role, form_date("ends_on"))
+        data = InviteForm().checked()
+        role = ResidencyRole(data["role"])
+        invite = accounts.create_staff_invite(current_staff(), unit_id, role, data["ends_on"])
     except Invalid as exc:
         return render_unit(unit_id, form, exc.message, exc.status)
     return redirect(url_for("admin.invite", invite_id=invite.id))

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import selectinload
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.page import form_int, paginate
+from admin.forms import ActiveForm, PasswordResetForm, StaffForm
+from admin.page import paginate
 from backend.accounts import staff as staff_accounts
 from backend.accounts.models import Staff
-from backend.authz.roles import ROLE_SCOPE_FIELD, StaffRole
+from backend.authz.roles import StaffRole
 from backend.core.errors import DomainError
-from backend.extensions import db
-from backend.org import services as org
 
 
 @blueprint.get("/staff")
@@ -21,14 +19,8 @@ from backend.org import services as org
 @permission_required("staff.manage")
 def staff_list():
     """可管理的员工账号。"""
-    stmt = (
-        staff_accounts.managed_staff_query(current_staff())
-        .options(
-            selectinload(Staff.company), selectinload(Staff.estate), selectinload(Staff.street)
-        )
-        .order_by(Staff.id)
-    )
-    return render_template("admin/staff_list.html", page=paginate(stmt))
+    page = paginate(staff_accounts.managed_staff_query(current_staff()))
+    return render_template("admin/staff_list.html", page=page)
 
 
 def _role_or_default(value: str | None, roles: list[StaffRole]) -> StaffRole | None:
@@ -36,23 +28,6 @@ def _role_or_default(value: str | None, roles: list[StaffRole]) -> StaffRole | N
         if role.value == value:
             return role
     return roles[0] if roles else None
-
-
-def _scope_choices(actor: Staff, role: StaffRole | None) -> dict:
-    """The options of the scope field ``role`` needs, as ``actor`` may see them."""
-    field = ROLE_SCOPE_FIELD.get(role)
-    if field == "company_id" and actor.role == StaffRole.company_admin:
-        field = None  # a company admin's staff always join its own company
-    choices: dict = {"field": field}
-    if field == "company_id":
-        choices["companies"] = org.companies_in_scope(actor)
-    elif field == "estate_id":
-        choices["estates"] = list(db.session.scalars(org.estates_in_scope(actor)))
-    elif field == "street_id":
-        choices["streets"] = org.streets_in_scope(actor)
-    elif field == "district":
-        choices["districts"] = sorted({street.district for street in org.streets_in_scope(actor)})
-    return choices
 
 
 def _render_form(form: dict, error: DomainError | None = None, status: int = 200):
@@ -64,7 +39,7 @@ def _render_form(form: dict, error: DomainError | None = None, status: int = 200
         form=form,
         roles=roles,
         role=role,
-        choices=_scope_choices(actor, role),
+        choices=staff_accounts.scope_choices(actor, role),
         error=error.message if error else None,
         field_errors=error.errors if error else {},
     )
@@ -90,7 +65,7 @@ def staff_scope_fields():
     return render_template(
         "admin/_staff_scope_fields.html",
         form={},
-        choices=_scope_choices(actor, role),
+        choices=staff_accounts.scope_choices(actor, role),
         field_errors={},
     )
 
@@ -100,23 +75,10 @@ def staff_scope_fields():
 @permission_required("staff.manage")
 def staff_create():
     """创建员工账号。"""
-    form = {
-        key: (request.form.get(key) or "").strip()
-        for key in ("username", "name", "phone", "role", "district")
-    }
     try:
-        data = {
-            **form,
-            "password": request.form.get("password") or "",
-            "company_id": form_int("company_id"),
-            "estate_id": form_int("estate_id"),
-            "street_id": form_int("street_id"),
-        }
-        created = staff_accounts.create_staff(current_staff(), data)
+        created = staff_accounts.create_staff(current_staff(), StaffForm().checked())
     except DomainError as exc:
-        form.update(
-            {key: request.form.get(key) for key in ("company_id", "estate_id", "street_id")}
-        )
+        form = {key: request.form.get(key) for key in StaffForm().data if key != "password"}
         return _render_form(form, exc, exc.status)
     flash(f"账号 {created.username} 已创建", "success")
     return redirect(url_for("admin.staff_detail", staff_id=created.id))
@@ -134,17 +96,19 @@ def staff_detail(staff_id: int):
     return _render_detail(staff_accounts.managed_staff(current_staff(), staff_id))
 
 
-def _account_change(staff_id: int, change, done: str):
-    """Apply ``change(actor, staff_id)``; on a refusal show the detail page with the reason."""
+def _account_change(staff_id: int, form_class, change, done):
+    """Check ``form_class``, then apply ``change(actor, staff_id, data)`` and flash
+    ``done(data)``; on a refusal show the detail page with the reason."""
     try:
-        member = change(current_staff(), staff_id)
+        data = form_class().checked()
+        member = change(current_staff(), staff_id, data)
     except DomainError as exc:
         if exc.status == 404:
             raise
         return _render_detail(
             staff_accounts.managed_staff(current_staff(), staff_id), exc.message, exc.status
         )
-    flash(done.format(username=member.username), "success")
+    flash(done(data).format(username=member.username), "success")
     return redirect(url_for("admin.staff_detail", staff_id=member.id))
 
 
@@ -153,11 +117,11 @@ def _account_change(staff_id: int, change, done: str):
 @permission_required("staff.manage")
 def staff_set_active(staff_id: int):
     """启用或停用账号。"""
-    active = request.form.get("active") == "1"
     return _account_change(
         staff_id,
-        lambda actor, sid: staff_accounts.set_active(actor, sid, active),
-        "账号 {username} 已" + ("启用" if active else "停用"),
+        ActiveForm,
+        lambda actor, sid, data: staff_accounts.set_active(actor, sid, data["active"] == "1"),
+        lambda data: "账号 {username} 已" + ("启用" if data["active"] == "1" else "停用"),
     )
 
 
@@ -166,9 +130,9 @@ def staff_set_active(staff_id: int):
 @permission_required("staff.manage")
 def staff_reset_password(staff_id: int):
     """重置账号密码。"""
-    password = request.form.get("password") or ""
     return _account_change(
         staff_id,
-        lambda actor, sid: staff_accounts.reset_password(actor, sid, password),
-        "账号 {username} 的密码已重置",
+        PasswordResetForm,
+        lambda actor, sid, data: staff_accounts.reset_password(actor, sid, data["password"]),
+        lambda data: "账号 {username} 的密码已重置",
     )

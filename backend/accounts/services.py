@@ -14,7 +14,7 @@ import qrcode
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from backend.accounts.models import (
     OPEN_STATUSES,
@@ -41,6 +41,7 @@ from backend.core.errors import (
     UpstreamError,
 )
 from backend.core.phone import is_mobile, normalize_phone
+from backend.core.text import TextRefused, clean_text
 from backend.core.time import local_today, utcnow
 from backend.extensions import db
 from backend.notify import notify_resident
@@ -402,9 +403,22 @@ def request_binding(
 
 
 def review_queue(staff: Staff) -> sa.Select:
-    """Pending residencies in the staff member's scope, oldest first."""
-    stmt = sa.select(Residency).where(Residency.status == ResidencyStatus.pending)
+    """Pending residencies in the staff member's scope, oldest first, with their units."""
+    stmt = (
+        sa.select(Residency)
+        .where(Residency.status == ResidencyStatus.pending)
+        .options(
+            selectinload(Residency.unit).selectinload(Unit.building),
+            selectinload(Residency.estate),
+        )
+    )
     return scope.scoped(stmt, staff, Residency.estate_id).order_by(Residency.id)
+
+
+def reviewed_residency(staff: Staff, residency_id: int) -> Residency:
+    """A residency in scope, for a reviewer (to show its row again after a refusal)."""
+    scope.require(staff, "residency.review")
+    return scope.get_scoped(Residency, residency_id, staff)
 
 
 _REVIEW_FIELDS = ("status", "source", "reject_reason", "reviewed_by_id")
@@ -460,16 +474,20 @@ def approve_residency(staff: Staff, residency_id: int) -> Residency:
 
 def reject_residency(staff: Staff, residency_id: int, reason: str) -> Residency:
     """Reject a pending residency; a reason is required."""
+    scope.require(staff, "residency.review")
     reason = (reason or "").strip()
     if not reason:
-        scope.require(staff, "residency.review")
         raise Invalid("驳回必须填写原因", {"reason": ["必填项"]})
+    try:
+        clean_text(reason, max_length=Residency.reject_reason)
+    except TextRefused as exc:
+        raise Invalid(f"驳回原因{exc.message}", {"reason": [exc.message]}) from None
     return _decide(
         staff,
         residency_id,
         "residency.reject",
         status=ResidencyStatus.rejected,
-        reject_reason=reason[:200],
+        reject_reason=reason,
     )
 
 

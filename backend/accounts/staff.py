@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
 from backend.accounts.models import Staff
@@ -15,6 +16,7 @@ from backend.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthor
 from backend.core.text import TextRefused, clean_text
 from backend.core.time import utcnow
 from backend.extensions import db
+from backend.org import services as org
 from backend.org.models import Company, Estate, Street
 
 USERNAME_RE = re.compile(r"^[a-zA-Z0-9_.]{3,40}$")
@@ -49,6 +51,11 @@ def authenticate(username: str, password: str) -> Staff:
     return staff
 
 
+def staff_by_id(staff_id: int) -> Staff | None:
+    """The staff account ``staff_id``, if there is one (active or not)."""
+    return db.session.get(Staff, staff_id)
+
+
 def check_password_strength(password: str) -> None:
     """Passwords: at least 8 characters with letters and digits."""
     if (
@@ -66,6 +73,32 @@ def roles_assignable_by(actor: Staff) -> list[StaffRole]:
     if actor.role == StaffRole.company_admin:
         return list(COMPANY_ROLES)
     return []
+
+
+def implied_scope(actor: Staff, role: StaffRole | None) -> dict:
+    """Scope columns of a new ``role`` account that ``actor`` does not choose: a company
+    admin's staff always join its own company."""
+    if actor.role == StaffRole.company_admin and ROLE_SCOPE_FIELD.get(role) == "company_id":
+        return {"company_id": actor.company_id}
+    return {}
+
+
+def scope_choices(actor: Staff, role: StaffRole | None) -> dict:
+    """The scope field a new ``role`` account needs and its options as ``actor`` sees them
+    (``field`` is ``None`` when there is nothing to choose)."""
+    field = ROLE_SCOPE_FIELD.get(role)
+    if field in implied_scope(actor, role):
+        field = None
+    choices: dict = {"field": field}
+    if field == "company_id":
+        choices["companies"] = org.companies_in_scope(actor)
+    elif field == "estate_id":
+        choices["estates"] = list(db.session.scalars(org.estates_in_scope(actor)))
+    elif field == "street_id":
+        choices["streets"] = org.streets_in_scope(actor)
+    elif field == "district":
+        choices["districts"] = sorted({street.district for street in org.streets_in_scope(actor)})
+    return choices
 
 
 #: what each scope column names, and what to say when it is missing
@@ -94,9 +127,7 @@ def _apply_scope(actor: Staff, staff: Staff, data: dict) -> None:
             raise Invalid("请填写所属区", {"district": ["必填项"]})
         staff.district = district
         return
-    value = data.get(field)
-    if field == "company_id" and actor.role == StaffRole.company_admin:
-        value = actor.company_id  # a company admin's staff always join its own company
+    value = implied_scope(actor, role).get(field, data.get(field))
     model, missing = _SCOPE_TARGETS[field]
     if not value or db.session.get(model, value) is None:
         raise Invalid(missing, {field: ["必填项"]})
@@ -139,8 +170,14 @@ def create_staff(actor: Staff, data: dict) -> Staff:
 
 
 def managed_staff_query(actor: Staff) -> sa.Select:
-    """The staff accounts ``actor`` may manage."""
-    stmt = sa.select(Staff)
+    """The staff accounts ``actor`` may manage, oldest first, with their scopes."""
+    stmt = (
+        sa.select(Staff)
+        .options(
+            selectinload(Staff.company), selectinload(Staff.estate), selectinload(Staff.street)
+        )
+        .order_by(Staff.id)
+    )
     if actor.role == StaffRole.platform_admin:
         return stmt
     if actor.role == StaffRole.company_admin:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from sqlalchemy.orm import selectinload
 
 from backend.audit.models import AuditEntry
 from backend.extensions import db
@@ -55,10 +56,11 @@ def record(
 
 
 def entries_query(staff) -> sa.Select:
-    """The audit entries ``staff`` may read, newest first (admins only)."""
+    """The audit entries ``staff`` may read, newest first, with who wrote them (admins only)."""
     from backend.authz.roles import StaffRole
 
-    stmt = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
+    stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.staff))
+    stmt = stmt.order_by(AuditEntry.id.desc())
     if staff.role == StaffRole.platform_admin:
         return stmt
     if staff.role == StaffRole.company_admin:

@@ -1,0 +1,134 @@
+"""The panel's forms (flask-wtf): every field is checked on the server, in Chinese.
+
+:class:`Form` is the base of every form: each text field also passes
+``backend.core.text.CleanText`` (no NUL, control characters or lone surrogates), and a
+refused form becomes :class:`backend.core.errors.Invalid` with one message per field, which
+the screens show beside the fields. CSRF is checked for every POST by ``CSRFProtect``.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional, Regexp, ValidationError
+
+from backend.accounts.models import Residency, ResidencyRole, Staff
+from backend.accounts.staff import USERNAME_RE
+from backend.core.api import MAX_ID
+from backend.core.errors import Invalid
+from backend.core.phone import is_mobile, normalize_phone
+from backend.core.text import CleanText
+
+BAD_CHOICE = "提交的选项无效，请重新选择"
+
+
+class Form(FlaskForm):
+    """Base of the panel's forms: text cleaned and checked, errors as :class:`Invalid`."""
+
+    class Meta:
+        # CSRFProtect already checks every POST of the app, with the same token
+        csrf = False
+        # wtforms' own messages (those no field names itself) in Chinese
+        locales = ("zh",)
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(v) for name, v in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if isinstance(field, StringField):
+                extra.setdefault(name, []).insert(0, CleanText())
+        return super().validate(extra)
+
+    def checked(self) -> dict:
+        """The fields' data, or :class:`Invalid` naming every refused field."""
+        if not self.validate():
+            errors = {name: list(messages) for name, messages in self.errors.items()}
+            first = next(iter(errors.values()))[0]
+            raise Invalid(first, errors)
+        return self.data
+
+
+def _strip(value):
+    """Surrounding blanks dropped (a field not sent stays ``None``)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _id_field() -> IntegerField:
+    """An optional id chosen in a select."""
+    return IntegerField(
+        validators=[Optional(), NumberRange(1, MAX_ID, message=BAD_CHOICE)],
+        filters=[lambda value: value or None],
+    )
+
+
+class _DateField(DateField):
+    """A date as a date input sends it (``YYYY-MM-DD``), refused in Chinese."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("日期格式不正确，应为 YYYY-MM-DD") from None
+
+
+def _mobile(form, field) -> None:
+    if field.data and not is_mobile(normalize_phone(field.data)):
+        raise ValidationError("手机号格式不正确，应为 11 位手机号")
+
+
+class LoginForm(Form):
+    username = StringField(validators=[CleanText(Staff.username)], filters=[_strip])
+    password = PasswordField(validators=[CleanText(128)])
+
+
+class StaffForm(Form):
+    username = StringField(
+        validators=[
+            DataRequired("请填写用户名"),
+            Regexp(USERNAME_RE, message="用户名须为 3–40 位字母、数字、下划线或点"),
+        ],
+        filters=[_strip],
+    )
+    name = StringField(
+        validators=[DataRequired("请填写姓名"), CleanText(Staff.name)], filters=[_strip]
+    )
+    phone = StringField(validators=[CleanText(Staff.phone), _mobile], filters=[_strip])
+    password = PasswordField(validators=[DataRequired("请设置初始密码"), CleanText(128)])
+    role = StringField(validators=[DataRequired("请选择角色")])
+    company_id = _id_field()
+    estate_id = _id_field()
+    street_id = _id_field()
+    district = StringField(validators=[CleanText(Staff.district)], filters=[_strip])
+
+
+class ActiveForm(Form):
+    active = StringField(validators=[AnyOf(("0", "1"), message=BAD_CHOICE)])
+
+
+class PasswordResetForm(Form):
+    password = PasswordField(validators=[DataRequired("请填写新密码"), CleanText(128)])
+
+
+class RejectForm(Form):
+    reason = StringField(
+        validators=[DataRequired("驳回必须填写原因"), CleanText(Residency.reject_reason)],
+        filters=[_strip],
+    )
+
+
+class InviteForm(Form):
+    role = SelectField(
+        choices=[role.value for role in ResidencyRole],
+        validate_choice=False,
+        validators=[AnyOf([role.value for role in ResidencyRole], message="请选择身份")],
+    )
+    ends_on = _DateField(validators=[Optional()])
+
+
+class ImportForm(Form):
+    file = FileField(
+        validators=[
+            FileRequired("请选择要上传的 Excel 文件（.xlsx）"),
+            FileAllowed(["xlsx"], "仅支持 .xlsx 格式的 Excel 文件"),
+        ]
+    )
