@@ -8,7 +8,6 @@ from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.page import paginate
 from backend.audit import services as audit
-from backend.features import AUDIT_ACTIONS, AUDIT_ENTITIES
 
 ENTRIES_PER_PAGE = 50
 
@@ -17,11 +16,6 @@ ENTRIES_PER_PAGE = 50
 @login_required
 @permission_required("audit.read")
 def audit_log():
-    """操作日志（分页，最新在前）。"""
-    stmt = audit.entries_query(current_staff())
-    return render_template(
-        "admin/audit.html",
-        page=paginate(stmt, per_page=ENTRIES_PER_PAGE),
-        action_labels=AUDIT_ACTIONS,
-        entity_labels=AUDIT_ENTITIES,
-    )
+    """操作日志（分页，最新在前）：操作、对象和变更前后，均为中文。"""
+    page = paginate(audit.entries_query(current_staff()), per_page=ENTRIES_PER_PAGE)
+    return render_template("admin/audit.html", page=page, rows=audit.readable(page.items))

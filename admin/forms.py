@@ -8,6 +8,7 @@ the screens show beside the fields. CSRF is checked for every POST by ``CSRFProt
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField
@@ -132,3 +133,12 @@ class ImportForm(Form):
             FileAllowed(["xlsx"], "仅支持 .xlsx 格式的 Excel 文件"),
         ]
     )
+
+
+class SearchForm(Form):
+    """A list's search box (``?q=``, sent by GET)."""
+
+    q = StringField(validators=[CleanText(40)], filters=[_strip], default="")
+
+    def __init__(self):
+        super().__init__(formdata=request.args)

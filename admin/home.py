@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 from flask import current_app, render_template, request
@@ -11,14 +10,13 @@ from werkzeug.exceptions import HTTPException
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, render_login_throttled
-from admin.page import count, is_htmx, page_url
-from backend.accounts import services as accounts
+from admin.page import is_htmx, page_url
 from backend.authz import scope
 from backend.core.api import HTTP_MESSAGES
 from backend.core.errors import DomainError
 from backend.core.feature import NavEntry
 from backend.core.time import to_local
-from backend.features import nav_entries
+from backend.features import nav_entries, todo_for
 from backend.org import services as org
 
 #: the panel's own first entry; the others come from the features (``feature.py``)
@@ -56,11 +54,11 @@ def blueprint_view_module() -> str | None:
 @blueprint.get("/")
 @login_required
 def dashboard():
-    """首页：管辖范围内的数量概览。"""
+    """首页：待办事项（各功能提供，只含本角色能处理的）与管辖范围内的数量概览。"""
     staff = current_staff()
-    totals = org.scope_totals(staff)
-    pending = count(accounts.review_queue(staff))
-    return render_template("admin/dashboard.html", totals=totals, pending=pending)
+    return render_template(
+        "admin/dashboard.html", totals=org.scope_totals(staff), todos=todo_for(staff)
+    )
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -126,10 +124,3 @@ def invite_code(code: str) -> str:
     """An invite code as people read it aloud: ``XXXX-XXXX``."""
     code = code or ""
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-@blueprint.app_template_filter("pretty_json")
-def pretty_json(value) -> str:
-    if value is None:
-        return ""
-    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)

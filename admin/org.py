@@ -9,7 +9,7 @@ from flask import redirect, render_template, request, send_file, session, url_fo
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import ImportForm
+from admin.forms import ImportForm, SearchForm
 from admin.page import paginate
 from backend.accounts import services as accounts
 from backend.accounts.models import ResidencyRole
@@ -30,7 +30,7 @@ SESSION_IMPORT_REPORT = "admin_import_report"
 def estates():
     """管辖范围内的小区（可按名称搜索）。"""
     staff = current_staff()
-    q = (request.args.get("q") or "").strip()
+    q = SearchForm().checked()["q"] or ""
     page = paginate(org.estates_in_scope(staff, q))
     unit_counts = org.unit_counts_by_estate([estate.id for estate in page.items])
     return render_template("admin/estates.html", page=page, q=q, unit_counts=unit_counts)
@@ -54,7 +54,8 @@ def building(building_id: int):
     staff = current_staff()
     building = scope.get_scoped(Building, building_id, staff)
     page = paginate(org.units_in_scope(staff, building.id), per_page=UNITS_PER_PAGE)
-    return render_template("admin/building.html", building=building, page=page)
+    bindings = accounts.bindings_by_unit(staff, [unit.id for unit in page.items])
+    return render_template("admin/building.html", building=building, page=page, bindings=bindings)
 
 
 @blueprint.get("/units/<int:unit_id>")

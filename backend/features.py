@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from backend.accounts.feature import feature as accounts
 from backend.audit.feature import feature as audit
 from backend.authz.roles import StaffRole
-from backend.core.feature import Feature, NavEntry, PeriodicJob
+from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob, ToDo, load
 from backend.fees.feature import feature as fees
 from backend.notify.feature import feature as notify
 from backend.org.feature import feature as org
@@ -32,15 +32,24 @@ def _merged(attribute: str) -> dict:
 
 #: permission → the roles that hold it (read by ``backend.authz.scope``)
 PERMISSIONS: dict[str, frozenset[StaffRole]] = _merged("permissions")
-#: audit action code → Chinese label; audited entity type → Chinese label
+#: audit action code → Chinese label; audited entity type → how its records read
 AUDIT_ACTIONS: dict[str, str] = _merged("audit_actions")
-AUDIT_ENTITIES: dict[str, str] = _merged("audit_entities")
+AUDIT_ENTITIES: dict[str, AuditEntity] = _merged("audit_entities")
 
 
 def nav_entries() -> Iterator[NavEntry]:
     """The panel's navigation entries of every feature, in feature order."""
     for feature in FEATURES:
         yield from feature.nav
+
+
+def todo_for(staff) -> list[ToDo]:
+    """What waits for ``staff``, from every feature's to-do source (``Feature.todo``)."""
+    items: list[ToDo] = []
+    for feature in FEATURES:
+        if feature.todo:
+            items.extend(load(feature.todo)(staff))
+    return items
 
 
 def periodic_jobs() -> Iterator[PeriodicJob]:

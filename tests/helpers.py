@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import pathlib
+
 from backend.authz.tokens import issue_token
 
 
@@ -21,3 +24,20 @@ def subscribe(fake_wechat, resident, choices: dict[str, str]) -> dict:
     record_subscription_answers(resident.id, {k: v for k, v in answer.items() if k != "errMsg"})
     commit()
     return answer
+
+
+def imported_modules(path: pathlib.Path) -> set[str]:
+    """The modules (and ``module.name``s) a source file imports at run time: imports under
+    ``if TYPE_CHECKING:`` do not count."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names

@@ -137,6 +137,15 @@ class Residency(db.Model):
             sa.or_(cls.ends_on.is_(None), cls.ends_on > local_today()),
         )
 
+    @property
+    def person(self) -> str:
+        """Who asked: the name given when applying, else the resident's own."""
+        return self.applicant_name or self.resident.name or self.resident.nickname or "住户"
+
+    def __str__(self) -> str:
+        """How the record reads for people (the audit log names it so)."""
+        return f"{self.person} · {self.unit}"
+
 
 class Invite(db.Model):
     """A one-time, expiring invite code for a unit, shown as a QR code (邀请码)."""
@@ -164,6 +173,10 @@ class Invite(db.Model):
     __table_args__ = (
         sa.CheckConstraint("role != 'tenant' OR tenant_ends_on IS NOT NULL", name="tenant_end"),
     )
+
+    def __str__(self) -> str:
+        """How the record reads for people (the audit log names it so)."""
+        return f"{self.unit} 的邀请码"
 
 
 class Staff(db.Model):
@@ -225,3 +238,7 @@ class Staff(db.Model):
         if self.role == StaffRole.bureau_officer:
             return self.district or ""
         return "全平台"
+
+    def __str__(self) -> str:
+        """How the record reads for people (the audit log names it so)."""
+        return f"{self.name}（{self.username}）"

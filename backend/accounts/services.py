@@ -5,6 +5,7 @@ Services flush but never commit: the request (or job) commits once.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import secrets
@@ -40,6 +41,7 @@ from backend.core.errors import (
     Unauthorized,
     UpstreamError,
 )
+from backend.core.feature import ToDo
 from backend.core.phone import is_mobile, normalize_phone
 from backend.core.text import TextRefused, clean_text
 from backend.core.time import local_today, utcnow
@@ -556,3 +558,100 @@ def _tell_residency_active(residency: Residency) -> None:
         role_label=residency.role.label,
         at=residency.activated_at or utcnow(),
     )
+
+
+# --- what staff see of residents -------------------------------------------------------------
+
+
+def todo(staff: Staff) -> list[ToDo]:
+    """What waits for ``staff`` in accounts: binding requests to review (reviewers only)."""
+    if not scope.can(staff, "residency.review"):
+        return []
+    pending = db.session.scalar(
+        sa.select(sa.func.count()).select_from(review_queue(staff).order_by(None).subquery())
+    )
+    return [ToDo("待审核绑定申请", pending, "admin.reviews")]
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitBinding:
+    """Who is bound to a unit today, by role, and how many requests wait for review."""
+
+    owners: int = 0
+    family: int = 0
+    tenants: int = 0
+    pending: int = 0
+
+    @property
+    def occupied(self) -> bool:
+        return bool(self.owners or self.family or self.tenants)
+
+
+def bindings_by_unit(staff: Staff, unit_ids: list[int]) -> dict[int, UnitBinding]:
+    """Occupancy and binding status of each of ``unit_ids`` in ``staff``'s scope (counts
+    only, no names: every role in scope may see them)."""
+    if not unit_ids:
+        return {}
+    stmt = (
+        sa.select(Residency.unit_id, Residency.role, Residency.status, sa.func.count())
+        .where(
+            Residency.unit_id.in_(unit_ids),
+            sa.or_(Residency.is_current, Residency.status == ResidencyStatus.pending),
+        )
+        .group_by(Residency.unit_id, Residency.role, Residency.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for unit_id, role, status, n in db.session.execute(
+        scope.scoped(stmt, staff, Residency.estate_id)
+    ):
+        row = counts.setdefault(unit_id, {})
+        key = "pending" if status == ResidencyStatus.pending else _ROLE_COUNT[role]
+        row[key] = row.get(key, 0) + n
+    return {unit_id: UnitBinding(**row) for unit_id, row in counts.items()}
+
+
+_ROLE_COUNT = {
+    ResidencyRole.owner: "owners",
+    ResidencyRole.family: "family",
+    ResidencyRole.tenant: "tenants",
+}
+#: a query of three or more digits searches phone numbers
+_PHONE_QUERY = re.compile(r"^\+?[\d\s-]{3,20}$")
+
+
+def search_residents(staff: Staff, q: str) -> sa.Select:
+    """Current and pending residencies in ``staff``'s scope whose person's name contains
+    ``q`` or, for roles that may read contacts, whose phone contains it; newest first.
+
+    A phone search by a role without contact access is :class:`Forbidden`.
+    """
+    q = (q or "").strip()
+    stmt = (
+        sa.select(Residency)
+        .join(Resident, Resident.id == Residency.resident_id)
+        .where(sa.or_(Residency.is_current, Residency.status == ResidencyStatus.pending))
+        .options(
+            selectinload(Residency.resident),
+            selectinload(Residency.unit).selectinload(Unit.building),
+            selectinload(Residency.estate),
+        )
+        .order_by(Residency.id.desc())
+    )
+    if _PHONE_QUERY.match(q):
+        if not scope.can(staff, "contact.read"):
+            raise Forbidden("按手机号查询住户仅限物业客服和管理员，请按姓名查询")
+        digits = normalize_phone(q)
+        stmt = stmt.where(
+            sa.or_(
+                Residency.applicant_phone.contains(digits, autoescape=True),
+                Resident.phone.contains(digits, autoescape=True),
+            )
+        )
+    elif q:
+        stmt = stmt.where(
+            sa.or_(
+                Residency.applicant_name.contains(q, autoescape=True),
+                Resident.name.contains(q, autoescape=True),
+            )
+        )
+    return scope.scoped(stmt, staff, Residency.estate_id)

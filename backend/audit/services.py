@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -11,7 +13,10 @@ from flask import has_request_context, request
 from sqlalchemy.orm import selectinload
 
 from backend.audit.models import AuditEntry
+from backend.core.feature import AuditEntity
+from backend.core.time import to_local
 from backend.extensions import db
+from backend.features import AUDIT_ACTIONS, AUDIT_ENTITIES
 
 
 def snapshot(obj, fields: tuple[str, ...]) -> dict:
@@ -66,3 +71,90 @@ def entries_query(staff) -> sa.Select:
     if staff.role == StaffRole.company_admin:
         return stmt.where(AuditEntry.company_id == staff.company_id)
     return stmt.where(sa.false())
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of a record before and after a write, as people read it."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ReadableEntry:
+    """An audit entry in words: the action, the record named, the fields it changed."""
+
+    entry: AuditEntry
+    action: str
+    record: str
+    changes: list[Change]
+
+
+def readable(entries: list[AuditEntry]) -> list[ReadableEntry]:
+    """``entries`` with Chinese labels, named records and before/after values in words,
+    as each feature declares them (``Feature.audit_actions`` / ``audit_entities``)."""
+    return [_readable(entry) for entry in entries]
+
+
+def _readable(entry: AuditEntry) -> ReadableEntry:
+    kind = AUDIT_ENTITIES.get(entry.entity_type) or AuditEntity(entry.entity_type)
+    before, after = entry.before or {}, entry.after or {}
+    changes = [
+        Change(
+            kind.fields.get(key, key),
+            _text(kind, key, before[key]) if key in before else "",
+            _text(kind, key, after[key]) if key in after else "",
+        )
+        for key in dict.fromkeys([*before, *after])
+        if key not in before or key not in after or before[key] != after[key]
+    ]
+    return ReadableEntry(
+        entry=entry,
+        action=AUDIT_ACTIONS.get(entry.action, entry.action),
+        record=f"{kind.label}：{_record_name(kind, entry.entity_id)}",
+        changes=changes,
+    )
+
+
+def _record_name(kind: AuditEntity, entity_id: str) -> str:
+    row = _row(kind.model, entity_id) if kind.model else None
+    return str(row) if row is not None else f"#{entity_id}"
+
+
+def _row(model, ident):
+    """The ``model`` row ``ident`` (an id as stored in the log), or ``None``."""
+    try:
+        return db.session.get(model, int(ident))
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(kind: AuditEntity, key: str, value) -> str:
+    """A stored value in words: enums by label, ids by name, times in Shanghai time."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_text(kind, key, item) for item in value)
+    if isinstance(value, dict):
+        return "；".join(f"{kind.fields.get(k, k)}：{_text(kind, k, v)}" for k, v in value.items())
+    reads_as = kind.values.get(key)
+    if isinstance(reads_as, type) and issubclass(reads_as, enum.Enum):
+        try:
+            return reads_as(value).label
+        except ValueError:
+            return str(value)
+    if reads_as is datetime:
+        with contextlib.suppress(TypeError, ValueError):
+            return to_local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        return str(value)
+    if reads_as is not None:
+        row = _row(reads_as, value)
+        return str(row) if row is not None else f"#{value}"
+    return str(value)

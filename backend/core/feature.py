@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from werkzeug.utils import import_string
 
@@ -49,6 +50,22 @@ class PeriodicJob:
 
 
 @dataclass(frozen=True)
+class AuditEntity:
+    """How the audit log names and shows one kind of record a feature writes.
+
+    ``model``: the record's model; the log names the record by ``str(row)`` (a person,
+    a unit). ``fields``: stored field → its Chinese name. ``values``: field → how a stored
+    value reads: an enum (its member's ``label``), a model (an id → ``str(row)``) or
+    ``datetime`` (an ISO time → Asia/Shanghai time).
+    """
+
+    label: str
+    model: type | None = None
+    fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    values: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True)
 class Feature:
     """Everything a feature registers; each field is optional.
 
@@ -57,8 +74,10 @@ class Feature:
     - ``admin``: its admin panel modules (routes on the ``admin`` blueprint) and ``nav``,
       their navigation entries;
     - ``permissions``: permission name → the roles that hold it (``backend.authz.scope``);
-    - ``audit_actions`` / ``audit_entities``: Chinese labels of what it writes to the audit
-      log (action code → label, entity type → label);
+    - ``audit_actions``: the Chinese label of each action it writes to the audit log;
+      ``audit_entities``: entity type → :class:`AuditEntity` (how its records read);
+    - ``todo``: import path of a function ``(staff) -> list[ToDo]``: what waits for that
+      staff member, shown on the panel's home page (only what they may act on);
     - ``jobs``: its periodic jobs; ``demo``: ``"module:seed"``, the function ``seed-demo``
       calls with the shared :class:`backend.demo.Demo` to add its demo rows.
     """
@@ -71,9 +90,19 @@ class Feature:
     nav: tuple[NavEntry, ...] = ()
     permissions: Mapping[str, frozenset[StaffRole]] = field(default_factory=lambda: _EMPTY)
     audit_actions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    audit_entities: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    audit_entities: Mapping[str, AuditEntity] = field(default_factory=lambda: _EMPTY)
     jobs: tuple[PeriodicJob, ...] = ()
     demo: str | None = None
+    todo: str | None = None
+
+
+@dataclass(frozen=True)
+class ToDo:
+    """One line of a staff member's to-do list: ``count`` things wait at ``endpoint``."""
+
+    label: str
+    count: int
+    endpoint: str
 
 
 def load(path: str):

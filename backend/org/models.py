@@ -42,6 +42,10 @@ class Street(db.Model):
 
     __table_args__ = (sa.UniqueConstraint("district", "name"),)
 
+    def __str__(self) -> str:
+        """How the record reads for people (the audit log names it so)."""
+        return f"{self.district}{self.name}"
+
 
 class Community(db.Model):
     """Community (社区): the residents' committee area inside a street."""
@@ -69,6 +73,10 @@ class Company(db.Model):
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
 
+    def __str__(self) -> str:
+        """How the record reads for people (the audit log names it so)."""
+        return self.name
+
 
 class Estate(db.Model):
     """Estate (小区): one property management area (物业管理区域)."""
@@ -94,6 +102,10 @@ class Estate(db.Model):
     )
 
     __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
+
+    def __str__(self) -> str:
+        """How the record reads for people (the audit log names it so)."""
+        return self.name
 
 
 class Building(db.Model):
@@ -152,6 +164,10 @@ class Unit(db.Model):
     def label(self) -> str:
         return f"{self.building.name} {self.number}"
 
+    def __str__(self) -> str:
+        """How the record reads for people (the audit log names it so)."""
+        return f"{self.estate.name} {self.label}"
+
 
 class OwnerRecord(db.Model):
     """An owner of record of a unit, from the property registry (业主名册)."""
@@ -195,6 +211,10 @@ class ServiceContract(db.Model):
             using="gist",
         ).ddl_if(dialect="postgresql"),
     )
+
+    def __str__(self) -> str:
+        """How the record reads for people (the audit log names it so)."""
+        return f"{self.estate.name} · {self.company.name}"
 
 
 # the exclusion constraint compares estate ids (=) in a GiST index: that needs btree_gist
@@ -249,6 +269,10 @@ class Committee(db.Model):
             for dialect, sql in _TERM_LIMIT_SQL.items()
         ),
     )
+
+    def __str__(self) -> str:
+        """How the record reads for people (the audit log names it so)."""
+        return f"{self.estate.name}业委会"
 
 
 class CommitteeMember(db.Model):

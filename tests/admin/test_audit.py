@@ -9,22 +9,73 @@ import pytest
 from tests.factories import AuditEntryFactory, ResidencyFactory
 
 
+def audit_row(page: str) -> str:
+    """The newest entry's row of the audit page."""
+    start = page.index('<tr id="audit-')
+    end = page.find('<tr id="audit-', start + 1)
+    return page[start : end if end != -1 else len(page)]
+
+
 def test_audit_log_shows_who_what_when_before_and_after(world, as_staff, db):
     from backend.accounts.models import ResidencyStatus
 
-    residency = ResidencyFactory(unit=world.unit_a, status=ResidencyStatus.pending)
+    residency = ResidencyFactory(
+        unit=world.unit_a, status=ResidencyStatus.pending, applicant_name="张伟"
+    )
     client = as_staff(world.admin_a)
     client.post(f"/admin/reviews/{residency.id}/reject", data={"reason": "材料不全"})
 
-    page = client.get("/admin/audit").data.decode()
+    row = audit_row(client.get("/admin/audit").data.decode())
 
-    row = re.search(r'<tr id="audit-\d+">.*?</tr>', page, re.S).group(0)
     assert "驳回绑定申请" in row
     assert world.admin_a.name in row
-    assert f"住户身份 #{residency.id}" in row
-    assert "&#34;status&#34;: &#34;pending&#34;" in row or '"status": "pending"' in row
-    assert "材料不全" in row  # the JSON is shown with Chinese unescaped
+    assert "住户身份：张伟 · 翠苑一区 1幢 1-101" in row
+    # a before/after table with Chinese field names and values
+    for words in ("状态", "待审核", "已驳回", "驳回原因", "材料不全", "审核人"):
+        assert words in row, words
+    assert f"{world.admin_a.name}（{world.admin_a.username}）" in row
+    # no internal codes, English keys or raw JSON
+    for raw in ("residency.reject", "reject_reason", "reviewed_by_id", "status", "pending", "{"):
+        assert raw not in row, raw
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", row)
+
+
+def test_staff_changes_read_with_role_and_company_names(world, as_staff, db):
+    client = as_staff(world.admin_a)
+    client.post(
+        "/admin/staff/new",
+        data={
+            "username": "li.na",
+            "name": "李娜",
+            "password": "Welcome2026",
+            "role": "service_desk",
+        },
+    )
+
+    row = audit_row(client.get("/admin/audit").data.decode())
+
+    assert "新增员工账号" in row and "员工账号：李娜（li.na）" in row
+    for words in ("角色", "物业客服", "物业企业", world.company_a.name, "可以登录", "是"):
+        assert words in row, words
+    assert "company_id" not in row and "service_desk" not in row
+
+
+def test_every_recorded_action_and_record_type_has_a_label():
+    """Each ``audit.record(actor, "<action>", "<entity>", ...)`` in the code is declared
+    by its feature (``audit_actions`` / ``audit_entities``)."""
+    import pathlib
+
+    import backend
+    from backend.features import AUDIT_ACTIONS, AUDIT_ENTITIES
+
+    calls = re.compile(r'audit\.record\(\s*\w+,\s*"([^"]+)",\s*"([^"]+)"')
+    found = set()
+    for path in pathlib.Path(backend.__file__).parent.rglob("*.py"):
+        found.update(calls.findall(path.read_text(encoding="utf-8")))
+    assert found
+    for action, entity in found:
+        assert action in AUDIT_ACTIONS, action
+        assert entity in AUDIT_ENTITIES, entity
 
 
 def test_company_admin_sees_only_their_companys_entries(world, as_staff):

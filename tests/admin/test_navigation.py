@@ -9,7 +9,16 @@ import pytest
 from backend.accounts.models import ResidencyStatus
 from tests.factories import ResidencyFactory, StaffFactory, UnitFactory
 
-ALL_ENTRIES = {"首页", "小区房屋", "绑定审核", "消息触达", "物业收费", "账号管理", "操作日志"}
+ALL_ENTRIES = {
+    "首页",
+    "小区房屋",
+    "绑定审核",
+    "消息触达",
+    "物业收费",
+    "住户查询",
+    "账号管理",
+    "操作日志",
+}
 
 
 def nav_entries(html: str) -> set[str]:
@@ -22,11 +31,11 @@ def nav_entries(html: str) -> set[str]:
     [
         ("platform", ALL_ENTRIES),
         ("admin_a", ALL_ENTRIES),
-        ("desk_a", {"首页", "小区房屋", "绑定审核", "消息触达", "物业收费"}),
-        ("technician_a", {"首页", "小区房屋", "消息触达"}),
-        ("committee_a", {"首页", "小区房屋", "消息触达", "物业收费"}),
-        ("street_officer_b", {"首页", "小区房屋", "消息触达", "物业收费"}),
-        ("bureau_xihu", {"首页", "小区房屋", "消息触达", "物业收费"}),
+        ("desk_a", {"首页", "小区房屋", "绑定审核", "消息触达", "物业收费", "住户查询"}),
+        ("technician_a", {"首页", "小区房屋", "消息触达", "住户查询"}),
+        ("committee_a", {"首页", "小区房屋", "消息触达", "物业收费", "住户查询"}),
+        ("street_officer_b", {"首页", "小区房屋", "消息触达", "物业收费", "住户查询"}),
+        ("bureau_xihu", {"首页", "小区房屋", "消息触达", "物业收费", "住户查询"}),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(world, as_staff, member, expected):
@@ -71,7 +80,7 @@ def test_dashboard_counts_only_what_is_in_scope(world, as_staff):
     assert re.search(r'id="stat-estates">2<', page)
     assert re.search(r'id="stat-buildings">2<', page)
     assert re.search(r'id="stat-units">3<', page)
-    assert re.search(r'id="stat-pending">1<', page)
+    assert re.search(r'id="todo-reviews">1<', page)
 
 
 def test_dashboard_has_an_empty_state(client, db, as_staff):

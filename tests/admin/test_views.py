@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import pathlib
 
 from flask import render_template, session
@@ -11,6 +10,7 @@ import admin
 from admin.auth import SESSION_CHECK, SESSION_STAFF, _password_check
 from backend.accounts.models import ResidencyStatus
 from tests.factories import ResidencyFactory
+from tests.helpers import imported_modules
 
 ADMIN = pathlib.Path(admin.__file__).parent
 #: the one module that turns a query into a page of rows
@@ -21,14 +21,7 @@ def test_admin_views_build_no_queries():
     for path in ADMIN.glob("*.py"):
         if path.name == PAGINATION:
             continue
-        tree = ast.parse(path.read_text())
-        imported = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module)
-                imported.update(f"{node.module}.{a.name}" for a in node.names)
-            elif isinstance(node, ast.Import):
-                imported.update(a.name for a in node.names)
+        imported = imported_modules(path)
         assert not {n for n in imported if n.startswith("sqlalchemy")}, path.name
         assert "backend.extensions.db" not in imported, path.name
         assert "db.session" not in path.read_text(), path.name

@@ -3,31 +3,20 @@ models and the feature declarations only, and org never imports accounts (no cyc
 
 from __future__ import annotations
 
-import ast
 import pathlib
 
 import backend
+from tests.helpers import imported_modules
 
 ROOT = pathlib.Path(backend.__file__).parent
 
 
 def imports(package: str) -> dict[str, set[str]]:
     """Module → the ``backend`` modules it imports at run time (``TYPE_CHECKING`` aside)."""
-    found: dict[str, set[str]] = {}
-    for path in (ROOT / package).rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        names: set[str] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                node.body = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names.add(node.module)
-                names.update(f"{node.module}.{alias.name}" for alias in node.names)
-            elif isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-        found[str(path.relative_to(ROOT))] = {n for n in names if n.startswith("backend.")}
-    return found
+    return {
+        str(path.relative_to(ROOT)): {n for n in imported_modules(path) if n.startswith("backend.")}
+        for path in (ROOT / package).rglob("*.py")
+    }
 
 
 def test_org_does_not_import_accounts():
