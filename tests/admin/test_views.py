@@ -7,7 +7,7 @@ import pathlib
 from flask import render_template, session
 
 import admin
-from admin.auth import SESSION_CHECK, SESSION_STAFF, _password_check
+from admin.auth import SESSION_CHECK, SESSION_STAFF, _session_check
 from backend.accounts.models import ResidencyStatus
 from tests.factories import ResidencyFactory
 from tests.helpers import imported_modules
@@ -43,7 +43,7 @@ def test_review_row_masks_the_phone_for_roles_without_contact_access(app, db, wo
     for staff in (world.desk_a, world.committee_a):
         with app.test_request_context("/admin/reviews"):
             session[SESSION_STAFF] = staff.id
-            session[SESSION_CHECK] = _password_check(staff)
+            session[SESSION_CHECK] = _session_check(staff)
             rows[staff.role] = render_template("admin/_review_row.html", r=residency)
     assert "13912345678" in rows[world.desk_a.role]
     assert "139****5678" in rows[world.committee_a.role]
