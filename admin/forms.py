@@ -33,10 +33,19 @@ class Form(FlaskForm):
         # wtforms' own messages (those no field names itself) in Chinese
         locales = ("zh",)
 
+    #: check every text field with ``CleanText`` (what no database can take is refused
+    #: before any view by the app-wide guard either way)
+    clean_text = True
+
     def validate(self, extra_validators=None) -> bool:
         extra = {name: list(v) for name, v in (extra_validators or {}).items()}
         for name, field in self._fields.items():
-            if isinstance(field, StringField):
+            # a password is hashed, never stored or shown: any character may be in it
+            if (
+                self.clean_text
+                and isinstance(field, StringField)
+                and not isinstance(field, PasswordField)
+            ):
                 extra.setdefault(name, []).insert(0, CleanText())
         return super().validate(extra)
 
@@ -78,8 +87,11 @@ def _mobile(form, field) -> None:
 
 
 class LoginForm(Form):
-    username = StringField(validators=[CleanText(Staff.username)], filters=[_strip])
-    password = PasswordField(validators=[CleanText(128)])
+    # a user name no account has is simply wrong (401), whatever it holds
+    clean_text = False
+
+    username = StringField(filters=[_strip])
+    password = PasswordField()
 
 
 class StaffForm(Form):
@@ -94,7 +106,7 @@ class StaffForm(Form):
         validators=[DataRequired("请填写姓名"), CleanText(Staff.name)], filters=[_strip]
     )
     phone = StringField(validators=[CleanText(Staff.phone), _mobile], filters=[_strip])
-    password = PasswordField(validators=[DataRequired("请设置初始密码"), CleanText(128)])
+    password = PasswordField(validators=[DataRequired("请设置初始密码")])
     role = StringField(validators=[DataRequired("请选择角色")])
     company_id = _id_field()
     estate_id = _id_field()
@@ -107,7 +119,7 @@ class ActiveForm(Form):
 
 
 class PasswordResetForm(Form):
-    password = PasswordField(validators=[DataRequired("请填写新密码"), CleanText(128)])
+    password = PasswordField(validators=[DataRequired("请填写新密码")])
 
 
 class RejectForm(Form):
