@@ -12,7 +12,7 @@ from rq import cron as rq_cron
 
 from backend.api import api
 from backend.authz.roles import StaffRole
-from backend.core.feature import load
+from backend.core.feature import AuditEntity, load
 from backend.features import AUDIT_ACTIONS, FEATURES, PERMISSIONS, nav_entries, periodic_jobs
 from tests.factories import TEST_PASSWORD, ResidentFactory, StaffFactory
 from tests.helpers import bearer
@@ -129,6 +129,9 @@ def test_every_audit_action_has_a_label_of_its_feature():
         for action, label in feature.audit_actions.items():
             assert AUDIT_ACTIONS[action] == label
             assert label and not label.isascii()
+        for entity in feature.audit_entities.values():
+            assert isinstance(entity, AuditEntity), (feature.name, entity)
+            assert entity.label and not entity.label.isascii()
 
 
 def test_every_demo_seed_loads():

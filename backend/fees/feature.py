@@ -1,7 +1,7 @@
 """Fees and payments (物业费), as registered with the app (see ``backend/features.py``)."""
 
 from backend.authz.roles import StaffRole
-from backend.core.feature import Feature, NavEntry, PeriodicJob
+from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
 
 _ADMINS = frozenset({StaffRole.platform_admin, StaffRole.company_admin})
 _DESK = _ADMINS | {StaffRole.service_desk}
@@ -38,11 +38,12 @@ feature = Feature(
         "reminder.wechat": "微信催缴提醒",
         "reminder.written": "书面催交通知",
     },
+    # how each record reads in the audit log (a model and Chinese field names may follow)
     audit_entities={
-        "fee_item": "收费项目",
-        "meter_reading": "抄表读数",
-        "bill": "账单",
-        "payment": "收款",
+        "fee_item": AuditEntity("收费项目"),
+        "meter_reading": AuditEntity("抄表读数"),
+        "bill": AuditEntity("账单"),
+        "payment": AuditEntity("收款"),
     },
     jobs=(
         # 00:30 Asia/Shanghai daily: the current month's bills (made on the 1st; later runs
