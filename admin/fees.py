@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
-from sqlalchemy.orm import joinedload, selectinload
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
@@ -16,17 +15,13 @@ from backend.core.time import local_today
 from backend.fees import payments, reminders, reports, services
 from backend.fees.models import (
     AdjustmentKind,
-    Bill,
     BillStatus,
     FeeBasis,
-    FeeItem,
-    Payment,
     PaymentMethod,
     PricingForm,
     ReminderChannel,
 )
 from backend.fees.money import parse_yuan, yuan
-from backend.org.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,9 +50,7 @@ def _arg_period(name: str) -> date | None:
 def fee_items():
     """收费项目（管辖范围内的全部小区）。"""
     staff = current_staff()
-    stmt = services.fee_items_query(staff, _arg_int("estate_id")).options(
-        joinedload(FeeItem.estate), selectinload(FeeItem.prices), selectinload(FeeItem.buildings)
-    )
+    stmt = services.fee_items_query(staff, _arg_int("estate_id"))
     return render_template(
         "admin/fees/items.html",
         page=paginate(stmt),
@@ -165,10 +158,6 @@ def bills():
         period=_arg_period("period"),
         status=BillStatus(status) if status in BillStatus.__members__ else None,
         number=request.args.get("q", "").strip()[:40],
-    ).options(
-        joinedload(Bill.unit).joinedload(Unit.building),
-        joinedload(Bill.fee_item),
-        joinedload(Bill.estate),
     )
     return render_template(
         "admin/fees/bills.html",
@@ -246,7 +235,7 @@ def payment_record():
 @permission_required("fees.read")
 def payments_list():
     """收款记录（线上与线下）。"""
-    stmt = payments.payments_query(current_staff()).options(joinedload(Payment.estate))
+    stmt = payments.payments_query(current_staff())
     return render_template("admin/fees/payments.html", page=paginate(stmt))
 
 

@@ -511,7 +511,8 @@ def record_offline_payment(
 
 
 def payments_query(staff: Staff) -> sa.Select:
-    stmt = sa.select(Payment).order_by(Payment.paid_at.desc(), Payment.id.desc())
+    stmt = sa.select(Payment).options(joinedload(Payment.estate))
+    stmt = stmt.order_by(Payment.paid_at.desc(), Payment.id.desc())
     return scope.scoped(stmt, staff, Payment.estate_id)
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from backend.accounts.models import Staff
 from backend.audit import services as audit
@@ -96,8 +96,17 @@ ITEM_FIELDS = (
 
 
 def fee_items_query(staff: Staff, estate_id: int | None = None) -> sa.Select:
-    """The fee items in ``staff``'s scope (of one estate if given)."""
-    stmt = sa.select(FeeItem).order_by(FeeItem.estate_id, FeeItem.id)
+    """The fee items in ``staff``'s scope (of one estate if given), with what the panel
+    shows of them (estate, prices, buildings)."""
+    stmt = (
+        sa.select(FeeItem)
+        .options(
+            joinedload(FeeItem.estate),
+            selectinload(FeeItem.prices),
+            selectinload(FeeItem.buildings),
+        )
+        .order_by(FeeItem.estate_id, FeeItem.id)
+    )
     if estate_id is not None:
         stmt = stmt.where(FeeItem.estate_id == estate_id)
     return scope.scoped(stmt, staff, FeeItem.estate_id)
@@ -545,8 +554,17 @@ def bills_query(
     status: BillStatus | None = None,
     number: str = "",
 ) -> sa.Select:
-    """Bills in ``staff``'s scope, newest period first, with the panel's filters."""
-    stmt = sa.select(Bill).order_by(Bill.period.desc(), Bill.unit_id, Bill.id)
+    """Bills in ``staff``'s scope, newest period first, with the panel's filters and what
+    its list shows of each (unit and building, fee item, estate)."""
+    stmt = (
+        sa.select(Bill)
+        .options(
+            joinedload(Bill.unit).joinedload(Unit.building),
+            joinedload(Bill.fee_item),
+            joinedload(Bill.estate),
+        )
+        .order_by(Bill.period.desc(), Bill.unit_id, Bill.id)
+    )
     if estate_id:
         stmt = stmt.where(Bill.estate_id == estate_id)
     if unit_id:
