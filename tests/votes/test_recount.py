@@ -193,3 +193,23 @@ def test_a_missing_file_is_refused(tmp_path):
     )
     assert done.returncode == 2
     assert "无法读取文件 / cannot read the file" in done.stderr
+
+
+def test_the_engine_imports_nothing_of_the_app():
+    """The recount must run anywhere: its modules import only the standard library."""
+    import ast
+
+    for name in ("tally", "chain", "electorate", "recount"):
+        tree = ast.parse((ROOT / "backend" / "votes" / f"{name}.py").read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                assert module.startswith("backend.votes.") or top in sys.stdlib_module_names, (
+                    f"{name}.py imports {module}"
+                )
