@@ -1,0 +1,146 @@
+"""The world the guardrail tests run in, and the counts they print at the end of the run.
+
+Two streets (A in 西湖区, B in 拱墅区), two companies (A serves estate X on street A,
+B serves estate Y on street B), a committee in X, residents of both estates and one staff
+account of every role on each side. ``actors`` signs a test client in as each of them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from backend.accounts.models import ResidencyRole, ResidencyStatus, StaffRole
+from backend.core.time import utcnow
+from tests.admin.conftest import login
+from tests.factories import (
+    BuildingFactory,
+    CommitteeFactory,
+    CommitteeMemberFactory,
+    CommunityFactory,
+    CompanyFactory,
+    EstateFactory,
+    InviteFactory,
+    OwnerRecordFactory,
+    ResidencyFactory,
+    StaffFactory,
+    StreetFactory,
+    UnitFactory,
+)
+from tests.helpers import bearer
+
+#: what the guardrails report at the end of the run (route × actor cases, fuzzed examples)
+SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in SUMMARY:
+        terminalreporter.write_line(line)
+
+
+def _side(street, company, label: str) -> SimpleNamespace:
+    """An estate served by ``company`` on ``street``: two buildings' units and an owner."""
+    estate = EstateFactory(
+        name=f"小区{label}", community=CommunityFactory(street=street), company=company
+    )
+    building = BuildingFactory(estate=estate, name=f"{label}1幢")
+    unit = UnitFactory(building=building, number=f"{label}-101")
+    spare = UnitFactory(building=building, number=f"{label}-102")
+    OwnerRecordFactory(unit=unit, name=f"业主{label}", phone="13900000001")
+    return SimpleNamespace(estate=estate, building=building, unit=unit, spare=spare)
+
+
+@pytest.fixture
+def world(db):
+    """Estate X (company A, street A, with a committee) and estate Y (company B, street B)."""
+    street_a = StreetFactory(name="街道A", district="西湖区")
+    street_b = StreetFactory(name="街道B", district="拱墅区")
+    company_a = CompanyFactory(name="物业A")
+    company_b = CompanyFactory(name="物业B")
+    x = _side(street_a, company_a, "X")
+    y = _side(street_b, company_b, "Y")
+    CommitteeMemberFactory(committee=CommitteeFactory(estate=x.estate))
+
+    def residency(unit, role, **kw):
+        return ResidencyFactory(unit=unit, role=role, **kw)
+
+    staff = SimpleNamespace(
+        admA=StaffFactory(role=StaffRole.company_admin, company=company_a),
+        dskA=StaffFactory(role=StaffRole.service_desk, company=company_a),
+        tecA=StaffFactory(role=StaffRole.technician, company=company_a),
+        admB=StaffFactory(role=StaffRole.company_admin, company=company_b),
+        dskB=StaffFactory(role=StaffRole.service_desk, company=company_b),
+        tecB=StaffFactory(role=StaffRole.technician, company=company_b),
+        comX=StaffFactory(role=StaffRole.committee_member, estate=x.estate),
+        strA=StaffFactory(role=StaffRole.street_officer, street=street_a),
+        strB=StaffFactory(role=StaffRole.street_officer, street=street_b),
+        bur=StaffFactory(role=StaffRole.bureau_officer, district="西湖区"),
+        plat=StaffFactory(role=StaffRole.platform_admin),
+    )
+    lease_end = utcnow().date() + timedelta(days=300)
+    w = SimpleNamespace(
+        street_a=street_a,
+        street_b=street_b,
+        company_a=company_a,
+        company_b=company_b,
+        x=x,
+        y=y,
+        owner_x=residency(x.unit, ResidencyRole.owner),
+        family_x=residency(x.unit, ResidencyRole.family),
+        tenant_x=residency(x.unit, ResidencyRole.tenant, ends_on=lease_end),
+        owner_y=residency(y.unit, ResidencyRole.owner),
+        staff=staff,
+        # accounts the actors act upon (never one of the actors themselves)
+        target_staff_a=StaffFactory(role=StaffRole.technician, company=company_a),
+        target_staff_b=StaffFactory(role=StaffRole.technician, company=company_b),
+        invite_x=InviteFactory(
+            unit=x.spare, role=ResidencyRole.owner, created_by_staff_id=staff.dskA.id
+        ),
+        invite_y=InviteFactory(
+            unit=y.spare, role=ResidencyRole.owner, created_by_staff_id=staff.dskB.id
+        ),
+    )
+    w.owner_invite_x = InviteFactory(
+        unit=x.unit,
+        role=ResidencyRole.family,
+        created_by_residency_id=w.owner_x.id,
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    w.owner_invite_y = InviteFactory(
+        unit=y.unit,
+        role=ResidencyRole.family,
+        created_by_residency_id=w.owner_y.id,
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    return w
+
+
+def pending_residency(unit):
+    """A fresh binding request waiting for review in ``unit``."""
+    return ResidencyFactory(
+        unit=unit, role=ResidencyRole.family, status=ResidencyStatus.pending, activated_at=None
+    )
+
+
+@pytest.fixture
+def actors(app, world):
+    """A test client per actor of the matrix, signed in as that actor."""
+    clients = {"anon": app.test_client()}
+    residents = {
+        "resX": world.owner_x,
+        "famX": world.family_x,
+        "tenX": world.tenant_x,
+        "resY": world.owner_y,
+    }
+    for name, residency in residents.items():
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = bearer(residency.resident)["Authorization"]
+        clients[name] = client
+    for name, staff in vars(world.staff).items():
+        client = app.test_client()
+        response = login(client, staff)
+        assert response.status_code == 302, f"{name} could not sign in"
+        clients[name] = client
+    return clients

@@ -1,0 +1,297 @@
+"""The permission matrix: what every route answers every actor (one table per feature).
+
+Each entry is ``"METHOD /path/{param}"`` (the OpenAPI document's notation, also for panel
+routes) → its cases. A case names the ids it sends (``"estate_id=x"``: estate X's id;
+``"-"``: no ids; several are joined by commas; the names are resolved in ``TARGETS`` of
+``test_permission_matrix.py``) and gives one status per actor, in the column order below.
+``json`` / ``form`` / ``query`` give the request's body or query; ``{name}`` in them is the
+case's value (``{seq}``: a number unique to the call).
+
+The actors (built in ``conftest.py``):
+
+========  ===========================================================================
+anon      nobody signed in
+resX      resident, owner of unit X-101 in estate X
+famX      resident, family member in X-101
+tenX      resident, tenant in X-101
+resY      resident, owner of unit Y-101 in estate Y
+admA      company admin of company A (serves estate X, street A, 西湖区)
+dskA      service desk of company A
+tecA      technician of company A
+admB      company admin of company B (serves estate Y, street B, 拱墅区)
+dskB      service desk of company B
+tecB      technician of company B
+comX      committee member of estate X
+strA      street officer of street A
+strB      street officer of street B
+bur       bureau officer of 西湖区 (street A's district)
+plat      platform admin
+========  ===========================================================================
+
+Statuses: 200/201 done, 302 done and redirected (panel forms), 401 not signed in (for the
+panel: sent to the login page), 403 role lacks the permission, 404 not found or out of
+scope (never revealing what another company holds), 409/422 allowed but refused by a rule
+or by validation (the case still shows that authorization let the actor through).
+Residents hold no panel session and staff no resident token: to the other side they are
+anonymous.
+
+To add a route: add its entry to its feature's table (or a new table joined in ``ROUTES``),
+with a case for one's own ids and one for someone else's; run
+``LINLI_MATRIX_RECORD=1 .venv/bin/pytest tests/security/test_permission_matrix.py -s -k answers``
+to see what the app answers, and write down what it *should* answer.
+"""
+
+from __future__ import annotations
+
+ACTORS = (
+    "anon", "resX", "famX", "tenX", "resY",
+    "admA", "dskA", "tecA", "admB", "dskB", "tecB",
+    "comX", "strA", "strB", "bur", "plat",
+)  # fmt: skip
+
+#: keys of an entry that describe the request rather than a case
+REQUEST_OPTIONS = {"json", "form", "query"}
+
+
+def statuses(row: str) -> list[int]:
+    """``"401 200 404 …"`` → one status per actor."""
+    values = [int(word) for word in row.split()]
+    if len(values) != len(ACTORS):
+        raise ValueError(f"row has {len(values)} statuses for {len(ACTORS)} actors: {row!r}")
+    return values
+
+
+# fmt: off
+
+SITE = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /": {
+        "-":                                   "302  302  302  302  302  302  302  302  302  302  302  302  302  302  302  302",
+    },
+    "GET /healthz": {
+        "-":                                   "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    "GET /static/{filename}": {
+        "filename=swagger":                    "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    "GET /api/v1/openapi.json": {
+        "-":                                   "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    "GET /api/v1/docs": {
+        "-":                                   "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+}
+
+ACCOUNTS_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "POST /api/v1/auth/wechat": {
+        "json": {"code": "{code}"},
+        "code=wechat":                         "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    "GET /api/v1/me": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/residencies": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/residencies/{residency_id}": {
+        "residency_id=owner_x":                "401  200  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "residency_id=tenant_x":               "401  404  404  200  404  401  401  401  401  401  401  401  401  401  401  401",
+        "residency_id=owner_y":                "401  404  404  404  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/units": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/units/{unit_id}": {
+        "unit_id=x":                           "401  200  200  200  404  401  401  401  401  401  401  401  401  401  401  401",
+        "unit_id=y":                           "401  404  404  404  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/bindings/invite": {
+        "json": {"code": "{code}"},
+        "code=fresh_x":                        "401  201  201  201  201  401  401  401  401  401  401  401  401  401  401  401",
+        "code=fresh_y":                        "401  201  201  201  201  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/bindings/requests": {
+        "json": {"unit_id": "{unit_id}", "role": "family", "name": "张三", "phone": "13800000000"},
+        "unit_id=fresh_x":                     "401  201  201  201  201  401  401  401  401  401  401  401  401  401  401  401",
+        "unit_id=fresh_y":                     "401  201  201  201  201  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/me/residencies/{residency_id}/invites": {
+        "json": {"role": "family"},
+        "residency_id=owner_x":                "401  201  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "residency_id=family_x":               "401  404  403  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "residency_id=tenant_x":               "401  404  404  403  404  401  401  401  401  401  401  401  401  401  401  401",
+        "residency_id=owner_y":                "401  404  404  404  201  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/residencies/{residency_id}/invites/{code}/qr.png": {
+        "residency_id=owner_x,code=owner_x":   "401  200  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "residency_id=family_x,code=owner_x":  "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "residency_id=owner_y,code=owner_y":   "401  404  404  404  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+}
+
+ORG_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /api/v1/estates": {
+        "query": {"q": "小区"},
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/estates/{estate_id}/buildings": {
+        "estate_id=x":                         "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+        "estate_id=y":                         "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/buildings/{building_id}/units": {
+        "building_id=x":                       "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+        "building_id=y":                       "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+}
+
+ADMIN_AUTH = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/login": {
+        "-":                                   "200  200  200  200  200  302  302  302  302  302  302  302  302  302  302  302",
+    },
+    "POST /admin/login": {
+        "form": {"username": "nobody{seq}", "password": "wrong-password-1"},
+        "-":                                   "401  401  401  401  401  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /admin/logout": {
+        "-":                                   "302  302  302  302  302  302  302  302  302  302  302  302  302  302  302  302",
+    },
+    "GET /admin/": {
+        "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    "GET /admin/static/{filename}": {
+        "filename=admin":                      "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+}
+
+ADMIN_ORG = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/estates": {
+        "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    "GET /admin/estates/{estate_id}": {
+        "estate_id=x":                         "401  401  401  401  401  200  200  200  404  404  404  200  200  404  200  200",
+        "estate_id=y":                         "401  401  401  401  401  404  404  404  200  200  200  404  404  200  404  200",
+    },
+    "GET /admin/buildings/{building_id}": {
+        "building_id=x":                       "401  401  401  401  401  200  200  200  404  404  404  200  200  404  200  200",
+        "building_id=y":                       "401  401  401  401  401  404  404  404  200  200  200  404  404  200  404  200",
+    },
+    "GET /admin/units/{unit_id}": {
+        "unit_id=x":                           "401  401  401  401  401  200  200  200  404  404  404  200  200  404  200  200",
+        "unit_id=y":                           "401  401  401  401  401  404  404  404  200  200  200  404  404  200  404  200",
+    },
+    "GET /admin/estates/{estate_id}/import": {
+        "estate_id=x":                         "401  401  401  401  401  200  403  403  404  403  403  403  403  403  403  200",
+        "estate_id=y":                         "401  401  401  401  401  404  403  403  200  403  403  403  403  403  403  200",
+    },
+    # no file: an allowed actor gets the form's 422, which still shows it was let through
+    "POST /admin/estates/{estate_id}/import": {
+        "estate_id=x":                         "401  401  401  401  401  422  403  403  404  403  403  403  403  403  403  422",
+        "estate_id=y":                         "401  401  401  401  401  404  403  403  422  403  403  403  403  403  403  422",
+    },
+    "GET /admin/import/template.xlsx": {
+        "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
+    },
+}
+
+ADMIN_RESIDENCIES = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/reviews": {
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
+    },
+    "POST /admin/reviews/{residency_id}/approve": {
+        "residency_id=pending_x":              "401  401  401  401  401  302  302  403  404  404  403  403  403  403  403  302",
+        "residency_id=pending_y":              "401  401  401  401  401  404  404  403  302  302  403  403  403  403  403  302",
+    },
+    "POST /admin/reviews/{residency_id}/reject": {
+        "form": {"reason": "材料不全"},
+        "residency_id=pending_x":              "401  401  401  401  401  302  302  403  404  404  403  403  403  403  403  302",
+        "residency_id=pending_y":              "401  401  401  401  401  404  404  403  302  302  403  403  403  403  403  302",
+    },
+    "POST /admin/units/{unit_id}/invites": {
+        "form": {"role": "owner"},
+        "unit_id=x":                           "401  401  401  401  401  302  302  403  404  404  403  403  403  403  403  302",
+        "unit_id=y":                           "401  401  401  401  401  404  404  403  302  302  403  403  403  403  403  302",
+    },
+    # an owner's own invite is private to the owner: not found for every staff member
+    "GET /admin/invites/{invite_id}": {
+        "invite_id=x":                         "401  401  401  401  401  200  200  403  404  404  403  403  403  403  403  200",
+        "invite_id=y":                         "401  401  401  401  401  404  404  403  200  200  403  403  403  403  403  200",
+        "invite_id=owner_x":                   "401  401  401  401  401  404  404  403  404  404  403  403  403  403  403  404",
+    },
+    "GET /admin/invites/{invite_id}/qr.png": {
+        "invite_id=x":                         "401  401  401  401  401  200  200  403  404  404  403  403  403  403  403  200",
+        "invite_id=y":                         "401  401  401  401  401  404  404  403  200  200  403  403  403  403  403  200",
+    },
+}
+
+ADMIN_STAFF = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/staff": {
+        "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
+    },
+    "GET /admin/staff/new": {
+        "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
+    },
+    "GET /admin/staff/scope-fields": {
+        "query": {"role": "technician"},
+        "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
+    },
+    # a company admin's new staff always join its own company, whatever company_id says
+    "POST /admin/staff/new": {
+        "form": {
+            "username": "new.staff{seq}", "name": "新员工", "password": "Linli2026pw",
+            "role": "technician", "company_id": "{company_id}",
+        },
+        "company_id=a":                        "401  401  401  401  401  302  403  403  302  403  403  403  403  403  403  302",
+        "company_id=b":                        "401  401  401  401  401  302  403  403  302  403  403  403  403  403  403  302",
+    },
+    "GET /admin/staff/{staff_id}": {
+        "staff_id=a":                          "401  401  401  401  401  200  403  403  404  403  403  403  403  403  403  200",
+        "staff_id=b":                          "401  401  401  401  401  404  403  403  200  403  403  403  403  403  403  200",
+    },
+    "POST /admin/staff/{staff_id}/active": {
+        "form": {"active": "1"},
+        "staff_id=a":                          "401  401  401  401  401  302  403  403  404  403  403  403  403  403  403  302",
+        "staff_id=b":                          "401  401  401  401  401  404  403  403  302  403  403  403  403  403  403  302",
+    },
+    "POST /admin/staff/{staff_id}/password": {
+        "form": {"password": "Linli2027pw"},
+        "staff_id=a":                          "401  401  401  401  401  302  403  403  404  403  403  403  403  403  403  302",
+        "staff_id=b":                          "401  401  401  401  401  404  403  403  302  403  403  403  403  403  403  302",
+    },
+}
+
+ADMIN_AUDIT = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/audit": {
+        "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
+    },
+}
+# fmt: on
+
+
+def _join(*tables: dict) -> dict:
+    """The tables as one mapping; a route listed twice is a mistake, not an override."""
+    joined: dict = {}
+    for table in tables:
+        twice = joined.keys() & table.keys()
+        if twice:
+            raise ValueError(f"routes listed twice in the matrix: {sorted(twice)}")
+        joined.update(table)
+    return joined
+
+
+ROUTES = _join(
+    SITE,
+    ACCOUNTS_API,
+    ORG_API,
+    ADMIN_AUTH,
+    ADMIN_ORG,
+    ADMIN_RESIDENCIES,
+    ADMIN_STAFF,
+    ADMIN_AUDIT,
+)
