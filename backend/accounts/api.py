@@ -29,7 +29,7 @@ blp = Blueprint("accounts", __name__, tag="住户账号", description="登录、
 @limiter.limit(configured_limit("RATELIMIT_SIGN_IN"))
 @blp.arguments(WeChatSignInSchema)
 @blp.response(200, TokenSchema)
-@blp.alt_response(401, description="登录凭证无效")
+@blp.errors(400, 401, 429, 502)
 def sign_in(payload):
     """微信登录：用 wx.login 的 code 换取访问令牌"""
     resident = services.sign_in_with_wechat(payload["code"])
@@ -41,6 +41,7 @@ def sign_in(payload):
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, MeSchema)
+@blp.errors(401)
 def me():
     """当前住户及其全部住户身份"""
     resident = current_resident()
@@ -59,6 +60,7 @@ def me():
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, ResidencySchema(many=True))
+@blp.errors(401)
 def my_residencies():
     """我的住户身份（含待审核、已驳回、已结束）"""
     return services.residencies_of(current_resident())
@@ -68,6 +70,7 @@ def my_residencies():
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, ResidencySchema)
+@blp.errors(401, 404)
 def my_residency(residency_id):
     """我的一个住户身份（他人的身份一律 404）"""
     return services.residency_of(current_resident(), residency_id)
@@ -87,6 +90,7 @@ def _unit_row(unit, residency) -> dict:
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, MyUnitSchema(many=True))
+@blp.errors(401)
 def my_units():
     """我当前居住的房屋"""
     return [_unit_row(u, r) for u, r in services.current_units(current_resident())]
@@ -96,6 +100,7 @@ def my_units():
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, MyUnitSchema)
+@blp.errors(401, 404)
 def my_unit(unit_id):
     """我的一套房屋（未绑定的房屋一律 404）"""
     return _unit_row(*services.unit_of(current_resident(), unit_id))
@@ -107,9 +112,7 @@ def my_unit(unit_id):
 @limiter.limit(configured_limit("RATELIMIT_BINDING"), key_func=resident_rate_key)
 @blp.arguments(BindByInviteSchema)
 @blp.response(201, ResidencySchema)
-@blp.alt_response(404, description="邀请码不存在")
-@blp.alt_response(409, description="邀请码已被使用，或已绑定该房屋")
-@blp.alt_response(410, description="邀请码已过期")
+@blp.errors(400, 401, 404, 409, 410, 429)
 def bind_by_invite(payload):
     """凭邀请码绑定房屋（邀请码一次有效）"""
     return services.redeem_invite(current_resident(), payload["code"])
@@ -121,6 +124,7 @@ def bind_by_invite(payload):
 @limiter.limit(configured_limit("RATELIMIT_BINDING"), key_func=resident_rate_key)
 @blp.arguments(BindingRequestSchema)
 @blp.response(201, ResidencySchema)
+@blp.errors(400, 401, 404, 409, 429)
 def request_binding(payload):
     """申请绑定房屋：与业主名册（姓名 + 手机号）一致的业主立即生效，其余进入物业审核"""
     return services.request_binding(
@@ -140,6 +144,7 @@ def request_binding(payload):
 @limiter.limit(configured_limit("RATELIMIT_OWNER_INVITE"), key_func=resident_rate_key)
 @blp.arguments(OwnerInviteSchema)
 @blp.response(201, InviteSchema)
+@blp.errors(400, 401, 403, 404)
 def invite_member(payload, residency_id):
     """业主邀请家属或租户（租户须填租期结束日期）"""
     return services.create_owner_invite(
@@ -150,6 +155,14 @@ def invite_member(payload, residency_id):
 @blp.get("/me/residencies/<int:residency_id>/invites/<code>/qr.png")
 @blp.doc(security=BEARER)
 @resident_required
+@blp.alt_response(
+    200,
+    schema={"type": "string", "format": "binary"},
+    content_type="image/png",
+    description="二维码图片",
+    success=True,
+)
+@blp.errors(401, 404)
 def invite_qr(residency_id, code):
     """邀请二维码（PNG）"""
     invite = services.owner_invite_of(current_resident(), residency_id, code)

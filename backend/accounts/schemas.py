@@ -46,7 +46,15 @@ class UnitBriefSchema(Schema):
     building = ma.fields.String(attribute="building.name")
     estate_id = ma.fields.Integer()
     estate = ma.fields.String(attribute="estate.name")
-    area = ma.fields.Decimal(as_string=True, metadata={"description": "面积，平方米"})
+    # sent as a string so that no digit of the registered area is lost to a float
+    area = ma.fields.Decimal(
+        as_string=True,
+        metadata={
+            "type": "string",
+            "pattern": r"^\d+\.\d{2}$",
+            "description": "面积，平方米（如 89.50）",
+        },
+    )
     area_source = ma.fields.String(attribute="area_source.value")
 
 
@@ -82,6 +90,14 @@ class BindByInviteSchema(Schema):
 
 _ROLES = [r.value for r in ResidencyRole]
 
+#: the mobile-number rule of ``backend.core.phone`` as the document states it: 11 digits of a
+#: mainland mobile, optionally after +86, with spaces or hyphens anywhere
+PHONE_PATTERN = r"^[\s-]*(\+86)?[\s-]*1[\s-]*[3-9]([\s-]*[0-9]){9}[\s-]*$"
+PHONE_RULE = "中国大陆手机号：11 位，以 13–19 开头，可带 +86、空格或连字符"
+LEASE_RULE = (
+    "租户必填：租期结束日期，须晚于今天且不超过二十年（民法典第七百零五条）；业主、家属不填"
+)
+
 
 class BindingRequestSchema(Schema):
     unit_id = ma.fields.Integer(
@@ -93,11 +109,17 @@ class BindingRequestSchema(Schema):
     name = ma.fields.String(
         required=True, validate=validate.Length(min=1, max=60, error="姓名长度为 1–60 个字")
     )
-    phone = ma.fields.String(required=True, validate=validate.Length(max=20))
+    phone = ma.fields.String(
+        required=True,
+        validate=validate.Length(max=20),
+        metadata={"pattern": PHONE_PATTERN, "description": PHONE_RULE},
+    )
     note = ma.fields.String(
         load_default="", validate=validate.Length(max=200), metadata={"multiline": True}
     )
-    ends_on = ma.fields.Date(load_default=None, allow_none=True)
+    ends_on = ma.fields.Date(
+        load_default=None, allow_none=True, metadata={"description": LEASE_RULE}
+    )
 
 
 class OwnerInviteSchema(Schema):
@@ -106,7 +128,7 @@ class OwnerInviteSchema(Schema):
         validate=validate.OneOf(["family", "tenant"], error="只能邀请家属或租户"),
     )
     ends_on = ma.fields.Date(
-        load_default=None, allow_none=True, metadata={"description": "租户必填：租期结束日期"}
+        load_default=None, allow_none=True, metadata={"description": LEASE_RULE}
     )
 
 

@@ -105,7 +105,14 @@ MAX_ID = 2**31 - 1
 
 
 class Api(_Api):
-    """Linli's Api: every error in the design's format, messages in Chinese."""
+    """Linli's Api: every error in the design's format, messages in Chinese.
+
+    No catch-all ``default`` response is documented: each operation lists the error
+    statuses it can answer (:meth:`Blueprint.errors`), so the document says what the API
+    really does (the fuzz test in ``tests/security`` holds it to that).
+    """
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def register_blueprint(self, blp: Blueprint, *, parameters=None, **options):
         """Register ``blp`` and document its operations under its Chinese tag (``blp.tag``).
@@ -322,6 +329,30 @@ class Blueprint(_Blueprint):
         if tags is None:
             tags = [self.doc_tag]
         super().add_url_rule(rule, endpoint, view_func, *args, tags=tags, **options)
+
+    def errors(self, *codes: int):
+        """Document the error statuses a view may answer, each with the error body
+        ``{code, status, message, errors}`` (422 is documented by ``arguments`` already)."""
+
+        def decorator(func):
+            for code in codes:
+                func = self.alt_response(
+                    code, schema="Error", description=HTTP_MESSAGES.get(code, "请求失败")
+                )(func)
+            return func
+
+        return decorator
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # the header carries the metadata as JSON text, which OpenAPI 3 says with ``content``
+        # (flask-smorest's default declares an object ``schema``, which a client would read
+        # as comma-separated key,value pairs)
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "分页信息（JSON）：total、total_pages、page、first_page、last_page…",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PaginationMetadata"}}
+            },
+        }
 
 
 class SelectPage(Page):
