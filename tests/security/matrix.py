@@ -169,6 +169,7 @@ ADMIN_AUTH = {
 ADMIN_ORG = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/estates": {
+        "query": {"q": "小区"},
         "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
     },
     "GET /admin/estates/{estate_id}": {
@@ -212,7 +213,7 @@ ADMIN_RESIDENCIES = {
         "residency_id=pending_y":              "401  401  401  401  401  404  404  403  302  302  403  403  403  403  403  302",
     },
     "POST /admin/units/{unit_id}/invites": {
-        "form": {"role": "owner"},
+        "form": {"role": "owner", "ends_on": ""},
         "unit_id=x":                           "401  401  401  401  401  302  302  403  404  404  403  403  403  403  403  302",
         "unit_id=y":                           "401  401  401  401  401  404  404  403  302  302  403  403  403  403  403  302",
     },
@@ -244,7 +245,7 @@ ADMIN_STAFF = {
     "POST /admin/staff/new": {
         "form": {
             "username": "new.staff{seq}", "name": "新员工", "password": "Linli2026pw",
-            "role": "technician", "company_id": "{company_id}",
+            "phone": "13800000002", "role": "technician", "company_id": "{company_id}",
         },
         "company_id=a":                        "401  401  401  401  401  302  403  403  302  403  403  403  403  403  403  302",
         "company_id=b":                        "401  401  401  401  401  302  403  403  302  403  403  403  403  403  403  302",
