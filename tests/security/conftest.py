@@ -23,6 +23,7 @@ from tests.factories import (
     CompanyFactory,
     EstateFactory,
     InviteFactory,
+    NotificationFactory,
     OwnerRecordFactory,
     ResidencyFactory,
     StaffFactory,
@@ -114,6 +115,8 @@ def world(db):
         created_by_residency_id=w.owner_y.id,
         expires_at=utcnow() + timedelta(days=7),
     )
+    w.message_x = NotificationFactory(resident=w.owner_x.resident)
+    w.message_y = NotificationFactory(resident=w.owner_y.resident)
     return w
 
 

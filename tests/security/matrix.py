@@ -65,6 +65,7 @@ def statuses(row: str) -> list[int]:
 
 SITE = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /": {
         "-":                                   "302  302  302  302  302  302  302  302  302  302  302  302  302  302  302  302",
     },
@@ -83,6 +84,7 @@ SITE = {
 }
 
 ACCOUNTS_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "POST /api/v1/auth/wechat": {
         "json": {"code": "{code}"},
@@ -132,6 +134,7 @@ ACCOUNTS_API = {
 
 ORG_API = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /api/v1/estates": {
         "query": {"q": "小区"},
         "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
@@ -146,7 +149,39 @@ ORG_API = {
     },
 }
 
+NOTIFY_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /api/v1/me/subscriptions": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/me/subscriptions": {
+        "json": {"tmpl-residency-active": "accept"},
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/messages": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/messages/unread-count": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/me/messages/{message_id}/read": {
+        "message_id=x":                        "401  200  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "message_id=y":                        "401  404  404  404  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/me/messages/read-all": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+}
+
+ADMIN_NOTIFY = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/notifications": {
+        "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
+    },
+}
+
 ADMIN_AUTH = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/login": {
         "-":                                   "200  200  200  200  200  302  302  302  302  302  302  302  302  302  302  302",
@@ -167,6 +202,7 @@ ADMIN_AUTH = {
 }
 
 ADMIN_ORG = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/estates": {
         "query": {"q": "小区"},
@@ -200,6 +236,7 @@ ADMIN_ORG = {
 
 ADMIN_RESIDENCIES = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/reviews": {
         "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
@@ -230,6 +267,7 @@ ADMIN_RESIDENCIES = {
 }
 
 ADMIN_STAFF = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/staff": {
         "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
@@ -268,6 +306,7 @@ ADMIN_STAFF = {
 
 ADMIN_AUDIT = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/audit": {
         "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
     },
@@ -290,9 +329,11 @@ ROUTES = _join(
     SITE,
     ACCOUNTS_API,
     ORG_API,
+    NOTIFY_API,
     ADMIN_AUTH,
     ADMIN_ORG,
     ADMIN_RESIDENCIES,
     ADMIN_STAFF,
     ADMIN_AUDIT,
+    ADMIN_NOTIFY,
 )
