@@ -66,8 +66,12 @@ def statuses(row: str) -> list[int]:
 SITE = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /": {
         "-":                                   "302  302  302  302  302  302  302  302  302  302  302  302  302  302  302  302",
+    },
+    "GET /favicon.ico": {
+        "-":                                   "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
     },
     "GET /healthz": {
         "-":                                   "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
@@ -84,6 +88,7 @@ SITE = {
 }
 
 ACCOUNTS_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "POST /api/v1/auth/wechat": {
@@ -135,6 +140,7 @@ ACCOUNTS_API = {
 ORG_API = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /api/v1/estates": {
         "query": {"q": "小区"},
         "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
@@ -150,6 +156,7 @@ ORG_API = {
 }
 
 NOTIFY_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /api/v1/me/subscriptions": {
         "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
@@ -175,12 +182,14 @@ NOTIFY_API = {
 
 ADMIN_NOTIFY = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/notifications": {
         "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
     },
 }
 
 ADMIN_AUTH = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/login": {
@@ -202,6 +211,7 @@ ADMIN_AUTH = {
 }
 
 ADMIN_ORG = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/estates": {
@@ -237,6 +247,7 @@ ADMIN_ORG = {
 ADMIN_RESIDENCIES = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/reviews": {
         "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
@@ -267,6 +278,7 @@ ADMIN_RESIDENCIES = {
 }
 
 ADMIN_STAFF = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/staff": {
@@ -305,6 +317,7 @@ ADMIN_STAFF = {
 }
 
 ADMIN_AUDIT = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/audit": {
