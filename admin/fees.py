@@ -119,6 +119,8 @@ def fee_item_price(item_id: int):
             form_date("effective_from") or date.min,
         )
     except DomainError as exc:
+        if exc.status == 404:
+            raise  # an id out of scope is "not found", never a flashed redirect
         flash(exc.message, "error")
     else:
         flash("已调价", "success")
@@ -196,6 +198,8 @@ def bill_adjust(bill_id: int):
             form_int("approver_id"),
         )
     except DomainError as exc:
+        if exc.status == 404:
+            raise  # an id out of scope is "not found", never a flashed redirect
         flash(exc.message, "error")
     else:
         flash("已记录", "success")
@@ -269,6 +273,8 @@ def payment_refund(payment_id: int):
     try:
         payments.refund_payment(current_staff(), payment_id, request.form.get("reason", ""))
     except DomainError as exc:
+        if exc.status == 404:
+            raise  # an id out of scope is "not found", never a flashed redirect
         flash(exc.message, "error")
     else:
         flash("已退款，相关账单恢复为未缴", "success")
@@ -320,6 +326,8 @@ def reminder_send(unit_id: int):
             current_staff(), unit_id, _choice(ReminderChannel, "channel")
         )
     except DomainError as exc:
+        if exc.status == 404:
+            raise  # an id out of scope is "not found", never a flashed redirect
         flash(exc.message, "error")
         return redirect(request.referrer or url_for("admin.arrears"))
     if reminder.channel == ReminderChannel.written:

@@ -104,6 +104,14 @@ class IdConverter(IntegerConverter):
 MAX_ID = 2**31 - 1
 
 
+def _decimal_as_string(converter, field, ret, **kwargs) -> dict:
+    """A Decimal sent as a string (money rates, areas) is documented as the string it is;
+    apispec would call it a number."""
+    if isinstance(field, ma.fields.Decimal) and field.as_string:
+        return {"type": "string", "format": "decimal"}
+    return {}
+
+
 class Api(_Api):
     """Linli's Api: every error in the design's format, messages in Chinese.
 
@@ -113,6 +121,10 @@ class Api(_Api):
     """
 
     DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_decimal_as_string)
 
     def register_blueprint(self, blp: Blueprint, *, parameters=None, **options):
         """Register ``blp`` and document its operations under its Chinese tag (``blp.tag``).

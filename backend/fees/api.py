@@ -28,6 +28,7 @@ blp = Blueprint("fees", __name__, tag="物业缴费", description="物业费：�
 @blp.arguments(BillQuerySchema, location="query")
 @blp.response(200, BillSchema(many=True))
 @blp.paginate(SelectPage, page_size=20, max_page_size=100)
+@blp.errors(401)
 def my_bills(args):
     """我的账单（按房屋、状态、账期筛选；分页）"""
     period = parse_period(args["period"]) if args["period"] else None
@@ -38,6 +39,7 @@ def my_bills(args):
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, BillDetailSchema)
+@blp.errors(401, 404)
 def my_bill(bill_id):
     """账单详情（他人房屋的账单一律 404）"""
     return payments.my_bill(current_resident(), bill_id)
@@ -64,6 +66,7 @@ def prepay(payload):
 @blp.response(201, OrderSchema)
 @blp.alt_response(409, description="账单已缴清，或正在另一笔支付中")
 @blp.alt_response(502, description="微信支付下单失败")
+@blp.errors(400, 401, 404, 429)
 def pay_bills(payload):
     """缴纳所选账单：微信支付统一下单，返回 wx.requestPayment 参数"""
     order, params = payments.create_order(current_resident(), payload["bill_ids"])
@@ -83,6 +86,7 @@ def pay_bills(payload):
 @resident_required
 @blp.response(200, PaymentSchema(many=True))
 @blp.paginate(SelectPage, page_size=20, max_page_size=100)
+@blp.errors(401, 422)
 def my_payments():
     """我的缴费记录（分页）"""
     return payments.my_payments_query(current_resident())
@@ -92,6 +96,7 @@ def my_payments():
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, ReceiptSchema)
+@blp.errors(401, 404)
 def my_receipt(payment_id):
     """收据详情（含验证二维码）"""
     payment = payments.my_payment(current_resident(), payment_id)

@@ -7,21 +7,27 @@ account of every role on each side. ``actors`` signs a test client in as each of
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from backend.accounts.models import ResidencyRole, ResidencyStatus, StaffRole
+from backend.core.db import commit
 from backend.core.time import utcnow
+from backend.fees.models import PaymentMethod, ReminderChannel
+from backend.fees.payments import receipt_code, record_offline_payment
+from backend.fees.reminders import send_reminder
 from tests.admin.conftest import login
 from tests.factories import (
+    BillFactory,
     BuildingFactory,
     CommitteeFactory,
     CommitteeMemberFactory,
     CommunityFactory,
     CompanyFactory,
     EstateFactory,
+    FeeItemFactory,
     InviteFactory,
     NotificationFactory,
     OwnerRecordFactory,
@@ -117,7 +123,20 @@ def world(db):
     )
     w.message_x = NotificationFactory(resident=w.owner_x.resident)
     w.message_y = NotificationFactory(resident=w.owner_y.resident)
+    _fees(w)
     return w
+
+
+def _fees(w) -> None:
+    """Each estate: a fee item, an unpaid bill, a bill paid at the counter, a reminder."""
+    for side, admin in ((w.x, w.staff.admA), (w.y, w.staff.admB)):
+        side.item = FeeItemFactory(estate=side.estate)
+        side.bill = BillFactory(unit=side.unit, fee_item=side.item, period=date(2026, 11, 1))
+        paid = BillFactory(unit=side.unit, fee_item=side.item, period=date(2026, 10, 1))
+        side.payment = record_offline_payment(admin, [paid.id], PaymentMethod.cash)
+        side.reminder = send_reminder(admin, side.unit.id, ReminderChannel.written)
+        commit()
+        side.receipt_code = receipt_code(side.payment)
 
 
 def pending_residency(unit):

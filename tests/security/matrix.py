@@ -67,6 +67,7 @@ SITE = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /": {
         "-":                                   "302  302  302  302  302  302  302  302  302  302  302  302  302  302  302  302",
     },
@@ -88,6 +89,7 @@ SITE = {
 }
 
 ACCOUNTS_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -141,6 +143,7 @@ ORG_API = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /api/v1/estates": {
         "query": {"q": "小区"},
         "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
@@ -156,6 +159,7 @@ ORG_API = {
 }
 
 NOTIFY_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /api/v1/me/subscriptions": {
@@ -183,12 +187,134 @@ NOTIFY_API = {
 ADMIN_NOTIFY = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/notifications": {
         "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
     },
 }
 
+FEES_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /api/v1/me/bills": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/bills/{bill_id}": {
+        "bill_id=x":                           "401  200  200  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "bill_id=y":                           "401  404  404  404  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    # WeChat Pay is the fake server's; an order for a bill of someone else's unit is refused
+    "POST /api/v1/me/payments": {
+        "json": {"bill_ids": ["{bill_id}"]},
+        "bill_id=x":                           "401  201  409  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "bill_id=y":                           "401  404  404  404  201  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/payments": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/payments/{payment_id}/receipt": {
+        "payment_id=x":                        "401  200  200  200  404  401  401  401  401  401  401  401  401  401  401  401",
+        "payment_id=y":                        "401  404  404  404  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+}
+
+FEES_PUBLIC = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    # WeChat Pay's notification: signed XML, checked by signature (an empty body is refused
+    # with an XML FAIL answer, status 200, as WeChat Pay expects)
+    "POST /api/v1/payments/wechat/notify": {
+        "-":                                   "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    # anyone holding a receipt may verify it; the code is signed, nothing else is shown
+    "GET /receipts/{code}": {
+        "code=receipt_x":                      "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    "GET /receipts/{code}/qr.png": {
+        "code=receipt_x":                      "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    "GET /receipts/static/{filename}": {
+        "filename=receipt":                    "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
+}
+
+ADMIN_FEES = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/fees": {
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+    },
+    # empty forms: an allowed actor gets the form's 422, which still shows it was let through
+    "POST /admin/fees": {
+        "-":                                   "401  401  401  401  401  302  403  403  302  403  403  403  403  403  403  302",
+    },
+    "GET /admin/fees/{item_id}": {
+        "item_id=x":                           "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
+        "item_id=y":                           "401  401  401  401  401  404  404  403  200  200  403  404  404  200  404  200",
+    },
+    "POST /admin/fees/{item_id}/prices": {
+        "form": {"price": "2.50", "effective_from": "2027-01-01"},
+        "item_id=x":                           "401  401  401  401  401  302  403  403  404  403  403  403  403  403  403  302",
+        "item_id=y":                           "401  401  401  401  401  404  403  403  302  403  403  403  403  403  403  302",
+    },
+    "POST /admin/fees/generate": {
+        "-":                                   "401  401  401  401  401  302  403  403  302  403  403  403  403  403  403  302",
+    },
+    "GET /admin/bills": {
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+    },
+    "GET /admin/bills/{bill_id}": {
+        "bill_id=x":                           "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
+        "bill_id=y":                           "401  401  401  401  401  404  404  403  200  200  403  404  404  200  404  200",
+    },
+    "POST /admin/bills/{bill_id}/adjust": {
+        "form": {"kind": "waiver", "amount": "1.00", "reason": "测试减免"},
+        "bill_id=x":                           "401  401  401  401  401  302  302  403  404  404  403  403  403  403  403  302",
+        "bill_id=y":                           "401  401  401  401  401  404  404  403  302  302  403  403  403  403  403  302",
+    },
+    "POST /admin/payments": {
+        "-":                                   "401  401  401  401  401  302  302  403  302  302  403  403  403  403  403  302",
+    },
+    "GET /admin/payments": {
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+    },
+    "GET /admin/payments/day-end": {
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
+    },
+    "GET /admin/payments/{payment_id}": {
+        "payment_id=x":                        "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
+        "payment_id=y":                        "401  401  401  401  401  404  404  403  200  200  403  404  404  200  404  200",
+    },
+    "GET /admin/payments/{payment_id}/qr.png": {
+        "payment_id=x":                        "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
+        "payment_id=y":                        "401  401  401  401  401  404  404  403  200  200  403  404  404  200  404  200",
+    },
+    "POST /admin/payments/{payment_id}/refund": {
+        "payment_id=x":                        "401  401  401  401  401  302  403  403  404  403  403  403  403  403  403  302",
+        "payment_id=y":                        "401  401  401  401  401  404  403  403  302  403  403  403  403  403  403  302",
+    },
+    "GET /admin/arrears": {
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+    },
+    "POST /admin/units/{unit_id}/reminders": {
+        "form": {"channel": "written"},
+        "unit_id=x":                           "401  401  401  401  401  302  302  403  404  404  403  403  403  403  403  302",
+        "unit_id=y":                           "401  401  401  401  401  404  404  403  302  302  403  403  403  403  403  302",
+    },
+    "GET /admin/reminders": {
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+    },
+    "GET /admin/reminders/{reminder_id}/notice": {
+        "reminder_id=x":                       "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
+        "reminder_id=y":                       "401  401  401  401  401  404  404  403  200  200  403  404  404  200  404  200",
+    },
+    "GET /admin/fee-reports": {
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+    },
+    "GET /admin/fee-reports/{kind}.xlsx": {
+        "kind=arrears":                        "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+    },
+}
+
 ADMIN_AUTH = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -211,6 +337,7 @@ ADMIN_AUTH = {
 }
 
 ADMIN_ORG = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -248,6 +375,7 @@ ADMIN_RESIDENCIES = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/reviews": {
         "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
@@ -278,6 +406,7 @@ ADMIN_RESIDENCIES = {
 }
 
 ADMIN_STAFF = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -320,6 +449,7 @@ ADMIN_AUDIT = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/audit": {
         "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
     },
@@ -343,10 +473,13 @@ ROUTES = _join(
     ACCOUNTS_API,
     ORG_API,
     NOTIFY_API,
+    FEES_API,
+    FEES_PUBLIC,
     ADMIN_AUTH,
     ADMIN_ORG,
     ADMIN_RESIDENCIES,
     ADMIN_STAFF,
     ADMIN_AUDIT,
     ADMIN_NOTIFY,
+    ADMIN_FEES,
 )

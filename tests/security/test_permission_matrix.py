@@ -105,6 +105,17 @@ TARGETS: dict[str, Callable] = {
     "code=wechat": lambda w: w.fake_wechat.login_code(f"o-matrix-{next(_wechat_users)}"),
     "message_id=x": lambda w: w.message_x.id,
     "message_id=y": lambda w: w.message_y.id,
+    "bill_id=x": lambda w: w.x.bill.id,
+    "bill_id=y": lambda w: w.y.bill.id,
+    "item_id=x": lambda w: w.x.item.id,
+    "item_id=y": lambda w: w.y.item.id,
+    "payment_id=x": lambda w: w.x.payment.id,
+    "payment_id=y": lambda w: w.y.payment.id,
+    "reminder_id=x": lambda w: w.x.reminder.id,
+    "reminder_id=y": lambda w: w.y.reminder.id,
+    "code=receipt_x": lambda w: w.x.receipt_code,
+    "kind=arrears": lambda w: "arrears",
+    "filename=receipt": lambda w: "receipt.css",
     "staff_id=a": lambda w: w.target_staff_a.id,
     "staff_id=b": lambda w: w.target_staff_b.id,
     "company_id=a": lambda w: w.company_a.id,
@@ -122,6 +133,8 @@ def _fill(template, values: dict):
     """``template`` with ``{name}`` replaced; a value that is only ``{name}`` keeps its type."""
     if isinstance(template, dict):
         return {k: _fill(v, values) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_fill(v, values) for v in template]
     if isinstance(template, str):
         whole = re.fullmatch(r"\{(\w+)\}", template)
         if whole:
