@@ -51,6 +51,7 @@ def my_bill(bill_id):
 @limiter.limit("20 per minute", key_func=resident_rate_key)
 @blp.arguments(PrepaySchema)
 @blp.response(201, BillSchema(many=True))
+@blp.errors(400, 401, 404, 409, 429)
 def prepay(payload):
     """预缴：为所住房屋生成之后若干个月的账单（随后可一并缴纳）"""
     return payments.prepay(

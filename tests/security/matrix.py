@@ -68,6 +68,7 @@ SITE = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /": {
         "-":                                   "302  302  302  302  302  302  302  302  302  302  302  302  302  302  302  302",
     },
@@ -89,6 +90,7 @@ SITE = {
 }
 
 ACCOUNTS_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -144,6 +146,7 @@ ORG_API = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /api/v1/estates": {
         "query": {"q": "小区"},
         "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
@@ -159,6 +162,7 @@ ORG_API = {
 }
 
 NOTIFY_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -188,12 +192,14 @@ ADMIN_NOTIFY = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/notifications": {
         "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
     },
 }
 
 FEES_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /api/v1/me/bills": {
         "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
@@ -208,6 +214,11 @@ FEES_API = {
         "bill_id=x":                           "401  201  409  404  404  401  401  401  401  401  401  401  401  401  401  401",
         "bill_id=y":                           "401  404  404  404  201  401  401  401  401  401  401  401  401  401  401  401",
     },
+    "POST /api/v1/me/bills/prepay": {
+        "json": {"unit_id": "{unit_id}", "fee_item_id": "{item_id}", "months": 1},
+        "unit_id=x,item_id=x":                 "401  201  201  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "unit_id=y,item_id=y":                 "401  404  404  404  201  401  401  401  401  401  401  401  401  401  401  401",
+    },
     "GET /api/v1/me/payments": {
         "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
     },
@@ -218,6 +229,7 @@ FEES_API = {
 }
 
 FEES_PUBLIC = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     # WeChat Pay's notification: signed XML, checked by signature (an empty body is refused
     # with an XML FAIL answer, status 200, as WeChat Pay expects)
@@ -237,6 +249,7 @@ FEES_PUBLIC = {
 }
 
 ADMIN_FEES = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/fees": {
         "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
@@ -318,6 +331,7 @@ ADMIN_AUTH = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/login": {
         "-":                                   "200  200  200  200  200  302  302  302  302  302  302  302  302  302  302  302",
     },
@@ -337,6 +351,7 @@ ADMIN_AUTH = {
 }
 
 ADMIN_ORG = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -376,6 +391,7 @@ ADMIN_RESIDENCIES = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/reviews": {
         "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
@@ -406,6 +422,7 @@ ADMIN_RESIDENCIES = {
 }
 
 ADMIN_STAFF = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -445,7 +462,16 @@ ADMIN_STAFF = {
     },
 }
 
+ADMIN_RESIDENTS = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/residents": {
+        "query": {"q": "业主"},
+        "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
+    },
+}
+
 ADMIN_AUDIT = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -480,6 +506,7 @@ ROUTES = _join(
     ADMIN_RESIDENCIES,
     ADMIN_STAFF,
     ADMIN_AUDIT,
+    ADMIN_RESIDENTS,
     ADMIN_NOTIFY,
     ADMIN_FEES,
 )
