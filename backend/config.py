@@ -123,6 +123,19 @@ class Config:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     IMPORT_MAX_ROWS = 20000
 
+    #: photos: largest upload, most pixels decoded (bombs and 200-MP frames are refused
+    #: before decoding), longest edge and thumbnail edge of what is stored, JPEG quality
+    PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    PHOTO_MAX_PIXELS = 50_000_000
+    PHOTO_MAX_EDGE = 1920
+    PHOTO_THUMB_EDGE = 360
+    PHOTO_JPEG_QUALITY = 85
+    #: photos nobody attached to anything within this time are deleted
+    PHOTO_UNATTACHED_TTL = timedelta(hours=24)
+    RATELIMIT_PHOTO_UPLOAD = "30 per minute;300 per day"
+    #: how long a signed URL of a private file stays valid
+    SIGNED_URL_TTL = timedelta(minutes=15)
+
     API_TITLE = "邻里 Linli 住户接口"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -163,6 +176,8 @@ DURATIONS = (
     "NOTIFY_STALE_AFTER",
     "PERMANENT_SESSION_LIFETIME",
     "WECHAT_PAY_ORDER_TTL",
+    "PHOTO_UNATTACHED_TTL",
+    "SIGNED_URL_TTL",
 )
 #: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
 SECOND_LISTS = ("NOTIFY_RETRY_DELAYS",)
@@ -177,6 +192,11 @@ INTEGERS = (
     "MAX_CONTENT_LENGTH",
     "HSTS_MAX_AGE",
     "PAY_MAX_BILLS",
+    "PHOTO_MAX_BYTES",
+    "PHOTO_MAX_PIXELS",
+    "PHOTO_MAX_EDGE",
+    "PHOTO_THUMB_EDGE",
+    "PHOTO_JPEG_QUALITY",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -12,12 +12,13 @@ from backend.audit.feature import feature as audit
 from backend.authz.roles import StaffRole
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob, ToDo, load
 from backend.fees.feature import feature as fees
+from backend.media.feature import feature as media
 from backend.notify.feature import feature as notify
 from backend.org.feature import feature as org
 
 #: in order: a feature comes after the ones it builds on (demo data is created in this order,
 #: navigation entries are shown in it)
-FEATURES: tuple[Feature, ...] = (org, accounts, notify, fees, audit)
+FEATURES: tuple[Feature, ...] = (org, accounts, notify, fees, audit, media)
 
 
 def _merged(attribute: str) -> dict:

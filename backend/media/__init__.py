@@ -1,0 +1,1 @@
+"""Photos and files: the upload pipeline, private storage and signed URLs."""

@@ -1,0 +1,88 @@
+"""Resident API of photos: upload one per request (as wx.uploadFile does), fetch by signed URL."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+from backend.authz.resident import BEARER, current_resident, resident_rate_key, resident_required
+from backend.core.api import Blueprint
+from backend.core.errors import NotFound
+from backend.core.signing import check_signed_request
+from backend.extensions import configured_limit, limiter
+from backend.media import services
+from backend.media.schemas import PhotoSchema
+
+blp = Blueprint("media", __name__, description="照片上传")
+
+#: room for the multipart envelope around the file itself
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def read_uploaded_file(field: str = "file") -> bytes:
+    """The bytes of the one uploaded file, refused (413) above ``PHOTO_MAX_BYTES`` before
+    the body is read when the client says its length, and while reading otherwise."""
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    message = f"照片不能超过 {limit // (1024 * 1024)} MB"
+    if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
+        raise services.PhotoRefused(message, 413)
+    upload = request.files.get(field)
+    if upload is None:
+        raise services.PhotoRefused("请选择要上传的照片（表单字段 file）")
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise services.PhotoRefused(message, 413)
+    return data
+
+
+@blp.post("/media/photos")
+@limiter.limit(configured_limit("RATELIMIT_PHOTO_UPLOAD"), key_func=resident_rate_key)
+@blp.doc(
+    security=BEARER,
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    },
+)
+@blp.response(201, PhotoSchema)
+@blp.alt_response(413, description="照片过大")
+@blp.alt_response(422, description="不是可接受的照片（格式、像素、文件损坏）")
+@resident_required
+def upload_photo():
+    """上传一张照片（JPEG/PNG/WebP/HEIC），返回照片编号与签名链接
+
+    照片会被摆正、去除全部元数据（含 GPS）并重新压缩；原图不保留。24 小时内未被使用的照片会被删除。
+    """
+    data = read_uploaded_file()
+    photo = services.upload_photo(data, resident_id=current_resident().id)
+    return services.photo_view(photo)
+
+
+@blp.get("/media/photos/<int:photo_id>/<variant>.jpg")
+@blp.doc(
+    parameters=[
+        {"name": "expires", "in": "query", "required": True, "schema": {"type": "integer"}},
+        {"name": "sig", "in": "query", "required": True, "schema": {"type": "string"}},
+    ],
+    responses={"200": {"description": "JPEG", "content": {"image/jpeg": {}}}},
+)
+@blp.alt_response(403, description="签名无效")
+@blp.alt_response(410, description="链接已过期")
+def photo_file(photo_id, variant):
+    """照片文件（仅凭接口返回的签名链接访问；variant 为 full 或 thumb）"""
+    check_signed_request()
+    if variant not in ("full", "thumb"):
+        raise NotFound("照片不存在或已删除")
+    data, sha = services.photo_file(photo_id, variant)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(f"{sha}-{variant}")
+    return response

@@ -1,0 +1,12 @@
+"""Photos and files, as registered with the app (see ``backend/features.py``)."""
+
+from backend.core.feature import Feature, PeriodicJob
+
+feature = Feature(
+    name="media",
+    label="照片",
+    models="backend.media.models",
+    api="backend.media.api:blp",
+    # photos uploaded but never attached to anything are deleted after a day
+    jobs=(PeriodicJob("backend.media.jobs:delete_unattached_photos_job", interval=3600),),
+)

@@ -1,0 +1,22 @@
+"""Media jobs: the periodic clean-up of photos that were uploaded but never used."""
+
+from __future__ import annotations
+
+from backend.core.db import defer
+from backend.jobs import job
+from backend.media import services
+
+
+@job
+def delete_unattached_photos_job() -> int:
+    """Delete photos unattached for 24 hours, and then their files (safe to run twice)."""
+    hashes = services.delete_unattached_photos()
+    if hashes:
+        defer(delete_stored_files, hashes)
+    return len(hashes)
+
+
+@job
+def delete_stored_files(hashes: list[str]) -> None:
+    """Remove the stored files of photos that no longer exist."""
+    services.delete_files_of(hashes)

@@ -1,0 +1,50 @@
+"""Model of an uploaded photo (the cleaned image; the original is never kept)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.core.time import UTCDateTime, utcnow
+from backend.extensions import db
+
+
+class Photo(db.Model):
+    """A cleaned photo, stored under the SHA-256 of its JPEG bytes with a thumbnail.
+
+    One row per upload: two people uploading the same picture share the stored file but
+    each owns their own row. A photo nobody attached to anything within
+    ``PHOTO_UNATTACHED_TTL`` is deleted by :func:`backend.media.jobs.delete_unattached_photos`.
+    """
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        sa.CheckConstraint("(resident_id IS NULL) <> (staff_id IS NULL)", name="one_uploader"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    byte_size: Mapped[int] = mapped_column()
+    #: who uploaded it: a resident (mini-app) or a staff member (panel)
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: set once the photo belongs to something (a ticket event, a ballot, a notice)
+    attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def key(self) -> str:
+        return photo_key(self.sha256)
+
+    @property
+    def thumbnail_key(self) -> str:
+        return photo_key(self.sha256, thumbnail=True)
+
+
+def photo_key(sha256: str, thumbnail: bool = False) -> str:
+    """Storage key of a cleaned photo (or its thumbnail) by content hash."""
+    return f"photos/{sha256[:2]}/{sha256}{'-thumb' if thumbnail else ''}.jpg"

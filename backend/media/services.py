@@ -1,0 +1,169 @@
+"""Photo rules: upload through the pipeline, attach to something, hand out signed URLs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from backend.core.errors import DomainError, Invalid
+from backend.core.signing import signed_url
+from backend.core.time import utcnow
+from backend.extensions import db
+from backend.media.images import PhotoRejected, clean_photo
+from backend.media.models import Photo, photo_key
+from backend.media.storage import get_storage
+
+log = logging.getLogger(__name__)
+
+#: the mini-app's own limit of images per submission (wx.chooseMedia count ≤ 9)
+MAX_PHOTOS = 9
+
+
+class PhotoRefused(DomainError):
+    """The upload was refused by the pipeline; ``status`` is 413 or 422."""
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message, {"file": [message]})
+        self.status = status
+
+
+def upload_photo(
+    data: bytes, *, resident_id: int | None = None, staff_id: int | None = None
+) -> Photo:
+    """Clean ``data`` and store it with its thumbnail; return the new :class:`Photo`.
+
+    Nothing is written (neither file nor row) unless the whole pipeline succeeds, and
+    the original bytes are never stored.
+    """
+    config = current_app.config
+    try:
+        clean = clean_photo(
+            data,
+            max_bytes=config["PHOTO_MAX_BYTES"],
+            max_pixels=config["PHOTO_MAX_PIXELS"],
+            max_edge=config["PHOTO_MAX_EDGE"],
+            thumb_edge=config["PHOTO_THUMB_EDGE"],
+            quality=config["PHOTO_JPEG_QUALITY"],
+        )
+    except PhotoRejected as exc:
+        raise PhotoRefused(exc.message, exc.status) from exc
+    sha = clean.sha256
+    storage = get_storage()
+    storage.put(photo_key(sha), clean.data, "image/jpeg")
+    storage.put(photo_key(sha, thumbnail=True), clean.thumbnail, "image/jpeg")
+    photo = Photo(
+        sha256=sha,
+        width=clean.width,
+        height=clean.height,
+        byte_size=len(clean.data),
+        resident_id=resident_id,
+        staff_id=staff_id,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    log.info(
+        "photo %s stored (%sx%s, %s bytes)", photo.id, photo.width, photo.height, photo.byte_size
+    )
+    return photo
+
+
+def photo_view(photo: Photo) -> dict:
+    """What a client is given of a photo: ``{id, url, thumbnail_url, width, height}``
+    with short-lived signed URLs. Call it only for someone allowed to see the photo."""
+    return {
+        "id": photo.id,
+        "url": signed_url("media.photo_file", photo_id=photo.id, variant="full"),
+        "thumbnail_url": signed_url("media.photo_file", photo_id=photo.id, variant="thumb"),
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
+def attach_photos(
+    photo_ids: list[int], *, resident_id: int | None = None, staff_id: int | None = None
+) -> list[Photo]:
+    """Mark the uploader's own unattached photos ``photo_ids`` as used, in that order.
+
+    Refuses (422) more than nine, someone else's, expired or already used photos; each
+    is claimed by one conditional update, so a photo can belong to only one thing.
+    """
+    if not photo_ids:
+        return []
+    if len(photo_ids) > MAX_PHOTOS:
+        raise Invalid(f"最多上传 {MAX_PHOTOS} 张照片", {"photo_ids": ["照片过多"]})
+    if len(set(photo_ids)) != len(photo_ids):
+        raise Invalid("照片重复", {"photo_ids": ["照片重复"]})
+    owner = Photo.resident_id == resident_id if resident_id else Photo.staff_id == staff_id
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(Photo)
+        .where(Photo.id.in_(photo_ids), owner, Photo.attached_at.is_(None))
+        .values(attached_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != len(photo_ids):
+        raise Invalid("照片不存在、已过期或已被使用，请重新上传", {"photo_ids": ["照片无效"]})
+    photos = {p.id: p for p in db.session.scalars(sa.select(Photo).where(Photo.id.in_(photo_ids)))}
+    for photo in photos.values():
+        db.session.refresh(photo)
+    return [photos[i] for i in photo_ids]
+
+
+def photo_file(photo_id: int, variant: str) -> tuple[bytes, str]:
+    """The stored JPEG bytes of a photo (``variant`` ``full`` or ``thumb``) and its hash.
+
+    The caller has checked the signed URL: that is the permission.
+    """
+    from backend.core.errors import NotFound
+    from backend.media.storage import StoredFileMissing
+
+    photo = db.session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound("照片不存在或已删除")
+    key = photo.thumbnail_key if variant == "thumb" else photo.key
+    try:
+        return get_storage().get(key), photo.sha256
+    except StoredFileMissing as exc:
+        raise NotFound("照片不存在或已删除") from exc
+
+
+def unattached_before(cutoff: datetime) -> sa.Select:
+    return sa.select(Photo).where(Photo.attached_at.is_(None), Photo.created_at < cutoff)
+
+
+def delete_unattached_photos(now: datetime | None = None) -> list[str]:
+    """Delete photos nobody attached within ``PHOTO_UNATTACHED_TTL``.
+
+    Returns the content hashes no photo uses any more: their files are removed by
+    :func:`backend.media.jobs.delete_stored_files` once this transaction commits.
+    """
+    cutoff = (now or utcnow()) - current_app.config["PHOTO_UNATTACHED_TTL"]
+    photos = list(db.session.scalars(unattached_before(cutoff).limit(5000)))
+    hashes = {p.sha256 for p in photos}
+    for photo in photos:
+        db.session.delete(photo)
+    db.session.flush()
+    still_used = (
+        set(db.session.scalars(sa.select(Photo.sha256).where(Photo.sha256.in_(hashes))))
+        if hashes
+        else set()
+    )
+    if photos:
+        log.info("deleted %s unattached photos", len(photos))
+    return sorted(hashes - still_used)
+
+
+def delete_files_of(hashes: list[str]) -> None:
+    """Remove the stored files of ``hashes`` that no photo row uses (checked again now)."""
+    if not hashes:
+        return
+    used = set(db.session.scalars(sa.select(Photo.sha256).where(Photo.sha256.in_(hashes))))
+    storage = get_storage()
+    for sha in hashes:
+        if sha in used:
+            continue
+        storage.delete(photo_key(sha))
+        storage.delete(photo_key(sha, thumbnail=True))
