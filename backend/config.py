@@ -133,6 +133,19 @@ class Config:
     #: photos nobody attached to anything within this time are deleted
     PHOTO_UNATTACHED_TTL = timedelta(hours=24)
     RATELIMIT_PHOTO_UPLOAD = "30 per minute;300 per day"
+    #: tickets: the city's SLA limits over the design's defaults, e.g.
+    #: ``{"complaint.normal": {"respond": 720, "resolve": 14400}}`` (minutes)
+    TICKET_SLA: dict = {}
+    #: a resident may reopen a resolved ticket within this time
+    TICKET_REOPEN_WINDOW = timedelta(days=7)
+    RATELIMIT_TICKET_CREATE = "10 per minute;50 per day"
+    #: ready-made notes the panel offers for each action (canned replies)
+    TICKET_CANNED_REPLIES: dict = {
+        "accept": ["已受理，我们会尽快安排处理", "已受理，将于今日内联系您"],
+        "reject": ["不属于物业服务范围，请联系相关部门", "重复提交，请查看已有工单"],
+        "resolve": ["已维修完毕，请验收", "已处理完毕，感谢您的反馈"],
+        "note": ["师傅正在路上，请保持电话畅通", "需要购买配件，预计明日处理"],
+    }
     #: how long a signed URL of a private file stays valid
     SIGNED_URL_TTL = timedelta(minutes=15)
 
@@ -178,6 +191,7 @@ DURATIONS = (
     "WECHAT_PAY_ORDER_TTL",
     "PHOTO_UNATTACHED_TTL",
     "SIGNED_URL_TTL",
+    "TICKET_REOPEN_WINDOW",
 )
 #: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
 SECOND_LISTS = ("NOTIFY_RETRY_DELAYS",)

@@ -18,20 +18,51 @@ blp = Blueprint("media", __name__, description="照片上传")
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
+def _too_large() -> services.PhotoRefused:
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    return services.PhotoRefused(f"照片不能超过 {limit // (1024 * 1024)} MB", 413)
+
+
+def _read_bounded(upload) -> bytes:
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large()
+    return data
+
+
 def read_uploaded_file(field: str = "file") -> bytes:
     """The bytes of the one uploaded file, refused (413) above ``PHOTO_MAX_BYTES`` before
     the body is read when the client says its length, and while reading otherwise."""
     limit = current_app.config["PHOTO_MAX_BYTES"]
-    message = f"照片不能超过 {limit // (1024 * 1024)} MB"
     if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
-        raise services.PhotoRefused(message, 413)
+        raise _too_large()
     upload = request.files.get(field)
     if upload is None:
         raise services.PhotoRefused("请选择要上传的照片（表单字段 file）")
-    data = upload.stream.read(limit + 1)
-    if len(data) > limit:
-        raise services.PhotoRefused(message, 413)
-    return data
+    return _read_bounded(upload)
+
+
+def release_transaction() -> None:
+    """End the request's read-only transaction before the pipeline's CPU-heavy work.
+
+    No transaction should stay open meanwhile; and on SQLite a write made from a read
+    snapshot that another upload has made stale meanwhile is refused ("database is
+    locked"), so the photo's row is written in a fresh transaction. Call it only before
+    the request has written anything.
+    """
+    from backend.core.db import rollback
+
+    rollback()
+
+
+def read_uploaded_files(field: str) -> list[bytes]:
+    """The bytes of each file chosen in a multiple file input (the panel's after-photos),
+    each bounded like :func:`read_uploaded_file`; an input left empty gives none."""
+    uploads = [u for u in request.files.getlist(field) if u.filename]
+    if len(uploads) > services.MAX_PHOTOS:
+        raise services.PhotoRefused(f"最多上传 {services.MAX_PHOTOS} 张照片")
+    return [_read_bounded(u) for u in uploads]
 
 
 @blp.post("/media/photos")
@@ -61,7 +92,9 @@ def upload_photo():
     照片会被摆正、去除全部元数据（含 GPS）并重新压缩；原图不保留。24 小时内未被使用的照片会被删除。
     """
     data = read_uploaded_file()
-    photo = services.upload_photo(data, resident_id=current_resident().id)
+    resident_id = current_resident().id
+    release_transaction()
+    photo = services.upload_photo(data, resident_id=resident_id)
     return services.photo_view(photo)
 
 

@@ -35,6 +35,7 @@
     "pages/bind/index": "#/bind/invite",
     "pages/messages/index": "#/messages",
     "pages/home/index": "#/home",
+    "pages/tickets/detail": "#/tickets",
   };
 
   // --- icons (constant markup, the only HTML the simulator writes) --------------------------
@@ -322,8 +323,8 @@
   }
 
   /** fetch with the loading indicator; API errors become ApiError with the server's message. */
-  async function request(url, { method = "GET", body, token, as = "json" } = {}) {
-    const headers = { Accept: as === "json" ? "application/json" : "*/*" };
+  async function request(url, { method = "GET", body, token, as = "json", headers: extra = {} } = {}) {
+    const headers = { Accept: as === "json" ? "application/json" : "*/*", ...extra };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Bearer ${token}`;
     busy(+1);
@@ -523,6 +524,9 @@
     { pattern: /^\/bind\/invite$/, page: bindInvitePage },
     { pattern: /^\/bind\/request$/, page: bindRequestPage },
     { pattern: /^\/invite\/(\d+)$/, page: ownerInvitePage },
+    { pattern: /^\/tickets$/, page: ticketsPage },
+    { pattern: /^\/tickets\/new$/, page: newTicketPage },
+    { pattern: /^\/tickets\/(\d+)$/, page: ticketPage },
   ];
 
   let renders = 0;
@@ -637,6 +641,323 @@
     return h("label", { class: "form-cell", ...extra }, h("span", { class: "form-label" }, label), control);
   }
 
+  // --- 报事报修：提交、我的工单、进度、评价、重新打开 ------------------------------------------
+
+  const TICKET_KINDS = [
+    { value: "home_repair", label: "户内报修" },
+    { value: "shared_repair", label: "公共报修" },
+    { value: "complaint", label: "投诉" },
+    { value: "report", label: "报事" },
+  ];
+  const REPORT_CATEGORIES = [
+    { value: "illegal_building", label: "违章搭建" },
+    { value: "flying_wire", label: "飞线充电" },
+    { value: "fire_lane", label: "消防通道堵塞" },
+    { value: "littering", label: "乱堆乱放" },
+    { value: "other", label: "其他" },
+  ];
+  const MAX_PHOTOS = 9;
+
+  /** wx.uploadFile: one photo per request, multipart field "file"; resolves {id, url, …}. */
+  async function uploadPhoto(file) {
+    if (!session) throw new ApiError(401, "请先登录");
+    const form = new FormData();
+    form.append("file", file, file.name || "photo.jpg");
+    busy(+1);
+    try {
+      let response;
+      try {
+        response = await fetch(`${API_BASE}/media/photos`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${session.token}`, Accept: "application/json" },
+          body: form,
+        });
+      } catch {
+        throw new ApiError(0, "网络连接失败，请确认服务已经启动");
+      }
+      let data = null;
+      try {
+        data = await response.json();
+      } catch {
+        data = null;
+      }
+      if (!response.ok) {
+        throw new ApiError(response.status, (data && data.message) || `上传失败（HTTP ${response.status}）`);
+      }
+      return data;
+    } finally {
+      busy(-1);
+    }
+  }
+
+  const stateTag = (ticket) =>
+    h(
+      "span",
+      {
+        class: `tag ${["resolved", "closed"].includes(ticket.state) ? "" : ticket.state === "rejected" || ticket.state === "escalated" ? "tag-rejected" : "tag-pending"}`,
+        testid: "ticket-state",
+      },
+      ticket.state_label,
+    );
+
+  function ticketsPage(root) {
+    setTitle("报事报修");
+    const load = () => {
+      root.replaceChildren(...skeletons());
+      api("/me/tickets?page_size=50")
+        .then((tickets) => {
+          root.replaceChildren(
+            h(
+              "div",
+              { class: "actions" },
+              h("button", { type: "button", class: "btn btn-primary", testid: "new-ticket", onClick: () => go("#/tickets/new") }, "我要报修 / 投诉"),
+            ),
+          );
+          if (!tickets.length) {
+            root.append(h("div", { class: "empty", testid: "tickets-empty" }, icon("inbox"), h("div", { class: "empty-title" }, "还没有工单")));
+            return;
+          }
+          root.append(
+            h("div", { class: "section-title" }, h("span", null, "我的工单")),
+            h(
+              "div",
+              { class: "cells", testid: "ticket-list" },
+              tickets.map((t) =>
+                h(
+                  "button",
+                  { type: "button", class: "cell tappable", testid: `ticket-${t.id}`, onClick: () => go(`#/tickets/${t.id}`) },
+                  h(
+                    "div",
+                    { class: "cell-body" },
+                    h("div", { class: "cell-title" }, `${t.kind_label} · ${t.description.slice(0, 18)}`),
+                    h("div", { class: "cell-desc" }, `${t.estate} ${t.place} · ${fmtTime(t.created_at)}`),
+                  ),
+                  stateTag(t),
+                  chevron(),
+                ),
+              ),
+            ),
+          );
+        })
+        .catch((err) => {
+          if (err.handled) return;
+          root.replaceChildren(errorState(err, load));
+          fail(err);
+        });
+    };
+    load();
+  }
+
+  function newTicketPage(root) {
+    setTitle("报事报修");
+    // one key per form: pressing "submit" twice (or a retry) gives one ticket
+    const idempotencyKey = (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
+    const chosen = { kind: "home_repair", urgency: "normal", category: "other", unitId: null, estateId: null };
+    const photos = [];
+    const unitChips = h("div", { testid: "ticket-units" });
+    const location_ = h("input", { type: "text", testid: "ticket-location", placeholder: "例如：3幢一单元楼道", maxlength: "100" });
+    const locationCell = formCell("位置", location_, { hidden: true });
+    const categoryCell = h("div", { class: "picker", hidden: true }, h("div", { class: "picker-head" }, h("span", { class: "picker-label" }, "类别")),
+      chips(REPORT_CATEGORIES, chosen.category, (v) => (chosen.category = v), "ticket-category"));
+    const description = h("textarea", { testid: "ticket-description", placeholder: "请描述问题，例如：厨房水管漏水", maxlength: "1000", rows: "4" });
+    const strip = h("div", { class: "photo-strip", testid: "photo-strip" });
+    const fileInput = h("input", { type: "file", accept: "image/*", multiple: true, testid: "photo-input", class: "photo-input" });
+    const error = h("p", { class: "error-text", testid: "ticket-error", hidden: true });
+    const submit = h("button", { type: "button", class: "btn btn-primary", testid: "submit-ticket" }, "提交");
+
+    const paintPhotos = () => {
+      strip.replaceChildren(
+        ...photos.map((p, i) =>
+          h(
+            "div",
+            { class: "photo-thumb", testid: "photo-thumb" },
+            h("img", { src: p.thumbnail_url, alt: `照片 ${i + 1}` }),
+            h("button", { type: "button", class: "photo-remove", "aria-label": "删除", onClick: () => { photos.splice(i, 1); paintPhotos(); } }, "×"),
+          ),
+        ),
+      );
+    };
+    // chosen files are uploaded one by one, as the mini-app's wx.uploadFile does
+    fileInput.addEventListener("change", async () => {
+      const files = Array.from(fileInput.files || []);
+      fileInput.value = "";
+      for (const file of files) {
+        if (photos.length >= MAX_PHOTOS) {
+          toast(`最多上传 ${MAX_PHOTOS} 张照片`, "error");
+          break;
+        }
+        try {
+          photos.push(await uploadPhoto(file));
+          paintPhotos();
+        } catch (err) {
+          fail(err);
+        }
+      }
+    });
+
+    const setKind = (kind) => {
+      chosen.kind = kind;
+      const home = kind === "home_repair";
+      unitChips.hidden = !home;
+      locationCell.hidden = home;
+      categoryCell.hidden = kind !== "report";
+    };
+
+    root.append(
+      h("div", { class: "section-title" }, h("span", null, "类型")),
+      h("div", { class: "cells" }, h("div", { class: "picker" }, chips(TICKET_KINDS, chosen.kind, setKind, "ticket-kind")), categoryCell),
+      h("div", { class: "section-title" }, h("span", null, "紧急程度")),
+      h("div", { class: "cells" }, h("div", { class: "picker" }, chips([{ value: "normal", label: "一般" }, { value: "urgent", label: "紧急" }], chosen.urgency, (v) => (chosen.urgency = v), "ticket-urgency"))),
+      h("div", { class: "section-title" }, h("span", null, "地点")),
+      h("div", { class: "cells" }, h("div", { class: "picker" }, unitChips), locationCell),
+      h("div", { class: "section-title" }, h("span", null, "描述与照片"), h("span", { class: "small" }, `最多 ${MAX_PHOTOS} 张`)),
+      h("div", { class: "cells" }, formCell("描述", description), h("div", { class: "picker" }, strip, h("label", { class: "photo-add" }, "＋ 添加照片", fileInput))),
+      error,
+      h("div", { class: "actions" }, submit),
+    );
+    setKind(chosen.kind);
+
+    api("/me/units")
+      .then((units) => {
+        if (!units.length) {
+          unitChips.replaceChildren(h("div", { class: "option-desc" }, "请先绑定房屋"));
+          submit.disabled = true;
+          return;
+        }
+        chosen.unitId = units[0].id;
+        chosen.estateId = units[0].estate_id;
+        unitChips.replaceChildren(
+          chips(
+            units.map((u) => ({ value: String(u.id), label: `${u.estate} ${unitName(u)}`, estate: u.estate_id })),
+            String(chosen.unitId),
+            (v, option) => {
+              chosen.unitId = Number(v);
+              chosen.estateId = option.estate;
+            },
+            "ticket-unit",
+          ),
+        );
+      })
+      .catch(fail);
+
+    submit.addEventListener("click", async () => {
+      error.hidden = true;
+      const body = {
+        kind: chosen.kind,
+        urgency: chosen.urgency,
+        description: description.value.trim(),
+        photo_ids: photos.map((p) => p.id),
+      };
+      if (chosen.kind === "home_repair") body.unit_id = chosen.unitId;
+      else {
+        body.estate_id = chosen.estateId;
+        body.location = location_.value.trim();
+      }
+      if (chosen.kind === "report") body.category = chosen.category;
+      submit.disabled = true;
+      try {
+        const ticket = await authorized(`${API_BASE}/tickets`, { method: "POST", body, headers: { "Idempotency-Key": idempotencyKey } });
+        toast("已提交", "success");
+        go(`#/tickets/${ticket.id}`);
+      } catch (err) {
+        if (!err.handled) {
+          error.textContent = err.message;
+          error.hidden = false;
+        }
+      } finally {
+        submit.disabled = false;
+      }
+    });
+  }
+
+  function ticketPage(root, { params }) {
+    setTitle("工单进度");
+    const id = params[0];
+    const load = () => {
+      root.replaceChildren(...skeletons());
+      api(`/me/tickets/${id}`)
+        .then((t) => {
+          root.replaceChildren(ticketView(t, load));
+        })
+        .catch((err) => {
+          if (err.handled) return;
+          root.replaceChildren(errorState(err, load));
+          fail(err);
+        });
+    };
+    load();
+  }
+
+  function photoRow(photos) {
+    return h(
+      "div",
+      { class: "photo-strip" },
+      photos.map((p, i) => h("a", { href: p.url, target: "_blank", rel: "noopener", class: "photo-thumb" }, h("img", { src: p.thumbnail_url, alt: `照片 ${i + 1}` }))),
+    );
+  }
+
+  function ticketView(t, reload) {
+    const post = async (path, body, done) => {
+      try {
+        await api(`/me/tickets/${t.id}/${path}`, { method: "POST", body });
+        toast(done, "success");
+        reload();
+      } catch (err) {
+        fail(err);
+      }
+    };
+    const actions = h("div", { class: "actions", testid: "ticket-actions" });
+    if (t.actions.includes("rate")) {
+      let score = 5;
+      const comment = h("input", { type: "text", testid: "rating-comment", placeholder: "说说处理得怎么样（选填）", maxlength: "500" });
+      actions.append(
+        h("div", { class: "cells" },
+          h("div", { class: "picker" }, h("div", { class: "picker-head" }, h("span", { class: "picker-label" }, "评价")),
+            chips([1, 2, 3, 4, 5].map((n) => ({ value: String(n), label: "★".repeat(n) })), "5", (v) => (score = Number(v)), "rating")),
+          formCell("评语", comment)),
+        h("button", { type: "button", class: "btn btn-primary", testid: "submit-rating", onClick: () => post("rating", { score, comment: comment.value.trim() }, "感谢您的评价") }, "提交评价"),
+      );
+    }
+    if (t.actions.includes("reopen")) {
+      const reason = h("input", { type: "text", testid: "reopen-reason", placeholder: "哪里还不满意（必填）", maxlength: "500" });
+      actions.append(
+        h("div", { class: "cells" }, formCell("原因", reason)),
+        h("button", { type: "button", class: "btn btn-warn", testid: "reopen-ticket", onClick: () => post("reopen", { note: reason.value.trim() }, "已重新打开") }, "不满意，重新处理"),
+      );
+    }
+    if (t.actions.includes("supervise")) {
+      actions.append(h("button", { type: "button", class: "btn", testid: "ask-supervision", onClick: () => post("supervision", {}, "已申请街道督办") }, "申请街道督办"));
+    }
+    return h(
+      "div",
+      { testid: "ticket-detail", dataset: { state: t.state } },
+      h(
+        "div",
+        { class: "unit-card" },
+        h("div", { class: "unit-card-head" }, h("strong", null, `T${t.id} · ${t.kind_label}`), stateTag(t)),
+        h("div", { class: "unit-estate" }, `${t.estate} ${t.place}`),
+        h("p", { testid: "ticket-text" }, t.description),
+        t.photos.length ? photoRow(t.photos) : null,
+        t.rating ? h("div", { class: "small", testid: "ticket-rating" }, `我的评价：${"★".repeat(t.rating)} ${t.rating_comment}`) : null,
+      ),
+      h("div", { class: "section-title" }, h("span", null, "处理进度")),
+      h(
+        "ol",
+        { class: "timeline", testid: "ticket-timeline" },
+        [...t.timeline].reverse().map((e) =>
+          h(
+            "li",
+            { class: "timeline-item", dataset: { action: e.action } },
+            h("div", { class: "timeline-head" }, h("strong", null, e.state_label || (e.action === "rate" ? "评价" : "回复")), h("span", { class: "small muted" }, ` ${e.actor} · ${fmtTime(e.at)}`)),
+            e.note ? h("div", { class: "small" }, e.note) : null,
+            e.photos.length ? photoRow(e.photos) : null,
+          ),
+        ),
+      ),
+      actions,
+    );
+  }
+
   // --- 微信登录 -----------------------------------------------------------------------------
 
   function loginPage(root) {
@@ -749,7 +1070,7 @@
           "div",
           { class: "grid" },
           service("物业缴费", "pay", "#07c160", () => go("#/bills"), "home-pay"),
-          service("报事报修", "repair", "#fa9d3b", soon, "home-repair", true),
+          service("报事报修", "repair", "#fa9d3b", () => go("#/tickets"), "home-repair"),
           service("业主投票", "vote", "#10aeff", soon, "home-vote", true),
           service("信息公示", "board", "#6467f0", soon, "home-board", true),
         ),
@@ -1497,6 +1818,7 @@
         link("消息通知", "#/messages", "me-messages"),
         link("物业缴费", "#/bills", "me-bills"),
         link("缴费记录", "#/payments", "me-payments"),
+        link("我的工单", "#/tickets", "me-tickets"),
       ),
       h(
         "div",

@@ -35,7 +35,7 @@ def test_authz_reads_models_and_declarations_only():
 
 
 def test_features_take_authorization_from_authz():
-    for package in ("org", "accounts", "notify", "audit"):
+    for package in ("org", "accounts", "notify", "audit", "media", "tickets"):
         for module, names in imports(package).items():
             assert "backend.accounts.scope" not in names, module
             assert "backend.accounts.auth" not in names, module

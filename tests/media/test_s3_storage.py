@@ -60,9 +60,8 @@ def test_uploaded_photo_is_stored_in_the_bucket_and_served_by_signed_url(client,
     assert len(keys) == 2 and all(k.startswith("linli/photos/") for k in keys)
     served = client.get(resp.json["url"])
     assert served.status_code == 200
-    assert served.data == s3.get_object(Bucket=BUCKET, Key=[k for k in keys if "thumb" not in k][0])[
-        "Body"
-    ].read()
+    full = next(k for k in keys if "thumb" not in k)
+    assert served.data == s3.get_object(Bucket=BUCKET, Key=full)["Body"].read()
 
 
 def test_bucket_objects_are_not_public(db, s3, moto_server):

@@ -263,4 +263,4 @@ def test_cli_reset_erases_and_seeds_again(app, db):
     assert "已创建演示数据" in result.output
     assert count(Resident, Resident.openid == "o-someone-else") == 0
     assert count(Unit) == 601
-    assert count(Residency) == 3
+    assert count(Residency, Residency.status == ResidencyStatus.pending) == 3

@@ -1,0 +1,184 @@
+"""Resident API of tickets: submit, my tickets, detail with timeline, rate, reopen, supervise."""
+
+from __future__ import annotations
+
+from flask import request
+
+from backend.authz.resident import BEARER, current_resident, resident_rate_key, resident_required
+from backend.core.api import Blueprint, SelectPage
+from backend.core.errors import Invalid
+from backend.extensions import configured_limit, limiter
+from backend.media.services import photo_view
+from backend.tickets import services
+from backend.tickets.schemas import (
+    RatingSchema,
+    ReasonSchema,
+    TicketCreateSchema,
+    TicketDetailSchema,
+    TicketSchema,
+)
+from backend.tickets.states import allowed_for_resident
+
+blp = Blueprint("tickets", __name__, description="报修、投诉与报事")
+IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 64},
+    "description": "同一键重复提交只生成一个工单（返回同一工单）",
+}
+
+
+def ticket_row(ticket) -> dict:
+    """A ticket as its resident sees it in a list."""
+    return {
+        "id": ticket.id,
+        "kind": ticket.kind.value,
+        "kind_label": ticket.kind.label,
+        "category": ticket.category,
+        "urgency": ticket.urgency.value,
+        "state": ticket.state.value,
+        "state_label": ticket.state.label,
+        "estate_id": ticket.estate_id,
+        "estate": ticket.estate.name,
+        "unit_id": ticket.unit_id,
+        "place": ticket.place,
+        "description": ticket.description,
+        "created_at": ticket.created_at,
+        "rating": ticket.rating,
+        "rating_comment": ticket.rating_comment,
+        "actions": _resident_actions(ticket),
+    }
+
+
+def _resident_actions(ticket) -> list[str]:
+    names = [a.name for a in allowed_for_resident(ticket.state)]
+    if "supervise" in names and ticket.kind.value != "complaint":
+        names.remove("supervise")
+    if ticket.state.value in ("resolved", "closed") and ticket.rating is None:
+        names.append("rate")
+    return names
+
+
+def ticket_detail(ticket) -> dict:
+    """A ticket with every photo (signed URLs) and its whole timeline."""
+    timeline = []
+    photos = []
+    for event in ticket.events:
+        views = [photo_view(p) for p in event.photos]
+        if event.action == "created":
+            photos = views
+        timeline.append(
+            {
+                "id": event.id,
+                "action": event.action,
+                "to_state": event.to_state,
+                "state_label": services.TicketState(event.to_state).label
+                if event.to_state
+                else None,
+                # residents see the role, not staff names
+                "actor": "系统"
+                if not (event.staff_id or event.resident_id)
+                else ("住户" if event.resident_id else event.staff.role.label),
+                "at": event.at,
+                "note": event.note,
+                "photos": views,
+            }
+        )
+    return {**ticket_row(ticket), "photos": photos, "timeline": timeline}
+
+
+class TicketPage(SelectPage):
+    """A page of tickets, each as :func:`ticket_row`."""
+
+    @property
+    def items(self):
+        return [ticket_row(t) for t in super().items]
+
+
+def _idempotency_key() -> str | None:
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(key) > 64 or (key and not key.isprintable()):
+        raise Invalid("Idempotency-Key 无效（最多 64 个字符）")
+    return key or None
+
+
+@blp.post("/tickets")
+@limiter.limit(configured_limit("RATELIMIT_TICKET_CREATE"), key_func=resident_rate_key)
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@blp.arguments(TicketCreateSchema)
+@blp.response(201, TicketDetailSchema)
+@blp.alt_response(404, description="房屋或小区未绑定")
+@resident_required
+def create_ticket(payload):
+    """提交报修、投诉或报事（照片先逐张上传，再以编号引用）"""
+    ticket, _ = services.create_ticket(
+        current_resident(), idempotency_key=_idempotency_key(), **payload
+    )
+    return ticket_detail(ticket)
+
+
+@blp.get("/me/tickets")
+@blp.doc(security=BEARER)
+@blp.response(200, TicketSchema(many=True))
+@blp.paginate(TicketPage)
+@resident_required
+def my_tickets():
+    """我的工单（最新在前）"""
+    return services.resident_tickets(current_resident())
+
+
+@blp.get("/me/tickets/<int:ticket_id>")
+@blp.doc(security=BEARER)
+@blp.response(200, TicketDetailSchema)
+@resident_required
+def my_ticket(ticket_id):
+    """我的一个工单：完整进度与照片（他人的工单一律 404）"""
+    return ticket_detail(services.resident_ticket(current_resident(), ticket_id))
+
+
+@blp.post("/me/tickets/<int:ticket_id>/rating")
+@blp.doc(security=BEARER)
+@blp.arguments(RatingSchema)
+@blp.response(200, TicketDetailSchema)
+@blp.alt_response(409, description="尚未处理完成，或已评价")
+@resident_required
+def rate_ticket(payload, ticket_id):
+    """评价处理结果（1–5 星，可附评语；每个工单一次）"""
+    resident = current_resident()
+    ticket = services.resident_ticket(resident, ticket_id)
+    services.rate(resident, ticket, payload["score"], payload["comment"])
+    return ticket_detail(ticket)
+
+
+@blp.post("/me/tickets/<int:ticket_id>/reopen")
+@blp.doc(security=BEARER)
+@blp.arguments(ReasonSchema)
+@blp.response(200, TicketDetailSchema)
+@blp.alt_response(409, description="当前状态不能重新打开，或已超过期限")
+@resident_required
+def reopen_ticket(payload, ticket_id):
+    """对处理结果不满意：重新打开（须说明原因，解决后 7 天内）"""
+    resident = current_resident()
+    ticket = services.resident_ticket(resident, ticket_id)
+    services.apply(services.Actor(resident=resident), ticket, "reopen", note=payload["note"])
+    return ticket_detail(ticket)
+
+
+@blp.post("/me/tickets/<int:ticket_id>/supervision")
+@blp.doc(security=BEARER)
+@blp.arguments(ReasonSchema)
+@blp.response(200, TicketDetailSchema)
+@blp.alt_response(409, description="当前状态不能申请督办")
+@resident_required
+def ask_supervision(payload, ticket_id):
+    """申请街道督办（仅投诉）"""
+    resident = current_resident()
+    ticket = services.resident_ticket(resident, ticket_id)
+    services.apply(
+        services.Actor(resident=resident),
+        ticket,
+        "supervise",
+        note=payload["note"] or "住户申请街道督办",
+    )
+    return ticket_detail(ticket)

@@ -1,0 +1,30 @@
+"""Tickets, as registered with the app (see ``backend/features.py``)."""
+
+from backend.authz.roles import StaffRole
+from backend.core.feature import Feature, NavEntry, PeriodicJob
+
+feature = Feature(
+    name="tickets",
+    label="工单",
+    models="backend.tickets.models",
+    api="backend.tickets.api:blp",
+    admin=("admin.tickets",),
+    nav=(NavEntry("admin.tickets", "工单", module="admin.tickets", permission="ticket.read"),),
+    permissions={
+        # tickets in scope (officers: those on the street office's list); what each role
+        # may do to a ticket is decided by the state machine (backend/tickets/states.py)
+        "ticket.read": frozenset(StaffRole),
+        "ticket.export": frozenset(
+            {
+                StaffRole.platform_admin,
+                StaffRole.company_admin,
+                StaffRole.service_desk,
+                StaffRole.street_officer,
+                StaffRole.bureau_officer,
+            }
+        ),
+    },
+    # overdue responses alert the company, overdue resolutions go to the street office
+    jobs=(PeriodicJob("backend.tickets.jobs:flag_overdue_tickets_job", interval=300),),
+    demo="backend.tickets.demo:seed",
+)

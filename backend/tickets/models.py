@@ -1,0 +1,214 @@
+"""Models of tickets, their append-only events and per-contract SLA policies."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from backend.core.time import UTCDateTime, utcnow
+from backend.extensions import db
+
+
+class TicketKind(enum.StrEnum):
+    home_repair = "home_repair"  # 户内报修
+    shared_repair = "shared_repair"  # 公共部位报修
+    complaint = "complaint"  # 投诉
+    report = "report"  # 报事（违章搭建、飞线充电、消防通道堵塞……）
+
+    @property
+    def label(self) -> str:
+        return {
+            "home_repair": "户内报修",
+            "shared_repair": "公共报修",
+            "complaint": "投诉",
+            "report": "报事",
+        }[self.value]
+
+    @property
+    def is_repair(self) -> bool:
+        return self in (TicketKind.home_repair, TicketKind.shared_repair)
+
+
+class Urgency(enum.StrEnum):
+    urgent = "urgent"
+    normal = "normal"
+
+    @property
+    def label(self) -> str:
+        return {"urgent": "紧急", "normal": "一般"}[self.value]
+
+
+#: what a report (报事) is about; free text stays in the description
+REPORT_CATEGORIES = {
+    "illegal_building": "违章搭建",
+    "flying_wire": "飞线充电",
+    "fire_lane": "消防通道堵塞",
+    "littering": "乱堆乱放",
+    "other": "其他",
+}
+
+
+class TicketState(enum.StrEnum):
+    submitted = "submitted"
+    accepted = "accepted"
+    assigned = "assigned"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    closed = "closed"
+    rejected = "rejected"
+    reopened = "reopened"
+    escalated = "escalated"
+
+    @property
+    def label(self) -> str:
+        return {
+            "submitted": "待受理",
+            "accepted": "已受理",
+            "assigned": "已派单",
+            "in_progress": "处理中",
+            "resolved": "已解决",
+            "closed": "已关闭",
+            "rejected": "已驳回",
+            "reopened": "重新处理",
+            "escalated": "已上报街道",
+        }[self.value]
+
+
+#: states in which the ticket is finished (no clock runs)
+FINAL_STATES = (TicketState.closed, TicketState.rejected)
+#: states in which the company still owes a resolution
+OPEN_STATES = tuple(s for s in TicketState if s not in (*FINAL_STATES, TicketState.resolved))
+
+
+class Ticket(db.Model):
+    """A resident's repair request, complaint or report about their home or estate."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
+    #: the home concerned (home repairs); None for a shared place, then ``location`` says where
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    location: Mapped[str] = mapped_column(sa.String(100), default="")
+    kind: Mapped[TicketKind] = mapped_column(sa.Enum(TicketKind, native_enum=False, length=20))
+    category: Mapped[str] = mapped_column(sa.String(30), default="")
+    urgency: Mapped[Urgency] = mapped_column(
+        sa.Enum(Urgency, native_enum=False, length=10), default=Urgency.normal
+    )
+    description: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[TicketState] = mapped_column(
+        sa.Enum(TicketState, native_enum=False, length=20),
+        default=TicketState.submitted,
+        index=True,
+    )
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    #: the technician who has the ticket now
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    #: Idempotency-Key of the creating request: the same key gives the same ticket
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: when it was first put on the street office's list (overdue, or supervision asked)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    rating: Mapped[int | None] = mapped_column()
+    rating_comment: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    estate = relationship("Estate")
+    unit = relationship("Unit")
+    resident = relationship("Resident")
+    assignee = relationship("Staff")
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("resident_id", "idempotency_key"),
+        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
+    )
+
+    @property
+    def place(self) -> str:
+        """Where: the unit, or the shared location."""
+        if self.unit is not None:
+            return self.unit.label
+        return self.location
+
+
+class TicketEvent(db.Model):
+    """One thing that happened to a ticket (append-only): who, when, what, note, photos."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: created, accept, reject, assign, take, start, resolve, close, reopen, escalate,
+    #: supervise, rate, note, response_overdue
+    action: Mapped[str] = mapped_column(sa.String(30))
+    from_state: Mapped[str | None] = mapped_column(sa.String(20))
+    to_state: Mapped[str | None] = mapped_column(sa.String(20))
+    #: exactly one of resident / staff, or neither for the system (jobs)
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    staff = relationship("Staff")
+    photos = relationship(
+        "Photo", secondary="ticket_event_photos", order_by="TicketEventPhoto.position"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("resident_id IS NULL OR staff_id IS NULL", name="one_actor"),
+    )
+
+    @property
+    def actor_label(self) -> str:
+        if self.staff is not None:
+            return f"{self.staff.role.label} {self.staff.name}"
+        if self.resident_id:
+            return "住户"
+        return "系统"
+
+
+class TicketEventPhoto(db.Model):
+    """A photo of an event (the resident's on submission, the technician's after-photos)."""
+
+    __tablename__ = "ticket_event_photos"
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket_events.id"), primary_key=True)
+    photo_id: Mapped[int] = mapped_column(sa.ForeignKey("photos.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("photo_id"),)
+
+
+class SlaPolicy(db.Model):
+    """A service contract's own time limits for one kind and urgency of ticket.
+
+    Without a row the city's limits (``TICKET_SLA``) apply.
+    """
+
+    __tablename__ = "ticket_sla_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("service_contracts.id"), index=True)
+    kind: Mapped[TicketKind] = mapped_column(sa.Enum(TicketKind, native_enum=False, length=20))
+    urgency: Mapped[Urgency] = mapped_column(sa.Enum(Urgency, native_enum=False, length=10))
+    respond_minutes: Mapped[int] = mapped_column()
+    #: None: no resolution deadline (then nothing escalates by time)
+    resolve_minutes: Mapped[int | None] = mapped_column()
+
+    __table_args__ = (
+        sa.UniqueConstraint("contract_id", "kind", "urgency"),
+        sa.CheckConstraint("respond_minutes > 0", name="respond"),
+    )
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _events_are_append_only(session, _context, _instances):
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, TicketEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("ticket events are append-only")

@@ -1,0 +1,100 @@
+"""Request and response shapes of the resident ticket API."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from backend.accounts.schemas import LocalDateTime
+from backend.core.api import MAX_ID, Schema
+from backend.media.schemas import PhotoSchema
+from backend.tickets.models import REPORT_CATEGORIES, TicketKind, Urgency
+
+_CATEGORIES = REPORT_CATEGORIES.items()
+_ID = validate.Range(min=1, max=MAX_ID, error="编号无效")
+
+
+class TicketCreateSchema(Schema):
+    kind = ma.fields.Enum(TicketKind, required=True, metadata={"description": "工单类型"})
+    urgency = ma.fields.Enum(Urgency, load_default=Urgency.normal)
+    unit_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=_ID,
+        metadata={"description": "房屋（户内报修必填）"},
+    )
+    estate_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=_ID,
+        metadata={"description": "小区（公共位置）"},
+    )
+    location = ma.fields.String(
+        load_default="", validate=validate.Length(max=100, error="位置最多 100 字")
+    )
+    category = ma.fields.String(
+        load_default="",
+        validate=validate.OneOf(["", *REPORT_CATEGORIES], error="报事类别无效"),
+        metadata={
+            "description": "报事类别："
+            + "、".join(f"{k}={v}" for k, v in REPORT_CATEGORIES.items())
+        },
+    )
+    description = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=1000, error="描述应为 2–1000 字"),
+    )
+    photo_ids = ma.fields.List(
+        ma.fields.Integer(validate=_ID),
+        load_default=list,
+        validate=validate.Length(max=9, error="最多 9 张照片"),
+        metadata={"description": "已上传照片的编号（POST /media/photos），最多 9 张"},
+    )
+
+
+class RatingSchema(Schema):
+    score = ma.fields.Integer(
+        required=True, validate=validate.Range(min=1, max=5, error="评分应为 1–5")
+    )
+    comment = ma.fields.String(
+        load_default="", validate=validate.Length(max=500, error="评价最多 500 字")
+    )
+
+
+class ReasonSchema(Schema):
+    note = ma.fields.String(load_default="", validate=validate.Length(max=500, error="最多 500 字"))
+
+
+class TicketEventSchema(Schema):
+    id = ma.fields.Integer()
+    action = ma.fields.String()
+    state = ma.fields.String(attribute="to_state", allow_none=True)
+    state_label = ma.fields.String(allow_none=True)
+    actor = ma.fields.String(metadata={"description": "住户 / 物业（角色） / 系统"})
+    at = LocalDateTime()
+    note = ma.fields.String()
+    photos = ma.fields.List(ma.fields.Nested(PhotoSchema))
+
+
+class TicketSchema(Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    kind_label = ma.fields.String()
+    category = ma.fields.String()
+    urgency = ma.fields.String()
+    state = ma.fields.String()
+    state_label = ma.fields.String()
+    estate_id = ma.fields.Integer()
+    estate = ma.fields.String()
+    unit_id = ma.fields.Integer(allow_none=True)
+    place = ma.fields.String()
+    description = ma.fields.String()
+    created_at = LocalDateTime()
+    rating = ma.fields.Integer(allow_none=True)
+    rating_comment = ma.fields.String()
+    actions = ma.fields.List(ma.fields.String(), metadata={"description": "住户现在可做的操作"})
+
+
+class TicketDetailSchema(TicketSchema):
+    photos = ma.fields.List(ma.fields.Nested(PhotoSchema))
+    timeline = ma.fields.List(ma.fields.Nested(TicketEventSchema))

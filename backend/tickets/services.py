@@ -1,0 +1,483 @@
+"""Ticket rules: creation (idempotent), every state change (one conditional UPDATE and an
+append-only event), ratings, what each actor may see, and the overdue sweep."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from backend.accounts.models import Residency, Resident, Staff, StaffRole
+from backend.authz import scope
+from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.core.time import utcnow
+from backend.extensions import db
+from backend.media import services as media
+from backend.org.models import Estate, Unit
+from backend.tickets import notices, sla
+from backend.tickets.models import (
+    OPEN_STATES,
+    REPORT_CATEGORIES,
+    Ticket,
+    TicketEvent,
+    TicketEventPhoto,
+    TicketKind,
+    TicketState,
+    Urgency,
+)
+from backend.tickets.states import ACTIONS, TECH, Action
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = "未找到该工单"
+#: officers see the tickets put on the street office's list, not the company's daily work
+GOVERNMENT_ROLES = (StaffRole.street_officer, StaffRole.bureau_officer)
+STALE = "工单状态已变化，请刷新后重试"
+
+
+# --- creation ------------------------------------------------------------------------------
+
+
+def create_ticket(
+    resident: Resident,
+    *,
+    kind: TicketKind,
+    description: str,
+    urgency: Urgency = Urgency.normal,
+    unit_id: int | None = None,
+    estate_id: int | None = None,
+    location: str = "",
+    category: str = "",
+    photo_ids: list[int] | None = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Ticket, bool]:
+    """Submit a ticket; returns it and whether it is new.
+
+    The same ``idempotency_key`` from the same resident returns the first ticket, even
+    when both requests race (a unique constraint decides). Arrears never stop a resident
+    from reporting (民法典 Art. 944: no service may be withheld to force payment).
+    """
+    if idempotency_key:
+        existing = _by_key(resident.id, idempotency_key)
+        if existing is not None:
+            return existing, False
+    estate_id, unit_id = _place(resident, kind, unit_id, estate_id, location)
+    if kind == TicketKind.report and category and category not in REPORT_CATEGORIES:
+        raise Invalid("报事类别无效", {"category": ["取值不在允许范围内"]})
+    ticket = Ticket(
+        estate_id=estate_id,
+        unit_id=unit_id,
+        location=location.strip(),
+        kind=kind,
+        category=category if kind == TicketKind.report else "",
+        urgency=urgency,
+        description=description.strip(),
+        resident_id=resident.id,
+        idempotency_key=idempotency_key or None,
+        created_at=now or utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(ticket)
+            db.session.flush()
+    except IntegrityError:
+        # another request with the same key won the race: answer with its ticket
+        existing = _by_key(resident.id, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False
+    photos = media.attach_photos(photo_ids or [], resident_id=resident.id)
+    _record(
+        ticket,
+        "created",
+        None,
+        TicketState.submitted,
+        resident_id=resident.id,
+        note=ticket.description,
+        photos=photos,
+        at=ticket.created_at,
+    )
+    log.info("ticket %s submitted by resident %s", ticket.id, resident.id)
+    return ticket, True
+
+
+def _by_key(resident_id: int, key: str) -> Ticket | None:
+    return db.session.scalars(
+        sa.select(Ticket).where(Ticket.resident_id == resident_id, Ticket.idempotency_key == key)
+    ).first()
+
+
+def _place(resident, kind, unit_id, estate_id, location) -> tuple[int, int | None]:
+    """The estate (and unit) of a new ticket: only where the resident currently lives."""
+    current = sa.select(Residency).where(Residency.resident_id == resident.id, Residency.is_current)
+    if unit_id is not None:
+        residency = db.session.scalars(current.where(Residency.unit_id == unit_id)).first()
+        if residency is None:
+            raise NotFound("未找到该房屋，或您尚未绑定")
+        return residency.estate_id, unit_id
+    if kind == TicketKind.home_repair:
+        raise Invalid("户内报修请选择房屋", {"unit_id": ["必填项"]})
+    if estate_id is None:
+        raise Invalid("请选择小区或房屋", {"estate_id": ["必填项"]})
+    if not location.strip():
+        raise Invalid("请填写发生位置", {"location": ["必填项"]})
+    if db.session.scalars(current.where(Residency.estate_id == estate_id)).first() is None:
+        raise NotFound("未找到该小区，或您尚未绑定该小区的房屋")
+    return estate_id, None
+
+
+# --- the state machine ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff member, the ticket's resident, or the system (a job)."""
+
+    staff: Staff | None = None
+    resident: Resident | None = None
+
+    @property
+    def is_system(self) -> bool:
+        return self.staff is None and self.resident is None
+
+
+SYSTEM = Actor()
+
+
+def apply(
+    actor: Actor,
+    ticket: Ticket,
+    action_name: str,
+    *,
+    note: str = "",
+    photo_ids: list[int] | None = None,
+    assignee_id: int | None = None,
+    now: datetime | None = None,
+    notify: bool = True,
+) -> TicketEvent:
+    """Move ``ticket`` by ``action_name`` for ``actor``; the one way any state changes.
+
+    Checks the action against :mod:`backend.tickets.states`, then applies it as one
+    conditional UPDATE on the state it was read in: if someone else moved the ticket
+    meanwhile (two technicians taking it at once), this one fails with 409 and nothing
+    changes. Records the event (with photos) and tells the resident.
+    """
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise NotFound("不支持的操作")
+    now = now or utcnow()
+    note = (note or "").strip()
+    _check_actor(action, actor, ticket)
+    if ticket.state not in action.sources:
+        raise Conflict(f"工单当前为「{ticket.state.label}」，不能{action.label}")
+    if action.note_required and not note:
+        raise Invalid(f"{action.label}须填写原因", {"note": ["必填项"]})
+    values: dict = {"state": action.target}
+    where = [Ticket.id == ticket.id, Ticket.state == ticket.state]
+    if action.name == "assign":
+        values["assignee_id"] = _technician(ticket, assignee_id).id
+    elif action.name == "take":
+        values["assignee_id"] = actor.staff.id
+    if action.assignee_only and actor.staff is not None and actor.staff.role in TECH:
+        where.append(Ticket.assignee_id == actor.staff.id)
+    if action.name == "reopen":
+        _check_reopen_window(ticket, now)
+    if action.name == "supervise" and ticket.kind != TicketKind.complaint:
+        raise Invalid("只有投诉可以申请街道督办")
+    if action.target == TicketState.escalated:
+        values["escalated_at"] = sa.func.coalesce(Ticket.escalated_at, now)
+    changed = db.session.execute(
+        sa.update(Ticket)
+        .where(*where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise Conflict(STALE)
+    from_state = ticket.state
+    db.session.refresh(ticket)
+    photos = _attach(actor, photo_ids)
+    event = _record(
+        ticket,
+        action.name,
+        from_state,
+        action.target,
+        note=note,
+        photos=photos,
+        at=now,
+        **_actor_columns(actor),
+    )
+    if notify and actor.resident is None:
+        notices.ticket_status_changed(ticket, event)
+    log.info("ticket %s: %s (%s → %s)", ticket.id, action.name, from_state, action.target)
+    return event
+
+
+def _check_actor(action: Action, actor: Actor, ticket: Ticket) -> None:
+    if actor.is_system:
+        ok = action.system
+    elif actor.resident is not None:
+        ok = action.resident and actor.resident.id == ticket.resident_id
+    else:
+        ok = actor.staff.role in action.staff
+        if ok and action.assignee_only and actor.staff.role in TECH:
+            ok = ticket.assignee_id == actor.staff.id
+    if not ok:
+        raise Forbidden(f"您不能对该工单执行「{action.label}」")
+
+
+def _technician(ticket: Ticket, staff_id: int | None) -> Staff:
+    if staff_id is None:
+        raise Invalid("请选择维修师傅", {"assignee_id": ["必填项"]})
+    staff = db.session.get(Staff, staff_id)
+    estate = db.session.get(Estate, ticket.estate_id)
+    if (
+        staff is None
+        or not staff.active
+        or staff.role != StaffRole.technician
+        or staff.company_id is None
+        or staff.company_id != estate.company_id
+    ):
+        raise Invalid("只能派给本小区物业企业的维修师傅", {"assignee_id": ["取值无效"]})
+    return staff
+
+
+def _check_reopen_window(ticket: Ticket, now: datetime) -> None:
+    resolved = sla.resolved_at(ticket.events)
+    window = current_app.config["TICKET_REOPEN_WINDOW"]
+    if resolved is None or now > resolved + window:
+        raise Conflict(f"已超过 {window.days} 天，不能再重新打开，请提交新的工单")
+
+
+def _attach(actor: Actor, photo_ids: list[int] | None) -> list:
+    if not photo_ids:
+        return []
+    if actor.staff is not None:
+        return media.attach_photos(photo_ids, staff_id=actor.staff.id)
+    if actor.resident is not None:
+        return media.attach_photos(photo_ids, resident_id=actor.resident.id)
+    return []
+
+
+def _actor_columns(actor: Actor) -> dict:
+    return {
+        "staff_id": actor.staff.id if actor.staff else None,
+        "resident_id": actor.resident.id if actor.resident else None,
+    }
+
+
+def _record(
+    ticket,
+    action,
+    from_state,
+    to_state,
+    *,
+    note="",
+    photos=(),
+    at=None,
+    staff_id=None,
+    resident_id=None,
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        action=action,
+        from_state=from_state.value if from_state else None,
+        to_state=to_state.value if to_state else None,
+        note=note,
+        at=at or utcnow(),
+        staff_id=staff_id,
+        resident_id=resident_id,
+    )
+    db.session.add(event)
+    db.session.flush()
+    for position, photo in enumerate(photos):
+        db.session.add(TicketEventPhoto(event_id=event.id, photo_id=photo.id, position=position))
+    if photos:
+        db.session.flush()
+    db.session.expire(ticket, ["events"])
+    return event
+
+
+# --- rating --------------------------------------------------------------------------------
+
+
+def rate(resident: Resident, ticket: Ticket, score: int, comment: str = "") -> TicketEvent:
+    """The resident rates the outcome (1–5) once, after the ticket is resolved."""
+    if ticket.resident_id != resident.id:
+        raise NotFound(NOT_FOUND)
+    if ticket.state not in (TicketState.resolved, TicketState.closed):
+        raise Conflict("工单处理完成后才能评价")
+    if not 1 <= score <= 5:
+        raise Invalid("评分应为 1–5", {"score": ["数值超出允许范围"]})
+    comment = (comment or "").strip()
+    changed = db.session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.rating.is_(None))
+        .values(rating=score, rating_comment=comment)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise Conflict("该工单已评价")
+    db.session.refresh(ticket)
+    return _record(
+        ticket, "rate", None, None, note=f"{score} 星 {comment}".strip(), resident_id=resident.id
+    )
+
+
+def add_note(staff: Staff, ticket: Ticket, note: str) -> TicketEvent:
+    """A staff remark on the timeline (a reply to the resident); changes no state."""
+    note = (note or "").strip()
+    if not note:
+        raise Invalid("请填写内容", {"note": ["必填项"]})
+    return _record(ticket, "note", None, None, note=note, staff_id=staff.id)
+
+
+# --- who sees what -------------------------------------------------------------------------
+
+
+def resident_ticket(resident: Resident, ticket_id: int) -> Ticket:
+    """The resident's own ticket ``ticket_id``; anyone else's is "not found"."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or ticket.resident_id != resident.id:
+        raise NotFound(NOT_FOUND)
+    return ticket
+
+
+def resident_tickets(resident: Resident) -> sa.Select:
+    return sa.select(Ticket).where(Ticket.resident_id == resident.id).order_by(Ticket.id.desc())
+
+
+def staff_ticket(staff: Staff, ticket_id: int) -> Ticket:
+    """Ticket ``ticket_id`` if it is in ``staff``'s scope (else "not found").
+
+    Street officers see the tickets of their street that were put on their list.
+    """
+    ticket = scope.get_scoped(Ticket, ticket_id, staff)
+    if staff.role in GOVERNMENT_ROLES and ticket.escalated_at is None:
+        raise NotFound("未找到该记录，或不在您的管辖范围内")
+    return ticket
+
+
+@dataclass
+class QueueFilter:
+    estate_id: int | None = None
+    kind: TicketKind | None = None
+    state: TicketState | None = None
+    overdue: bool = False
+    mine: bool = False
+
+
+def staff_queue(staff: Staff, f: QueueFilter, now: datetime | None = None) -> sa.Select:
+    """Tickets in ``staff``'s scope matching ``f``, newest first (overdue: see
+    :func:`overdue_ids`)."""
+    stmt = scope.scoped(sa.select(Ticket), staff, Ticket.estate_id)
+    if staff.role in GOVERNMENT_ROLES:
+        stmt = stmt.where(Ticket.escalated_at.is_not(None))
+    if f.estate_id:
+        stmt = stmt.where(Ticket.estate_id == f.estate_id)
+    if f.kind:
+        stmt = stmt.where(Ticket.kind == f.kind)
+    if f.state:
+        stmt = stmt.where(Ticket.state == f.state)
+    if f.mine:
+        stmt = stmt.where(Ticket.assignee_id == staff.id)
+    if f.overdue:
+        stmt = stmt.where(Ticket.id.in_(overdue_ids(stmt, now or utcnow())))
+    return stmt.order_by(Ticket.id.desc())
+
+
+def overdue_ids(stmt: sa.Select, now: datetime) -> list[int]:
+    """Ids of the open tickets of ``stmt`` that are overdue at ``now``."""
+    tickets = db.session.scalars(stmt.where(Ticket.state.in_(OPEN_STATES)).order_by(None)).all()
+    return [t.id for t in tickets if sla.timing(t, now).overdue]
+
+
+def estate_choices(staff: Staff) -> list[Estate]:
+    """The estates ``staff`` may filter the queue by."""
+    return list(
+        db.session.scalars(scope.scoped(sa.select(Estate), staff, Estate.id).order_by(Estate.name))
+    )
+
+
+def technicians(ticket: Ticket) -> list[Staff]:
+    """Technicians who may be given ``ticket``: those of its estate's company."""
+    estate = db.session.get(Estate, ticket.estate_id)
+    if estate.company_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Staff)
+            .where(
+                Staff.company_id == estate.company_id,
+                Staff.role == StaffRole.technician,
+                Staff.active,
+            )
+            .order_by(Staff.name)
+        )
+    )
+
+
+def unit_label(unit_id: int | None) -> str:
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    return unit.label if unit else ""
+
+
+# --- the overdue sweep ---------------------------------------------------------------------
+
+
+def flag_overdue(now: datetime | None = None, notify: bool = True) -> tuple[int, int]:
+    """Alert the company of tickets with an overdue response and put tickets with an
+    overdue resolution on the street office's list. Safe to run twice: an alert is
+    recorded once per ticket and an escalated ticket is not escalated again.
+
+    Returns (alerts, escalations).
+    """
+    now = now or utcnow()
+    alerts = escalations = 0
+    open_tickets = db.session.scalars(
+        sa.select(Ticket).where(Ticket.state.in_(OPEN_STATES)).order_by(Ticket.id)
+    ).all()
+    for ticket in open_tickets:
+        timing = sla.timing(ticket, now)
+        if timing.response_overdue and not any(
+            e.action == "response_overdue" for e in ticket.events
+        ):
+            _record(
+                ticket,
+                "response_overdue",
+                None,
+                None,
+                at=now,
+                note=f"超过 {_duration(timing.policy.respond)} 未响应，已提醒物业",
+            )
+            if notify:
+                notices.response_overdue(ticket)
+            alerts += 1
+        if timing.resolution_overdue and ticket.state != TicketState.escalated:
+            try:
+                apply(
+                    SYSTEM,
+                    ticket,
+                    "escalate",
+                    now=now,
+                    notify=notify,
+                    note=f"超过 {_duration(timing.policy.resolve)} 未解决，已上报街道",
+                )
+                escalations += 1
+            except Conflict:
+                continue  # moved meanwhile; the next sweep looks again
+    return alerts, escalations
+
+
+def _duration(delta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)} 天"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} 小时"
+    return f"{minutes} 分钟"

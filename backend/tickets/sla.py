@@ -1,0 +1,159 @@
+"""SLA: how fast a ticket must be answered and resolved, and what the events say it was.
+
+Defaults are the design's (杭州市物业管理条例 Art. 50: a complaint is answered within ten
+days); a city changes them with ``TICKET_SLA`` and a service contract with its own
+:class:`SlaPolicy` rows. Response time (first staff action) and resolution time are
+always derived from the ticket's events, never stored beside them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from backend.core.time import to_local
+from backend.extensions import db
+from backend.org.models import ServiceContract
+from backend.tickets.models import (
+    OPEN_STATES,
+    SlaPolicy,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketState,
+    Urgency,
+)
+
+H = 60
+#: (kind, urgency) → (respond, resolve) in minutes; None: no resolution deadline
+DEFAULT_SLA: dict[tuple[TicketKind, Urgency], tuple[int, int | None]] = {
+    (TicketKind.home_repair, Urgency.urgent): (30, 24 * H),
+    (TicketKind.home_repair, Urgency.normal): (2 * H, 72 * H),
+    (TicketKind.shared_repair, Urgency.urgent): (30, 24 * H),
+    (TicketKind.shared_repair, Urgency.normal): (2 * H, 72 * H),
+    # 杭州市物业管理条例 Art. 50: complaints are replied to within ten days
+    (TicketKind.complaint, Urgency.urgent): (24 * H, 10 * 24 * H),
+    (TicketKind.complaint, Urgency.normal): (24 * H, 10 * 24 * H),
+    (TicketKind.report, Urgency.urgent): (24 * H, None),
+    (TicketKind.report, Urgency.normal): (24 * H, None),
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    respond: timedelta
+    resolve: timedelta | None
+    source: str  # "default", "city" or "contract"
+
+
+def city_policy(kind: TicketKind, urgency: Urgency) -> Policy:
+    """The city's limits: the defaults, overridden by ``TICKET_SLA``.
+
+    ``TICKET_SLA`` maps ``"kind.urgency"`` to ``{"respond": minutes, "resolve": minutes}``.
+    """
+    respond, resolve = DEFAULT_SLA[(kind, urgency)]
+    table = current_app.config.get("TICKET_SLA") or {}
+    if isinstance(table, str):  # LINLI_TICKET_SLA='{"complaint.normal": {...}}'
+        table = json.loads(table)
+    override = table.get(f"{kind.value}.{urgency.value}")
+    if override:
+        respond = int(override.get("respond", respond))
+        resolve = override.get("resolve", resolve)
+        resolve = None if resolve is None else int(resolve)
+        source = "city"
+    else:
+        source = "default"
+    return Policy(timedelta(minutes=respond), _minutes(resolve), source)
+
+
+def _minutes(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(minutes=value)
+
+
+def contract_in_force(estate_id: int, at: datetime) -> ServiceContract | None:
+    day = to_local(at).date()
+    return db.session.scalars(
+        sa.select(ServiceContract).where(
+            ServiceContract.estate_id == estate_id,
+            ServiceContract.starts_on <= day,
+            ServiceContract.ends_on > day,
+        )
+    ).first()
+
+
+def policy_for(ticket: Ticket) -> Policy:
+    """The limits that bind ``ticket``: its estate's contract in force when it was made,
+    else the city's."""
+    contract = contract_in_force(ticket.estate_id, ticket.created_at)
+    if contract is not None:
+        row = db.session.scalars(
+            sa.select(SlaPolicy).where(
+                SlaPolicy.contract_id == contract.id,
+                SlaPolicy.kind == ticket.kind,
+                SlaPolicy.urgency == ticket.urgency,
+            )
+        ).first()
+        if row is not None:
+            return Policy(
+                timedelta(minutes=row.respond_minutes), _minutes(row.resolve_minutes), "contract"
+            )
+    return city_policy(ticket.kind, ticket.urgency)
+
+
+def responded_at(events: list[TicketEvent]) -> datetime | None:
+    """When staff first acted on the ticket (the response)."""
+    return next((e.at for e in events if e.staff_id is not None), None)
+
+
+def resolved_at(events: list[TicketEvent]) -> datetime | None:
+    """When the ticket was last resolved."""
+    return next((e.at for e in reversed(events) if e.action == "resolve"), None)
+
+
+def clock_start(ticket: Ticket, events: list[TicketEvent]) -> datetime:
+    """Where the resolution clock starts: the last reopening, else the submission."""
+    return next((e.at for e in reversed(events) if e.action == "reopen"), ticket.created_at)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A ticket's timers, derived from its events at ``now``."""
+
+    policy: Policy
+    respond_due: datetime
+    resolve_due: datetime | None
+    response_time: timedelta | None
+    resolution_time: timedelta | None
+    response_overdue: bool
+    resolution_overdue: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.response_overdue or self.resolution_overdue
+
+
+def timing(ticket: Ticket, now: datetime, policy: Policy | None = None) -> Timing:
+    """Response and resolution time and overdue flags of ``ticket`` at ``now``."""
+    policy = policy or policy_for(ticket)
+    events = ticket.events
+    first = responded_at(events)
+    resolved = (
+        resolved_at(events) if ticket.state in (TicketState.resolved, TicketState.closed) else None
+    )
+    respond_due = ticket.created_at + policy.respond
+    start = clock_start(ticket, events)
+    resolve_due = start + policy.resolve if policy.resolve is not None else None
+    is_open = ticket.state in OPEN_STATES
+    return Timing(
+        policy=policy,
+        respond_due=respond_due,
+        resolve_due=resolve_due,
+        response_time=first - ticket.created_at if first else None,
+        resolution_time=resolved - ticket.created_at if resolved else None,
+        response_overdue=first is None and is_open and now > respond_due,
+        resolution_overdue=is_open and resolve_due is not None and now > resolve_due,
+    )

@@ -1,0 +1,95 @@
+"""Races only a real database shows: technicians taking one ticket, a double submission."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from backend.accounts.models import Resident, Staff, StaffRole
+from backend.core.db import commit, rollback
+from backend.core.errors import DomainError
+from backend.extensions import db as _db
+from backend.tickets import services
+from backend.tickets.models import Ticket, TicketEvent, TicketKind
+from backend.tickets.services import Actor
+from tests.conftest import STACK
+from tests.factories import StaffFactory
+
+pytestmark = [
+    pytest.mark.realstack,
+    pytest.mark.skipif(STACK != "real", reason="real concurrency needs PostgreSQL"),
+]
+
+
+def _race(app, count: int, work) -> list[str]:
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                outcomes.append(work(i))
+                commit()
+            except DomainError:
+                rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def test_concurrent_takes_of_one_ticket_let_exactly_one_succeed(app, world):
+    ticket = world.ticket()
+    services.apply(Actor(staff=world.desk), ticket, "accept")
+    techs = [world.tech.id, world.tech2.id] + [
+        StaffFactory(role=StaffRole.technician, company=world.estate.company).id for _ in range(4)
+    ]
+    ticket_id = ticket.id
+    commit()
+
+    def take(i: int) -> str:
+        staff = _db.session.get(Staff, techs[i])
+        mine = _db.session.get(Ticket, ticket_id)
+        services.apply(Actor(staff=staff), mine, "take")
+        return "took"
+
+    outcomes = _race(app, len(techs), take)
+
+    assert sorted(outcomes) == ["refused"] * (len(techs) - 1) + ["took"]
+    _db.session.expire_all()
+    takes = _db.session.scalars(
+        sa.select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == "take"
+        )
+    ).all()
+    assert len(takes) == 1
+    assert _db.session.get(Ticket, ticket_id).assignee_id == takes[0].staff_id
+
+
+def test_same_idempotency_key_at_once_gives_one_ticket(app, world):
+    resident_id, unit_id = world.resident.id, world.residency.unit_id
+    commit()
+
+    def submit(_i: int) -> str:
+        resident = _db.session.get(Resident, resident_id)
+        ticket, created = services.create_ticket(
+            resident,
+            kind=TicketKind.home_repair,
+            description="漏水",
+            unit_id=unit_id,
+            idempotency_key="same-key",
+        )
+        return f"{ticket.id}:{created}"
+
+    outcomes = _race(app, 5, submit)
+
+    assert len({o.split(":")[0] for o in outcomes}) == 1
+    assert sum(o.endswith("True") for o in outcomes) == 1
+    assert _db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 1
