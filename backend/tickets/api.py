@@ -10,6 +10,7 @@ from backend.core.errors import Invalid
 from backend.extensions import configured_limit, limiter
 from backend.media.services import photo_view
 from backend.tickets import services
+from backend.tickets.models import TicketKind, Urgency
 from backend.tickets.schemas import (
     RatingSchema,
     ReasonSchema,
@@ -112,6 +113,8 @@ def _idempotency_key() -> str | None:
 @resident_required
 def create_ticket(payload):
     """提交报修、投诉或报事（照片先逐张上传，再以编号引用）"""
+    payload["kind"] = TicketKind(payload["kind"])
+    payload["urgency"] = Urgency(payload["urgency"])
     ticket, _ = services.create_ticket(
         current_resident(), idempotency_key=_idempotency_key(), **payload
     )

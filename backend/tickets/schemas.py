@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import validate
 
 from backend.accounts.schemas import LocalDateTime
+from backend.core import validate
 from backend.core.api import MAX_ID, Schema
 from backend.media.schemas import PhotoSchema
 from backend.tickets.models import REPORT_CATEGORIES, TicketKind, Urgency
@@ -15,8 +15,18 @@ _ID = validate.Range(min=1, max=MAX_ID, error="编号无效")
 
 
 class TicketCreateSchema(Schema):
-    kind = ma.fields.Enum(TicketKind, required=True, metadata={"description": "工单类型"})
-    urgency = ma.fields.Enum(Urgency, load_default=Urgency.normal)
+    kind = ma.fields.String(
+        required=True,
+        validate=validate.OneOf([k.value for k in TicketKind]),
+        metadata={
+            "description": "工单类型：" + "、".join(f"{k.value}={k.label}" for k in TicketKind)
+        },
+    )
+    urgency = ma.fields.String(
+        load_default=Urgency.normal.value,
+        validate=validate.OneOf([u.value for u in Urgency]),
+        metadata={"description": "urgent=紧急、normal=一般"},
+    )
     unit_id = ma.fields.Integer(
         load_default=None,
         allow_none=True,
@@ -29,9 +39,7 @@ class TicketCreateSchema(Schema):
         validate=_ID,
         metadata={"description": "小区（公共位置）"},
     )
-    location = ma.fields.String(
-        load_default="", validate=validate.Length(max=100, error="位置最多 100 字")
-    )
+    location = ma.fields.String(load_default="", validate=validate.Length(max=100))
     category = ma.fields.String(
         load_default="",
         validate=validate.OneOf(["", *REPORT_CATEGORIES], error="报事类别无效"),
@@ -42,7 +50,8 @@ class TicketCreateSchema(Schema):
     )
     description = ma.fields.String(
         required=True,
-        validate=validate.Length(min=2, max=1000, error="描述应为 2–1000 字"),
+        validate=validate.Length(min=2, max=1000),
+        metadata={"multiline": True},
     )
     photo_ids = ma.fields.List(
         ma.fields.Integer(validate=_ID),
@@ -57,12 +66,14 @@ class RatingSchema(Schema):
         required=True, validate=validate.Range(min=1, max=5, error="评分应为 1–5")
     )
     comment = ma.fields.String(
-        load_default="", validate=validate.Length(max=500, error="评价最多 500 字")
+        load_default="", validate=validate.Length(max=500), metadata={"multiline": True}
     )
 
 
 class ReasonSchema(Schema):
-    note = ma.fields.String(load_default="", validate=validate.Length(max=500, error="最多 500 字"))
+    note = ma.fields.String(
+        load_default="", validate=validate.Length(max=500), metadata={"multiline": True}
+    )
 
 
 class TicketEventSchema(Schema):
