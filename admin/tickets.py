@@ -10,7 +10,7 @@ from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.page import form_int, paginate
 from backend.accounts.models import StaffRole
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, NotFound
 from backend.core.time import utcnow
 from backend.media import services as media
 from backend.media.api import read_uploaded_files, release_transaction
@@ -136,11 +136,13 @@ def ticket(ticket_id: int):
     return render_ticket(services.staff_ticket(current_staff(), ticket_id))
 
 
-@blueprint.post("/tickets/<int:ticket_id>/<any(" + ", ".join(ACTIONS) + ", note):action>")
+@blueprint.post("/tickets/<int:ticket_id>/<action>")
 @login_required
 @permission_required("ticket.read")
 def ticket_action(ticket_id: int, action: str):
     """对工单执行一个操作（受理、驳回、派单、接单、开始、完成、关闭、备注）。"""
+    if action != "note" and action not in ACTIONS:
+        raise NotFound("不支持的操作")
     staff = current_staff()
     item = services.staff_ticket(staff, ticket_id)
     note = request.form.get("note") or ""

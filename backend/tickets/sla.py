@@ -17,7 +17,7 @@ from flask import current_app
 
 from backend.core.time import to_local
 from backend.extensions import db
-from backend.org.models import ServiceContract
+from backend.org.contracts import contract_in_force
 from backend.tickets.models import (
     OPEN_STATES,
     SlaPolicy,
@@ -74,21 +74,10 @@ def _minutes(value: int | None) -> timedelta | None:
     return None if value is None else timedelta(minutes=value)
 
 
-def contract_in_force(estate_id: int, at: datetime) -> ServiceContract | None:
-    day = to_local(at).date()
-    return db.session.scalars(
-        sa.select(ServiceContract).where(
-            ServiceContract.estate_id == estate_id,
-            ServiceContract.starts_on <= day,
-            ServiceContract.ends_on > day,
-        )
-    ).first()
-
-
 def policy_for(ticket: Ticket) -> Policy:
     """The limits that bind ``ticket``: its estate's contract in force when it was made,
     else the city's."""
-    contract = contract_in_force(ticket.estate_id, ticket.created_at)
+    contract = contract_in_force(ticket.estate_id, to_local(ticket.created_at).date())
     if contract is not None:
         row = db.session.scalars(
             sa.select(SlaPolicy).where(

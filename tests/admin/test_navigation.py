@@ -18,6 +18,7 @@ ALL_ENTRIES = {
     "住户查询",
     "账号管理",
     "操作日志",
+    "工单",
 }
 
 
@@ -31,11 +32,11 @@ def nav_entries(html: str) -> set[str]:
     [
         ("platform", ALL_ENTRIES),
         ("admin_a", ALL_ENTRIES),
-        ("desk_a", {"首页", "小区房屋", "绑定审核", "消息触达", "物业收费", "住户查询"}),
-        ("technician_a", {"首页", "小区房屋", "消息触达", "住户查询"}),
-        ("committee_a", {"首页", "小区房屋", "消息触达", "物业收费", "住户查询"}),
-        ("street_officer_b", {"首页", "小区房屋", "消息触达", "物业收费", "住户查询"}),
-        ("bureau_xihu", {"首页", "小区房屋", "消息触达", "物业收费", "住户查询"}),
+        ("desk_a", {"首页", "小区房屋", "绑定审核", "消息触达", "物业收费", "住户查询", "工单"}),
+        ("technician_a", {"首页", "小区房屋", "消息触达", "住户查询", "工单"}),
+        ("committee_a", {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单"}),
+        ("street_officer_b", {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单"}),
+        ("bureau_xihu", {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单"}),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(world, as_staff, member, expected):

@@ -13,7 +13,8 @@ from PIL import Image
 from backend.accounts.models import StaffRole
 from backend.tickets.models import Ticket, TicketState
 from tests.browser.conftest import PHONE
-from tests.factories import TEST_PASSWORD, ResidencyFactory, ResidentFactory, StaffFactory
+from tests.browser.test_admin_panel import log_in
+from tests.factories import ResidencyFactory, ResidentFactory, StaffFactory
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -22,19 +23,16 @@ expect = pytest.importorskip("playwright.sync_api", reason="browser tests need p
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(autouse=True)
+def csrf_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+
 def _photo(path, color, size=(640, 480)) -> str:
     image = Image.new("RGB", size, color)
     image.paste((255, 255, 255), (40, 40, 200, 160))
     image.save(path, "JPEG", quality=90)
     return str(path)
-
-
-def _log_in(page: Page, live_url: str, username: str) -> None:
-    page.goto(f"{live_url}/admin/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.locator("#login-button").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
 
 
 def _log_out(page: Page) -> None:
@@ -88,7 +86,7 @@ def test_repair_from_report_to_rating(
     assert len(ticket.events[0].photos) == 2
 
     # --- the service desk accepts and assigns ------------------------------------------------
-    _log_in(page, live_stack.backend_url, "desk")
+    log_in(page, live_stack.backend_url, "desk")
     page.goto(f"{live_stack.backend_url}/admin/tickets")
     page.locator(f"#ticket-{ticket.id} a").click()
     expect(page.locator(".timeline-item .photos img")).to_have_count(2)
@@ -103,7 +101,7 @@ def test_repair_from_report_to_rating(
 
     # --- the technician, at phone width, resolves with an after-photo -------------------------
     page.set_viewport_size({"width": 375, "height": 812})
-    _log_in(page, live_stack.backend_url, "tech")
+    log_in(page, live_stack.backend_url, "tech")
     page.goto(f"{live_stack.backend_url}/admin/tickets/mine")
     expect(page.locator(f"#my-ticket-{ticket.id}")).to_be_visible()
     screenshot("tickets-04-technician-mine")
@@ -117,7 +115,7 @@ def test_repair_from_report_to_rating(
 
     # --- the desk closes it -------------------------------------------------------------------
     page.set_viewport_size({"width": 1280, "height": 800})
-    _log_in(page, live_stack.backend_url, "desk")
+    log_in(page, live_stack.backend_url, "desk")
     page.goto(f"{live_stack.backend_url}/admin/tickets/{ticket.id}")
     expect(page.locator("#ticket-state")).to_have_text("已解决")
     expect(page.locator(".timeline-item[data-action=resolve] .photos img")).to_have_count(1)
