@@ -115,7 +115,6 @@ def photo_file(photo_id, variant):
         raise NotFound("照片不存在或已删除")
     data, sha = services.photo_file(photo_id, variant)
     response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, max-age=600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(f"{sha}-{variant}")
     return response

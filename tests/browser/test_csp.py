@@ -53,6 +53,7 @@ def page_ids(db) -> dict[str, int]:
     reminder_bill = BillFactory(unit=unit, fee_item=bill.fee_item, period=date(2026, 12, 1))
     reminder = send_reminder(admin, reminder_bill.unit_id, ReminderChannel.written)
     _db.session.commit()
+    ticket = _ticket_with_photo(unit)
     return {
         "bill_id": bill.id,
         "item_id": bill.fee_item_id,
@@ -65,7 +66,29 @@ def page_ids(db) -> dict[str, int]:
         "residency_id": pending.id,
         "invite_id": invite.id,
         "staff_id": colleague.id,
+        "ticket_id": ticket.id,
     }
+
+
+def _ticket_with_photo(unit):
+    """A repair of ``unit`` with a photo (its thumbnail is loaded from a signed URL)."""
+    from backend.core.db import commit
+    from backend.media.services import upload_photo
+    from backend.tickets.models import TicketKind
+    from backend.tickets.services import create_ticket
+    from tests.media.conftest import jpeg
+
+    resident = ResidencyFactory(unit=unit).resident
+    photo = upload_photo(jpeg((120, 90)), resident_id=resident.id)
+    ticket, _ = create_ticket(
+        resident,
+        kind=TicketKind.home_repair,
+        description="水管漏水",
+        unit_id=unit.id,
+        photo_ids=[photo.id],
+    )
+    commit()
+    return ticket
 
 
 def panel_pages(app, ids: dict[str, int]) -> list[tuple[str, str]]:

@@ -21,7 +21,9 @@ def test_signed_url_serves_the_photo(client, db):
     resp = upload(client, bearer(ResidentFactory()), jpeg())
     got = client.get(resp.json["url"])
     assert got.status_code == 200
-    assert got.headers["Cache-Control"].startswith("private")
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    # personal data: never kept by a shared cache (backend/core/headers.py)
+    assert got.headers["Cache-Control"] == "no-store"
 
 
 def test_expired_url_is_refused(client, db, monkeypatch):

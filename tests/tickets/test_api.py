@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from backend.core.db import commit
 from backend.notify.models import Notification
+from backend.notify.services import record_subscription_answers
 from backend.tickets import services
 from backend.tickets.models import Ticket, TicketState
 from backend.tickets.services import Actor
@@ -219,16 +220,22 @@ def test_resident_asks_the_street_to_supervise_a_complaint(client, world):
 
 def test_resident_is_told_of_every_status_change(client, world, fake_wechat):
     created = _submit(client, world).json
+    # the mini-app asked for consent after submitting; the resident allowed two messages
+    for _ in range(2):
+        choice = {"tmpl-ticket-status": "accept"}
+        fake_wechat.subscribe(world.resident.openid, choice)
+        record_subscription_answers(world.resident.id, choice)
+    commit()
     _resolve(world, created["id"])
 
-    sent = [
+    told = [
         n
-        for n in services.db.session.scalars(sa.select(Notification)).all()
-        if n.kind == "ticket_status"
+        for n in services.db.session.scalars(sa.select(Notification).order_by(Notification.id))
+        if n.kind == "ticket_status_changed"
     ]
-    assert [n.data["phrase3"]["value"] for n in sent] == ["已受理", "已派单", "已解决"]
-    assert all(n.status.value == "sent" for n in sent)
-    assert len(fake_wechat.messages(world.resident.openid)) == 3
+    assert [n.data["phrase3"]["value"] for n in told] == ["已受理", "已派单", "已解决"]
+    assert [n.status.value for n in told] == ["sent", "sent", "app_only"]
+    assert len(fake_wechat.messages(world.resident.openid)) == 2
 
 
 def test_staff_of_another_company_get_404(world):
