@@ -856,6 +856,8 @@
       if (chosen.kind === "report") body.category = chosen.category;
       submit.disabled = true;
       try {
+        // as a real mini-app does, the tap asks for consent to tell the resident of progress
+        await askSubscribe("ticket");
         const ticket = await authorized(`${API_BASE}/tickets`, { method: "POST", body, headers: { "Idempotency-Key": idempotencyKey } });
         toast("已提交", "success");
         go(`#/tickets/${ticket.id}`);

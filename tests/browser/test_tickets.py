@@ -17,7 +17,7 @@ from tests.browser.test_admin_panel import log_in
 from tests.factories import ResidencyFactory, ResidentFactory, StaffFactory
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    pass
 
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").expect
 pytestmark = pytest.mark.browser
@@ -35,18 +35,13 @@ def _photo(path, color, size=(640, 480)) -> str:
     return str(path)
 
 
-def _log_out(page: Page) -> None:
-    # at phone width the menu (with 退出登录) is folded away: end the session directly
-    page.context.clear_cookies()
-
-
 def _ticket(db) -> Ticket:
     db.session.rollback()
     return db.session.scalars(sa.select(Ticket)).one()
 
 
 def test_repair_from_report_to_rating(
-    page, browser, live_stack, db, tmp_path, screenshot, screenshot_dir
+    page, browser, live_stack, db, tmp_path, screenshot, screenshot_dir, fake_wechat
 ):
     resident = ResidentFactory(openid="o-demo-zhang", nickname="张伟（业主）")
     residency = ResidencyFactory(
@@ -79,6 +74,9 @@ def test_repair_from_report_to_rating(
     expect(sim.get_by_test_id("photo-thumb")).to_have_count(2)
     _shot(sim, screenshot_dir, "tickets-01-simulator-report")
     sim.get_by_test_id("submit-ticket").click()
+    # the tap asks for consent to the ticket messages; the resident allows them (one each)
+    expect(sim.get_by_test_id("subscribe-sheet")).to_be_visible()
+    sim.get_by_test_id("subscribe-allow").click()
     expect(sim.get_by_test_id("ticket-detail")).to_have_attribute("data-state", "submitted")
     expect(sim.locator(".unit-card .photo-thumb img")).to_have_count(2)
     _shot(sim, screenshot_dir, "tickets-02-simulator-submitted")
@@ -97,25 +95,23 @@ def test_repair_from_report_to_rating(
     page.locator("#assignee").select_option(label="王师傅")
     page.locator("#do-assign").click()
     expect(page.locator("#ticket-state")).to_have_text("已派单")
-    _log_out(page)
 
-    # --- the technician, at phone width, resolves with an after-photo -------------------------
-    page.set_viewport_size({"width": 375, "height": 812})
-    log_in(page, live_stack.backend_url, "tech")
-    page.goto(f"{live_stack.backend_url}/admin/tickets/mine")
-    expect(page.locator(f"#my-ticket-{ticket.id}")).to_be_visible()
-    screenshot("tickets-04-technician-mine")
-    page.locator(f"#my-ticket-{ticket.id} a").click()
-    page.locator("#after-photos").set_input_files(_photo(tmp_path / "after.jpg", (40, 160, 60)))
-    page.locator("#note-resolve").fill("已更换三通阀门")
-    screenshot("tickets-05-technician-resolve")
-    page.locator("#do-resolve").click()
-    expect(page.locator(f"#my-ticket-{ticket.id}")).to_have_count(1)
-    _log_out(page)
+    # --- the technician, on a phone of his own, resolves with an after-photo ----------------
+    tech_phone = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
+    tech = tech_phone.new_page()
+    log_in(tech, live_stack.backend_url, "tech")
+    tech.goto(f"{live_stack.backend_url}/admin/tickets/mine")
+    expect(tech.locator(f"#my-ticket-{ticket.id}")).to_be_visible()
+    _shot(tech, screenshot_dir, "tickets-04-technician-mine")
+    tech.locator(f"#my-ticket-{ticket.id} a").click()
+    tech.locator("#after-photos").set_input_files(_photo(tmp_path / "after.jpg", (40, 160, 60)))
+    tech.locator("#note-resolve").fill("已更换三通阀门")
+    _shot(tech, screenshot_dir, "tickets-05-technician-resolve")
+    tech.locator("#do-resolve").click()
+    expect(tech.locator(f"#my-ticket-{ticket.id}")).to_have_count(1)
+    tech_phone.close()
 
     # --- the desk closes it -------------------------------------------------------------------
-    page.set_viewport_size({"width": 1280, "height": 800})
-    log_in(page, live_stack.backend_url, "desk")
     page.goto(f"{live_stack.backend_url}/admin/tickets/{ticket.id}")
     expect(page.locator("#ticket-state")).to_have_text("已解决")
     expect(page.locator(".timeline-item[data-action=resolve] .photos img")).to_have_count(1)
@@ -136,6 +132,9 @@ def test_repair_from_report_to_rating(
 
     ticket = _ticket(db)
     assert ticket.state == TicketState.closed and ticket.rating == 4
+    # one consent, one WeChat message (the first change); the rest are in the message center
+    sent = fake_wechat.messages("o-demo-zhang")
+    assert [m["data"]["phrase3"]["value"] for m in sent] == ["已受理"]
     assert [e.action for e in ticket.events] == [
         "created",
         "accept",
