@@ -12,7 +12,7 @@ from backend.extensions import configured_limit, limiter
 from backend.media import services
 from backend.media.schemas import PhotoSchema
 
-blp = Blueprint("media", __name__, description="照片上传")
+blp = Blueprint("media", __name__, tag="照片", description="照片上传（逐张）与签名链接")
 
 #: room for the multipart envelope around the file itself
 _MULTIPART_OVERHEAD = 64 * 1024

@@ -20,7 +20,12 @@ from backend.tickets.schemas import (
 )
 from backend.tickets.states import allowed_for_resident
 
-blp = Blueprint("tickets", __name__, description="报修、投诉与报事")
+blp = Blueprint(
+    "tickets",
+    __name__,
+    tag="报事报修",
+    description="报修、投诉与报事：提交、进度、评价、重新处理、申请督办",
+)
 IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",

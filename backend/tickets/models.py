@@ -2,43 +2,30 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from backend.core.enums import LabeledEnum
 from backend.core.time import UTCDateTime, utcnow
 from backend.extensions import db
 
 
-class TicketKind(enum.StrEnum):
-    home_repair = "home_repair"  # 户内报修
-    shared_repair = "shared_repair"  # 公共部位报修
-    complaint = "complaint"  # 投诉
-    report = "report"  # 报事（违章搭建、飞线充电、消防通道堵塞……）
-
-    @property
-    def label(self) -> str:
-        return {
-            "home_repair": "户内报修",
-            "shared_repair": "公共报修",
-            "complaint": "投诉",
-            "report": "报事",
-        }[self.value]
+class TicketKind(LabeledEnum):
+    home_repair = "home_repair", "户内报修"
+    shared_repair = "shared_repair", "公共报修"  # 公共部位
+    complaint = "complaint", "投诉"
+    report = "report", "报事"  # 违章搭建、飞线充电、消防通道堵塞……
 
     @property
     def is_repair(self) -> bool:
         return self in (TicketKind.home_repair, TicketKind.shared_repair)
 
 
-class Urgency(enum.StrEnum):
-    urgent = "urgent"
-    normal = "normal"
-
-    @property
-    def label(self) -> str:
-        return {"urgent": "紧急", "normal": "一般"}[self.value]
+class Urgency(LabeledEnum):
+    urgent = "urgent", "紧急"
+    normal = "normal", "一般"
 
 
 #: what a report (报事) is about; free text stays in the description
@@ -51,30 +38,16 @@ REPORT_CATEGORIES = {
 }
 
 
-class TicketState(enum.StrEnum):
-    submitted = "submitted"
-    accepted = "accepted"
-    assigned = "assigned"
-    in_progress = "in_progress"
-    resolved = "resolved"
-    closed = "closed"
-    rejected = "rejected"
-    reopened = "reopened"
-    escalated = "escalated"
-
-    @property
-    def label(self) -> str:
-        return {
-            "submitted": "待受理",
-            "accepted": "已受理",
-            "assigned": "已派单",
-            "in_progress": "处理中",
-            "resolved": "已解决",
-            "closed": "已关闭",
-            "rejected": "已驳回",
-            "reopened": "重新处理",
-            "escalated": "已上报街道",
-        }[self.value]
+class TicketState(LabeledEnum):
+    submitted = "submitted", "待受理"
+    accepted = "accepted", "已受理"
+    assigned = "assigned", "已派单"
+    in_progress = "in_progress", "处理中"
+    resolved = "resolved", "已解决"
+    closed = "closed", "已关闭"
+    rejected = "rejected", "已驳回"
+    reopened = "reopened", "重新处理"
+    escalated = "escalated", "已上报街道"
 
 
 #: states in which the ticket is finished (no clock runs)
