@@ -3,7 +3,7 @@
 Like ``bench/me_load.py`` (whose helpers it uses), the script builds its own database
 (``linli_bench_tickets``), seeds residents with homes, starts gunicorn on a free port of
 127.0.0.1 and loads it from this machine only. A *submission* is what the mini-app does:
-three ``POST /api/v1/media/photos`` (a 1600×1200 JPEG each, as ``wx.chooseMedia`` hands
+three ``POST /api/v1/media/photos`` (a 1600×1200 JPEG of about 450 KB each, as ``wx.chooseMedia`` hands
 over a compressed phone photo) and one ``POST /api/v1/tickets`` with an
 ``Idempotency-Key`` naming them. Each concurrency level runs ``--submissions``
 submissions from that many client threads.
@@ -38,7 +38,7 @@ ROOT = me_load.ROOT
 
 
 def photo_bytes(seed: int) -> bytes:
-    """A 1600×1200 JPEG with the entropy of a photo (about 300 KB)."""
+    """A 1600×1200 JPEG with the entropy of a photo (about 450 KB)."""
     from PIL import Image, ImageFilter
 
     noise = Image.effect_noise((400, 300), 60).resize((1600, 1200))

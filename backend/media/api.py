@@ -66,7 +66,6 @@ def read_uploaded_files(field: str) -> list[bytes]:
 
 
 @blp.post("/media/photos")
-@limiter.limit(configured_limit("RATELIMIT_PHOTO_UPLOAD"), key_func=resident_rate_key)
 @blp.doc(
     security=BEARER,
     requestBody={
@@ -82,10 +81,11 @@ def read_uploaded_files(field: str) -> list[bytes]:
         },
     },
 )
+@resident_required
+@limiter.limit(configured_limit("RATELIMIT_PHOTO_UPLOAD"), key_func=resident_rate_key)
 @blp.response(201, PhotoSchema)
 @blp.alt_response(413, description="照片过大")
 @blp.alt_response(422, description="不是可接受的照片（格式、像素、文件损坏）")
-@resident_required
 def upload_photo():
     """上传一张照片（JPEG/PNG/WebP/HEIC），返回照片编号与签名链接
 

@@ -110,12 +110,12 @@ def _idempotency_key() -> str | None:
 
 
 @blp.post("/tickets")
-@limiter.limit(configured_limit("RATELIMIT_TICKET_CREATE"), key_func=resident_rate_key)
 @blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@resident_required
+@limiter.limit(configured_limit("RATELIMIT_TICKET_CREATE"), key_func=resident_rate_key)
 @blp.arguments(TicketCreateSchema)
 @blp.response(201, TicketDetailSchema)
 @blp.alt_response(404, description="房屋或小区未绑定")
-@resident_required
 def create_ticket(payload):
     """提交报修、投诉或报事（照片先逐张上传，再以编号引用）"""
     payload["kind"] = TicketKind(payload["kind"])
@@ -128,9 +128,9 @@ def create_ticket(payload):
 
 @blp.get("/me/tickets")
 @blp.doc(security=BEARER)
+@resident_required
 @blp.response(200, TicketSchema(many=True))
 @blp.paginate(TicketPage)
-@resident_required
 def my_tickets():
     """我的工单（最新在前）"""
     return services.resident_tickets(current_resident())
@@ -138,8 +138,8 @@ def my_tickets():
 
 @blp.get("/me/tickets/<int:ticket_id>")
 @blp.doc(security=BEARER)
-@blp.response(200, TicketDetailSchema)
 @resident_required
+@blp.response(200, TicketDetailSchema)
 def my_ticket(ticket_id):
     """我的一个工单：完整进度与照片（他人的工单一律 404）"""
     return ticket_detail(services.resident_ticket(current_resident(), ticket_id))
@@ -147,10 +147,10 @@ def my_ticket(ticket_id):
 
 @blp.post("/me/tickets/<int:ticket_id>/rating")
 @blp.doc(security=BEARER)
+@resident_required
 @blp.arguments(RatingSchema)
 @blp.response(200, TicketDetailSchema)
 @blp.alt_response(409, description="尚未处理完成，或已评价")
-@resident_required
 def rate_ticket(payload, ticket_id):
     """评价处理结果（1–5 星，可附评语；每个工单一次）"""
     resident = current_resident()
@@ -161,10 +161,10 @@ def rate_ticket(payload, ticket_id):
 
 @blp.post("/me/tickets/<int:ticket_id>/reopen")
 @blp.doc(security=BEARER)
+@resident_required
 @blp.arguments(ReasonSchema)
 @blp.response(200, TicketDetailSchema)
 @blp.alt_response(409, description="当前状态不能重新打开，或已超过期限")
-@resident_required
 def reopen_ticket(payload, ticket_id):
     """对处理结果不满意：重新打开（须说明原因，解决后 7 天内）"""
     resident = current_resident()
@@ -175,10 +175,10 @@ def reopen_ticket(payload, ticket_id):
 
 @blp.post("/me/tickets/<int:ticket_id>/supervision")
 @blp.doc(security=BEARER)
+@resident_required
 @blp.arguments(ReasonSchema)
 @blp.response(200, TicketDetailSchema)
 @blp.alt_response(409, description="当前状态不能申请督办")
-@resident_required
 def ask_supervision(payload, ticket_id):
     """申请街道督办（仅投诉）"""
     resident = current_resident()
