@@ -4,7 +4,6 @@ list (phone width, after-photos), and the Excel export."""
 from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import selectinload
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
@@ -37,20 +36,11 @@ def _filters() -> QueueFilter:
     )
 
 
-def _with_relations(stmt):
-    return stmt.options(
-        selectinload(Ticket.events),
-        selectinload(Ticket.estate),
-        selectinload(Ticket.unit),
-        selectinload(Ticket.assignee),
-    )
-
-
 def _render_queue(template: str):
     staff = current_staff()
     now = utcnow()
     filters = _filters()
-    page = paginate(_with_relations(services.staff_queue(staff, filters, now)))
+    page = paginate(services.with_details(services.staff_queue(staff, filters, now)))
     timings = {t.id: sla.timing(t, now) for t in page.items}
     return render_template(
         template,
@@ -69,8 +59,6 @@ def _render_queue(template: str):
 @permission_required("ticket.read")
 def tickets():
     """工单列表：按小区、类型、状态、是否超时筛选；超时的标红。"""
-    if current_staff().role == StaffRole.technician and not request.args:
-        return redirect(url_for("admin.my_tickets"))
     return _render_queue("admin/tickets.html")
 
 
@@ -88,7 +76,7 @@ def my_tickets():
 def export_tickets():
     """按当前筛选条件导出工单（Excel）。"""
     now = utcnow()
-    stmt = _with_relations(services.staff_queue(current_staff(), _filters(), now))
+    stmt = services.with_details(services.staff_queue(current_staff(), _filters(), now))
     return Response(
         export.export_tickets(stmt, now),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

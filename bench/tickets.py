@@ -3,8 +3,8 @@
 Like ``bench/me_load.py`` (whose helpers it uses), the script builds its own database
 (``linli_bench_tickets``), seeds residents with homes, starts gunicorn on a free port of
 127.0.0.1 and loads it from this machine only. A *submission* is what the mini-app does:
-three ``POST /api/v1/media/photos`` (a 1600×1200 JPEG of about 450 KB each, as ``wx.chooseMedia`` hands
-over a compressed phone photo) and one ``POST /api/v1/tickets`` with an
+three ``POST /api/v1/media/photos`` (a 1600×1200 JPEG of about 450 KB each, as
+``wx.chooseMedia`` hands over a compressed phone photo) and one ``POST /api/v1/tickets`` with an
 ``Idempotency-Key`` naming them. Each concurrency level runs ``--submissions``
 submissions from that many client threads.
 
