@@ -124,7 +124,7 @@ def ticket(ticket_id: int):
     return render_ticket(services.staff_ticket(current_staff(), ticket_id))
 
 
-@blueprint.post("/tickets/<int:ticket_id>/<action>")
+@blueprint.post("/tickets/<int:ticket_id>/<string(maxlength=40):action>")
 @login_required
 @permission_required("ticket.read")
 def ticket_action(ticket_id: int, action: str):

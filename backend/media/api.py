@@ -86,6 +86,7 @@ def read_uploaded_files(field: str) -> list[bytes]:
 @blp.response(201, PhotoSchema)
 @blp.alt_response(413, description="照片过大")
 @blp.alt_response(422, description="不是可接受的照片（格式、像素、文件损坏）")
+@blp.errors(400, 401, 413, 422, 429)
 def upload_photo():
     """上传一张照片（JPEG/PNG/WebP/HEIC），返回照片编号与签名链接
 
@@ -108,6 +109,7 @@ def upload_photo():
 )
 @blp.alt_response(403, description="签名无效")
 @blp.alt_response(410, description="链接已过期")
+@blp.errors(403, 404, 410)
 def photo_file(photo_id, variant):
     """照片文件（仅凭接口返回的签名链接访问；variant 为 full 或 thumb）"""
     check_signed_request()

@@ -116,6 +116,7 @@ def _idempotency_key() -> str | None:
 @blp.arguments(TicketCreateSchema)
 @blp.response(201, TicketDetailSchema)
 @blp.alt_response(404, description="房屋或小区未绑定")
+@blp.errors(400, 401, 404, 409, 422, 429)
 def create_ticket(payload):
     """提交报修、投诉或报事（照片先逐张上传，再以编号引用）"""
     payload["kind"] = TicketKind(payload["kind"])
@@ -131,6 +132,7 @@ def create_ticket(payload):
 @resident_required
 @blp.response(200, TicketSchema(many=True))
 @blp.paginate(TicketPage)
+@blp.errors(401, 422)
 def my_tickets():
     """我的工单（最新在前）"""
     return services.resident_tickets(current_resident())
@@ -140,6 +142,7 @@ def my_tickets():
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, TicketDetailSchema)
+@blp.errors(401, 404)
 def my_ticket(ticket_id):
     """我的一个工单：完整进度与照片（他人的工单一律 404）"""
     return ticket_detail(services.resident_ticket(current_resident(), ticket_id))
@@ -151,6 +154,7 @@ def my_ticket(ticket_id):
 @blp.arguments(RatingSchema)
 @blp.response(200, TicketDetailSchema)
 @blp.alt_response(409, description="尚未处理完成，或已评价")
+@blp.errors(400, 401, 404, 409, 422)
 def rate_ticket(payload, ticket_id):
     """评价处理结果（1–5 星，可附评语；每个工单一次）"""
     resident = current_resident()
@@ -165,6 +169,7 @@ def rate_ticket(payload, ticket_id):
 @blp.arguments(ReasonSchema)
 @blp.response(200, TicketDetailSchema)
 @blp.alt_response(409, description="当前状态不能重新打开，或已超过期限")
+@blp.errors(400, 401, 404, 409, 422)
 def reopen_ticket(payload, ticket_id):
     """对处理结果不满意：重新打开（须说明原因，解决后 7 天内）"""
     resident = current_resident()
@@ -179,6 +184,7 @@ def reopen_ticket(payload, ticket_id):
 @blp.arguments(ReasonSchema)
 @blp.response(200, TicketDetailSchema)
 @blp.alt_response(409, description="当前状态不能申请督办")
+@blp.errors(400, 401, 404, 409, 422)
 def ask_supervision(payload, ticket_id):
     """申请街道督办（仅投诉）"""
     resident = current_resident()

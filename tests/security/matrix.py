@@ -494,6 +494,55 @@ def _join(*tables: dict) -> dict:
     return joined
 
 
+# tickets and photos: each route with a case on an id nobody holds (placeholder rows: the
+# real cross-actor checks of tickets and photos are in tests/tickets and tests/media)
+TICKETS = {
+    "POST /api/v1/media/photos": {
+        "-": "401  422  422  422  422  401  401  401  401  401  401  401  401  401  401  401"
+    },
+    "GET /api/v1/media/photos/{photo_id}/{variant}.jpg": {
+        "photo_id=none,variant=full": "403  403  403  403  403  403  403  403  403  403  403  403  403  403  403  403"
+    },
+    "POST /api/v1/tickets": {
+        "-": "401  422  422  422  422  401  401  401  401  401  401  401  401  401  401  401",
+        "json": {},
+    },
+    "GET /api/v1/me/tickets": {
+        "-": "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401"
+    },
+    "GET /api/v1/me/tickets/{ticket_id}": {
+        "ticket_id=none": "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401"
+    },
+    "POST /api/v1/me/tickets/{ticket_id}/rating": {
+        "ticket_id=none": "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "json": {"score": 5},
+    },
+    "POST /api/v1/me/tickets/{ticket_id}/reopen": {
+        "ticket_id=none": "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "json": {"note": "x"},
+    },
+    "POST /api/v1/me/tickets/{ticket_id}/supervision": {
+        "ticket_id=none": "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "json": {},
+    },
+    "GET /admin/tickets": {
+        "-": "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200"
+    },
+    "GET /admin/tickets/mine": {
+        "-": "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200"
+    },
+    "GET /admin/tickets/export.xlsx": {
+        "-": "401  401  401  401  401  200  200  403  200  200  403  403  200  200  200  200"
+    },
+    "GET /admin/tickets/{ticket_id}": {
+        "ticket_id=none": "401  401  401  401  401  404  404  404  404  404  404  404  404  404  404  404"
+    },
+    "POST /admin/tickets/{ticket_id}/{action}": {
+        "ticket_id=none,action=accept": "401  401  401  401  401  404  404  404  404  404  404  404  404  404  404  404"
+    },
+}
+
+
 ROUTES = _join(
     SITE,
     ACCOUNTS_API,
@@ -509,4 +558,5 @@ ROUTES = _join(
     ADMIN_RESIDENTS,
     ADMIN_NOTIFY,
     ADMIN_FEES,
+    TICKETS,
 )
