@@ -3,6 +3,7 @@ counter, receipts, refunds, reminders, the day-end report and the collection rep
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
@@ -102,8 +103,22 @@ def _choice(enum_cls, name: str):
 @permission_required("fees.read")
 def fee_item(item_id: int):
     """收费项目详情与调价记录。"""
+    return _fee_item_page(item_id)
+
+
+def _fee_item_page(item_id: int) -> str:
     item = services.get_fee_item(current_staff(), item_id)
     return render_template("admin/fees/item.html", item=item, today=local_today())
+
+
+def _refused(exc: DomainError, page: Callable[[], str]):
+    """A write the service refused: out of scope stays "not found" (never a flashed
+    redirect); anything else shows ``page`` again with the message, answered with the
+    refusal's status (422 for a bad field, 409 for a conflict), so nothing looks done."""
+    if exc.status == 404:
+        raise exc
+    flash(exc.message, "error")
+    return page(), exc.status
 
 
 @blueprint.post("/fees/<int:item_id>/prices")
@@ -119,11 +134,8 @@ def fee_item_price(item_id: int):
             form_date("effective_from") or date.min,
         )
     except DomainError as exc:
-        if exc.status == 404:
-            raise  # an id out of scope is "not found", never a flashed redirect
-        flash(exc.message, "error")
-    else:
-        flash("已调价", "success")
+        return _refused(exc, lambda: _fee_item_page(item_id))
+    flash("已调价", "success")
     return redirect(url_for("admin.fee_item", item_id=item_id))
 
 
@@ -176,6 +188,10 @@ def bills():
 @permission_required("fees.read")
 def bill(bill_id: int):
     """账单详情：减免与更正记录。"""
+    return _bill_page(bill_id)
+
+
+def _bill_page(bill_id: int) -> str:
     item = services.get_bill(current_staff(), bill_id)
     approvers = services.approvers_for(item)
     return render_template(
@@ -198,11 +214,8 @@ def bill_adjust(bill_id: int):
             form_int("approver_id"),
         )
     except DomainError as exc:
-        if exc.status == 404:
-            raise  # an id out of scope is "not found", never a flashed redirect
-        flash(exc.message, "error")
-    else:
-        flash("已记录", "success")
+        return _refused(exc, lambda: _bill_page(bill_id))
+    flash("已记录", "success")
     return redirect(url_for("admin.bill", bill_id=bill_id))
 
 
@@ -248,6 +261,10 @@ def payments_list():
 @permission_required("fees.read")
 def payment(payment_id: int):
     """收据（可打印），二维码指向公开验证页。"""
+    return _payment_page(payment_id)
+
+
+def _payment_page(payment_id: int) -> str:
     item = payments.get_payment(current_staff(), payment_id)
     return render_template(
         "admin/fees/receipt.html",
@@ -273,11 +290,8 @@ def payment_refund(payment_id: int):
     try:
         payments.refund_payment(current_staff(), payment_id, request.form.get("reason", ""))
     except DomainError as exc:
-        if exc.status == 404:
-            raise  # an id out of scope is "not found", never a flashed redirect
-        flash(exc.message, "error")
-    else:
-        flash("已退款，相关账单恢复为未缴", "success")
+        return _refused(exc, lambda: _payment_page(payment_id))
+    flash("已退款，相关账单恢复为未缴", "success")
     return redirect(url_for("admin.payment", payment_id=payment_id))
 
 
@@ -303,6 +317,10 @@ def day_end():
 @permission_required("fees.read")
 def arrears():
     """欠费房屋（含账龄），可发送催缴提醒或打印书面通知书。"""
+    return _arrears_page()
+
+
+def _arrears_page() -> str:
     staff = current_staff()
     page = paginate_rows(reports.arrears_query(staff, _arg_int("estate_id")))
     return render_template(
@@ -326,10 +344,7 @@ def reminder_send(unit_id: int):
             current_staff(), unit_id, _choice(ReminderChannel, "channel")
         )
     except DomainError as exc:
-        if exc.status == 404:
-            raise  # an id out of scope is "not found", never a flashed redirect
-        flash(exc.message, "error")
-        return redirect(request.referrer or url_for("admin.arrears"))
+        return _refused(exc, _arrears_page)
     if reminder.channel == ReminderChannel.written:
         return redirect(url_for("admin.reminder_notice", reminder_id=reminder.id))
     flash(f"已向 {reminder.recipients} 位住户发送催缴提醒", "success")

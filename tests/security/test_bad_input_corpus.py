@@ -12,7 +12,6 @@ import json
 import re
 from urllib.parse import quote
 
-import pytest
 import sqlalchemy as sa
 
 from backend.extensions import db, limiter
@@ -31,26 +30,6 @@ CORPUS = {
 JSON_ONLY = {"lone surrogate"}
 #: JSON nested 100,000 deep, sent as the whole body of every JSON route
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
-#: fields whose bad values nothing refuses yet; ``test_known_gaps_are_still_open`` fails
-#: (strict xfail) the moment one is fixed, so that it moves back into the main test
-KNOWN_GAPS = {
-    # 100,000 characters: stored, cut or failing in the database (on PostgreSQL the staff
-    # form's name and phone raise DataError); a flag that any value sets (issue 6, item 5)
-    ("POST /admin/reviews/{residency_id}/reject", "form", "reason"),
-    ("POST /admin/staff/new", "form", "name"),
-    ("POST /admin/staff/new", "form", "phone"),
-    # fee forms answer bad input with a flashed redirect (302), not a 4xx
-    ("POST /admin/fees/{item_id}/prices", "form", "price"),
-    ("POST /admin/fees/{item_id}/prices", "form", "effective_from"),
-    ("POST /admin/bills/{bill_id}/adjust", "form", "amount"),
-    ("POST /admin/bills/{bill_id}/adjust", "form", "kind"),
-    ("POST /admin/bills/{bill_id}/adjust", "form", "reason"),
-    ("POST /admin/units/{unit_id}/reminders", "form", "channel"),
-    # the panel's estate search sends any length to LIKE (SQLite: "pattern too complex")
-    ("GET /admin/estates", "query", "q"),
-    # a flag: anything but "1" disables the account instead of being refused
-    ("POST /admin/staff/{staff_id}/active", "form", "active"),
-}
 #: fields where any value is fine: a choice that falls back to its default and is never stored
 ANY_VALUE = {
     ("GET /admin/staff/scope-fields", "query", "role"),
@@ -198,18 +177,9 @@ def _send_corpus(app, world, actors, fake_wechat, wanted) -> tuple[list[str], in
 
 def test_bad_input_in_every_text_field_is_refused_cleanly(app, world, actors, fake_wechat):
     problems, sent = _send_corpus(
-        app, world, actors, fake_wechat, lambda field: field not in KNOWN_GAPS | ANY_VALUE
+        app, world, actors, fake_wechat, lambda field: field not in ANY_VALUE
     )
     SUMMARY.append(f"bad-input corpus: {sent} requests")
     assert not problems, f"{len(problems)} of {sent} bad inputs not refused cleanly:\n" + (
         "\n".join(problems)
     )
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN_GAPS: panel fields that take 100,000 characters (issue 6 item 5)",
-)
-def test_known_gaps_are_still_open(app, world, actors, fake_wechat):
-    problems, _ = _send_corpus(app, world, actors, fake_wechat, lambda field: field in KNOWN_GAPS)
-    assert not problems, "\n".join(problems)
