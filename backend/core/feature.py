@@ -79,7 +79,12 @@ class Feature:
     - ``todo``: import path of a function ``(staff) -> list[ToDo]``: what waits for that
       staff member, shown on the panel's home page (only what they may act on);
     - ``jobs``: its periodic jobs; ``demo``: ``"module:seed"``, the function ``seed-demo``
-      calls with the shared :class:`backend.demo.Demo` to add its demo rows.
+      calls with the shared :class:`backend.demo.Demo` to add its demo rows;
+    - ``board_sources``: disclosure-board section code → import path of a function
+      ``(estate_id) -> list[BoardItem]``: the posts that section shows, generated from this
+      feature's data (fee standards, vote results, evaluations). When that data changes the
+      feature calls :func:`backend.core.board_hook.source_changed` and the board refreshes
+      the section after commit, as a new version.
     """
 
     name: str
@@ -94,6 +99,7 @@ class Feature:
     jobs: tuple[PeriodicJob, ...] = ()
     demo: str | None = None
     todo: str | None = None
+    board_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,24 @@ class ToDo:
     label: str
     count: int
     endpoint: str
+
+
+@dataclass(frozen=True)
+class BoardItem:
+    """One generated post of a disclosure-board section (see ``Feature.board_sources``).
+
+    ``key`` is stable for the same subject (``"fee-item-12"``, ``"motion-3"``): a changed
+    item becomes a new version of the post with that key, a vanished key is withdrawn.
+    ``body`` is plain text (paragraphs separated by blank lines; the board escapes it);
+    ``data`` is optional structured content (a tally, a table) shown and exported as is.
+    Nothing personal: no names or phone numbers unless masked.
+    """
+
+    key: str
+    title: str
+    body: str
+    data: Mapping[str, Any] | None = None
+    must_read: bool = False
 
 
 def load(path: str):
