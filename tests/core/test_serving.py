@@ -9,6 +9,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from backend.core.api import HTTP_MESSAGES
 from backend.serving import RequestHandler
 
 
@@ -63,3 +64,70 @@ def test_ordinary_requests_pass_through_to_the_app(server, db):
 
     assert status == 200
     assert json.loads(body) == {"status": "ok"}
+
+
+def hello(environ, start_response):
+    """A WSGI app for gunicorn below: gunicorn's own errors come before any app."""
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server():
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--worker-class", "backend.serving.GunicornWorker",
+         "--workers", "1", "--bind", f"127.0.0.1:{port}", "tests.core.test_serving:hello"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("gunicorn did not start")
+            time.sleep(0.1)
+    yield ("127.0.0.1", port)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_gunicorn_answers_an_over_long_request_line_in_the_json_error_format(gunicorn_server):
+    path = "/api/v1/estates?q=" + "x" * 9_000  # gunicorn's limit_request_line is 4094
+
+    status, headers, body = _raw(
+        gunicorn_server, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    )
+
+    assert status == 414
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert json.loads(body) == {
+        "code": 414,
+        "status": "Request URI Too Long",
+        "message": "请求地址过长",
+        "errors": {},
+    }
+
+
+def test_gunicorn_answers_a_malformed_request_line_in_the_json_error_format(gunicorn_server):
+    status, _, body = _raw(gunicorn_server, b"NOT A REQUEST\r\n\r\n")
+
+    assert status == 400
+    assert json.loads(body)["message"] == HTTP_MESSAGES[400]
+
+
+def test_gunicorn_still_serves_ordinary_requests(gunicorn_server):
+    status, _, body = _raw(
+        gunicorn_server, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+
+    assert (status, body) == (200, b"ok")
