@@ -15,11 +15,21 @@ from backend.fees.feature import feature as fees
 from backend.media.feature import feature as media
 from backend.notify.feature import feature as notify
 from backend.org.feature import feature as org
+from backend.supervision.feature import feature as supervision
 from backend.tickets.feature import feature as tickets
 
 #: in order: a feature comes after the ones it builds on (demo data is created in this order,
 #: navigation entries are shown in it)
-FEATURES: tuple[Feature, ...] = (org, accounts, notify, fees, audit, media, tickets)
+FEATURES: tuple[Feature, ...] = (
+    org,
+    accounts,
+    notify,
+    fees,
+    audit,
+    media,
+    tickets,
+    supervision,
+)
 
 
 def _merged(attribute: str) -> dict:

@@ -18,7 +18,7 @@ from backend.tickets.schemas import (
     TicketDetailSchema,
     TicketSchema,
 )
-from backend.tickets.states import allowed_for_resident
+from backend.tickets.states import EVENT_LABELS, allowed_for_resident
 
 blp = Blueprint(
     "tickets",
@@ -78,6 +78,7 @@ def ticket_detail(ticket) -> dict:
             {
                 "id": event.id,
                 "action": event.action,
+                "action_label": EVENT_LABELS.get(event.action, event.action),
                 "to_state": event.to_state,
                 "state_label": services.TicketState(event.to_state).label
                 if event.to_state

@@ -79,6 +79,7 @@ class ReasonSchema(Schema):
 class TicketEventSchema(Schema):
     id = ma.fields.Integer()
     action = ma.fields.String()
+    action_label = ma.fields.String(metadata={"description": "事件名称（提交、受理、街道督办……）"})
     state = ma.fields.String(attribute="to_state", allow_none=True)
     state_label = ma.fields.String(allow_none=True)
     actor = ma.fields.String(metadata={"description": "住户 / 物业（角色） / 系统"})

@@ -18,6 +18,7 @@ from backend.core.time import utcnow
 from backend.extensions import db
 from backend.media import services as media
 from backend.org.models import Estate, Unit
+from backend.supervision import rollups
 from backend.tickets import notices, sla
 from backend.tickets.models import (
     OPEN_STATES,
@@ -29,7 +30,7 @@ from backend.tickets.models import (
     TicketState,
     Urgency,
 )
-from backend.tickets.states import ACTIONS, TECH, Action
+from backend.tickets.states import ACTIONS, EVENT_LABELS, TECH, Action
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +301,8 @@ def _record(
     if photos:
         db.session.flush()
     db.session.expire(ticket, ["events"])
+    # the one place every event passes: supervision's rollups follow in this transaction
+    rollups.ticket_changed(ticket)
     return event
 
 
@@ -326,6 +329,19 @@ def rate(resident: Resident, ticket: Ticket, score: int, comment: str = "") -> T
     db.session.refresh(ticket)
     return _record(
         ticket, "rate", None, None, note=f"{score} 星 {comment}".strip(), resident_id=resident.id
+    )
+
+
+def record_event(
+    ticket: Ticket, action: str, note: str, *, staff: Staff | None = None, at=None
+) -> TicketEvent:
+    """An event on the ticket's timeline that changes no state (a 督办 order, the
+    company's answer, a missed deadline); ``action`` must have a label in
+    :data:`backend.tickets.states.EVENT_LABELS`."""
+    if action not in EVENT_LABELS:
+        raise ValueError(f"unknown ticket event {action!r}")
+    return _record(
+        ticket, action, None, None, note=note, at=at, staff_id=staff.id if staff else None
     )
 
 

@@ -93,9 +93,16 @@ def policy_for(ticket: Ticket) -> Policy:
     return city_policy(ticket.kind, ticket.urgency)
 
 
+#: events by staff that are not the company's response (an officer's 督办 order)
+NOT_A_RESPONSE = frozenset({"supervision_order"})
+
+
 def responded_at(events: list[TicketEvent]) -> datetime | None:
-    """When staff first acted on the ticket (the response)."""
-    return next((e.at for e in events if e.staff_id is not None), None)
+    """When the company's staff first acted on the ticket (the response)."""
+    return next(
+        (e.at for e in events if e.staff_id is not None and e.action not in NOT_A_RESPONSE),
+        None,
+    )
 
 
 def resolved_at(events: list[TicketEvent]) -> datetime | None:

@@ -111,3 +111,17 @@ def allowed_for_staff(role: StaffRole, state: S, is_assignee: bool) -> list[Acti
 
 def allowed_for_resident(state: S) -> list[Action]:
     return [a for a in _ACTIONS if a.resident and state in a.sources]
+
+
+#: how each kind of event reads on a ticket's timeline (residents and staff see these)
+EVENT_LABELS: dict[str, str] = {
+    "created": "提交",
+    **{a.name: a.label for a in _ACTIONS},
+    "rate": "评价",
+    "note": "回复",
+    "response_overdue": "响应超时",
+    # supervision (backend/supervision/orders.py)
+    "supervision_order": "街道督办",
+    "supervision_answer": "物业回复督办",
+    "supervision_missed": "督办逾期未回复",
+}

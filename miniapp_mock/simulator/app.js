@@ -950,7 +950,7 @@
           h(
             "li",
             { class: "timeline-item", dataset: { action: e.action } },
-            h("div", { class: "timeline-head" }, h("strong", null, e.state_label || (e.action === "rate" ? "评价" : "回复")), h("span", { class: "small muted" }, ` ${e.actor} · ${fmtTime(e.at)}`)),
+            h("div", { class: "timeline-head" }, h("strong", null, e.state_label || e.action_label), h("span", { class: "small muted" }, ` ${e.actor} · ${fmtTime(e.at)}`)),
             e.note ? h("div", { class: "small" }, e.note) : null,
             e.photos.length ? photoRow(e.photos) : null,
           ),

@@ -1,0 +1,52 @@
+"""Supervision, as registered with the app (see ``backend/features.py``)."""
+
+from backend.authz.roles import StaffRole
+from backend.core.feature import AuditEntity, Feature, PeriodicJob
+from backend.org.models import Company
+from backend.supervision.models import SupervisionOrder
+
+OFFICERS = frozenset({StaffRole.platform_admin, StaffRole.street_officer, StaffRole.bureau_officer})
+
+feature = Feature(
+    name="supervision",
+    label="监管",
+    models="backend.supervision.models",
+    permissions={
+        # the dashboard, overdue list, evaluations, credit records and lists of the
+        # officer's jurisdiction (street: its estates; bureau: its district's)
+        "supervision.read": OFFICERS,
+        "supervision.export": OFFICERS,
+        # 督办: officers order, the company (admin, service desk) answers
+        "supervision.order": OFFICERS,
+        "supervision.answer": frozenset({StaffRole.company_admin, StaffRole.service_desk}),
+        # inspections entered by officers; credit entries (awards, upheld complaints)
+        "supervision.inspect": OFFICERS,
+        "supervision.credit": OFFICERS,
+        # monthly evaluations and the yearly red/black list: the bureau (and the platform)
+        "supervision.evaluate": frozenset({StaffRole.platform_admin, StaffRole.bureau_officer}),
+        # filings (备案): companies file themselves, managers and contracts; the street
+        # office files committees and reviews everything filed with it
+        "filing.submit": frozenset(
+            {StaffRole.platform_admin, StaffRole.company_admin, StaffRole.street_officer}
+        ),
+        "filing.review": frozenset({StaffRole.platform_admin, StaffRole.street_officer}),
+    },
+    audit_actions={
+        "supervision.order": "下达督办",
+        "supervision.answer": "回复督办",
+        "credit.record": "记录信用",
+    },
+    audit_entities={
+        "supervision_order": AuditEntity(
+            "督办",
+            SupervisionOrder,
+            fields={"ticket_id": "工单", "deadline": "办理期限", "status": "状态"},
+        ),
+        "credit_record": AuditEntity(
+            "信用记录",
+            fields={"company_id": "物业企业", "source": "来源", "points": "分值"},
+            values={"company_id": Company},
+        ),
+    },
+    jobs=(PeriodicJob("backend.supervision.jobs:mark_missed_orders_job", interval=300),),
+)
