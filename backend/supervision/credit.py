@@ -153,7 +153,7 @@ def summary(company_id: int, today: date | None = None) -> CreditSummary:
 
 def stars(score: int) -> int:
     """Credit stars (1–5) for a credit score."""
-    return next(s for floor, s in STARS if score >= floor)
+    return next((s for floor, s in STARS if score >= floor), 1)
 
 
 def entries(staff, company_id: int | None = None, manager_id: int | None = None) -> sa.Select:

@@ -1,9 +1,14 @@
-"""Supervision jobs: missed 督办 deadlines, rebuilding the rollups."""
+"""Supervision jobs: missed 督办 deadlines, expiring filings, monthly evaluations, rebuilding
+the rollups."""
 
 from __future__ import annotations
 
+from backend.core.time import local_today
 from backend.jobs import job
-from backend.supervision import orders, rollups
+from backend.supervision import evaluation, filings, orders, rollups
+
+#: last month is evaluated (again) on each of the first days of a month
+EVALUATION_DAYS = 5
 
 
 @job
@@ -16,3 +21,19 @@ def mark_missed_orders_job() -> int:
 def rebuild_rollups_job() -> int:
     """Recompute the ticket rollups from the raw events (one transaction)."""
     return rollups.rebuild()
+
+
+@job
+def flag_expiring_filings_job() -> int:
+    """Flag filed terms and contracts ending within 60 days (safe to run twice)."""
+    return filings.flag_expiring()
+
+
+@job
+def evaluate_last_month_job() -> int:
+    """Evaluate every company for last month, until the 5th of this month (late ratings
+    and reopenings still move last month's figures in the first days)."""
+    today = local_today()
+    if today.day > EVALUATION_DAYS:
+        return 0
+    return evaluation.evaluate_month(evaluation.last_month(today))

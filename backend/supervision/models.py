@@ -8,9 +8,14 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+# the models related here, imported so that the mappers find them whatever loads first
+from backend.accounts.models import Staff  # noqa: F401
 from backend.core.enums import LabeledEnum
 from backend.core.time import UTCDateTime, utcnow
 from backend.extensions import db
+from backend.media.models import Photo  # noqa: F401
+from backend.org.models import Company, Estate, Street  # noqa: F401
+from backend.tickets.models import Ticket  # noqa: F401
 
 # --- rollups of tickets ------------------------------------------------------------------------
 
@@ -394,7 +399,7 @@ class Filing(db.Model):
     estate = relationship("Estate")
     street = relationship("Street")
 
-    __table_args__ = (sa.UniqueConstraint("kind", "subject_id"),)
+    __table_args__ = (sa.UniqueConstraint("kind", "subject_id", "street_id"),)
 
     def __str__(self) -> str:
         """How the record reads for people (the audit log names it so)."""

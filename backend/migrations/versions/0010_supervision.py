@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0007
-Create Date: 2026-11-30 21:34:34.485457
+Create Date: 2026-11-30 21:43:13.938688
 
 """
 from alembic import op
@@ -166,7 +166,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_supervision_filings_street_id_streets')),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['staff.id'], name=op.f('fk_supervision_filings_submitted_by_id_staff')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_filings')),
-    sa.UniqueConstraint('kind', 'subject_id', name=op.f('uq_supervision_filings_kind_subject_id'))
+    sa.UniqueConstraint('kind', 'subject_id', 'street_id', name=op.f('uq_supervision_filings_kind_subject_id_street_id'))
     )
     with op.batch_alter_table('supervision_filings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_supervision_filings_estate_id'), ['estate_id'], unique=False)
