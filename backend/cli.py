@@ -77,6 +77,47 @@ def register_cli(app: Flask) -> None:
         for unit_id, label in report.unbilled_units:
             click.echo(f"  未出账：{label}（房屋 {unit_id}）")
 
+    @app.cli.command("rebuild-rollups")
+    def rebuild_rollups_command():
+        """Recompute the supervision rollups from the raw ticket events (one transaction):
+        after upgrading to them, restoring a backup or changing how figures are counted."""
+        from backend.core.db import commit
+        from backend.supervision.rollups import rebuild
+
+        rows = rebuild()
+        commit()
+        click.echo(f"已重建统计汇总：{rows} 行")
+
+    @app.cli.command("evaluate-month")
+    @click.argument("month", metavar="YYYY-MM")
+    def evaluate_month_command(month: str):
+        """(Re)compute every company's evaluation for a month (the clock does last month)."""
+        from backend.core.db import commit
+        from backend.core.errors import DomainError
+        from backend.fees.services import parse_period
+        from backend.supervision.evaluation import evaluate_month
+
+        try:
+            count = evaluate_month(parse_period(month))
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        commit()
+        click.echo(f"已评价 {count} 家物业企业")
+
+    @app.cli.command("compile-lists")
+    @click.argument("year", type=int)
+    @click.option("--as", "username", help="以该员工账号的身份评定（默认：第一个平台管理员）")
+    def compile_lists_command(year: int, username: str | None):
+        """Draw up a year's red/black list by the rules in force and publish it."""
+        from backend.core.db import commit
+        from backend.supervision.evaluation import compile_lists
+
+        entries = compile_lists(_acting_staff(username), year)
+        commit()
+        for entry in entries:
+            click.echo(f"{entry.kind.label}：{entry.company.name}（{entry.reason}）")
+        click.echo(f"共 {len(entries)} 家")
+
     @app.cli.command("seed-demo")
     @click.option("--reset", is_flag=True, help="先清空数据库中的全部数据再创建（仅限演示/开发库）")
     @click.option("--yes", is_flag=True, help="与 --reset 同用时不再确认")

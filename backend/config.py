@@ -136,6 +136,9 @@ class Config:
     #: tickets: the city's SLA limits over the design's defaults, e.g.
     #: ``{"complaint.normal": {"respond": 720, "resolve": 14400}}`` (minutes)
     TICKET_SLA: dict = {}
+    #: supervision: the red/black list rules over ``evaluation.DEFAULT_LIST_RULES``, e.g.
+    #: ``{"black_min_missed_orders": 2}``
+    SUPERVISION_LIST_RULES: dict = {}
     #: a resident may reopen a resolved ticket within this time
     TICKET_REOPEN_WINDOW = timedelta(days=7)
     RATELIMIT_TICKET_CREATE = "10 per minute;50 per day"

@@ -47,6 +47,8 @@ VALUE_COLUMNS = (
 KEY_COLUMNS = ("grain", "period", "estate_id", "company_id", "kind")
 #: events by which the overdue sweep says a ticket was late
 _LATE_ACTIONS = frozenset({"response_overdue", "escalate"})
+#: the counters that count a ticket once when its fact of the same name is true
+_FLAGS = tuple(name for name in COUNTERS if name not in ("submitted", "satisfaction_sum"))
 FACT_FIELDS = (
     "responded",
     "response_minutes",
@@ -123,17 +125,7 @@ def facts_of(ticket: Ticket, events: list[TicketEvent]) -> dict:
 def values_of(facts: dict) -> dict[str, int]:
     """The rollup columns one ticket's facts add (zeros left out)."""
     values = {"submitted": 1}
-    for name in (
-        "responded",
-        "resolved",
-        "overdue",
-        "reopened",
-        "escalated",
-        "rated",
-        "response_in_sla",
-        "resolution_in_sla",
-        "supervised",
-    ):
+    for name in _FLAGS:
         if facts[name]:
             values[name] = 1
     if facts["rating"]:

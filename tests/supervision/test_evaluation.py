@@ -174,3 +174,18 @@ def test_unknown_list_rules_are_refused(app, world):
     app.config["SUPERVISION_LIST_RULES"] = {"red_min_avg": 80}
     with pytest.raises(ValueError):
         evaluation.list_rules()
+
+
+def test_evaluate_month_and_compile_lists_commands(app, world, clock):
+    from backend.accounts.models import StaffRole
+    from tests.factories import StaffFactory
+
+    StaffFactory(role=StaffRole.platform_admin)
+    evaluation.record_inspection(world.street, world.estate.id, date(2026, 11, 10), ITEMS)
+    services.db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["evaluate-month", "2026-11"])
+    assert result.exit_code == 0 and "已评价 1 家物业企业" in result.output
+    result = runner.invoke(args=["compile-lists", "2026"])
+    assert result.exit_code == 0 and "共 0 家" in result.output
+    assert runner.invoke(args=["evaluate-month", "2026/11"]).exit_code != 0

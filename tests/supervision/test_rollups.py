@@ -108,3 +108,15 @@ def test_buckets_are_increasing_from_zero():
     assert rollups.bucket_of(0) == 0
     assert rollups.bucket_of(4) == 0 and rollups.bucket_of(5) == 1
     assert rollups.bucket_of(10**6) == len(BUCKETS) - 1
+
+
+def test_rebuild_rollups_command(app, world, clock):
+    world.ticket(now=T0)
+    services.db.session.execute(rollups.rollup_table.delete())
+    from backend.core.db import commit
+
+    commit()
+    result = app.test_cli_runner().invoke(args=["rebuild-rollups"])
+    assert result.exit_code == 0, result.output
+    assert "已重建统计汇总：3 行" in result.output
+    assert rollups.stored() == rollups.recompute()
