@@ -36,7 +36,7 @@ from backend.supervision.models import (
     TicketFact,
     rollup_table,
 )
-from backend.supervision.rollups import period_start
+from backend.supervision.rollups import apply_pending, period_start
 from backend.tickets.models import Ticket, TicketKind
 
 #: what a dashboard may be broken down by
@@ -242,6 +242,7 @@ def _month_end(day: date) -> date:
 
 def _rows_for(staff, f: Filter) -> sa.Select:
     """A select over the rollup rows of ``f`` in ``staff``'s scope (no columns yet)."""
+    apply_pending()  # this transaction's own changes first
     c = rollup_table.c
     stmt = sa.select().select_from(rollup_table)
     stmt = stmt.where(
@@ -335,6 +336,7 @@ def trend(staff, f: Filter, grain: str = "month") -> list[Figures]:
     if grain == Grain.day:
         raise Invalid("趋势按周或按月", {"grain": ["取值不在允许范围内"]})
     c = rollup_table.c
+    apply_pending()
     first, last = period_start(f.start, grain), period_start(f.end, grain)
     stmt = (
         sa.select(c.period.label("key"), *_sums())

@@ -54,6 +54,7 @@ from backend.supervision.models import (
     SupervisionOrder,
     rollup_table,
 )
+from backend.supervision.rollups import apply_pending
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,7 @@ class MonthFigures:
 def month_figures(company_id: int, month: date) -> MonthFigures:
     """The figures of ``company_id`` for ``month`` (first day), from the month rollups,
     the 督办 orders issued and the inspections done that month."""
+    apply_pending()
     c = rollup_table.c
     names = (
         "submitted",

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from backend.core.time import to_local
 from backend.extensions import db
@@ -167,7 +168,8 @@ def ticket_changed(ticket: Ticket) -> None:
 
     Called by the tickets service each time it records an event, inside the same
     transaction. The fact row is locked first (PostgreSQL), so two events of one ticket
-    recorded at once cannot both subtract the same old contribution.
+    recorded at once cannot both subtract the same old contribution. The rollup rows are
+    changed when the transaction commits (:func:`apply_pending`).
     """
     fact = db.session.scalars(
         sa.select(TicketFact)
@@ -203,24 +205,59 @@ def ticket_changed(ticket: Ticket) -> None:
         setattr(fact, name, value)
     db.session.flush()
     if delta:
+        pending = db.session.info.setdefault(_PENDING, {})
         for key in keys_of(fact.day, fact.estate_id, fact.company_id, fact.kind):
-            _add(key, delta)
+            row = pending.setdefault(key, defaultdict(int))
+            for column, value in delta.items():
+                row[column] += value
 
 
-def _insert():
-    if db.session.get_bind().dialect.name == "postgresql":
+#: rollup changes of the session's transaction, by row key, applied when it commits
+_PENDING = "linli_rollup_deltas"
+
+
+def apply_pending(session=None) -> None:
+    """Write the transaction's pending rollup changes, in key order.
+
+    They wait until the commit (or a read of the rollups in the same transaction) so that
+    every transaction locks the rollup rows it changes in one global order, briefly: a
+    sweep changing many tickets and a request changing one can never deadlock on them.
+    """
+    session = session or db.session
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    for key in sorted(pending):
+        delta = {column: value for column, value in pending[key].items() if value}
+        if delta:
+            _add(session, key, delta)
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def _apply_before_commit(session):
+    if session.info.get(_PENDING):
+        apply_pending(session)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_after_rollback(session):
+    session.info.pop(_PENDING, None)
+
+
+def _insert(session):
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(rollup_table)
 
 
-def _add(key: tuple, delta: dict[str, int]) -> None:
+def _add(session, key: tuple, delta: dict[str, int]) -> None:
     """Add ``delta`` to the rollup row ``key`` (made if missing), as one atomic update."""
     where = dict(zip(KEY_COLUMNS, key, strict=True))
-    db.session.execute(_insert().values(**where).on_conflict_do_nothing())
+    session.execute(_insert(session).values(**where).on_conflict_do_nothing())
     c = rollup_table.c
-    db.session.execute(
+    session.execute(
         sa.update(rollup_table)
         .where(*(c[name] == value for name, value in where.items()))
         .values({c[name]: c[name] + value for name, value in delta.items()})
@@ -275,6 +312,7 @@ def _each_ticket(ticket_ids, batch):
 
 def stored() -> dict[tuple, dict]:
     """Every rollup row as stored (columns at zero left out)."""
+    apply_pending()
     out = {}
     for row in db.session.execute(sa.select(rollup_table)).mappings():
         key = tuple(row[name] for name in KEY_COLUMNS)
@@ -286,6 +324,7 @@ def rebuild(batch: int = 500) -> int:
     """Recompute every fact and rollup row from the raw ticket events; returns the number
     of rollup rows. Run it after restoring a backup or changing the rules (``flask
     supervision rebuild-rollups``); it replaces the tables in one transaction."""
+    db.session.info.pop(_PENDING, None)  # the recomputation includes them
     facts = []
     rows: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
     for ticket, f, company_id in _each_ticket(None, batch):

@@ -137,7 +137,9 @@ def test_officer_credit_entries_and_stars(world, other, clock):
     assert [credit.stars(s) for s in scores] == [5, 5, 4, 3, 2, 1, 1, 1]
 
 
-def test_lists_follow_the_configured_rules_and_reach_the_boards(world, clock, bureau, app):
+def test_lists_follow_the_configured_rules_and_reach_the_boards(
+    world, clock, bureau, app, monkeypatch
+):
     _november(world, clock)
     evaluation.evaluate(world.estate.company_id, NOV)
     services.db.session.info.pop("linli_deferred_jobs", None)
@@ -145,18 +147,15 @@ def test_lists_follow_the_configured_rules_and_reach_the_boards(world, clock, bu
     # default rules: one month at 76.6, one missed order (−10): neither list
     assert evaluation.compile_lists(bureau, 2026) == []
 
-    app.config["SUPERVISION_LIST_RULES"] = {"black_min_missed_orders": 1}
+    monkeypatch.setitem(app.config, "SUPERVISION_LIST_RULES", {"black_min_missed_orders": 1})
     [entry] = evaluation.compile_lists(bureau, 2026)
     assert (entry.kind, entry.company_id) == (ListKind.black, world.estate.company_id)
     assert "督办逾期 1 次" in entry.reason
     refreshed = services.db.session.info["linli_deferred_jobs"]
     assert (board_hook.refresh_section, (world.estate.id, "evaluations"), 0) in refreshed
 
-    app.config["SUPERVISION_LIST_RULES"] = {
-        "red_min_months": 1,
-        "red_min_average": 70,
-        "red_max_bad_entries": 1,
-    }
+    red = {"red_min_months": 1, "red_min_average": 70, "red_max_bad_entries": 1}
+    monkeypatch.setitem(app.config, "SUPERVISION_LIST_RULES", red)
     [entry] = evaluation.compile_lists(bureau, 2026)
     assert entry.kind == ListKind.red
 
@@ -170,8 +169,8 @@ def test_lists_follow_the_configured_rules_and_reach_the_boards(world, clock, bu
         evaluation.compile_lists(world.street, 2026)
 
 
-def test_unknown_list_rules_are_refused(app, world):
-    app.config["SUPERVISION_LIST_RULES"] = {"red_min_avg": 80}
+def test_unknown_list_rules_are_refused(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "SUPERVISION_LIST_RULES", {"red_min_avg": 80})
     with pytest.raises(ValueError):
         evaluation.list_rules()
 
