@@ -59,7 +59,7 @@ NO_COMPANY = "无物业企业（自管）"
 #: page of more than three years of figures helps nobody)
 MAX_DAYS = 3 * 366
 #: the import path of the board feature's compliance figures (used when it is installed)
-BOARD_COMPLIANCE = "backend.board.compliance:estate_compliance"
+BOARD_COMPLIANCE = "backend.board.compliance:compliance_overview"
 
 
 @dataclass
@@ -485,11 +485,17 @@ def fee_collection(staff, f: Filter) -> list:
     return rows
 
 
-def disclosure_compliance(staff) -> list | None:
+def disclosure_compliance(staff, f: Filter | None = None) -> list | None:
     """The disclosure board's compliance of each estate in scope (sections missing or
-    stale), when the board feature is installed; ``None`` otherwise."""
+    stale, most overdue first; ``backend.board.compliance``), narrowed to ``f``'s estate
+    or company, when the board feature is installed; ``None`` otherwise."""
     from backend.features import FEATURES
 
     if not any(feature.name == "board" for feature in FEATURES):
         return None
-    return load(BOARD_COMPLIANCE)(staff)
+    boards = load(BOARD_COMPLIANCE)(staff)
+    if f is not None and f.estate_id is not None:
+        boards = [b for b in boards if b.estate.id == f.estate_id]
+    if f is not None and f.company_id is not None:
+        boards = [b for b in boards if b.estate.company_id == f.company_id]
+    return boards
