@@ -226,3 +226,17 @@ def test_cell_rows_and_an_officer_opens_any_ticket_of_the_street(world, other, c
     with pytest.raises(Forbidden):
         dashboard.officer_ticket(world.desk, ticket.id)
     assert dashboard.cell_rows(other.street, NOV) == []
+
+
+def test_fee_collection_and_the_board_seam(world, other, clock):
+    from tests.factories import BillFactory
+
+    BillFactory(unit__building__estate=world.estate)
+    rows = dashboard.fee_collection(world.street, NOV)
+    assert [r.key for r in rows] == [world.estate.id]
+    assert dashboard.fee_collection(other.street, NOV) == []
+    # without the board feature there is no compliance to show (not an empty list)
+    from backend.features import FEATURES
+
+    if not any(f.name == "board" for f in FEATURES):
+        assert dashboard.disclosure_compliance(world.street) is None

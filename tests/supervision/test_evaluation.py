@@ -188,3 +188,29 @@ def test_evaluate_month_and_compile_lists_commands(app, world, clock):
     result = runner.invoke(args=["compile-lists", "2026"])
     assert result.exit_code == 0 and "共 0 家" in result.output
     assert runner.invoke(args=["evaluate-month", "2026/11"]).exit_code != 0
+
+
+def test_inspection_photos_come_from_the_media_pipeline(world, clock):
+    from backend.media import services as media
+    from tests.media.conftest import jpeg
+
+    photos = [media.upload_photo(jpeg(), staff_id=world.street.id) for _ in range(2)]
+    inspection = evaluation.record_inspection(
+        world.street,
+        world.estate.id,
+        date(2026, 11, 10),
+        ITEMS,
+        photo_ids=[p.id for p in photos],
+    )
+    services.db.session.expire(inspection, ["photos"])
+    assert [p.id for p in inspection.photos] == [p.id for p in photos]
+    # a photo is used once; someone else's is refused
+    with pytest.raises(Invalid):
+        evaluation.record_inspection(
+            world.street, world.estate.id, date(2026, 11, 10), ITEMS, photo_ids=[photos[0].id]
+        )
+    theirs = media.upload_photo(jpeg(color=(1, 2, 3)), staff_id=world.desk.id)
+    with pytest.raises(Invalid):
+        evaluation.record_inspection(
+            world.street, world.estate.id, date(2026, 11, 10), ITEMS, photo_ids=[theirs.id]
+        )
