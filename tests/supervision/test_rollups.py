@@ -18,7 +18,8 @@ M = timedelta(minutes=1)
 
 def _mix(world, other, clock):
     """Tickets through accept, assign, resolve, close, reject, reopen, escalation by the
-    sweep, a resident's supervision request, ratings, notes — over two months."""
+    sweep, a resident's supervision request, ratings, notes, 督办 orders answered and
+    missed — over two months."""
     desk, tech = Actor(staff=world.desk), Actor(staff=world.tech)
     resident = Actor(resident=world.resident)
 
@@ -48,6 +49,13 @@ def _mix(world, other, clock):
     complaint = world.ticket(kind=TicketKind.complaint, now=T0 + 40 * 24 * H)
     services.apply(resident, complaint, "supervise", note="请街道督办", now=T0 + 41 * 24 * H)
     services.add_note(world.desk, complaint, "已联系业主")
+    from backend.supervision import orders
+
+    day = T0 + 41 * 24 * H
+    answered = orders.issue_order(world.street, complaint.id, "限期答复", day + 24 * H, now=day)
+    orders.answer_order(world.desk, answered.id, "已答复业主", now=day + H)
+    orders.issue_order(world.street, late.id, "尽快修复", day + 2 * H, now=day)
+    orders.mark_missed(day + 3 * H)
 
     rejected = world.ticket(kind=TicketKind.report, now=T0 + 3 * 24 * H)
     services.apply(desk, rejected, "reject", note="重复", now=T0 + 3 * 24 * H + H)
