@@ -281,7 +281,8 @@ def recompute(ticket_ids: Iterable[int] | None = None, batch: int = 500) -> dict
             row = rows[key]
             for column, value in values.items():
                 row[column] += value
-    return {key: dict(row) for key, row in rows.items()}
+    # as :func:`stored` reads them: columns at zero left out
+    return {key: {c: v for c, v in row.items() if v} for key, row in rows.items()}
 
 
 def _each_ticket(ticket_ids, batch):
