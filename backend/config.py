@@ -133,6 +133,13 @@ class Config:
     #: photos nobody attached to anything within this time are deleted
     PHOTO_UNATTACHED_TTL = timedelta(hours=24)
     RATELIMIT_PHOTO_UPLOAD = "30 per minute;300 per day"
+    #: documents (PDF, xlsx) staff attach to board posts: largest upload
+    DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    #: disclosure board: a city's own sections file (None: backend/board/sections.toml),
+    #: and how long the public board stays cached (it is also dropped on every publication;
+    #: keep it well below SIGNED_URL_TTL, as it holds signed links to attachments)
+    BOARD_SECTIONS_FILE: str | None = None
+    BOARD_CACHE_TTL = timedelta(minutes=5)
     #: tickets: the city's SLA limits over the design's defaults, e.g.
     #: ``{"complaint.normal": {"respond": 720, "resolve": 14400}}`` (minutes)
     TICKET_SLA: dict = {}
@@ -195,6 +202,7 @@ DURATIONS = (
     "PHOTO_UNATTACHED_TTL",
     "SIGNED_URL_TTL",
     "TICKET_REOPEN_WINDOW",
+    "BOARD_CACHE_TTL",
 )
 #: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
 SECOND_LISTS = ("NOTIFY_RETRY_DELAYS",)
@@ -214,6 +222,7 @@ INTEGERS = (
     "PHOTO_MAX_EDGE",
     "PHOTO_THUMB_EDGE",
     "PHOTO_JPEG_QUALITY",
+    "DOCUMENT_MAX_BYTES",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

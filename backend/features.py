@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from backend.accounts.feature import feature as accounts
 from backend.audit.feature import feature as audit
 from backend.authz.roles import StaffRole
+from backend.board.feature import feature as board
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob, ToDo, load
 from backend.fees.feature import feature as fees
 from backend.media.feature import feature as media
@@ -29,6 +30,7 @@ FEATURES: tuple[Feature, ...] = (
     media,
     tickets,
     supervision,
+    board,
 )
 
 

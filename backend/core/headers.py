@@ -31,8 +31,19 @@ CSP = {
 #: Swagger UI's stylesheet draws its icons as data: images
 DOCS_CSP = {**CSP, "img-src": "'self' data:"}
 DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
-#: public responses that may be cached: static files, the icon and the API description
-CACHEABLE_ENDPOINTS = frozenset({"static", "admin.static", "favicon", "api-docs.openapi_json"})
+#: public responses that may be cached: static files, the icon, the API description and
+#: the public board (which sets its own Cache-Control)
+CACHEABLE_ENDPOINTS = frozenset(
+    {
+        "static",
+        "admin.static",
+        "favicon",
+        "api-docs.openapi_json",
+        # the public disclosure board: public by law, revalidated by its ETag each time
+        "board.public_board",
+        "board.public_post",
+    }
+)
 
 
 def init_app(app: Flask) -> None:

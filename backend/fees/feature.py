@@ -53,4 +53,6 @@ feature = Feature(
         PeriodicJob("backend.fees.jobs:settle_lost_orders_job", interval=300),
     ),
     demo="backend.fees.demo:seed",
+    # fee items and standards on the disclosure board (明码标价), regenerated on change
+    board_sources={"fee_standards": "backend.fees.board:items"},
 )

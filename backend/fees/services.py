@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from backend.accounts.models import Staff
 from backend.audit import services as audit
 from backend.authz import scope
+from backend.core import board_hook
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.time import local_today, utcnow
 from backend.extensions import db
@@ -167,6 +168,7 @@ def create_fee_item(
     after.update(price=str(price), effective_from=effective_from.isoformat())
     after["building_ids"] = [b.id for b in item.buildings]
     audit.record(staff, "fee_item.create", "fee_item", item.id, after=after, estate_id=estate.id)
+    board_hook.source_changed(estate.id, "fee_standards")
     return item
 
 
@@ -213,6 +215,7 @@ def change_price(staff: Staff, item_id: int, price: Decimal, effective_from: dat
         estate_id=item.estate_id,
     )
     db.session.expire(item, ["prices"])
+    board_hook.source_changed(item.estate_id, "fee_standards")
     return fee_price
 
 

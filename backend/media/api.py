@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Response, current_app, request
 
 from backend.authz.resident import BEARER, current_resident, resident_rate_key, resident_required
@@ -9,7 +11,8 @@ from backend.core.api import Blueprint
 from backend.core.errors import NotFound
 from backend.core.signing import check_signed_request
 from backend.extensions import configured_limit, limiter
-from backend.media import services
+from backend.media import documents, services
+from backend.media.models import DOCUMENT_TYPES
 from backend.media.schemas import PhotoSchema
 
 blp = Blueprint("media", __name__, tag="照片", description="照片上传（逐张）与签名链接")
@@ -119,4 +122,35 @@ def photo_file(photo_id, variant):
     response = Response(data, mimetype="image/jpeg")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(f"{sha}-{variant}")
+    return response
+
+
+@blp.get("/media/documents/<int:document_id>")
+@blp.doc(
+    parameters=[
+        {"name": "expires", "in": "query", "required": True, "schema": {"type": "integer"}},
+        {"name": "sig", "in": "query", "required": True, "schema": {"type": "string"}},
+    ],
+    responses={
+        "200": {
+            "description": "PDF 或 Excel 文件",
+            "content": {"application/pdf": {}, DOCUMENT_TYPES["xlsx"]: {}},
+        }
+    },
+)
+@blp.alt_response(403, description="签名无效")
+@blp.alt_response(410, description="链接已过期")
+@blp.errors(403, 404, 410)
+def document_file(document_id):
+    """附件文件（PDF、xlsx；仅凭接口返回的签名链接访问）"""
+    check_signed_request()
+    data, document = documents.document_file(document_id)
+    response = Response(data, mimetype=document.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # a download, never rendered in the site's origin
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=document.{document.kind}; "
+        f"filename*=UTF-8''{quote(document.filename)}"
+    )
+    response.set_etag(document.sha256)
     return response

@@ -48,3 +48,47 @@ class Photo(db.Model):
 def photo_key(sha256: str, thumbnail: bool = False) -> str:
     """Storage key of a cleaned photo (or its thumbnail) by content hash."""
     return f"photos/{sha256[:2]}/{sha256}{'-thumb' if thumbnail else ''}.jpg"
+
+
+class Document(db.Model):
+    """A stored document (PDF or Excel workbook) attached to something staff publish.
+
+    Stored under the SHA-256 of its bytes, with the type sniffed from those bytes (never
+    from the name the client gave). A document nobody attached within
+    ``PHOTO_UNATTACHED_TTL`` is deleted like a photo.
+    """
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    #: pdf or xlsx
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    #: the name it is offered under (cleaned; the extension follows the sniffed type)
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    byte_size: Mapped[int] = mapped_column()
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('pdf', 'xlsx')", name="kind"),)
+
+    @property
+    def key(self) -> str:
+        return document_key(self.sha256, self.kind)
+
+    @property
+    def content_type(self) -> str:
+        return DOCUMENT_TYPES[self.kind]
+
+
+#: what each document kind is served as
+DOCUMENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def document_key(sha256: str, kind: str) -> str:
+    """Storage key of a document by content hash."""
+    return f"documents/{sha256[:2]}/{sha256}.{kind}"

@@ -1,0 +1,5 @@
+"""Demo board (filled below)."""
+
+
+def seed(demo) -> None:
+    """Add demo posts."""

@@ -1,0 +1,67 @@
+"""Safe rich text for board posts, sanitised with nh3 (ammonia) before it is stored.
+
+What a publisher writes may come from a word processor or a hostile account: only plain
+formatting survives. No scripts or styles (their content is dropped with them), no event
+handlers or ``style`` attributes (so no CSS expressions), no images or frames (pictures
+are attachments, through the photo pipeline), and links only to http, https, mailto and
+tel, opened without a referrer or opener.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+TAGS = frozenset(
+    {
+        "p", "br", "hr", "strong", "b", "em", "i", "u", "s", "sub", "sup",
+        "h3", "h4", "blockquote", "ul", "ol", "li",
+        "table", "thead", "tbody", "tr", "th", "td", "a",
+    }
+)  # fmt: skip
+ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+#: elements removed with everything inside them
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template"})
+
+
+def sanitize(text: str) -> str:
+    """``text`` (HTML) with everything but plain formatting removed."""
+    return nh3.clean(
+        text or "",
+        tags=set(TAGS),
+        attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+
+
+def plain_to_html(text: str) -> str:
+    """Plain text (paragraphs separated by blank lines) as escaped HTML paragraphs."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+    return "".join(
+        "<p>" + "<br>".join(html.escape(line) for line in p.splitlines()) + "</p>"
+        for p in paragraphs
+    )
+
+
+def to_text(body_html: str) -> str:
+    """The readable text of a sanitised body (for previews and messages)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body_html or "")).split())
+
+
+#: mainland mobile numbers and resident identity card numbers
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+_ID_CARD = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+
+
+def mask_personal(text: str) -> str:
+    """``text`` with personal numbers masked: mobiles ``138****0001``, identity card
+    numbers ``330106********123X``. Landlines and service hotlines (the complaint phone
+    the board must show) stay as they are."""
+    text = _ID_CARD.sub(lambda m: f"{m[1]}********{m[2]}", text)
+    return _MOBILE.sub(lambda m: f"{m[1]}****{m[3]}", text)
