@@ -43,6 +43,8 @@ to see what the app answers, and write down what it *should* answer.
 
 from __future__ import annotations
 
+from tests.security.matrix_board import BOARD
+
 ACTORS = (
     "anon", "resX", "famX", "tenX", "resY",
     "admA", "dskA", "tecA", "admB", "dskB", "tecB",
@@ -544,6 +546,9 @@ TICKETS = {
 
 
 ROUTES = _join(
+    # first: the bindings below give residents homes in the other estate, and the board's
+    # resident rows are about where each resident lives
+    BOARD,
     SITE,
     ACCOUNTS_API,
     ORG_API,

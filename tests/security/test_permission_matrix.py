@@ -24,6 +24,7 @@ from backend.extensions import limiter
 from tests.factories import InviteFactory, UnitFactory
 from tests.security import matrix
 from tests.security.conftest import SUMMARY, pending_residency
+from tests.security.matrix_board import TARGETS as BOARD_TARGETS
 
 #: ``LINLI_MATRIX_RECORD=1`` prints the observed rows in the matrix's format (to review a new
 #: route's behaviour before writing its row down; never to copy without reading)
@@ -126,6 +127,7 @@ TARGETS: dict[str, Callable] = {
     "company_id=b": lambda w: w.company_b.id,
     "filename=admin": lambda w: "admin.css",
     "filename=swagger": lambda w: "swagger-ui/swagger-ui.css",
+    **BOARD_TARGETS,
 }
 
 

@@ -40,6 +40,10 @@ def test_no_operation_hides_its_errors_behind_a_default_response(document):
 PUBLIC_OPERATIONS = {
     "POST /api/v1/auth/wechat",
     "GET /api/v1/media/photos/{photo_id}/{variant}.jpg",
+    "GET /api/v1/media/documents/{document_id}",
+    # the disclosure board is public, as the paper board on the wall
+    "GET /api/v1/estates/{estate_id}/board",
+    "GET /api/v1/estates/{estate_id}/board/posts/{post_id}",
 }
 
 
