@@ -1,0 +1,32 @@
+"""seed-demo shows the board at once: every section, a correction, a withdrawal, a
+must-read notice, a money statement, generated fee standards and a stale section."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from backend.board.compliance import board_compliance
+from backend.board.models import Post
+from backend.board.sections import sections
+from backend.demo import seed_demo
+
+
+def test_demo_fills_every_section_of_the_board(db):
+    seed_demo()
+    posts = db.session.scalars(sa.select(Post)).all()
+    shown = {p.section for p in posts}
+    # votes and supervision fill their generated sections when they land
+    assert {s.code for s in sections()} - shown <= {"vote_results", "evaluations"}
+    assert any(p.version_count > 1 and p.versions[-1].reason for p in posts)
+    assert any(p.withdrawn and p.withdraw_reason for p in posts)
+    assert any(p.must_read for p in posts)
+    assert any(p.current.statement for p in posts)
+    assert any(p.section == "fee_standards" and p.current.data for p in posts)
+    estates = {p.estate_id for p in posts}
+    stale = [
+        s
+        for estate_id in estates
+        for s in board_compliance(estate_id).statuses
+        if s.state == "stale"
+    ]
+    assert stale
