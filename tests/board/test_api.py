@@ -166,3 +166,37 @@ def test_the_resident_api_needs_sign_in(client, world):
     post = world.publish()
     assert client.get("/api/v1/me/boards").status_code == 401
     assert client.post(f"/api/v1/me/board/posts/{post.id}/read").status_code == 401
+
+
+def test_attachments_are_shown_as_signed_links_and_kept_by_a_correction(client, app, world):
+    import io
+
+    from PIL import Image
+
+    from backend.media.documents import upload_document
+    from backend.media.services import upload_photo
+
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(picture, "PNG")
+    photo = upload_photo(picture.getvalue(), staff_id=world.company.id)
+    document = upload_document(b"%PDF-1.4\n%%EOF\n", "收支表.pdf", staff_id=world.company.id)
+    post = world.publish(
+        section="public_income",
+        title="公共收益公示",
+        photo_ids=(photo.id,),
+        document_ids=(document.id,),
+    )
+    services.correct(
+        world.company,
+        post.id,
+        Content(title="公共收益公示（更正）", body="<p>更正</p>", document_ids=(document.id,)),
+        "删去照片",
+    )
+    commit()
+    (shown,) = _section(_board(client, world.estate.id).json, "public_income")["posts"]
+    (attachment,) = shown["attachments"]
+    assert attachment["kind"] == "pdf" and attachment["filename"] == "收支表.pdf"
+    assert client.get(attachment["url"]).status_code == 200
+    detail = client.get(f"/api/v1/estates/{world.estate.id}/board/posts/{post.id}").json
+    assert [len(v["attachments"]) for v in detail["versions"]] == [1, 2]
+    assert detail["versions"][1]["attachments"][0]["kind"] == "photo"
