@@ -565,3 +565,20 @@ def publisher_label(post: Post) -> str:
         return Publisher(post.publisher).label
     except ValueError:
         return post.publisher
+
+
+def read_statistics(staff: Staff, estate_id: int) -> list[tuple[Post, ReadShare]]:
+    """The estate's live must-read posts, newest first, each with its owners' read share
+    (for the panel's read statistics)."""
+    scope.require(staff, "board.read")
+    _estate_for(staff, estate_id)
+    return [(post, read_share(post)) for post in live_posts(estate_id) if post.must_read]
+
+
+def staff_board(staff: Staff, estate_id: int) -> dict:
+    """The whole board of an estate in ``staff``'s scope (every section, public or not), as
+    :func:`backend.board.views.board_view` gives it."""
+    from backend.board.views import board_view
+
+    scope.require(staff, "board.read")
+    return board_view(_estate_for(staff, estate_id), public=False)

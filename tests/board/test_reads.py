@@ -81,3 +81,14 @@ def test_a_new_owner_is_told_by_the_sweep(world):
     newcomer_id = ResidencyFactory(unit=UnitFactory(building__estate=world.estate)).resident_id
     assert jobs.remind_must_read_job() == 1
     assert _notices()[-1].resident_id == newcomer_id
+
+
+def test_staff_read_statistics_list_must_read_posts_with_their_share(world):
+    post = world.publish(world.committee, section="committee_notices", title="公告", must_read=True)
+    world.publish(section="parking", title="车位公示")
+    services.mark_read(world.owners[2], post)
+    commit()
+    ((shown, share),) = services.read_statistics(world.company, world.estate.id)
+    assert shown.id == post.id and (share.owners, share.read) == (3, 1)
+    board = services.staff_board(world.street, world.estate.id)
+    assert {s["code"] for s in board["sections"]} >= {"committee_notices", "parking"}
