@@ -165,8 +165,9 @@ class MustReadReminder(db.Model):
 APPEND_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION board_refuse_rewrite() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'board %: % is not allowed (append-only)', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'integrity_constraint_violation';
+    RAISE EXCEPTION USING
+        MESSAGE = TG_TABLE_NAME || ': ' || TG_OP || ' is not allowed (append-only)',
+        ERRCODE = 'integrity_constraint_violation';
 END;
 $$ LANGUAGE plpgsql
 """
