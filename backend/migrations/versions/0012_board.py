@@ -1,7 +1,7 @@
 """board (disclosure boards) and documents (PDF, xlsx attachments)
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0012
+Revises: 0010
 Create Date: 2026-11-30 21:36:02.381903
 
 """
@@ -13,8 +13,8 @@ from backend.board.models import APPEND_ONLY_FUNCTION, APPEND_ONLY_TRIGGERS
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0007'
+revision = '0012'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
