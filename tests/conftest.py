@@ -163,12 +163,25 @@ def _require_real_services():
         pytest.exit(f"real stack requested but PostgreSQL/Redis unreachable: {exc}", returncode=3)
 
 
+_RESTART_SEQUENCES = """
+SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), 1, false)
+FROM pg_sequences WHERE schemaname = current_schema()
+"""
+
+
 def _empty_tables() -> None:
     tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE, not TRUNCATE: TRUNCATE gives each table new files and syncs them to
+            # disk at commit, about 15x slower on these small tables (0.8 s against 0.05 s
+            # per test on a busy machine). Foreign-key triggers are off while every table
+            # is emptied (needs a superuser, as the test database's ``postgres`` is), and
+            # the sequences start again at 1, as TRUNCATE … RESTART IDENTITY did.
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            for table in tables:
+                conn.execute(table.delete())
+            conn.exec_driver_sql(_RESTART_SEQUENCES)
         else:
             # invites and residencies refer to each other: check keys at commit, when empty
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
