@@ -48,7 +48,18 @@ def create_app(config: dict | None = None) -> Flask:
     headers.init_app(app)
     _register_request_boundary(app)
     _register_cli(app)
+    _register_fast_paths(app)
     return app
+
+
+def _register_fast_paths(app: Flask) -> None:
+    """Cached public reads answered before Flask is entered (the disclosure board's)."""
+    from backend.features import FEATURES
+
+    if any(feature.name == "board" for feature in FEATURES):
+        from backend.board.fast import init_app
+
+        init_app(app)
 
 
 def _import_models() -> None:

@@ -67,6 +67,17 @@ def etag_of(body: bytes) -> str:
     return hashlib.sha1(body, usedforsecurity=False).hexdigest()
 
 
+def stored(client, estate_id: int, name: str = "public") -> tuple[bytes, str] | None:
+    """The stored bytes of ``estate_id``'s board and their ETag, if cached (no app context
+    needed: ``client`` is the app's Redis client)."""
+    generation = client.get(_generation_key(estate_id))
+    found = client.get(_entry_key(estate_id, generation, name))
+    if found is None:
+        return None
+    etag, _, body = found.partition(b"\n")
+    return body, etag.decode()
+
+
 def cached(estate_id: int, name: str, build: Callable[[], bytes]) -> tuple[bytes, str]:
     """The stored bytes ``name`` of ``estate_id``'s board and their ETag, built by
     ``build`` (and stored) when the current generation has none."""

@@ -200,3 +200,25 @@ def test_attachments_are_shown_as_signed_links_and_kept_by_a_correction(client, 
     detail = client.get(f"/api/v1/estates/{world.estate.id}/board/posts/{post.id}").json
     assert [len(v["attachments"]) for v in detail["versions"]] == [1, 2]
     assert detail["versions"][1]["attachments"][0]["kind"] == "photo"
+
+
+def test_a_cached_board_is_served_by_the_fast_path_with_the_apps_headers(client, world):
+    world.publish(title="项目负责人：林经理")
+    built = _board(client, world.estate.id)
+    cached = _board(client, world.estate.id)
+    assert cached.data == built.data and cached.headers["ETag"] == built.headers["ETag"]
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"):
+        assert cached.headers[header] == built.headers[header]
+    assert cached.headers["Cache-Control"] == "public, no-cache"
+    assert (
+        _board(client, world.estate.id, **{"If-None-Match": built.headers["ETag"]}).status_code
+        == 304
+    )
+    world.publish(section="parking", title="车位公示")
+    assert "车位公示" in _board(client, world.estate.id).json["sections"][4]["posts"][0][
+        "title"
+    ] or any(
+        p["title"] == "车位公示"
+        for s in _board(client, world.estate.id).json["sections"]
+        for p in s["posts"]
+    )
