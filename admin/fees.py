@@ -3,17 +3,21 @@ counter, receipts, refunds, reminders, the day-end report and the collection rep
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
+from admin.forms import ActiveForm, FeeItemScopeForm, ReadingForm, ReadingImportForm
 from admin.page import form_date, form_int, paginate, paginate_rows
+from backend.authz import scope
 from backend.core.errors import DomainError, Invalid
 from backend.core.time import local_today
-from backend.fees import payments, reminders, reports, services
+from backend.fees import payments, readings, reminders, reports, services
 from backend.fees.models import (
     AdjustmentKind,
     BillStatus,
@@ -23,6 +27,7 @@ from backend.fees.models import (
     ReminderChannel,
 )
 from backend.fees.money import parse_yuan, yuan
+from backend.org.importer import ImportFailed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -47,7 +52,7 @@ def _arg_period(name: str) -> date | None:
 
 @blueprint.get("/fees")
 @login_required
-@permission_required("fees.read")
+@permission_required("fees.rates")
 def fee_items():
     """收费项目（管辖范围内的全部小区）。"""
     staff = current_staff()
@@ -100,7 +105,7 @@ def _choice(enum_cls, name: str):
 
 @blueprint.get("/fees/<int:item_id>")
 @login_required
-@permission_required("fees.read")
+@permission_required("fees.rates")
 def fee_item(item_id: int):
     """收费项目详情与调价记录。"""
     return _fee_item_page(item_id)
@@ -108,7 +113,47 @@ def fee_item(item_id: int):
 
 def _fee_item_page(item_id: int) -> str:
     item = services.get_fee_item(current_staff(), item_id)
-    return render_template("admin/fees/item.html", item=item, today=local_today())
+    return render_template(
+        "admin/fees/item.html",
+        item=item,
+        today=local_today(),
+        buildings=services.buildings_of(item),
+    )
+
+
+@blueprint.post("/fees/<int:item_id>/scope")
+@login_required
+@permission_required("fees.manage")
+def fee_item_scope(item_id: int):
+    """收费范围：全部楼栋或部分楼栋、开发商持有房屋是否计费、是否由租户缴纳。"""
+    try:
+        form = FeeItemScopeForm()
+        data = form.checked()
+        services.update_fee_item(
+            current_staff(),
+            item_id,
+            building_ids=form.building_ids(),
+            developer_held_included=data["developer_held_included"],
+            tenant_pays=data["tenant_pays"],
+        )
+    except DomainError as exc:
+        return _refused(exc, lambda: _fee_item_page(item_id))
+    flash("已保存收费范围，此后生成的账单按新范围计费", "success")
+    return redirect(url_for("admin.fee_item", item_id=item_id))
+
+
+@blueprint.post("/fees/<int:item_id>/active")
+@login_required
+@permission_required("fees.manage")
+def fee_item_active(item_id: int):
+    """停用（或重新启用）收费项目：停用后不再出账，已出的账单不变。"""
+    try:
+        active = ActiveForm().checked()["active"] == "1"
+        item = services.set_fee_item_active(current_staff(), item_id, active)
+    except DomainError as exc:
+        return _refused(exc, lambda: _fee_item_page(item_id))
+    flash(f"已{'启用' if item.active else '停用'}收费项目：{item.name}", "success")
+    return redirect(url_for("admin.fee_item", item_id=item_id))
 
 
 def _refused(exc: DomainError, page: Callable[[], str]):
@@ -137,6 +182,104 @@ def fee_item_price(item_id: int):
         return _refused(exc, lambda: _fee_item_page(item_id))
     flash("已调价", "success")
     return redirect(url_for("admin.fee_item", item_id=item_id))
+
+
+# --- meter readings ------------------------------------------------------------------------------
+
+
+@blueprint.get("/fees/<int:item_id>/readings")
+@login_required
+@permission_required("fees.read")
+def meter_readings(item_id: int):
+    """抄表：按用量计费项目某账期的读数，逐户录入或 Excel 导入。"""
+    return _readings_page(item_id)
+
+
+def _readings_page(item_id: int, *, form=None, errors=None, row_errors=None, imported=None):
+    staff = current_staff()
+    item = readings.metered_item(staff, item_id)
+    period = _arg_period("period") or services.current_period()
+    if form and form.get("period"):
+        with contextlib.suppress(DomainError):
+            period = services.parse_period(form["period"])
+    return render_template(
+        "admin/fees/readings.html",
+        item=item,
+        period=period,
+        page=paginate(readings.readings_query(staff, item, period)),
+        buildings=services.buildings_of(item),
+        form=form or {},
+        errors=errors or {},
+        row_errors=row_errors or [],
+        imported=imported,
+    )
+
+
+@blueprint.post("/fees/<int:item_id>/readings")
+@login_required
+@permission_required("fees.manage")
+def meter_reading_create(item_id: int):
+    """录入一户的本期读数（不得小于上期读数）。"""
+    form = request.form.to_dict()
+    try:
+        data = ReadingForm().checked()
+        staff = current_staff()
+        reading = readings.record_reading(
+            staff,
+            item_id,
+            readings.unit_by_number(staff, item_id, data["building_id"], data["number"]),
+            services.parse_period(data["period"]),
+            _reading(data["current"], "本期读数", "current"),
+            _reading(data["previous"], "上期读数", "previous") if data["previous"] else None,
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return _readings_page(item_id, form=form, errors=exc.errors), exc.status
+    flash(f"已录入读数，用量 {reading.consumption}", "success")
+    return redirect(url_for("admin.meter_readings", item_id=item_id, period=data["period"]))
+
+
+def _reading(text: str, label: str, name: str):
+    try:
+        return readings.parse_reading(text, label)
+    except ValueError as exc:
+        raise Invalid(str(exc), {name: [str(exc)]}) from None
+
+
+@blueprint.post("/fees/<int:item_id>/readings/import")
+@login_required
+@permission_required("fees.manage")
+def meter_readings_import(item_id: int):
+    """Excel 导入某账期的读数：任何一行有误时整个文件都不导入。"""
+    form = request.form.to_dict()
+    try:
+        data = ReadingImportForm().checked()
+        period = services.parse_period(data["period"])
+        result = readings.import_readings(current_staff(), item_id, period, data["file"].stream)
+    except ImportFailed as exc:
+        return _readings_page(item_id, form=form, row_errors=exc.row_errors), exc.status
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return _readings_page(item_id, form=form, errors=exc.errors), exc.status
+    flash(f"已导入 {result.period} 账期读数 {result.created} 条", "success")
+    return redirect(url_for("admin.meter_readings", item_id=item_id, period=result.period))
+
+
+@blueprint.get("/fees/readings/template.xlsx")
+@login_required
+@permission_required("fees.manage")
+def meter_readings_template():
+    """下载抄表读数导入模板。"""
+    return send_file(
+        io.BytesIO(readings.template_workbook()),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name="抄表读数导入模板.xlsx",
+    )
 
 
 @blueprint.post("/fees/generate")
@@ -374,7 +517,7 @@ def reminder_notice(reminder_id: int):
 
 @blueprint.get("/fee-reports")
 @login_required
-@permission_required("fees.read")
+@permission_required("fees.rates")
 def fee_reports():
     """收缴率（按小区、楼栋、收费项目、账期）与图表。"""
     group = request.args.get("group", "estate")
@@ -402,11 +545,14 @@ def fee_reports():
 
 @blueprint.get("/fee-reports/<kind>.xlsx")
 @login_required
-@permission_required("fees.read")
+@permission_required("fees.rates")
 def fee_export(kind: str):
     """导出 Excel：bills（账单）、arrears（欠费）、payments（收款）、collection（收缴率）。"""
     staff = current_staff()
     estate_id = _arg_int("estate_id")
+    if kind != "collection" and not scope.can(staff, "fees.read"):
+        # per-unit lists (with names) are the company's; oversight sees the rates only
+        abort(403)
     if kind == "arrears":
         headers, rows = reports.ARREARS_HEADERS, reports.arrears_rows(staff, estate_id)
     elif kind == "bills":
@@ -428,8 +574,6 @@ def fee_export(kind: str):
             for r in data
         )
     else:
-        from flask import abort
-
         abort(404)
     stream = reports.write_xlsx(kind, headers, rows)
     return send_file(

@@ -8,10 +8,12 @@ the screens show beside the fields. CSRF is checked for every POST by ``CSRFProt
 
 from __future__ import annotations
 
+import re
+
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional, Regexp, ValidationError
 
 from backend.accounts.models import Residency, ResidencyRole, Staff
@@ -154,3 +156,46 @@ class SearchForm(Form):
 
     def __init__(self):
         super().__init__(formdata=request.args)
+
+
+def _period(form, field) -> None:
+    if field.data and not PERIOD_RE.fullmatch(field.data):
+        raise ValidationError("账期格式不正确，应为 YYYY-MM")
+
+
+PERIOD_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+class ReadingForm(Form):
+    """One meter reading (抄表) of a unit for a metered fee item and period."""
+
+    building_id = IntegerField(
+        validators=[DataRequired("请选择楼栋"), NumberRange(1, MAX_ID, message=BAD_CHOICE)]
+    )
+    number = StringField(validators=[DataRequired("请填写房号"), CleanText(40)], filters=[_strip])
+    period = StringField(validators=[DataRequired("请填写账期"), _period], filters=[_strip])
+    current = StringField(validators=[DataRequired("请填写本期读数")], filters=[_strip])
+    previous = StringField(validators=[CleanText(20)], filters=[_strip])
+
+
+class ReadingImportForm(ImportForm):
+    period = StringField(validators=[DataRequired("请填写账期"), _period], filters=[_strip])
+
+
+class FeeItemScopeForm(Form):
+    """Which units a fee item bills and who pays it."""
+
+    buildings = StringField(validators=[AnyOf(("all", "some"), message=BAD_CHOICE)])
+    developer_held_included = BooleanField()
+    tenant_pays = BooleanField()
+
+    def building_ids(self) -> list[int]:
+        """The buildings ticked (none when "all buildings" is chosen)."""
+        if self.buildings.data != "some":
+            return []
+        values = request.form.getlist("building_ids")
+        if not values or not all(
+            v.isascii() and v.isdigit() and 0 < int(v) <= MAX_ID for v in values
+        ):
+            raise Invalid("请勾选适用的楼栋", {"building_ids": ["请勾选适用的楼栋"]})
+        return [int(v) for v in values]

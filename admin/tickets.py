@@ -51,6 +51,7 @@ def _render_queue(template: str):
         kinds=list(TicketKind),
         states=list(TicketState),
         categories=REPORT_CATEGORIES,
+        overdue_total=services.overdue_count(staff, now),
     )
 
 

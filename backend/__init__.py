@@ -109,12 +109,23 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_boundary(app: Flask) -> None:
     """Each request is one transaction: commit on success, roll back on error; text that
     no database can take is refused before any view runs."""
+    from flask import request
     from sqlalchemy.exc import IntegrityError
 
     from backend.core.api import check_request_text, error_payload, wants_json
-    from backend.core.db import commit, rollback
+    from backend.core.db import READ_ONLY, commit, rollback
 
     app.before_request(check_request_text)
+
+    @app.before_request
+    def begin_request() -> None:
+        # a GET or HEAD only reads: no transaction (see backend.core.db.READ_ONLY); the
+        # flag takes effect if the session has no transaction yet (it never has in serving)
+        db.session.info[READ_ONLY] = request.method in ("GET", "HEAD")
+
+    @app.teardown_request
+    def end_request(_exc=None) -> None:
+        db.session.info.pop(READ_ONLY, None)
 
     @app.after_request
     def finish_transaction(response: Response) -> Response:

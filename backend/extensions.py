@@ -13,6 +13,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -29,7 +30,17 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(FlaskSession):
+    """The app's session: while a request only reads (``backend.core.db.READ_ONLY``) its
+    queries run on the autocommit engine, with no transaction to commit."""
+
+    def get_bind(self, *args, **kwargs):
+        from backend.core.db import read_only_bind
+
+        return read_only_bind(self, super().get_bind(*args, **kwargs))
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 cors = CORS()

@@ -27,8 +27,6 @@ import itertools
 import json
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -41,13 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.me_load import (  # noqa: E402
-    HOST,
     drop_database,
-    free_port,
+    gunicorn,
     recreate_database,
     run_migrations,
-    server_env,
-    wait_until_healthy,
 )
 
 DB_NAME = "linli_bench_fees"
@@ -60,6 +55,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--admin-url",
         default="postgresql://postgres@127.0.0.1/postgres",
         help="a PostgreSQL URL allowed to create databases",
+    )
+    p.add_argument(
+        "--database",
+        default=DB_NAME,
+        help="the database to build (dropped and made anew; a helper's own, e.g. h7)",
     )
     p.add_argument("--units", type=int, default=100_000, help="units of the estate (×2 fee items)")
     p.add_argument("--bills", type=int, default=1_000_000, help="bills in the table before reads")
@@ -267,37 +267,10 @@ def seed_residents(app, count: int) -> list[tuple[int, str]]:
 
 
 @contextlib.contextmanager
-def serve(command: list[str], settings: dict, log_path: Path) -> Iterator[str]:
-    port = free_port()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-b",
-                f"{HOST}:{port}",
-                "--log-level",
-                "warning",
-                *command,
-            ],
-            cwd=ROOT,
-            env=server_env(settings),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://{HOST}:{port}"
-    try:
-        wait_until_healthy(base, proc, log_path)
+def serve(app: tuple[str, ...], settings: dict, workers: int, log_path: Path) -> Iterator[str]:
+    """gunicorn serving ``app`` (see ``bench.me_load.gunicorn``); yields its base URL."""
+    with gunicorn(settings, workers, log_path, app) as (base, _pid):
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def load(requests_list: list[tuple[str, dict]], concurrency: int, seconds: float) -> dict:
@@ -341,12 +314,11 @@ def load(requests_list: list[tuple[str, dict]], concurrency: int, seconds: float
 
 
 def measure_reads(settings: dict, people, args, workdir: Path) -> dict:
-    app_cmd = ["-w", str(args.workers), "backend:create_app()"]
-    floor_cmd = ["-w", str(args.workers), "--chdir", "bench", "fees_floor:create_app()"]
+    floor = ("--chdir", "bench", "fees_floor:create_app()")
     out = {}
     with (
-        serve(app_cmd, settings, workdir / "app.log") as app_base,
-        serve(floor_cmd, settings, workdir / "floor.log") as floor_base,
+        serve((), settings, args.workers, workdir / "app.log") as app_base,
+        serve(floor, settings, args.workers, workdir / "floor.log") as floor_base,
     ):
         bearer = [{"Authorization": f"Bearer {token}"} for _, token in people]
         targets = {
@@ -423,9 +395,7 @@ def measure_notify(app, settings, args, workdir: Path) -> dict:
         commit()
     bodies = [xml.encode() for xml in orders for _ in range(args.repeats)]
     bodies.sort(key=lambda b: hash(b) % 7)  # repeats of one order arrive close together
-    with serve(
-        ["-w", str(args.workers), "backend:create_app()"], settings, workdir / "notify.log"
-    ) as base:
+    with serve((), settings, args.workers, workdir / "notify.log") as base:
         url = f"{base}/api/v1/payments/wechat/notify"
         queue = iter(bodies)
         lock = threading.Lock()
@@ -478,7 +448,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from backend import create_app
 
-    url = recreate_database(args.admin_url, DB_NAME)
+    url = recreate_database(args.admin_url, args.database)
     settings = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "LINLI_JOBS_INLINE": "true"}
     workdir = ROOT / "bench" / "results"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -497,7 +467,7 @@ def main(argv=None) -> int:
             db.engine.dispose()
     finally:
         if not args.keep:
-            drop_database(args.admin_url, DB_NAME)
+            drop_database(args.admin_url, args.database)
     figures = {
         **generation,
         "bills_rps": reads["bills"]["rps"],

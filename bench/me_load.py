@@ -294,8 +294,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(settings: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple]:
-    """Run gunicorn on a free port of 127.0.0.1; yield (base URL, master pid)."""
+def gunicorn(
+    settings: dict[str, str], workers: int, log_path: Path, app: tuple[str, ...] = ()
+) -> Iterator[tuple]:
+    """Run gunicorn on a free port of 127.0.0.1; yield (base URL, master pid). ``app``: the
+    app to serve and its options (``("--chdir", "bench", "fees_floor:create_app()")``); the
+    Linli app by default."""
     port = free_port()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
@@ -309,7 +313,7 @@ def gunicorn(settings: dict[str, str], workers: int, log_path: Path) -> Iterator
                 f"{HOST}:{port}",
                 "--log-level",
                 "warning",
-                "backend:create_app()",
+                *(app or ("backend:create_app()",)),
             ],
             cwd=ROOT,
             env=server_env(settings),
@@ -330,8 +334,12 @@ def gunicorn(settings: dict[str, str], workers: int, log_path: Path) -> Iterator
             proc.wait()
 
 
+#: how long a fresh gunicorn may take to answer /healthz (a loaded machine boots slowly)
+HEALTHY_WITHIN = 180
+
+
 def wait_until_healthy(base: str, proc: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + HEALTHY_WITHIN
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"gunicorn exited ({proc.returncode}):\n{log_path.read_text()}")
@@ -341,7 +349,9 @@ def wait_until_healthy(base: str, proc: subprocess.Popen, log_path: Path) -> Non
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer /healthz within 30 s:\n{log_path.read_text()}")
+    raise SystemExit(
+        f"gunicorn did not answer /healthz within {HEALTHY_WITHIN} s:\n{log_path.read_text()}"
+    )
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -9,6 +9,7 @@ checks run exactly as against the real service.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 import time
@@ -124,71 +125,72 @@ def unified_order():
     )
 
 
+def _order_call(missing: str, *, paid: bool = False):
+    """A merchant call about one order (``out_trade_no``): the signed request is read and
+    checked, and the view runs as ``view(state, data, order)`` under the state's lock; an
+    unknown order (or, with ``paid``, an unpaid one) is ``ORDERNOTEXIST`` with ``missing``."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def run():
+            data = _read_request()
+            if isinstance(data, Response):
+                return data
+            state = _state()
+            with state.lock:
+                order = state.orders.get(data.get("out_trade_no", ""))
+                if order is None or (paid and order["trade_state"] not in {"SUCCESS", "REFUND"}):
+                    return _fail("ORDERNOTEXIST", missing)
+                return view(state, data, order)
+
+        return run
+
+    return decorate
+
+
 @blueprint.post("/pay/orderquery")
-def order_query():
-    data = _read_request()
-    if isinstance(data, Response):
-        return data
-    state = _state()
-    with state.lock:
-        order = state.orders.get(data.get("out_trade_no", ""))
-        if order is None:
-            return _fail("ORDERNOTEXIST", "此交易订单号不存在")
-        found = dict(order)
+@_order_call("此交易订单号不存在")
+def order_query(state: FakePayState, data: dict, order: dict):
     return _answer(
         {
             "appid": state.appid,
             "mch_id": state.mch_id,
-            "out_trade_no": found["out_trade_no"],
-            "trade_state": found["trade_state"],
-            "total_fee": found["total_fee"],
-            "transaction_id": found["transaction_id"],
-            "openid": found["openid"],
+            "out_trade_no": order["out_trade_no"],
+            "trade_state": order["trade_state"],
+            "total_fee": order["total_fee"],
+            "transaction_id": order["transaction_id"],
+            "openid": order["openid"],
         }
     )
 
 
 @blueprint.post("/pay/closeorder")
-def close_order():
-    data = _read_request()
-    if isinstance(data, Response):
-        return data
-    state = _state()
-    with state.lock:
-        order = state.orders.get(data.get("out_trade_no", ""))
-        if order is None:
-            return _fail("ORDERNOTEXIST", "订单不存在")
-        if order["trade_state"] in {"SUCCESS", "REFUND"}:
-            return _fail("ORDERPAID", "订单已支付")
-        order["trade_state"] = "CLOSED"
+@_order_call("订单不存在")
+def close_order(state: FakePayState, data: dict, order: dict):
+    if order["trade_state"] in {"SUCCESS", "REFUND"}:
+        return _fail("ORDERPAID", "订单已支付")
+    order["trade_state"] = "CLOSED"
     return _answer({"appid": state.appid, "mch_id": state.mch_id})
 
 
 @blueprint.post("/secapi/pay/refund")
-def refund():
-    data = _read_request()
-    if isinstance(data, Response):
-        return data
-    state = _state()
-    with state.lock:
-        order = state.orders.get(data.get("out_trade_no", ""))
-        if order is None or order["trade_state"] not in {"SUCCESS", "REFUND"}:
-            return _fail("ORDERNOTEXIST", "订单不存在或未支付")
-        refund_fee = int(data.get("refund_fee") or 0)
-        refunded = sum(
-            r["refund_fee"] for r in state.refunds if r["out_trade_no"] == order["out_trade_no"]
-        )
-        if refund_fee <= 0 or refund_fee + refunded > order["total_fee"]:
-            return _fail("INVALID_REQUEST", "退款金额无效")
-        record = {
-            "out_trade_no": order["out_trade_no"],
-            "out_refund_no": data.get("out_refund_no", ""),
-            "refund_id": "50" + secrets.token_hex(12),
-            "refund_fee": refund_fee,
-            "refund_desc": data.get("refund_desc", ""),
-        }
-        state.refunds.append(record)
-        order["trade_state"] = "REFUND"
+@_order_call("订单不存在或未支付", paid=True)
+def refund(state: FakePayState, data: dict, order: dict):
+    refund_fee = int(data.get("refund_fee") or 0)
+    refunded = sum(
+        r["refund_fee"] for r in state.refunds if r["out_trade_no"] == order["out_trade_no"]
+    )
+    if refund_fee <= 0 or refund_fee + refunded > order["total_fee"]:
+        return _fail("INVALID_REQUEST", "退款金额无效")
+    record = {
+        "out_trade_no": order["out_trade_no"],
+        "out_refund_no": data.get("out_refund_no", ""),
+        "refund_id": "50" + secrets.token_hex(12),
+        "refund_fee": refund_fee,
+        "refund_desc": data.get("refund_desc", ""),
+    }
+    state.refunds.append(record)
+    order["trade_state"] = "REFUND"
     return _answer(
         {
             "appid": state.appid,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from backend.extensions import db
@@ -87,3 +88,62 @@ def configure_sqlite(engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN")
+
+
+# --- the read-only path -------------------------------------------------------------------------
+
+#: ``session.info`` key: this request is a GET or HEAD, which mostly only reads, so its
+#: session starts without a transaction (PostgreSQL's autocommit): plain SELECTs cost no
+#: BEGIN and no COMMIT or ROLLBACK round trip at the end, about a third of a small read's
+#: cost (issue 8, ``GET /api/v1/me``). The transaction begins, lazily, at the first
+#: statement that needs one (see :func:`_begin_when_needed`), so a GET that writes, locks or
+#: streams is still one transaction from there on, committed or rolled back at the end.
+READ_ONLY = "linli_read_only"
+#: a SELECT that locks rows needs a transaction to hold the locks
+_LOCKING = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.I)
+
+
+def _autocommit_engine(engine):
+    """``engine`` in autocommit mode (same pool), made once per engine."""
+    found = engine.__dict__.get("_linli_autocommit")
+    if found is None:
+        found = engine.execution_options(isolation_level="AUTOCOMMIT")
+        from sqlalchemy import event
+
+        event.listen(found, "before_cursor_execute", _begin_when_needed)
+        engine.__dict__["_linli_autocommit"] = found
+    return found
+
+
+def needs_transaction(statement: str, streamed: bool = False) -> bool:
+    """Whether ``statement`` must run in a transaction: anything but a plain SELECT (a
+    write, a savepoint), a locking SELECT, or a streamed one (a server-side cursor)."""
+    head = statement.lstrip()[:6].upper()
+    return head != "SELECT" or streamed or bool(_LOCKING.search(statement))
+
+
+def _begin_when_needed(conn, cursor, statement, parameters, context, executemany) -> None:
+    """On the read-only path, BEGIN before the first statement that needs a transaction
+    (the session's commit or rollback at the end of the request then ends it)."""
+    from psycopg.pq import TransactionStatus
+
+    dbapi = cursor.connection
+    if dbapi.info.transaction_status != TransactionStatus.IDLE:
+        return  # in a transaction already
+    streamed = bool(context is not None and context.execution_options.get("stream_results"))
+    if needs_transaction(statement, streamed):
+        dbapi.execute("BEGIN")
+
+
+def read_only_bind(session, bind):
+    """The bind a session uses: the autocommit engine while the request only reads (on
+    PostgreSQL; SQLite's transactions are begun by hand, see :func:`configure_sqlite`)."""
+    from sqlalchemy.engine import Engine
+
+    if (
+        session.info.get(READ_ONLY)
+        and isinstance(bind, Engine)
+        and bind.dialect.name == "postgresql"
+    ):
+        return _autocommit_engine(bind)
+    return bind

@@ -104,11 +104,14 @@ class Feature:
 
 @dataclass(frozen=True)
 class ToDo:
-    """One line of a staff member's to-do list: ``count`` things wait at ``endpoint``."""
+    """One line of a staff member's to-do list: ``count`` things wait at ``endpoint`` (with
+    the query ``args``, e.g. ``(("overdue", "1"),)``); ``urgent`` lines stand out."""
 
     label: str
     count: int
     endpoint: str
+    args: tuple[tuple[str, str], ...] = ()
+    urgent: bool = False
 
 
 @dataclass(frozen=True)

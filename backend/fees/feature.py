@@ -12,10 +12,26 @@ feature = Feature(
     models="backend.fees.models",
     api="backend.fees.api:blp",
     admin=("admin.fees",),
-    nav=(NavEntry("admin.bills", "物业收费", module="admin.fees", permission="fees.read"),),
+    nav=(
+        NavEntry("admin.bills", "物业收费", module="admin.fees", permission="fees.read"),
+        # oversight bodies: the collection rates (no per-unit bills or arrears)
+        NavEntry("admin.fee_reports", "物业收费", module="admin.fees", permission="fees.oversee"),
+    ),
     permissions={
-        # bills, payments and collection rates: oversight bodies read them too
-        "fees.read": frozenset(set(StaffRole) - {StaffRole.technician}),
+        # per-unit money (bills, payments, receipts, arrears with age, reminders, meter
+        # readings): the company's desk and admins only. Each row names a household and what
+        # it owes, which is personal information (个人信息保护法 Art. 28: financial accounts);
+        # committees, street and bureau officers do not need it to oversee, so they never
+        # see it (the permission matrix proves it, row by row)
+        "fees.read": _DESK,
+        # fee standards (public anyway: 明码标价) and collection rates (收缴率) aggregated by
+        # estate, building, item and period: what oversight bodies watch (design:
+        # "Supervision … fee collection rates")
+        "fees.rates": frozenset(set(StaffRole) - {StaffRole.technician}),
+        # only for the navigation: those who see the rates but not the bills
+        "fees.oversee": frozenset(
+            {StaffRole.committee_member, StaffRole.street_officer, StaffRole.bureau_officer}
+        ),
         # fee items, prices and bill runs
         "fees.manage": _ADMINS,
         # the counter: cash, transfer and POS payments
@@ -29,7 +45,11 @@ feature = Feature(
     audit_actions={
         "fee_item.create": "新增收费项目",
         "fee_item.price": "调价",
+        "fee_item.update": "修改收费范围",
+        "fee_item.deactivate": "停用收费项目",
+        "fee_item.activate": "启用收费项目",
         "meter.reading": "录入抄表读数",
+        "meter.import": "导入抄表读数",
         "bills.generate": "生成账单",
         "bill.waiver": "减免账单",
         "bill.correction": "更正账单",

@@ -38,3 +38,21 @@ def settle_lost_orders_job() -> dict:
     from backend.fees.payments import settle_lost_orders
 
     return settle_lost_orders()
+
+
+@job
+def tell_bills_issued_job(estate_id: int, period: str) -> int:
+    """After a bill run: one "bill issued" message per resident and period."""
+    from datetime import date
+
+    from backend.fees.services import tell_bills_issued
+
+    return tell_bills_issued(estate_id, date.fromisoformat(period))
+
+
+@job
+def refund_late_payment_job(payment_id: int) -> bool:
+    """Refund a payment that arrived after its order was closed (its bills were settled)."""
+    from backend.fees.payments import refund_late_payment
+
+    return refund_late_payment(payment_id) is not None

@@ -188,6 +188,18 @@ class Bill(db.Model):
         return f"{self.period:%Y-%m}"
 
 
+class BillNotice(db.Model):
+    """A resident was told that a period's bills of an estate are out: once per resident and
+    period, however many bills, units or generation runs."""
+
+    __tablename__ = "bill_notices"
+
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), primary_key=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AdjustmentKind(LabeledEnum):
     waiver = "waiver", "减免"  # 减免
     correction = "correction", "更正"  # 更正
@@ -315,6 +327,8 @@ class NotificationOutcome(LabeledEnum):
     credited = "credited", "已入账"
     duplicate = "duplicate", "重复通知"
     refused = "refused", "已拒绝"
+    #: paid after its order was closed and its bills were settled otherwise: refunded
+    late_refund = "late_refund", "迟到付款，原路退回"
 
 
 class PaymentNotification(db.Model):
@@ -345,7 +359,8 @@ class Refund(db.Model):
     out_refund_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
     amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
     reason: Mapped[str] = mapped_column(sa.String(200))
-    approved_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    #: none for the automatic refund of a payment that arrived after its order was closed
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     refund_id: Mapped[str] = mapped_column(sa.String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

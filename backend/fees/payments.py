@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from backend.accounts.models import Residency, ResidencyRole, Resident, Staff
 from backend.audit import services as audit
 from backend.authz import scope
-from backend.core.db import transition
+from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Invalid, NotFound, UpstreamError
 from backend.core.time import SHANGHAI, to_local, utcnow
 from backend.extensions import db
@@ -201,12 +201,7 @@ def create_order(resident: Resident, bill_ids: list[int]) -> tuple[PaymentOrder,
     db.session.add(order)
     db.session.flush()
     # the conditional lock: a bill taken by another order a moment ago makes this one fail
-    taken = db.session.execute(
-        sa.update(Bill)
-        .where(Bill.id.in_(ids), Bill.status == BillStatus.unpaid, Bill.order_id.is_(None))
-        .values(order_id=order.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    taken = _lock_bills(ids, order.id)
     if taken != len(ids):
         raise Conflict("所选账单中有正在支付的账单，请稍后再试")
     db.session.execute(order_bills.insert(), [{"order_id": order.id, "bill_id": i} for i in ids])
@@ -239,11 +234,32 @@ def _add_payment(payment: Payment, bill_ids: list[int], amounts: dict[int, int])
     db.session.add(payment)
     db.session.flush()
     payment.receipt_no = _receipt_no(payment)
-    db.session.execute(
-        payment_bills.insert(),
-        [{"payment_id": payment.id, "bill_id": i, "amount_fen": amounts[i]} for i in bill_ids],
-    )
+    if bill_ids:
+        db.session.execute(
+            payment_bills.insert(),
+            [{"payment_id": payment.id, "bill_id": i, "amount_fen": amounts[i]} for i in bill_ids],
+        )
     return payment
+
+
+def _wechat_payment(
+    order: PaymentOrder, transaction_id: str, now: datetime, amounts: dict[int, int], note=""
+) -> Payment:
+    """The payment of a paid order: its whole amount, for the bills in ``amounts``."""
+    return _add_payment(
+        Payment(
+            estate_id=order.estate_id,
+            method=PaymentMethod.wechat,
+            amount_fen=order.total_fen,
+            order_id=order.id,
+            transaction_id=transaction_id,
+            resident_id=order.resident_id,
+            note=note,
+            paid_at=now,
+        ),
+        sorted(amounts),
+        amounts,
+    )
 
 
 def credit_order(order: PaymentOrder, transaction_id: str) -> bool:
@@ -259,25 +275,18 @@ def credit_order(order: PaymentOrder, transaction_id: str) -> bool:
         paid_at=now,
     ):
         return False
+    _credit_bills(order, transaction_id, now)
+    return True
+
+
+def _credit_bills(order: PaymentOrder, transaction_id: str, now: datetime) -> Payment:
+    """The payment of an order just marked paid: its bills paid, its payer told."""
     rows = db.session.execute(
         sa.select(Bill.id, Bill.amount_fen - Bill.waived_fen)
         .join(order_bills, order_bills.c.bill_id == Bill.id)
         .where(order_bills.c.order_id == order.id)
     ).all()
-    amounts = dict(rows)
-    payment = _add_payment(
-        Payment(
-            estate_id=order.estate_id,
-            method=PaymentMethod.wechat,
-            amount_fen=order.total_fen,
-            order_id=order.id,
-            transaction_id=transaction_id,
-            resident_id=order.resident_id,
-            paid_at=now,
-        ),
-        sorted(amounts),
-        amounts,
-    )
+    payment = _wechat_payment(order, transaction_id, now, dict(rows))
     db.session.execute(
         sa.update(Bill)
         .where(Bill.order_id == order.id)
@@ -286,7 +295,7 @@ def credit_order(order: PaymentOrder, transaction_id: str) -> bool:
     )
     _tell_payer(order, payment)
     log.info("order %s credited as payment %s", order.out_trade_no, payment.id)
-    return True
+    return payment
 
 
 def _tell_payer(order: PaymentOrder, payment: Payment) -> None:
@@ -316,6 +325,27 @@ def _tell_payer(order: PaymentOrder, payment: Payment) -> None:
     )
 
 
+def _lock_bills(ids: list[int], order_id: int) -> int:
+    """Put the unpaid bills ``ids`` that are in no order into ``order_id`` (one conditional
+    UPDATE: a bill another order took a moment ago is not taken); how many were taken."""
+    return db.session.execute(
+        sa.update(Bill)
+        .where(Bill.id.in_(ids), Bill.status == BillStatus.unpaid, Bill.order_id.is_(None))
+        .values(order_id=order_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def _free_bills(order_id: int) -> None:
+    """Take the bills of an order that ended unpaid out of it, for another payment."""
+    db.session.execute(
+        sa.update(Bill)
+        .where(Bill.order_id == order_id)
+        .values(order_id=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _release(order: PaymentOrder) -> None:
     """Close a pending order and free its bills for another payment."""
     if transition(
@@ -326,12 +356,7 @@ def _release(order: PaymentOrder) -> None:
         status=OrderStatus.closed,
         closed_at=utcnow(),
     ):
-        db.session.execute(
-            sa.update(Bill)
-            .where(Bill.order_id == order.id)
-            .values(order_id=None)
-            .execution_options(synchronize_session=False)
-        )
+        _free_bills(order.id)
 
 
 def handle_notification(body: bytes, remote_addr: str = "") -> tuple[bool, str]:
@@ -391,7 +416,84 @@ def _apply_notification(note: PaymentNotification, body: bytes) -> tuple[bool, s
     if order.status == OrderStatus.paid and order.transaction_id == note.transaction_id:
         note.outcome = NotificationOutcome.duplicate
         return True, "OK"
+    if order.status == OrderStatus.closed:
+        # the resident's money arrived after we closed the order (WeChat only closes an
+        # unpaid order, so the payer was mid-payment): credit or refund it, never keep it
+        note.outcome = settle_late_payment(order, note.transaction_id)
+        return True, "OK"
     return refuse(f"订单状态为{order.status.label}，未入账")
+
+
+def settle_late_payment(order: PaymentOrder, transaction_id: str) -> NotificationOutcome:
+    """A payment for an order that was closed: credit its bills if every one is still unpaid
+    and free, else record the money and refund it in full through WeChat Pay (by a job) and
+    tell the payer. Either way the order ends paid, once (conditional update)."""
+    now = utcnow()
+    ids = list(
+        db.session.scalars(
+            sa.select(order_bills.c.bill_id).where(order_bills.c.order_id == order.id)
+        )
+    )
+    taken = _lock_bills(ids, order.id)
+    credit = (
+        taken == len(ids)
+        and sum(
+            db.session.scalars(sa.select(Bill.amount_fen - Bill.waived_fen).where(Bill.id.in_(ids)))
+        )
+        == order.total_fen
+    )
+    if not credit:
+        _free_bills(order.id)
+    if not transition(
+        PaymentOrder,
+        order.id,
+        PaymentOrder.status,
+        OrderStatus.closed,
+        status=OrderStatus.paid,
+        transaction_id=transaction_id,
+        paid_at=now,
+    ):
+        return NotificationOutcome.duplicate  # another copy of this notification won
+    if credit:
+        _credit_bills(order, transaction_id, now)
+        log.info("late payment of closed order %s credited", order.out_trade_no)
+        return NotificationOutcome.credited
+    payment = _wechat_payment(order, transaction_id, now, {}, note=LATE_REFUND_REASON)
+    from backend.fees.jobs import refund_late_payment_job
+
+    defer(refund_late_payment_job, payment.id)
+    log.warning("late payment of closed order %s: bills settled otherwise, refunding", order.id)
+    return NotificationOutcome.late_refund
+
+
+#: why a late payment is refunded (on the refund record, the payment and the message)
+LATE_REFUND_REASON = "订单关闭后到账，账单已另行结清，原路退回"
+
+
+def refund_late_payment(payment_id: int) -> Refund | None:
+    """Refund a late payment in full through WeChat Pay (no approver: the rule decides) and
+    tell the payer. Safe to run twice: the payment moves to refunded once."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.order is None:
+        return None
+    if not transition(
+        Payment, payment.id, Payment.status, PaymentStatus.valid, status=PaymentStatus.refunded
+    ):
+        return None
+    refund = _refund_in_full(payment, LATE_REFUND_REASON, approved_by_id=None)
+    db.session.flush()
+    from backend.notify.services import notify_resident
+
+    notify_resident(
+        payment.resident_id,
+        "payment_refunded",
+        estate_id=payment.estate_id,
+        payment_id=payment.id,
+        amount_fen=payment.amount_fen,
+        reason="订单已关闭，账单已另行结清",
+        at=utcnow(),
+    )
+    return refund
 
 
 def settle_lost_orders(older_than: timedelta = timedelta(minutes=2)) -> dict[str, int]:
@@ -520,6 +622,29 @@ def get_payment(staff: Staff, payment_id: int) -> Payment:
     return scope.get_scoped(Payment, payment_id, staff)
 
 
+def _refund_in_full(payment: Payment, reason: str, approved_by_id: int | None) -> Refund:
+    """Refund an online payment in full through WeChat Pay and record it (``WeChatError``
+    if WeChat Pay refuses)."""
+    out_refund_no = _new_trade_no("RF")
+    result = wechat_pay.refund(
+        payment.order.out_trade_no,
+        out_refund_no,
+        payment.order.total_fen,
+        payment.amount_fen,
+        reason,
+    )
+    refund = Refund(
+        payment_id=payment.id,
+        out_refund_no=out_refund_no,
+        amount_fen=payment.amount_fen,
+        reason=reason,
+        approved_by_id=approved_by_id,
+        refund_id=str(result.get("refund_id", ""))[:64],
+    )
+    db.session.add(refund)
+    return refund
+
+
 def refund_payment(staff: Staff, payment_id: int, reason: str) -> Refund:
     """Refund an online payment in full through WeChat Pay; its bills are unpaid again."""
     scope.require(staff, "fees.refund")
@@ -533,27 +658,11 @@ def refund_payment(staff: Staff, payment_id: int, reason: str) -> Refund:
         Payment, payment.id, Payment.status, PaymentStatus.valid, status=PaymentStatus.refunded
     ):
         raise Conflict("该笔款项已退款")
-    out_refund_no = _new_trade_no("RF")
     try:
-        result = wechat_pay.refund(
-            payment.order.out_trade_no,
-            out_refund_no,
-            payment.order.total_fen,
-            payment.amount_fen,
-            reason,
-        )
+        refund = _refund_in_full(payment, reason, approved_by_id=staff.id)
     except WeChatError as exc:
         log.warning("refund of payment %s refused: %s", payment.id, exc)
         raise UpstreamError("微信支付退款失败，请稍后再试") from exc
-    refund = Refund(
-        payment_id=payment.id,
-        out_refund_no=out_refund_no,
-        amount_fen=payment.amount_fen,
-        reason=reason,
-        approved_by_id=staff.id,
-        refund_id=str(result.get("refund_id", ""))[:64],
-    )
-    db.session.add(refund)
     db.session.execute(
         sa.update(Bill)
         .where(Bill.payment_id == payment.id)

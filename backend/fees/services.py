@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from backend.accounts.models import Staff
 from backend.audit import services as audit
 from backend.authz import scope
 from backend.core import board_hook
+from backend.core.db import defer
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.time import local_today, utcnow
 from backend.extensions import db
@@ -26,6 +27,7 @@ from backend.fees.models import (
     AdjustmentKind,
     Bill,
     BillAdjustment,
+    BillNotice,
     BillStatus,
     FeeBasis,
     FeeItem,
@@ -172,6 +174,15 @@ def create_fee_item(
     return item
 
 
+def buildings_of(item: FeeItem) -> list[Building]:
+    """The buildings of the item's estate, by name (for the panel's forms)."""
+    return list(
+        db.session.scalars(
+            sa.select(Building).where(Building.estate_id == item.estate_id).order_by(Building.name)
+        )
+    )
+
+
 def _buildings_of(estate_id: int, building_ids: list[int]) -> list[Building]:
     if not building_ids:
         return []
@@ -185,6 +196,57 @@ def _buildings_of(estate_id: int, building_ids: list[int]) -> list[Building]:
     if len(buildings) != len(set(building_ids)):
         raise Invalid("所选楼栋不属于该小区", {"building_ids": ["楼栋无效"]})
     return buildings
+
+
+def update_fee_item(
+    staff: Staff,
+    item_id: int,
+    *,
+    building_ids: list[int],
+    developer_held_included: bool,
+    tenant_pays: bool,
+) -> FeeItem:
+    """Which units a fee item bills (all buildings or some; developer-held units or not) and
+    whether tenants pay it. Bills already made stay as they are."""
+    scope.require(staff, "fees.manage")
+    item = get_fee_item(staff, item_id)
+    before = audit.snapshot(item, ("tenant_pays", "developer_held_included"))
+    before["buildings"] = [b.name for b in item.buildings] or "全部楼栋"
+    item.buildings = _buildings_of(item.estate_id, building_ids)
+    item.developer_held_included = developer_held_included
+    item.tenant_pays = tenant_pays
+    db.session.flush()
+    after = audit.snapshot(item, ("tenant_pays", "developer_held_included"))
+    after["buildings"] = [b.name for b in item.buildings] or "全部楼栋"
+    if before != after:
+        audit.record(
+            staff, "fee_item.update", "fee_item", item.id, before=before, after=after,
+            estate_id=item.estate_id,
+        )  # fmt: skip
+        board_hook.source_changed(item.estate_id, "fee_standards")
+    return item
+
+
+def set_fee_item_active(staff: Staff, item_id: int, active: bool) -> FeeItem:
+    """Stop (or resume) billing a fee item: later runs skip an inactive item; its bills and
+    prices stay."""
+    scope.require(staff, "fees.manage")
+    item = get_fee_item(staff, item_id)
+    if item.active == active:
+        raise Conflict("收费项目已是该状态")
+    item.active = active
+    db.session.flush()
+    audit.record(
+        staff,
+        "fee_item.activate" if active else "fee_item.deactivate",
+        "fee_item",
+        item.id,
+        before={"active": not active},
+        after={"active": active},
+        estate_id=item.estate_id,
+    )
+    board_hook.source_changed(item.estate_id, "fee_standards")
+    return item
 
 
 def change_price(staff: Staff, item_id: int, price: Decimal, effective_from: date) -> FeePrice:
@@ -217,44 +279,6 @@ def change_price(staff: Staff, item_id: int, price: Decimal, effective_from: dat
     db.session.expire(item, ["prices"])
     board_hook.source_changed(item.estate_id, "fee_standards")
     return fee_price
-
-
-def record_reading(
-    staff: Staff, item_id: int, unit_id: int, period: date, previous: Decimal, current: Decimal
-) -> MeterReading:
-    """Record a meter reading of a unit for a metered item and period."""
-    scope.require(staff, "fees.manage")
-    item = get_fee_item(staff, item_id)
-    if item.basis != FeeBasis.metered:
-        raise Invalid("该收费项目不按用量计费")
-    unit = scope.get_scoped(Unit, unit_id, staff)
-    if unit.estate_id != item.estate_id:
-        raise NotFound("未找到该房屋")
-    if previous < 0 or current < previous:
-        raise Invalid("本期读数不能小于上期读数", {"current": ["本期读数不能小于上期读数"]})
-    reading = MeterReading(
-        fee_item_id=item.id,
-        unit_id=unit.id,
-        period=period,
-        previous=previous,
-        current=current,
-        recorded_by_id=staff.id,
-    )
-    db.session.add(reading)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        raise Conflict("该房屋本期已有读数") from None
-    audit.record(
-        staff,
-        "meter.reading",
-        "meter_reading",
-        reading.id,
-        after={"unit_id": unit.id, "period": f"{period:%Y-%m}", "current": str(current)},
-        estate_id=item.estate_id,
-    )
-    return reading
 
 
 # --- bill generation --------------------------------------------------------------------------
@@ -491,8 +515,79 @@ def generate_bills(estate_id: int, period: date, actor: Staff | None = None) -> 
             after={"period": f"{period:%Y-%m}", "created": report.created},
             estate_id=estate_id,
         )
+    if report.created:
+        from backend.fees.jobs import tell_bills_issued_job
+
+        defer(tell_bills_issued_job, estate_id, period.isoformat())
     log.info("estate %s period %s: %s bills made", estate_id, period, report.created)
     return report
+
+
+def tell_bills_issued(estate_id: int, period: date) -> int:
+    """Tell each resident who sees a bill of ``period`` in the estate that the bills are out:
+    one "bill issued" message per resident and period (not per bill, unit or run), through
+    ``notify_resident``. Returns how many residents were told."""
+    from backend.accounts.models import Residency, ResidencyRole
+    from backend.notify.services import notify_resident
+
+    told = sa.select(BillNotice.resident_id).where(
+        BillNotice.estate_id == estate_id, BillNotice.period == period
+    )
+    rows = db.session.execute(
+        sa.select(
+            Residency.resident_id,
+            Bill.unit_id,
+            Building.name,
+            Unit.number,
+            FeeItem.name,
+            Bill.amount_fen - Bill.waived_fen,
+        )
+        .join(Bill, Bill.unit_id == Residency.unit_id)
+        .join(FeeItem, FeeItem.id == Bill.fee_item_id)
+        .join(Unit, Unit.id == Bill.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .where(
+            Bill.estate_id == estate_id,
+            Bill.period == period,
+            Bill.status == BillStatus.unpaid,
+            Residency.is_current,
+            sa.or_(Residency.role != ResidencyRole.tenant, FeeItem.tenant_pays.is_(True)),
+            Residency.resident_id.not_in(told),
+        )
+        .order_by(Residency.resident_id, Building.name, Unit.number, FeeItem.id)
+    ).all()
+    by_resident: dict[int, dict] = {}
+    for resident_id, unit_id, building, number, item, due in rows:
+        facts = by_resident.setdefault(resident_id, {"units": {}, "items": [], "due": 0})
+        facts["units"].setdefault(unit_id, f"{building}{number}")
+        if item not in facts["items"]:
+            facts["items"].append(item)
+        facts["due"] += due
+    if not by_resident:
+        return 0
+    db.session.execute(
+        _insert(BillNotice.__table__).on_conflict_do_nothing(),
+        [
+            {"resident_id": r, "estate_id": estate_id, "period": period, "created_at": utcnow()}
+            for r in by_resident
+        ],
+    )
+    due_on = add_months(period, 1) - timedelta(days=1)
+    for resident_id, facts in by_resident.items():
+        units = list(facts["units"].values())
+        items = facts["items"]
+        notify_resident(
+            resident_id,
+            "bill_issued",
+            estate_id=estate_id,
+            unit_label=units[0] + (f"等{len(units)}套" if len(units) > 1 else ""),
+            item_name=f"{period:%Y年%m月}"
+            + "、".join(items[:2])
+            + ("等" if len(items) > 2 else ""),
+            amount_fen=facts["due"],
+            due_on=due_on,
+        )
+    return len(by_resident)
 
 
 def prepay_bills(unit_id: int, item: FeeItem, months: int) -> list[Bill]:

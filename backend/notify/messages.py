@@ -103,6 +103,16 @@ def payment_received(
     }, f"pages/fees/receipt?id={payment_id}"
 
 
+@event("payment_refunded", "退款", "payment_refunded")
+def payment_refunded(*, payment_id: int, amount_fen: int, reason: str, at: datetime):
+    """A payment was refunded to the payer (e.g. it arrived after its order was closed)."""
+    return {
+        "amount1": kw.amount(amount_fen),
+        "thing2": kw.thing(reason),
+        "time3": kw.time(at),
+    }, f"pages/fees/receipt?id={payment_id}"
+
+
 @event("fee_reminder", "缴费提醒", "fee_reminder")
 def fee_reminder(*, unit_label: str, amount_fen: int, period: str, phone: str):
     """A written reminder (催缴) of what a unit still owes, with whom to ask."""

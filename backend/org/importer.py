@@ -198,7 +198,14 @@ def import_units(
 
 
 def read_rows(stream: BinaryIO) -> list[_Row]:
-    """The checked data rows of the file's first sheet, or :class:`ImportFailed`.
+    """The checked data rows of the file's first sheet, or :class:`ImportFailed`."""
+    return read_sheet(stream, _read_header, _read_body)
+
+
+def read_sheet(stream: BinaryIO, read_header, read_body):
+    """Open an uploaded .xlsx and read its first sheet: ``read_header(row)`` gives
+    ``(columns, errors)`` from the header row, ``read_body(lines, columns)`` the checked
+    rows (spreadsheet row 2 on). Anything wrong is :class:`ImportFailed`.
 
     Work is bounded by the sheet's row numbers, not by its non-blank rows: openpyxl fills
     every missing row up to the last one, so a tiny file whose only row is numbered
@@ -211,10 +218,10 @@ def read_rows(stream: BinaryIO) -> list[_Row]:
         sheet = workbook.worksheets[0]
         lines = sheet.iter_rows(max_row=max_rows + 2, max_col=MAX_COLUMNS, values_only=True)
         header = next(lines, None)
-        columns, errors = _read_header(header)
+        columns, errors = read_header(header)
         if errors:
             raise ImportFailed(errors)
-        return _read_body(lines, columns)
+        return read_body(lines, columns)
     except ImportFailed:
         raise
     except Exception as exc:  # the sheet's XML: undefined entities, expansion limits, junk
@@ -246,10 +253,21 @@ def _header_name(value) -> str:
 
 
 def _read_header(header: tuple | None) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    columns, errors = header_columns(header, COLUMNS, REQUIRED)
+    if columns and ("owner_names" in columns) != ("owner_phones" in columns):
+        errors.append((1, "“业主姓名”和“业主手机”两列须同时提供"))
+    return columns, errors
+
+
+def header_columns(
+    header: tuple | None, names: dict[str, str], required: tuple[str, ...]
+) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Where each of ``names`` (field → Chinese header) is in the header row; errors for a
+    missing required column, a column given twice or an empty header row."""
     if header is None or not any(_text(v) for v in header):
-        expected = "、".join(COLUMNS.values())
+        expected = "、".join(names.values())
         return {}, [(1, f"表格为空：第 1 行应为表头（{expected}）")]
-    by_header = {name: key for key, name in COLUMNS.items()}
+    by_header = {name: key for key, name in names.items()}
     columns: dict[str, int] = {}
     errors: list[tuple[int, str]] = []
     for index, value in enumerate(header):
@@ -257,29 +275,32 @@ def _read_header(header: tuple | None) -> tuple[dict[str, int], list[tuple[int, 
         if key is None:
             continue  # other columns (remarks, ids from another system) are ignored
         if key in columns:
-            errors.append((1, f"表头“{COLUMNS[key]}”出现了两次"))
+            errors.append((1, f"表头“{names[key]}”出现了两次"))
         columns[key] = index
-    missing = [COLUMNS[key] for key in REQUIRED if key not in columns]
+    missing = [names[key] for key in required if key not in columns]
     if missing:
         errors.append((1, f"缺少必需的列：{'、'.join(missing)}"))
-    if ("owner_names" in columns) != ("owner_phones" in columns):
-        errors.append((1, "“业主姓名”和“业主手机”两列须同时提供"))
     return columns, errors
 
 
-def _read_body(lines: Iterable[tuple], columns: dict[str, int]) -> list[_Row]:
+def data_lines(lines: Iterable[tuple], columns: dict[str, int]):
+    """``(row number, {field: cell})`` of each non-blank data row, bounded by row number."""
     max_rows = current_app.config["IMPORT_MAX_ROWS"]
-    rows: list[_Row] = []
-    errors: list[tuple[int, str]] = []
-    first_seen: dict[tuple[str, str], int] = {}
-    count = 0
     for line, values in enumerate(lines, start=2):
         if line > max_rows + 1:
             # counted by row number, blank rows included: the sheet's size is what costs
             raise ImportFailed([(line, f"数据超过 {max_rows} 行的上限，请拆分文件后分批导入")])
         cells = {key: values[i] if i < len(values) else None for key, i in columns.items()}
-        if all(_text(v) == "" for v in cells.values()):
-            continue
+        if any(_text(v) != "" for v in cells.values()):
+            yield line, cells
+
+
+def _read_body(lines: Iterable[tuple], columns: dict[str, int]) -> list[_Row]:
+    rows: list[_Row] = []
+    errors: list[tuple[int, str]] = []
+    first_seen: dict[tuple[str, str], int] = {}
+    count = 0
+    for line, cells in data_lines(lines, columns):
         count += 1
         row, row_errors = _read_row(line, cells, columns)
         errors.extend(row_errors)

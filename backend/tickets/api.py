@@ -164,36 +164,40 @@ def rate_ticket(payload, ticket_id):
     return ticket_detail(ticket)
 
 
+def _reason_action(conflict: str):
+    """What a resident's action with a reason answers (reopen, ask for supervision); put
+    below ``@resident_required``."""
+
+    def decorate(view):
+        view = blp.errors(400, 401, 404, 409, 422)(view)
+        view = blp.alt_response(409, description=conflict)(view)
+        view = blp.response(200, TicketDetailSchema)(view)
+        return blp.arguments(ReasonSchema)(view)
+
+    return decorate
+
+
+def _resident_action(ticket_id: int, action: str, note: str):
+    """Apply ``action`` to one of the resident's own tickets; the ticket as it now is."""
+    resident = current_resident()
+    ticket = services.resident_ticket(resident, ticket_id)
+    services.apply(services.Actor(resident=resident), ticket, action, note=note)
+    return ticket_detail(ticket)
+
+
 @blp.post("/me/tickets/<int:ticket_id>/reopen")
 @blp.doc(security=BEARER)
 @resident_required
-@blp.arguments(ReasonSchema)
-@blp.response(200, TicketDetailSchema)
-@blp.alt_response(409, description="当前状态不能重新打开，或已超过期限")
-@blp.errors(400, 401, 404, 409, 422)
+@_reason_action("当前状态不能重新打开，或已超过期限")
 def reopen_ticket(payload, ticket_id):
     """对处理结果不满意：重新打开（须说明原因，解决后 7 天内）"""
-    resident = current_resident()
-    ticket = services.resident_ticket(resident, ticket_id)
-    services.apply(services.Actor(resident=resident), ticket, "reopen", note=payload["note"])
-    return ticket_detail(ticket)
+    return _resident_action(ticket_id, "reopen", payload["note"])
 
 
 @blp.post("/me/tickets/<int:ticket_id>/supervision")
 @blp.doc(security=BEARER)
 @resident_required
-@blp.arguments(ReasonSchema)
-@blp.response(200, TicketDetailSchema)
-@blp.alt_response(409, description="当前状态不能申请督办")
-@blp.errors(400, 401, 404, 409, 422)
+@_reason_action("当前状态不能申请督办")
 def ask_supervision(payload, ticket_id):
     """申请街道督办（仅投诉）"""
-    resident = current_resident()
-    ticket = services.resident_ticket(resident, ticket_id)
-    services.apply(
-        services.Actor(resident=resident),
-        ticket,
-        "supervise",
-        note=payload["note"] or "住户申请街道督办",
-    )
-    return ticket_detail(ticket)
+    return _resident_action(ticket_id, "supervise", payload["note"] or "住户申请街道督办")

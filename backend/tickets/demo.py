@@ -8,7 +8,9 @@ photos are drawn here and go through the real upload pipeline.
 from __future__ import annotations
 
 import io
+import tomllib
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -27,212 +29,16 @@ from backend.tickets import services
 from backend.tickets.models import TicketKind, Urgency
 from backend.tickets.services import Actor
 
-K, U = TicketKind, Urgency
+#: the demo tickets: resident, unit, kind, urgency, place, description, photos, age and the
+#: steps taken since (a data file, read by :func:`demo_tickets`)
+TICKETS_FILE = Path(__file__).with_name("demo_tickets.toml")
 
-#: (resident, estate, building, unit, kind, urgency, location, category, description,
-#:  photos, hours ago, steps); a step is (action, hours after submission, actor, note)
-TICKETS = (
-    (
-        0,
-        "嘉绿景苑",
-        "2幢",
-        "1501",
-        K.home_repair,
-        U.urgent,
-        "",
-        "",
-        "厨房水管爆裂，水漫到客厅了",
-        2,
-        0.2,
-        (),
-    ),
-    (
-        1,
-        "嘉绿景苑",
-        "3幢",
-        "802",
-        K.home_repair,
-        U.urgent,
-        "",
-        "",
-        "卫生间下水道堵塞反水",
-        1,
-        2,
-        (),
-    ),
-    (
-        2,
-        "嘉绿景苑",
-        "5幢",
-        "1201",
-        K.shared_repair,
-        U.normal,
-        "5幢二单元电梯",
-        "",
-        "电梯运行时有异响，晃动明显",
-        1,
-        5,
-        (("accept", 0.3, "desk", "已通知电梯维保单位"),),
-    ),
-    (
-        0,
-        "嘉绿景苑",
-        "2幢",
-        "1501",
-        K.home_repair,
-        U.normal,
-        "",
-        "",
-        "主卧空调插座没电",
-        1,
-        20,
-        (("accept", 0.5, "desk", ""), ("assign", 0.6, "desk", "请吴师傅今天下午上门")),
-    ),
-    (
-        3,
-        "嘉绿景苑",
-        "7幢",
-        "601",
-        K.shared_repair,
-        U.normal,
-        "7幢地下车库入口",
-        "",
-        "车库入口道闸抬杆失灵",
-        0,
-        26,
-        (("accept", 0.2, "desk", ""), ("take", 0.5, "tech", ""), ("start", 1, "tech", "已到现场")),
-    ),
-    (
-        1,
-        "嘉绿景苑",
-        "3幢",
-        "802",
-        K.home_repair,
-        U.normal,
-        "",
-        "",
-        "阳台晾衣架摇不下来",
-        1,
-        30,
-        (
-            ("accept", 0.4, "desk", ""),
-            ("assign", 0.5, "desk", ""),
-            ("resolve", 6, "tech", "已更换钢丝绳，请验收"),
-        ),
-    ),
-    (
-        2,
-        "嘉绿景苑",
-        "5幢",
-        "1201",
-        K.shared_repair,
-        U.normal,
-        "5幢楼道",
-        "",
-        "三楼楼道灯不亮",
-        1,
-        100,
-        (
-            ("accept", 0.2, "desk", ""),
-            ("assign", 0.3, "desk", ""),
-            ("resolve", 5, "tech", "已更换灯泡"),
-            ("close", 30, "desk", ""),
-            ("rate", 31, "resident", "5"),
-        ),
-    ),
-    (
-        3,
-        "嘉绿景苑",
-        "7幢",
-        "601",
-        K.report,
-        U.normal,
-        "7幢东侧绿化带",
-        "other",
-        "有人在绿化带里种菜",
-        1,
-        50,
-        (("reject", 2, "desk", "已转社区处理，不属于物业服务范围"),),
-    ),
-    (
-        4,
-        "紫桂花园",
-        "2幢",
-        "301",
-        K.home_repair,
-        U.normal,
-        "",
-        "",
-        "入户门锁芯卡住打不开",
-        1,
-        120,
-        (("accept", 1, "lvdesk", ""),),
-    ),
-    (
-        5,
-        "紫桂花园",
-        "3幢",
-        "1102",
-        K.complaint,
-        U.normal,
-        "小区东门",
-        "",
-        "保洁员长期不清理垃圾桶，气味很大",
-        2,
-        40,
-        (
-            ("accept", 3, "lvdesk", "已受理"),
-            ("supervise", 30, "resident", "投诉后仍未改善，申请街道督办"),
-        ),
-    ),
-    (
-        4,
-        "紫桂花园",
-        "2幢",
-        "301",
-        K.report,
-        U.urgent,
-        "2幢一单元楼道",
-        "flying_wire",
-        "有人从三楼窗口拉电线给电动车充电",
-        2,
-        1,
-        (),
-    ),
-    (
-        5,
-        "紫桂花园",
-        "3幢",
-        "1102",
-        K.report,
-        U.normal,
-        "5幢北侧消防通道",
-        "fire_lane",
-        "消防通道长期停满私家车",
-        1,
-        8,
-        (("accept", 2, "lvdesk", "已安排保安劝离"),),
-    ),
-    (
-        0,
-        "嘉绿景苑",
-        "2幢",
-        "1501",
-        K.home_repair,
-        U.normal,
-        "",
-        "",
-        "厨房吊顶渗水",
-        1,
-        100,
-        (
-            ("accept", 1, "desk", ""),
-            ("assign", 1.5, "desk", ""),
-            ("resolve", 20, "tech", "已处理楼上防水"),
-            ("reopen", 95, "resident", "下雨后又开始渗水"),
-        ),
-    ),
-)
+
+def demo_tickets() -> list[dict]:
+    """The demo tickets of :data:`TICKETS_FILE`, in order."""
+    with TICKETS_FILE.open("rb") as file:
+        return tomllib.load(file)["ticket"]
+
 
 RESIDENTS = (
     ("o-demo-t1", "陆晓燕"),
@@ -282,11 +88,11 @@ def seed_tickets(unit_ids: dict, staff: dict[str, Staff], now: datetime | None =
         "lvdesk": Actor(staff=staff["lvting.kefu"]),
     }
     seed = 0
-    for row in TICKETS:
-        who, estate, building, number, kind, urgency, location, category, text, photos = row[:10]
-        ago, steps = row[10:]
-        resident = residents[who]
-        unit_id = unit_ids[(estate, building, number)]
+    tickets = demo_tickets()
+    for row in tickets:
+        kind = TicketKind(row["kind"])
+        resident = residents[row["resident"]]
+        unit_id = unit_ids[tuple(row["unit"])]
         if (resident.id, unit_id) not in bound:
             db.session.add(
                 Residency(
@@ -301,24 +107,25 @@ def seed_tickets(unit_ids: dict, staff: dict[str, Staff], now: datetime | None =
             )
             db.session.flush()
             bound.add((resident.id, unit_id))
-        submitted = now - timedelta(hours=ago)
+        submitted = now - timedelta(hours=row["hours_ago"])
         photo_ids = []
-        for _ in range(photos):
+        for _ in range(row["photos"]):
             seed += 1
             photo_ids.append(upload_photo(_photo(seed), resident_id=resident.id).id)
+        home = kind == TicketKind.home_repair
         ticket, _ = services.create_ticket(
             resident,
             kind=kind,
-            urgency=urgency,
-            description=text,
-            unit_id=unit_id if kind == K.home_repair else None,
-            estate_id=None if kind == K.home_repair else _estate_of(unit_id),
-            location=location,
-            category=category,
+            urgency=Urgency(row["urgency"]),
+            description=row["description"],
+            unit_id=unit_id if home else None,
+            estate_id=None if home else _estate_of(unit_id),
+            location=row.get("location", ""),
+            category=row.get("category", ""),
             photo_ids=photo_ids,
             now=submitted,
         )
-        for action, after, actor, note in steps:
+        for action, after, actor, note in row["steps"]:
             at = submitted + timedelta(hours=after)
             if action == "rate":
                 services.rate(resident, ticket, int(note), "师傅很负责")
@@ -334,7 +141,7 @@ def seed_tickets(unit_ids: dict, staff: dict[str, Staff], now: datetime | None =
             services.apply(acting, ticket, action, note=note, now=at, notify=False, **extra)
     # what the clock process would have done by now: alerts and escalations
     services.flag_overdue(now, notify=False)
-    return len(TICKETS)
+    return len(tickets)
 
 
 def _estate_of(unit_id: int) -> int:

@@ -24,6 +24,8 @@ feature = Feature(
             }
         ),
     },
+    # overdue tickets head the staff's to-do list (and the queue's banner)
+    todo="backend.tickets.services:todo",
     # overdue responses alert the company, overdue resolutions go to the street office
     jobs=(PeriodicJob("backend.tickets.jobs:flag_overdue_tickets_job", interval=300),),
     demo="backend.tickets.demo:seed",

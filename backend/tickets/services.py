@@ -426,6 +426,33 @@ def overdue_ids(stmt: sa.Select, now: datetime) -> list[int]:
     return [t.id for t in tickets if sla.timing(t, now).overdue]
 
 
+def overdue_count(staff: Staff, now: datetime | None = None) -> int:
+    """How many open tickets in ``staff``'s queue are overdue (response or resolution)."""
+    return len(overdue_ids(staff_queue(staff, QueueFilter()), now or utcnow()))
+
+
+def todo(staff: Staff) -> list:
+    """What waits for ``staff`` in tickets: overdue tickets in their queue (the company's
+    staff; officers: overdue tickets on the street office's list), and new tickets waiting
+    for acceptance (the desk)."""
+    from backend.core.feature import ToDo
+
+    items = []
+    if scope.can(staff, "ticket.read") and staff.role != StaffRole.technician:
+        waiting = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                staff_queue(staff, QueueFilter(state=TicketState.submitted))
+                .order_by(None)
+                .subquery()
+            )
+        )
+        overdue = overdue_count(staff)
+        items.append(ToDo("超时工单", overdue, "admin.tickets", (("overdue", "1"),), True))
+        if staff.role not in GOVERNMENT_ROLES:
+            items.append(ToDo("待受理工单", waiting, "admin.tickets", (("state", "submitted"),)))
+    return items
+
+
 def estate_choices(staff: Staff) -> list[Estate]:
     """The estates ``staff`` may filter the queue by."""
     return list(

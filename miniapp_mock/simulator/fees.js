@@ -100,6 +100,8 @@
 
       payButton.addEventListener("click", async () => {
         const ids = [...selected];
+        // on the tap, as the mini-app must: consent for the receipt and reminder messages
+        await window.linli.askSubscribe("payment");
         try {
           const order = await api("/me/payments", { method: "POST", body: { bill_ids: ids } });
           paySheet(order, ids);

@@ -179,3 +179,105 @@ def test_fee_item_list_is_scoped(as_staff, world):
     item_b = FeeItemFactory(estate=world.estate_b, name="别家项目")
     assert client.get(f"/admin/fees/{item_b.id}").status_code == 404
     assert FeeItem  # imported for the reader
+
+
+def test_a_fee_items_scope_is_set_from_the_panel_and_audited(as_staff, db, world):
+    from tests.factories import BuildingFactory, UnitFactory
+
+    other = BuildingFactory(estate=world.estate_a, name="2幢")
+    held = UnitFactory(building=other, number="2-101", developer_held=True)
+    for unit in (world.unit_a, held):
+        OwnerRecordFactory(unit=unit)
+    item = FeeItemFactory(estate=world.estate_a, name="电梯费")
+    client = as_staff(world.admin_a)
+    resp = client.post(
+        f"/admin/fees/{item.id}/scope",
+        data={"buildings": "some", "building_ids": [str(other.id)], "tenant_pays": "y"},
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    item = db.session.get(FeeItem, item.id)
+    assert [b.name for b in item.buildings] == ["2幢"]
+    assert (item.tenant_pays, item.developer_held_included) == (True, False)
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "fee_item.update")
+    ).one()
+    assert entry.after["buildings"] == ["2幢"] and entry.before["buildings"] == "全部楼栋"
+    # 2幢 only, and its one unit is the developer's: nothing to bill
+    from backend.fees.services import generate_bills
+
+    assert generate_bills(world.estate_a.id, date(2026, 11, 1)).created == 0
+    # a building of another estate is refused, and "some" with none ticked too
+    for data in (
+        {"buildings": "some", "building_ids": [str(world.building_b.id)]},
+        {"buildings": "some"},
+    ):
+        resp = client.post(f"/admin/fees/{item.id}/scope", data=data)
+        assert resp.status_code == 422
+    resp = client.post(f"/admin/fees/{item.id}/scope", data={"buildings": "all"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FeeItem, item.id).buildings == []
+
+
+def test_a_deactivated_fee_item_is_no_longer_billed_and_the_change_is_audited(as_staff, db, world):
+    from backend.fees.services import generate_bills
+
+    OwnerRecordFactory(unit=world.unit_a)
+    item = FeeItemFactory(estate=world.estate_a, name="停车管理费")
+    client = as_staff(world.admin_a)
+    assert client.post(f"/admin/fees/{item.id}/active", data={"active": "0"}).status_code == 302
+    assert "已停用" in client.get(f"/admin/fees/{item.id}").text
+    assert generate_bills(world.estate_a.id, date(2026, 11, 1)).created == 0
+    assert client.post(f"/admin/fees/{item.id}/active", data={"active": "0"}).status_code == 409
+    assert client.post(f"/admin/fees/{item.id}/active", data={"active": "1"}).status_code == 302
+    assert generate_bills(world.estate_a.id, date(2026, 11, 1)).created == 1
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.entity_type == "fee_item")
+    ).all()
+    assert actions.count("fee_item.deactivate") == 1 and actions.count("fee_item.activate") == 1
+    # staff of company B: not found
+    other = as_staff(world.admin_b)
+    assert other.post(f"/admin/fees/{item.id}/active", data={"active": "0"}).status_code == 404
+
+
+def test_an_effective_dated_price_change_from_the_form(as_staff, db, world):
+    item = FeeItemFactory(estate=world.estate_a, name="物业服务费", price="2.00")
+    client = as_staff(world.admin_a)
+    resp = client.post(
+        f"/admin/fees/{item.id}/prices", data={"price": "2.50", "effective_from": "2027-01-01"}
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    item = db.session.get(FeeItem, item.id)
+    assert str(item.price_on(date(2026, 12, 1)).price_yuan) == "2.0000"
+    assert str(item.price_on(date(2027, 1, 1)).price_yuan) == "2.5000"
+    resp = client.post(
+        f"/admin/fees/{item.id}/prices", data={"price": "2.60", "effective_from": "2027-02-15"}
+    )
+    assert resp.status_code == 422 and "须从某月 1 日起生效" in resp.text
+
+
+def test_oversight_sees_collection_rates_but_no_household_is_named(as_staff, world):
+    """Committees, street and bureau officers watch 收缴率; per-unit bills, payments and
+    arrears (who owes what) stay with the company (privacy)."""
+    _bills(world)
+    for member in (world.committee_a, world.bureau_xihu):
+        client = as_staff(world.platform)  # sign the previous member out
+        client.post("/admin/logout")
+        client = as_staff(member)
+        home = client.get("/admin/").text
+        assert 'href="/admin/fee-reports"' in home and 'href="/admin/bills"' not in home
+        page = client.get("/admin/fee-reports?group=building")
+        assert page.status_code == 200 and "1幢" in page.text
+        assert "1-101" not in page.text
+        assert client.get("/admin/fee-reports/collection.xlsx").status_code == 200
+        for path in (
+            "/admin/bills",
+            "/admin/arrears",
+            "/admin/payments",
+            "/admin/reminders",
+            "/admin/fee-reports/arrears.xlsx",
+            "/admin/fee-reports/bills.xlsx",
+        ):
+            assert client.get(path).status_code == 403, (member.username, path)

@@ -11,13 +11,14 @@ from flask import url_for
 
 from backend.accounts.models import ResidencyStatus, StaffRole
 from backend.extensions import db as _db
-from backend.fees.models import PaymentMethod, ReminderChannel
+from backend.fees.models import FeeBasis, PaymentMethod, ReminderChannel
 from backend.fees.payments import record_offline_payment
 from backend.fees.reminders import send_reminder
 from tests.factories import (
     TEST_PASSWORD,
     AuditEntryFactory,
     BillFactory,
+    FeeItemFactory,
     InviteFactory,
     ResidencyFactory,
     StaffFactory,
@@ -48,7 +49,9 @@ def page_ids(db) -> dict[str, int]:
     )
     invite = InviteFactory(unit=unit, created_by_staff_id=admin.id)
     AuditEntryFactory(staff_id=admin.id)
-    bill = BillFactory(unit=unit)
+    # a metered item, so that its meter-readings page opens too
+    water = FeeItemFactory(estate=unit.building.estate, name="水费", basis=FeeBasis.metered)
+    bill = BillFactory(unit=unit, fee_item=water)
     payment = record_offline_payment(admin, [bill.id], PaymentMethod.cash)
     reminder_bill = BillFactory(unit=unit, fee_item=bill.fee_item, period=date(2026, 12, 1))
     reminder = send_reminder(admin, reminder_bill.unit_id, ReminderChannel.written)

@@ -71,6 +71,11 @@ class TestSimulator:
         )
         screenshot("fees-01-simulator-bills")
         page.get_by_test_id("pay-selected").click()
+        # the tap asks for consent to the receipt and reminder messages first
+        sheet = page.get_by_test_id("subscribe-sheet")
+        expect(sheet).to_contain_text("缴费成功通知")
+        screenshot("fees-02a-simulator-pay-consent")
+        page.get_by_test_id("subscribe-allow").click()
         expect(page.get_by_test_id("pay-sheet")).to_be_visible()
         screenshot("fees-02-simulator-pay-sheet")
         page.get_by_test_id("pay-confirm").click()

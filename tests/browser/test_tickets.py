@@ -69,7 +69,17 @@ def test_repair_from_report_to_rating(
     expect(sim.get_by_test_id("ticket-unit-" + str(residency.unit_id))).to_be_visible()
     sim.get_by_test_id("ticket-urgency-urgent").click()
     sim.get_by_test_id("ticket-description").fill("卫生间水管漏水，楼下天花板在滴水")
-    for path in photos:  # one by one, as wx.uploadFile does
+    # the Chinese 添加照片 button opens the file choice; the browser's English one is hidden
+    add = sim.locator(".photo-add")
+    expect(add).to_contain_text("添加照片")
+    expect(sim.get_by_test_id("photo-input")).to_have_css("opacity", "0")
+    box = sim.get_by_test_id("photo-input").bounding_box()
+    assert box is None or (box["width"] <= 1 and box["height"] <= 1)
+    with sim.expect_file_chooser() as chooser:
+        add.click()
+    chooser.value.set_files(photos[0])
+    expect(sim.get_by_test_id("photo-thumb")).to_have_count(1)
+    for path in photos[1:]:  # one by one, as wx.uploadFile does
         sim.get_by_test_id("photo-input").set_input_files(path)
     expect(sim.get_by_test_id("photo-thumb")).to_have_count(2)
     _shot(sim, screenshot_dir, "tickets-01-simulator-report")

@@ -217,3 +217,43 @@ def test_generate_bills_command(app, db):
     result = runner.invoke(args=["generate-bills", str(building.estate_id), "2026/11"])
     assert result.exit_code != 0
     assert "账期格式不正确" in result.output
+
+
+def test_a_bill_run_tells_each_resident_once_per_period(db, fake_wechat):
+    from backend.accounts.models import ResidencyRole
+    from backend.core.db import commit
+    from backend.notify.models import DeliveryStatus, Notification
+    from tests.factories import ResidencyFactory
+    from tests.helpers import subscribe
+
+    building = BuildingFactory()
+    unit = _owned_unit(building, "100.00")
+    other = _owned_unit(building, "80.00")
+    FeeItemFactory(estate=building.estate, name="物业服务费", price="2.00")
+    FeeItemFactory(estate=building.estate, name="垃圾清运费", basis=FeeBasis.fixed, price="5")
+    owner = ResidencyFactory(unit=unit).resident
+    ResidencyFactory(unit=other, resident=owner)  # the same owner has two units
+    ResidencyFactory(unit=unit, role=ResidencyRole.tenant, ends_on=date(2027, 6, 30))  # pays none
+    subscribe(fake_wechat, owner, {"tmpl-bill-issued": "accept"})
+
+    assert generate_bills(building.estate_id, NOV).created == 4
+    commit()
+    newcomer = _owned_unit(building, "60.00")  # a unit added later, billed by a second run
+    neighbour = ResidencyFactory(unit=newcomer).resident
+    assert generate_bills(building.estate_id, NOV).created == 2
+    commit()
+    assert generate_bills(building.estate_id, NOV).created == 0
+    commit()
+
+    notes = list(
+        db.session.scalars(sa.select(Notification).where(Notification.kind == "bill_issued"))
+    )
+    assert sorted(n.resident_id for n in notes) == sorted([owner.id, neighbour.id])
+    mine = next(n for n in notes if n.resident_id == owner.id)
+    assert mine.status == DeliveryStatus.sent
+    # 100 m² × 2.00 + 80 m² × 2.00 + 2 × 5.00 = ¥370.00, both units in one message
+    assert mine.data["amount3"]["value"] == "¥370.00"
+    assert mine.data["thing1"]["value"].endswith("等2套")
+    assert "物业服务费" in mine.data["thing2"]["value"]
+    [sent] = fake_wechat.messages(owner.openid)
+    assert sent["data"]["amount3"]["value"] == "¥370.00"

@@ -241,3 +241,74 @@ def test_concurrent_notifications_for_one_order_credit_once(app, client, db, hom
     outcomes = [n.outcome for n in _notes(db)]
     assert outcomes.count(NotificationOutcome.credited) == 1
     assert len(outcomes) == 8
+
+
+def _closed_here(db, order):
+    """The order closed on our side (e.g. the sweep closed it) while the payer was paying."""
+    from backend.fees.payments import _release
+
+    _release(db.session.get(PaymentOrder, order["id"]))
+    db.session.commit()
+
+
+def test_a_late_payment_for_a_closed_order_credits_bills_still_unpaid(
+    client, db, home, fake_wechat
+):
+    order = _ordered(client, home)
+    _closed_here(db, order)
+    xml = fake_wechat.complete_payment(order["out_trade_no"])["xml"]
+
+    answer = notify(client, xml)
+    assert "<return_code><![CDATA[SUCCESS]]></return_code>" in answer.text
+    assert notify(client, xml).status_code == 200  # WeChat repeats: nothing more
+
+    (payment,) = _payments(db)
+    assert payment.amount_fen == home.total
+    assert [bill_status(db, b.id) for b in home.bills] == ["paid", "paid"]
+    assert db.session.get(PaymentOrder, order["id"]).status == OrderStatus.paid
+    assert [n.outcome for n in _notes(db)] == [
+        NotificationOutcome.credited,
+        NotificationOutcome.duplicate,
+    ]
+    messages = client.get("/api/v1/me/messages", headers=home.headers).json
+    assert [m["event"] for m in messages] == ["payment_received"]
+    assert fake_wechat.pay.refunds == []
+
+
+def test_a_late_payment_whose_bills_were_paid_otherwise_is_refunded_and_the_payer_told(
+    client, db, home, fake_wechat
+):
+    from backend.fees.models import PaymentMethod, PaymentStatus, Refund
+    from backend.fees.payments import record_offline_payment
+    from tests.factories import StaffFactory as _Staff
+
+    order = _ordered(client, home)
+    _closed_here(db, order)
+    # meanwhile the owner paid one bill at the counter
+    desk = _Staff()
+    record_offline_payment(desk, [home.bills[0].id], PaymentMethod.cash)
+    db.session.commit()
+    xml = fake_wechat.complete_payment(order["out_trade_no"])["xml"]
+
+    assert "SUCCESS" in notify(client, xml).text
+    assert "SUCCESS" in notify(client, xml).text
+
+    late = db.session.scalars(sa.select(Payment).where(Payment.order_id == order["id"])).one()
+    assert (late.amount_fen, late.status) == (home.total, PaymentStatus.refunded)
+    assert late.bills == []
+    refund = db.session.scalars(sa.select(Refund)).one()
+    assert (refund.payment_id, refund.amount_fen, refund.approved_by_id) == (
+        late.id,
+        home.total,
+        None,
+    )
+    assert fake_wechat.pay.refunds[0]["refund_fee"] == home.total
+    # the second bill stays unpaid, the first paid once (at the counter)
+    assert [bill_status(db, b.id) for b in home.bills] == ["paid", "unpaid"]
+    assert [n.outcome for n in _notes(db)] == [
+        NotificationOutcome.late_refund,
+        NotificationOutcome.duplicate,
+    ]
+    messages = client.get("/api/v1/me/messages", headers=home.headers).json
+    assert [m["event"] for m in messages] == ["payment_refunded"]
+    assert "订单已关闭" in str(messages[0])

@@ -175,6 +175,7 @@ def test_every_event_builds_a_message_wechat_accepts(db, fake_wechat):
         "payment_received": dict(
             payment_id=1, unit_label="3幢1502", amount_fen=100, receipt_no="R-1", at=at
         ),
+        "payment_refunded": dict(payment_id=1, amount_fen=100, reason="订单已关闭", at=at),
         "fee_reminder": dict(
             unit_label="3幢1502", amount_fen=100, period="2026年", phone="0571-88886666"
         ),

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from types import SimpleNamespace
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from backend.accounts.models import ResidencyRole, ResidencyStatus, StaffRole
 from backend.core.db import commit
 from backend.core.time import utcnow
-from backend.fees.models import PaymentMethod, ReminderChannel
+from backend.fees.models import FeeBasis, PaymentMethod, ReminderChannel
 from backend.fees.payments import receipt_code, record_offline_payment
 from backend.fees.reminders import send_reminder
 from tests.admin.conftest import login
@@ -124,13 +125,40 @@ def world(db):
     w.message_x = NotificationFactory(resident=w.owner_x.resident)
     w.message_y = NotificationFactory(resident=w.owner_y.resident)
     _fees(w)
+    _tickets(w)
     return w
+
+
+def _tickets(w) -> None:
+    """Each estate: its owner's repair ticket with a photo, and the photo's signed URL."""
+    from flask import current_app
+
+    from backend.core.signing import signed_url
+    from backend.media.services import upload_photo
+    from backend.tickets.models import TicketKind
+    from backend.tickets.services import create_ticket
+    from tests.media.conftest import jpeg
+
+    for side, owner in ((w.x, w.owner_x), (w.y, w.owner_y)):
+        side.photo = upload_photo(jpeg(), resident_id=owner.resident.id)
+        side.ticket, _ = create_ticket(
+            owner.resident,
+            kind=TicketKind.home_repair,
+            description="厨房水管漏水",
+            unit_id=side.unit.id,
+            photo_ids=[side.photo.id],
+        )
+        commit()
+        with current_app.test_request_context():
+            url = signed_url("media.photo_file", photo_id=side.photo.id, variant="full")
+        side.photo_query = dict(parse_qsl(urlsplit(url).query))
 
 
 def _fees(w) -> None:
     """Each estate: a fee item, an unpaid bill, a bill paid at the counter, a reminder."""
     for side, admin in ((w.x, w.staff.admA), (w.y, w.staff.admB)):
         side.item = FeeItemFactory(estate=side.estate)
+        side.water = FeeItemFactory(estate=side.estate, name="水费", basis=FeeBasis.metered)
         side.bill = BillFactory(unit=side.unit, fee_item=side.item, period=date(2026, 11, 1))
         paid = BillFactory(unit=side.unit, fee_item=side.item, period=date(2026, 10, 1))
         side.payment = record_offline_payment(admin, [paid.id], PaymentMethod.cash)

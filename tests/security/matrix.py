@@ -44,6 +44,7 @@ to see what the app answers, and write down what it *should* answer.
 from __future__ import annotations
 
 from tests.security.matrix_board import BOARD
+from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 
 ACTORS = (
     "anon", "resX", "famX", "tenX", "resY",
@@ -250,6 +251,9 @@ FEES_PUBLIC = {
     },
 }
 
+#: fees.read (per-unit bills, payments, receipts, arrears, reminders): the company's desk and
+#: admins only (403 for committee, street and bureau officers: privacy); fees.rates (fee
+#: standards, collection rates): every staff role but technicians
 ADMIN_FEES = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
@@ -273,11 +277,11 @@ ADMIN_FEES = {
         "-":                                   "401  401  401  401  401  302  403  403  302  403  403  403  403  403  403  302",
     },
     "GET /admin/bills": {
-        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
     "GET /admin/bills/{bill_id}": {
-        "bill_id=x":                           "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
-        "bill_id=y":                           "401  401  401  401  401  404  404  403  200  200  403  404  404  200  404  200",
+        "bill_id=x":                           "401  401  401  401  401  200  200  403  404  404  403  403  403  403  403  200",
+        "bill_id=y":                           "401  401  401  401  401  404  404  403  200  200  403  403  403  403  403  200",
     },
     "POST /admin/bills/{bill_id}/adjust": {
         "form": {"kind": "waiver", "amount": "1.00", "reason": "测试减免"},
@@ -288,25 +292,25 @@ ADMIN_FEES = {
         "-":                                   "401  401  401  401  401  302  302  403  302  302  403  403  403  403  403  302",
     },
     "GET /admin/payments": {
-        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
     "GET /admin/payments/day-end": {
         "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
     "GET /admin/payments/{payment_id}": {
-        "payment_id=x":                        "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
-        "payment_id=y":                        "401  401  401  401  401  404  404  403  200  200  403  404  404  200  404  200",
+        "payment_id=x":                        "401  401  401  401  401  200  200  403  404  404  403  403  403  403  403  200",
+        "payment_id=y":                        "401  401  401  401  401  404  404  403  200  200  403  403  403  403  403  200",
     },
     "GET /admin/payments/{payment_id}/qr.png": {
-        "payment_id=x":                        "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
-        "payment_id=y":                        "401  401  401  401  401  404  404  403  200  200  403  404  404  200  404  200",
+        "payment_id=x":                        "401  401  401  401  401  200  200  403  404  404  403  403  403  403  403  200",
+        "payment_id=y":                        "401  401  401  401  401  404  404  403  200  200  403  403  403  403  403  200",
     },
     "POST /admin/payments/{payment_id}/refund": {
         "payment_id=x":                        "401  401  401  401  401  422  403  403  404  403  403  403  403  403  403  422",
         "payment_id=y":                        "401  401  401  401  401  404  403  403  422  403  403  403  403  403  403  422",
     },
     "GET /admin/arrears": {
-        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
     "POST /admin/units/{unit_id}/reminders": {
         "form": {"channel": "written"},
@@ -314,17 +318,20 @@ ADMIN_FEES = {
         "unit_id=y":                           "401  401  401  401  401  404  404  403  302  302  403  403  403  403  403  302",
     },
     "GET /admin/reminders": {
-        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
     "GET /admin/reminders/{reminder_id}/notice": {
-        "reminder_id=x":                       "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
-        "reminder_id=y":                       "401  401  401  401  401  404  404  403  200  200  403  404  404  200  404  200",
+        "reminder_id=x":                       "401  401  401  401  401  200  200  403  404  404  403  403  403  403  403  200",
+        "reminder_id=y":                       "401  401  401  401  401  404  404  403  200  200  403  403  403  403  403  200",
     },
     "GET /admin/fee-reports": {
         "-":                                   "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
     },
+    # per-unit lists (arrears with names) are the company's; committees, street and bureau
+    # officers get the aggregated collection rates only (fees.rates, not fees.read)
     "GET /admin/fee-reports/{kind}.xlsx": {
-        "kind=arrears":                        "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+        "kind=collection":                     "401  401  401  401  401  200  200  403  200  200  403  200  200  200  200  200",
+        "kind=arrears":                        "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
     },
 }
 
@@ -498,51 +505,74 @@ def _join(*tables: dict) -> dict:
 
 # tickets and photos: each route with a case on an id nobody holds (placeholder rows: the
 # real cross-actor checks of tickets and photos are in tests/tickets and tests/media)
+# fmt: off
+
+#: the tickets of owners X and Y (a repair with a photo, just submitted)
 TICKETS = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "POST /api/v1/media/photos": {
-        "-": "401  422  422  422  422  401  401  401  401  401  401  401  401  401  401  401"
+        "-":                                   "401  422  422  422  422  401  401  401  401  401  401  401  401  401  401  401",
     },
+    # the signed URL is the permission: photo X's URL serves it to whoever holds it; photo
+    # Y under X's signature, or with none, serves nothing
     "GET /api/v1/media/photos/{photo_id}/{variant}.jpg": {
-        "photo_id=none,variant=full": "403  403  403  403  403  403  403  403  403  403  403  403  403  403  403  403"
+        "query": {"expires": "{expires}", "sig": "{sig}"},
+        "photo_id=x,variant=full,expires=x,sig=x": "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+        "photo_id=y,variant=full,expires=x,sig=x": "403  403  403  403  403  403  403  403  403  403  403  403  403  403  403  403",
     },
     "POST /api/v1/tickets": {
-        "-": "401  422  422  422  422  401  401  401  401  401  401  401  401  401  401  401",
         "json": {},
+        "-":                                   "401  422  422  422  422  401  401  401  401  401  401  401  401  401  401  401",
     },
     "GET /api/v1/me/tickets": {
-        "-": "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401"
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
     },
     "GET /api/v1/me/tickets/{ticket_id}": {
-        "ticket_id=none": "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401"
+        "ticket_id=x":                         "401  200  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "ticket_id=y":                         "401  404  404  404  200  401  401  401  401  401  401  401  401  401  401  401",
     },
+    # a ticket just submitted cannot be rated or reopened: its own resident gets 409,
+    # everyone else 404
     "POST /api/v1/me/tickets/{ticket_id}/rating": {
-        "ticket_id=none": "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
         "json": {"score": 5},
+        "ticket_id=x":                         "401  409  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "ticket_id=y":                         "401  404  404  404  409  401  401  401  401  401  401  401  401  401  401  401",
     },
     "POST /api/v1/me/tickets/{ticket_id}/reopen": {
-        "ticket_id=none": "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
-        "json": {"note": "x"},
+        "json": {"note": "还是漏水"},
+        "ticket_id=x":                         "401  409  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "ticket_id=y":                         "401  404  404  404  409  401  401  401  401  401  401  401  401  401  401  401",
     },
+    # only a complaint can be handed to the street office: a repair is refused (422)
     "POST /api/v1/me/tickets/{ticket_id}/supervision": {
-        "ticket_id=none": "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
         "json": {},
+        "ticket_id=x":                         "401  422  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "ticket_id=y":                         "401  404  404  404  422  401  401  401  401  401  401  401  401  401  401  401",
     },
     "GET /admin/tickets": {
-        "-": "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200"
+        "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
     },
     "GET /admin/tickets/mine": {
-        "-": "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200"
+        "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
     },
     "GET /admin/tickets/export.xlsx": {
-        "-": "401  401  401  401  401  200  200  403  200  200  403  403  200  200  200  200"
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  200  200  200  200",
     },
+    # officers see only tickets escalated to the street office: 404 for one just submitted
     "GET /admin/tickets/{ticket_id}": {
-        "ticket_id=none": "401  401  401  401  401  404  404  404  404  404  404  404  404  404  404  404"
+        "ticket_id=x":                         "401  401  401  401  401  200  200  200  404  404  404  200  404  404  404  200",
+        "ticket_id=y":                         "401  401  401  401  401  404  404  404  200  200  200  404  404  404  404  200",
     },
+    # "close" is not allowed for a submitted ticket: the company's desk and admins (let
+    # through) get 409 and nothing changes; a technician or the committee, who see the
+    # ticket, may not close it (403); other companies and officers: 404
     "POST /admin/tickets/{ticket_id}/{action}": {
-        "ticket_id=none,action=accept": "401  401  401  401  401  404  404  404  404  404  404  404  404  404  404  404"
+        "ticket_id=x,action=close":            "401  401  401  401  401  409  409  403  404  404  404  403  404  404  404  409",
+        "ticket_id=y,action=close":            "401  401  401  401  401  404  404  404  409  409  403  404  404  404  404  409",
     },
 }
+
+# fmt: on
 
 
 ROUTES = _join(
@@ -563,5 +593,6 @@ ROUTES = _join(
     ADMIN_RESIDENTS,
     ADMIN_NOTIFY,
     ADMIN_FEES,
+    ADMIN_FEES_EXTRA,
     TICKETS,
 )

@@ -43,6 +43,32 @@ def test_queue_lists_tickets_in_scope_and_marks_overdue(client, world):
     assert f"ticket-{fresh.id}" in complaints and f"ticket-{late_id}" not in complaints
 
 
+def test_overdue_tickets_head_the_to_do_list_and_the_queue(client, world):
+    late = _ticket(world, urgency=Urgency.urgent)
+    services.db.session.execute(
+        Ticket.__table__.update()
+        .where(Ticket.id == late.id)
+        .values(created_at=late.created_at - timedelta(hours=1))  # urgent: 30 min to respond
+    )
+    _ticket(world, kind=TicketKind.complaint)
+    commit()
+    services.flag_overdue(notify=False)  # the periodic sweep records the response alert
+    commit()
+    login(client, world.desk)
+
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'class="stat stat-attention stat-urgent"' in home
+    assert 'id="todo-tickets-1">1<' in home and 'href="/admin/tickets?overdue=1"' in home
+    assert 'id="todo-tickets-submitted">2<' in home  # both wait for acceptance
+    queue = client.get("/admin/tickets").get_data(as_text=True)
+    assert 'id="overdue-banner"' in queue and "1 个工单已超时" in queue
+
+    login(client, world.other_desk)  # another company: nothing overdue of theirs
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'id="todo-tickets-1">0<' in home
+    assert 'id="overdue-banner"' not in client.get("/admin/tickets").get_data(as_text=True)
+
+
 def test_other_companys_staff_get_404(client, world):
     ticket = _ticket(world)
     login(client, world.other_desk)

@@ -1,0 +1,38 @@
+"""Permission-matrix rows of the fees screens added after the first fees landing: meter
+readings, a fee item's scope and deactivation (see ``matrix.py`` for the columns and the
+notation)."""
+
+# fmt: off
+
+ADMIN_FEES_EXTRA = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/fees/{item_id}/readings": {
+        "item_id=water_x":                     "401  401  401  401  401  200  200  403  404  404  403  403  403  403  403  200",
+        "item_id=water_y":                     "401  401  401  401  401  404  404  403  200  200  403  403  403  403  403  200",
+    },
+    # a unit number nobody has: an allowed actor gets the form's 422
+    "POST /admin/fees/{item_id}/readings": {
+        "form": {"period": "2026-11", "building_id": "1", "number": "无此房号", "current": "5"},
+        "item_id=water_x":                     "401  401  401  401  401  422  403  403  404  403  403  403  403  403  403  422",
+        "item_id=water_y":                     "401  401  401  401  401  404  403  403  422  403  403  403  403  403  403  422",
+    },
+    # no file: an allowed actor gets the form's 422
+    "POST /admin/fees/{item_id}/readings/import": {
+        "item_id=water_x":                     "401  401  401  401  401  422  403  403  404  403  403  403  403  403  403  422",
+        "item_id=water_y":                     "401  401  401  401  401  404  403  403  422  403  403  403  403  403  403  422",
+    },
+    "GET /admin/fees/readings/template.xlsx": {
+        "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
+    },
+    "POST /admin/fees/{item_id}/scope": {
+        "form": {"buildings": "all"},
+        "item_id=x":                           "401  401  401  401  401  302  403  403  404  403  403  403  403  403  403  302",
+        "item_id=y":                           "401  401  401  401  401  404  403  403  302  403  403  403  403  403  403  302",
+    },
+    # a value that is neither 0 nor 1: an allowed actor gets the form's 422 (and nothing changes)
+    "POST /admin/fees/{item_id}/active": {
+        "form": {"active": "2"},
+        "item_id=x":                           "401  401  401  401  401  422  403  403  404  403  403  403  403  403  403  422",
+        "item_id=y":                           "401  401  401  401  401  404  403  403  422  403  403  403  403  403  403  422",
+    },
+}
