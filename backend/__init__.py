@@ -89,6 +89,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(receipts_blueprint)
     csrf.exempt(wechat_pay_callbacks)
     app.register_blueprint(wechat_pay_callbacks)
+    from backend.board.public import blueprint as board_blueprint
+
+    # the public board page the QR poster on the paper board opens (no sign-in)
+    app.register_blueprint(board_blueprint)
 
     @app.get("/")
     def index():

@@ -112,6 +112,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     #: "https" when the public URLs are https; the session cookie is then Secure
     PREFERRED_URL_SCHEME = "http"
+    #: the address residents' phones reach this server at (``https://linli.example.gov.cn``),
+    #: put in the board posters' QR codes; None → the address the request came in on
+    BOARD_PUBLIC_URL: str | None = None
+    #: a font file with Chinese glyphs for the board posters; None → the first one found
+    BOARD_POSTER_FONT: str | None = None
     #: None → Secure when PREFERRED_URL_SCHEME is https or a proxy (nginx with TLS) is in front
     SESSION_COOKIE_SECURE: bool | None = None
     #: Strict-Transport-Security on https responses once the cookie is Secure (0: none)

@@ -1,13 +1,15 @@
 """Disclosure boards (信息公示栏), as registered with the app (see ``backend/features.py``)."""
 
 from backend.authz.roles import StaffRole
-from backend.core.feature import AuditEntity, Feature, PeriodicJob
+from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
 
 feature = Feature(
     name="board",
     label="信息公示",
     models="backend.board.models",
     api="backend.board.api:blp",
+    admin=("admin.board",),
+    nav=(NavEntry("admin.board", "信息公示", module="admin.board", permission="board.read"),),
     permissions={
         # boards of the estates in scope, their compliance and read statistics
         "board.read": frozenset(StaffRole),

@@ -37,6 +37,7 @@ CACHEABLE_ENDPOINTS = frozenset(
     {
         "static",
         "admin.static",
+        "board_public.static",
         "favicon",
         "api-docs.openapi_json",
         # the public disclosure board: public by law, revalidated by its ETag each time

@@ -57,6 +57,7 @@ def page_ids(db) -> dict[str, int]:
     reminder = send_reminder(admin, reminder_bill.unit_id, ReminderChannel.written)
     _db.session.commit()
     ticket = _ticket_with_photo(unit)
+    post = _board_post(unit)
     return {
         "bill_id": bill.id,
         "item_id": bill.fee_item_id,
@@ -70,6 +71,8 @@ def page_ids(db) -> dict[str, int]:
         "invite_id": invite.id,
         "staff_id": colleague.id,
         "ticket_id": ticket.id,
+        "post_id": post.id,
+        "fmt": "png",
     }
 
 
@@ -92,6 +95,36 @@ def _ticket_with_photo(unit):
     )
     commit()
     return ticket
+
+
+#: pages only a publisher opens (the platform admin publishes nothing): visited as the
+#: estate's company admin
+PUBLISHER_PAGES = {"admin.board_compose", "admin.board_correct"}
+
+
+def _board_post(unit):
+    """A board post of ``unit``'s estate, published by its company admin (``csp.company``)."""
+    from backend.board import services as board
+    from backend.core.db import commit
+
+    company = StaffFactory(
+        username="csp.company",
+        role=StaffRole.company_admin,
+        company=unit.building.estate.company,
+    )
+    post = board.publish(
+        company,
+        unit.building.estate_id,
+        "public_income",
+        board.Content(
+            title="第三季度公共收益",
+            body="<p>明细如下</p>",
+            statement={"lines": [{"item": "电梯广告", "income_fen": 360000, "expense_fen": 0}]},
+        ),
+        must_read=True,
+    )
+    commit()
+    return post
 
 
 def panel_pages(app, ids: dict[str, int]) -> list[tuple[str, str]]:
@@ -133,10 +166,10 @@ def watch_console(page: Page) -> list[str]:
     return seen
 
 
-def sign_in(page: Page, live_url: str) -> None:
-    """Sign in as the platform admin of ``page_ids``."""
+def sign_in(page: Page, live_url: str, username: str = "csp.admin") -> None:
+    """Sign in as the platform admin of ``page_ids`` (or another of its accounts)."""
     page.goto(f"{live_url}/admin/login")
-    page.get_by_label("用户名").fill("csp.admin")
+    page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(TEST_PASSWORD)
     page.locator("#login-button").click()
     page.wait_for_url(lambda url: "/admin/login" not in url)
@@ -150,18 +183,28 @@ def test_every_panel_page_loads_under_the_csp_without_console_errors(
 
     pages = panel_pages(app, page_ids)
     visited = []
-    for endpoint, url in pages:
+
+    def visit(endpoint: str, url: str) -> None:
         answer = page.request.get(live_url + url)
         assert answer.status < 400, f"{url}: {answer.status}"
         policy = answer.headers["content-security-policy"]
         assert "default-src 'self'" in policy and "unsafe" not in policy, url
         if not answer.headers["content-type"].startswith("text/html"):
-            continue  # the Excel template and the QR image: nothing to render
+            return  # the Excel template and the QR images: nothing to render
         page.goto(live_url + url)
         page.wait_for_load_state("networkidle")
         screenshot(f"csp-{endpoint.removeprefix('admin.').replace('_', '-')}")
         visited.append(endpoint)
         assert console == [], f"{url}: {console}"
+
+    for endpoint, url in pages:
+        if endpoint not in PUBLISHER_PAGES:
+            visit(endpoint, url)
+    page.context.clear_cookies()
+    sign_in(page, live_url, "csp.company")
+    for endpoint, url in pages:
+        if endpoint in PUBLISHER_PAGES:
+            visit(endpoint, url)
     print(f"\n{len(visited)} panel pages rendered under the CSP: {', '.join(visited)}")
     assert len(visited) >= 12
 

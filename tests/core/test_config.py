@@ -67,6 +67,8 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "PREFERRED_URL_SCHEME": "https",
         "LINLI_SESSION_COOKIE_SECURE": "false",
         "LINLI_HSTS_MAX_AGE": "600",
+        "LINLI_BOARD_PUBLIC_URL": "https://linli.example.gov.cn",
+        "LINLI_BOARD_POSTER_FONT": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     }
     if STACK == "real":
         environment["REDIS_URL"] = REAL_REDIS_URL
@@ -94,6 +96,8 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["RATELIMIT_OWNER_INVITE"] == "12 per hour"
     assert app.config["WECHAT_PAY_ORDER_TTL"] == timedelta(minutes=20)
     assert app.config["WECHAT_PAY_NOTIFY_URL"].startswith("https://linli.example/")
+    assert app.config["BOARD_PUBLIC_URL"] == "https://linli.example.gov.cn"
+    assert app.config["BOARD_POSTER_FONT"].endswith("wqy-microhei.ttc")
     with app.app_context():
         _db.create_all()
         resp = app.test_client().post(

@@ -43,7 +43,7 @@ to see what the app answers, and write down what it *should* answer.
 
 from __future__ import annotations
 
-from tests.security.matrix_board import BOARD
+from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 
 ACTORS = (
@@ -595,4 +595,5 @@ ROUTES = _join(
     ADMIN_FEES,
     ADMIN_FEES_EXTRA,
     TICKETS,
+    BOARD_UI,
 )
