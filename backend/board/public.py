@@ -60,6 +60,44 @@ def board_money(fen) -> str:
     return ("-" if fen < 0 else "") + yuan(abs(int(fen)))
 
 
+#: what the board calls the fields of generated posts' data (other keys show as they are)
+DATA_LABELS = {
+    "item": "项目",
+    "basis": "计费方式",
+    "unit_price": "单价",
+    "unit": "计价单位",
+    "pricing_form": "定价形式",
+    "basis_document": "定价依据",
+    "effective_from": "生效日期",
+    "effective_until": "截止日期",
+    "buildings": "适用楼栋",
+    "upcoming": "即将调整",
+    "result": "结果",
+    "score": "得分",
+    "stars": "信用星级",
+    "list": "名单",
+    "year": "年度",
+    "month": "月份",
+}
+
+
+@blueprint.app_template_filter("board_data_rows")
+def board_data_rows(data: dict) -> list[tuple[str, str]]:
+    """A generated post's data as (label, text) rows: a code beside its ``<key>_label``
+    shows as the label, lists are joined, empty values are left out."""
+    rows = []
+    for key, value in data.items():
+        if f"{key}_label" in data:
+            continue  # its label says it for people
+        if isinstance(value, list):
+            value = "、".join(str(v) for v in value if isinstance(v, (str, int, float)))
+        if value in (None, "") or isinstance(value, dict):
+            continue
+        name = key.removesuffix("_label")
+        rows.append((DATA_LABELS.get(name, name), str(value)))
+    return rows
+
+
 @blueprint.app_template_filter("board_time")
 def board_time(value: str | None) -> str:
     """An ISO 8601 time as the board shows it: ``2026-11-30 21:05``."""

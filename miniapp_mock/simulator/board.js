@@ -23,6 +23,13 @@
     "BLOCKQUOTE", "UL", "OL", "LI", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "A",
   ]);
 
+  /** What the board calls the fields of generated posts' data (backend/board/public.py). */
+  const DATA_LABELS = {
+    item: "项目", basis: "计费方式", unit_price: "单价", unit: "计价单位", pricing_form: "定价形式",
+    basis_document: "定价依据", effective_from: "生效日期", effective_until: "截止日期",
+    result: "结果", score: "得分", stars: "信用星级", year: "年度", month: "月份",
+  };
+
   (window.LINLI_PAGES = window.LINLI_PAGES || []).push((kit) => {
     const { h, api, go, setTitle, toast, fail, skeletons, errorState, fmtTime } = kit;
 
@@ -102,8 +109,18 @@
           ),
         );
       }
-      const rows = Object.entries(data).filter(([, v]) => typeof v === "string" || typeof v === "number");
-      return h("dl", { class: "message-rows" }, rows.map(([k, v]) => h("div", { class: "message-row" }, h("dt", null, k), h("dd", null, String(v)))));
+      // a code beside its "<key>_label" shows as the label (as the public page does)
+      const rows = Object.entries(data).filter(
+        ([k, v]) => !(`${k}_label` in data) && (typeof v === "string" || typeof v === "number") && v !== "",
+      );
+      const name = (k) => DATA_LABELS[k.replace(/_label$/, "")] || k;
+      // the body says it for people; the fields on request
+      return h(
+        "details",
+        { class: "board-data" },
+        h("summary", null, "数据明细"),
+        h("dl", { class: "message-rows" }, rows.map(([k, v]) => h("div", { class: "message-row" }, h("dt", null, name(k)), h("dd", null, String(v))))),
+      );
     }
 
     function attachments(files) {

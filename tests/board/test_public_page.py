@@ -195,3 +195,24 @@ def test_the_poster_is_a_download(client, world, fmt):
     resp = client.get(f"/board/{world.estate.id}/poster.{fmt}")
     disposition = resp.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "filename*=UTF-8''" in disposition
+
+
+def test_a_generated_posts_data_reads_in_chinese():
+    from backend.board.public import board_data_rows
+
+    rows = board_data_rows(
+        {
+            "item": "物业服务费",
+            "basis": "per_area",
+            "basis_label": "按面积（元/㎡/月）",
+            "unit_price": "2.35",
+            "buildings": ["1幢", "2幢"],
+            "upcoming": [],
+        }
+    )
+    assert rows == [
+        ("项目", "物业服务费"),
+        ("计费方式", "按面积（元/㎡/月）"),
+        ("单价", "2.35"),
+        ("适用楼栋", "1幢、2幢"),
+    ]
