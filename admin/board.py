@@ -225,10 +225,13 @@ def _submit(
         )
 
     try:
+        action = request.form.get("action", "preview")
+        if action not in ("preview", "publish"):
+            raise Invalid(BAD_CHOICE, {"action": ["取值无效"]})
         photo_ids, document_ids = _files(staff)
         staff = current_staff()
         content = _content(form, rows, photo_ids, document_ids)
-        if request.form.get("action") != "publish":
+        if action == "preview":
             return again(preview=panel.preview(content.body, content.statement))
         post = write(staff, form, content)
     except DomainError as exc:

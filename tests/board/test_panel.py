@@ -209,3 +209,10 @@ def test_the_panel_serves_the_estates_poster(panel, world):
     pdf = client.get(f"/admin/board/{world.estate.id}/poster.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert "attachment" in pdf.headers["Content-Disposition"]
+
+
+def test_an_unknown_form_action_is_refused(panel, world):
+    client = panel(world.company)
+    resp = client.post("/admin/board/compose", data=_post_form(world, action="x" * 1000))
+    assert resp.status_code == 422
+    assert _db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
