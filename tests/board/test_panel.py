@@ -144,7 +144,7 @@ def test_a_company_publishes_then_corrects_then_withdraws_from_the_panel(panel, 
     page = client.get(f"/admin/board/posts/{post.id}").text
     assert "已撤回" in page and "重复发布" in page
     actions = _db.session.scalars(
-        sa.select(AuditEntry.action).where(AuditEntry.entity_id == post.id)
+        sa.select(AuditEntry.action).where(AuditEntry.entity_id == str(post.id))
     ).all()
     assert set(actions) >= {"board.publish", "board.correct", "board.withdraw"}
 
