@@ -312,6 +312,59 @@ def breakdown(staff, f: Filter, by: str = "company") -> list[Figures]:
     return sorted(out, key=lambda fig: (-fig.counts["submitted"], fig.label))
 
 
+@dataclass
+class Overview:
+    """What the dashboard's first screen shows, read in one pass over the rollups."""
+
+    total: Figures
+    rows: list[Figures]
+    months: list[Figures]
+
+
+def overview(staff, f: Filter, by: str = "company") -> Overview:
+    """:func:`totals`, :func:`breakdown` by ``by`` and the figures of each month of ``f``
+    at once: one query grouped by row period and ``by``, summed here (the same figures
+    as the three functions, a third of the reading). A month at an edge of ``f`` counts
+    only its days in ``f``; :func:`trend` shows whole months."""
+    f.check()
+    if by not in DIMENSIONS:
+        raise Invalid("分组方式无效", {"by": ["取值不在允许范围内"]})
+    c = rollup_table.c
+    key = c[{"company": "company_id", "estate": "estate_id", "kind": "kind"}[by]]
+    stmt = (
+        _rows_for(staff, f)
+        .add_columns(c.period.label("period"), key.label("key"), *_sums())
+        .group_by(c.period, key)
+    )
+    rows = db.session.execute(stmt).mappings().all()
+    names = [col.name for col in _sums()]
+    total: dict = dict.fromkeys(names, 0)
+    by_key: dict = {}
+    by_month: dict = {}
+    for row in rows:
+        month = row["period"].replace(day=1)
+        for bucket in (total, by_key.setdefault(row["key"], dict.fromkeys(names, 0))):
+            for name in names:
+                bucket[name] += row[name]
+        into = by_month.setdefault(month, dict.fromkeys(names, 0))
+        for name in names:
+            into[name] += row[name]
+    labels = _labels(by, list(by_key))
+    figures = [_figures(k, labels.get(k, str(k)), v) for k, v in by_key.items()]
+    months = []
+    month = f.start.replace(day=1)
+    while month <= f.end:
+        label = f"{month:%Y-%m}"
+        found = by_month.get(month)
+        months.append(_figures(month, label, found) if found else _empty(month, label))
+        month = _next_month(month)
+    return Overview(
+        total=_figures(None, "合计", total),
+        rows=sorted(figures, key=lambda fig: (-fig.counts["submitted"], fig.label)),
+        months=months,
+    )
+
+
 def _labels(by: str, keys: list) -> dict:
     if by == "kind":
         return {k: TicketKind(k).label for k in keys}

@@ -104,6 +104,9 @@ rollup_table = sa.Table(
     sa.Column("resolution_minutes_sum", sa.BigInteger, nullable=False, server_default="0"),
     *(_counter(name) for name in RESPONSE_COLUMNS),
     *(_counter(name) for name in RESOLUTION_COLUMNS),
+    # a jurisdiction's rows: estate by estate, then the period (the key starts with the
+    # period, which suits a whole city); a company's rows for its evaluation
+    sa.Index("ix_supervision_rollups_estate", "grain", "estate_id", "period"),
     sa.Index("ix_supervision_rollups_company", "grain", "company_id", "period"),
 )
 

@@ -240,3 +240,21 @@ def test_fee_collection_and_the_board_seam(world, other, clock):
 
     if not any(f.name == "board" for f in FEATURES):
         assert dashboard.disclosure_compliance(world.street) is None
+
+
+def test_overview_equals_totals_breakdown_and_monthly_trend(world, other, clock, bureau):
+    _answered(world, [10, 70], resolve_after=[100, 400], day=-20)  # October
+    _answered(world, [20], day=0)
+    world.ticket(kind=TicketKind.complaint, now=T0 + M)
+    other.ticket(at=T0 + 3 * M)
+    period = Filter(date(2026, 10, 5), date(2026, 11, 30))
+    for staff in (world.street, bureau):
+        for by in ("company", "estate", "kind"):
+            seen = dashboard.overview(staff, period, by)
+            assert seen.total.as_dict() == dashboard.totals(staff, period).as_dict()
+            assert [r.as_dict() for r in seen.rows] == [
+                r.as_dict() for r in dashboard.breakdown(staff, period, by)
+            ]
+        trend = dashboard.trend(staff, Filter(date(2026, 10, 1), date(2026, 11, 30)))
+        seen = dashboard.overview(staff, Filter(date(2026, 10, 1), date(2026, 11, 30)))
+        assert [m.as_dict() for m in seen.months] == [m.as_dict() for m in trend]

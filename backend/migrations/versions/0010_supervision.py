@@ -95,6 +95,7 @@ def upgrade():
     )
     with op.batch_alter_table('supervision_rollups', schema=None) as batch_op:
         batch_op.create_index('ix_supervision_rollups_company', ['grain', 'company_id', 'period'], unique=False)
+        batch_op.create_index('ix_supervision_rollups_estate', ['grain', 'estate_id', 'period'], unique=False)
 
     op.create_table('supervision_evaluations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -363,6 +364,7 @@ def downgrade():
 
     op.drop_table('supervision_evaluations')
     with op.batch_alter_table('supervision_rollups', schema=None) as batch_op:
+        batch_op.drop_index('ix_supervision_rollups_estate')
         batch_op.drop_index('ix_supervision_rollups_company')
 
     op.drop_table('supervision_rollups')
