@@ -239,9 +239,13 @@ def _apply_before_commit(session):
         apply_pending(session)
 
 
-@sa.event.listens_for(sa.orm.Session, "after_rollback")
-def _forget_after_rollback(session):
-    session.info.pop(_PENDING, None)
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _forget_after_rollback(session, previous_transaction):
+    # only the whole transaction's rollback: a savepoint rolled back (a lost race for a
+    # consent row, an idempotency key) keeps the events recorded before it. No service
+    # records a ticket event inside a savepoint that it may roll back.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _insert(session):

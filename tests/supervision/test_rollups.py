@@ -128,3 +128,23 @@ def test_rebuild_rollups_command(app, world, clock):
     assert result.exit_code == 0, result.output
     assert "已重建统计汇总：3 行" in result.output
     assert rollups.stored() == rollups.recompute()
+
+
+def test_a_savepoint_rolled_back_keeps_the_changes_before_it(world, clock):
+    from backend.core.db import commit, rollback
+
+    ticket = world.ticket(now=T0)
+    services.apply(Actor(staff=world.desk), ticket, "accept", now=T0 + 5 * M)
+    try:
+        with services.db.session.begin_nested():
+            raise ValueError("a lost race")
+    except ValueError:
+        pass
+    commit()
+    assert rollups.stored() == rollups.recompute()
+    assert rollups.stored()[next(iter(rollups.stored()))]["responded"] == 1
+
+    # a whole transaction rolled back forgets its pending changes
+    services.apply(Actor(staff=world.desk), ticket, "reject", note="重复", now=T0 + 9 * M)
+    rollback()
+    assert rollups.stored() == rollups.recompute()
