@@ -177,6 +177,9 @@ def ticket_changed(ticket: Ticket) -> None:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
+    # what another transaction committed while this one waited for the lock (a rating
+    # beside a note) must not be undone: read the ticket again, after the lock
+    db.session.refresh(ticket, ["state", "rating", "escalated_at"])
     events = list(
         db.session.scalars(
             sa.select(TicketEvent)
