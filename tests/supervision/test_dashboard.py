@@ -240,6 +240,10 @@ def test_fee_collection_and_the_board_seam(world, other, clock):
 
     if not any(f.name == "board" for f in FEATURES):
         assert dashboard.disclosure_compliance(world.street) is None
+    else:  # the board's compliance of the street's estates, nothing of the other street
+        boards = dashboard.disclosure_compliance(world.street)
+        ids = {b.estate.id for b in boards}
+        assert world.estate.id in ids and other.estate.id not in ids
 
 
 def test_overview_equals_totals_breakdown_and_monthly_trend(world, other, clock, bureau):
