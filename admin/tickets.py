@@ -16,7 +16,7 @@ from backend.media.api import read_uploaded_files, release_transaction
 from backend.tickets import export, services, sla
 from backend.tickets.models import REPORT_CATEGORIES, Ticket, TicketKind, TicketState
 from backend.tickets.services import Actor, QueueFilter
-from backend.tickets.states import ACTIONS, allowed_for_staff
+from backend.tickets.states import ACTIONS, EVENT_LABELS, allowed_for_staff
 
 #: actions whose form carries a free note (with canned replies offered)
 NOTE_ACTIONS = ("accept", "reject", "assign", "start", "resolve", "close")
@@ -112,6 +112,7 @@ def render_ticket(ticket: Ticket, error: str | None = None, status: int = 200, f
             error=error,
             form=form or {},
             categories=REPORT_CATEGORIES,
+            event_labels=EVENT_LABELS,
         ),
         status,
     )

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from backend.authz.roles import StaffRole
-from backend.core.feature import AuditEntity, Feature, PeriodicJob
+from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
 from backend.org.models import Company
 from backend.supervision.models import (
     Filing,
@@ -20,6 +20,23 @@ feature = Feature(
     name="supervision",
     label="监管",
     models="backend.supervision.models",
+    admin=("admin.supervision",),
+    nav=(
+        NavEntry(
+            "admin.supervision_dashboard",
+            "监管",
+            module="admin.supervision",
+            permission="supervision.read",
+        ),
+        # the company's side: the 督办 orders it must answer
+        NavEntry(
+            "admin.supervision_orders",
+            "督办",
+            module="admin.supervision",
+            permission="supervision.answer",
+        ),
+    ),
+    demo="backend.supervision.demo:seed",
     permissions={
         # the dashboard, overdue list, evaluations, credit records and lists of the
         # officer's jurisdiction (street: its estates; bureau: its district's)

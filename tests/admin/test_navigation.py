@@ -31,8 +31,8 @@ def nav_entries(html: str) -> set[str]:
 @pytest.mark.parametrize(
     ("member", "expected"),
     [
-        ("platform", ALL_ENTRIES),
-        ("admin_a", ALL_ENTRIES),
+        ("platform", ALL_ENTRIES | {"监管"}),
+        ("admin_a", ALL_ENTRIES | {"督办"}),
         (
             "desk_a",
             {
@@ -44,6 +44,7 @@ def nav_entries(html: str) -> set[str]:
                 "住户查询",
                 "工单",
                 "信息公示",
+                "督办",
             },
         ),
         ("technician_a", {"首页", "小区房屋", "消息触达", "住户查询", "工单", "信息公示"}),
@@ -53,11 +54,11 @@ def nav_entries(html: str) -> set[str]:
         ),
         (
             "street_officer_b",
-            {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单", "信息公示"},
+            {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单", "信息公示", "监管"},
         ),
         (
             "bureau_xihu",
-            {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单", "信息公示"},
+            {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单", "信息公示", "监管"},
         ),
     ],
 )

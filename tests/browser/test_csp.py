@@ -58,6 +58,7 @@ def page_ids(db) -> dict[str, int]:
     _db.session.commit()
     ticket = _ticket_with_photo(unit)
     post = _board_post(unit)
+    evaluation_id, inspection_id = _supervision_rows(admin, unit.building.estate)
     return {
         "bill_id": bill.id,
         "item_id": bill.fee_item_id,
@@ -73,7 +74,23 @@ def page_ids(db) -> dict[str, int]:
         "ticket_id": ticket.id,
         "post_id": post.id,
         "fmt": "png",
+        "evaluation_id": evaluation_id,
+        "inspection_id": inspection_id,
     }
+
+
+def _supervision_rows(admin, estate) -> tuple[int, int]:
+    """A monthly evaluation of the estate's company and an inspection of the estate."""
+    from backend.core.db import commit
+    from backend.supervision import evaluation
+    from backend.supervision.models import Evaluation
+
+    row = Evaluation(company_id=estate.company_id, month=date(2026, 1, 1), score=88, parts={})
+    _db.session.add(row)
+    items = [{"name": "环境卫生", "max_points": 20, "points": 18}]
+    inspection = evaluation.record_inspection(admin, estate.id, date(2026, 1, 5), items)
+    commit()
+    return row.id, inspection.id
 
 
 def _ticket_with_photo(unit):

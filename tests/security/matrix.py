@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
+from tests.security.matrix_supervision import ADMIN_SUPERVISION
 
 ACTORS = (
     "anon", "resX", "famX", "tenX", "resY",
@@ -596,4 +597,5 @@ ROUTES = _join(
     ADMIN_FEES_EXTRA,
     TICKETS,
     BOARD_UI,
+    ADMIN_SUPERVISION,
 )

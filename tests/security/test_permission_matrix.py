@@ -25,6 +25,7 @@ from tests.factories import InviteFactory, UnitFactory
 from tests.security import matrix
 from tests.security.conftest import SUMMARY, pending_residency
 from tests.security.matrix_board import TARGETS as BOARD_TARGETS
+from tests.security.matrix_supervision import SUPERVISION_TARGETS
 
 #: ``LINLI_MATRIX_RECORD=1`` prints the observed rows in the matrix's format (to review a new
 #: route's behaviour before writing its row down; never to copy without reading)
@@ -139,6 +140,7 @@ TARGETS: dict[str, Callable] = {
     "filename=admin": lambda w: "admin.css",
     "filename=swagger": lambda w: "swagger-ui/swagger-ui.css",
     **BOARD_TARGETS,
+    **SUPERVISION_TARGETS,
 }
 
 
