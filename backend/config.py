@@ -161,6 +161,12 @@ class Config:
         "resolve": ["已维修完毕，请验收", "已处理完毕，感谢您的反馈"],
         "note": ["师傅正在路上，请保持电话畅通", "需要购买配件，预计明日处理"],
     }
+    #: owners' votes: days between a motion's announcement and the opening of voting
+    #: (default 15, 7 for an extraordinary meeting), and per city over those, e.g.
+    #: ``{"深圳市": {"ordinary": 15, "extraordinary": 7}}`` (the city of the estate's street)
+    VOTE_NOTICE_DAYS = 15
+    VOTE_NOTICE_DAYS_EXTRAORDINARY = 7
+    VOTE_NOTICE_DAYS_BY_CITY: dict = {}
     #: how long a signed URL of a private file stays valid
     SIGNED_URL_TTL = timedelta(minutes=15)
 
@@ -228,6 +234,8 @@ INTEGERS = (
     "PHOTO_THUMB_EDGE",
     "PHOTO_JPEG_QUALITY",
     "DOCUMENT_MAX_BYTES",
+    "VOTE_NOTICE_DAYS",
+    "VOTE_NOTICE_DAYS_EXTRAORDINARY",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -18,6 +18,7 @@ from backend.notify.feature import feature as notify
 from backend.org.feature import feature as org
 from backend.supervision.feature import feature as supervision
 from backend.tickets.feature import feature as tickets
+from backend.votes.feature import feature as votes
 
 #: in order: a feature comes after the ones it builds on (demo data is created in this order,
 #: navigation entries are shown in it)
@@ -31,6 +32,7 @@ FEATURES: tuple[Feature, ...] = (
     tickets,
     supervision,
     board,
+    votes,
 )
 
 

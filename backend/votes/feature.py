@@ -1,0 +1,43 @@
+"""Owners' votes, as registered with the app (see ``backend/features.py``)."""
+
+from backend.authz.roles import StaffRole
+from backend.core.feature import AuditEntity, Feature, PeriodicJob
+from backend.votes.models import Motion
+
+#: the owners' committee runs its estate's votes; the street office guides the owners'
+#: assembly (《业主大会和业主委员会指导规则》) and may act for it; the platform for support
+MANAGERS = frozenset(
+    {StaffRole.committee_member, StaffRole.street_officer, StaffRole.platform_admin}
+)
+
+feature = Feature(
+    name="votes",
+    label="业主表决",
+    models="backend.votes.models",
+    api="backend.votes.api:blp",
+    permissions={
+        # motions in scope: the committee's estate, the street's estates, the district's
+        "vote.read": MANAGERS | {StaffRole.bureau_officer},
+        # draft, announce, open, close, publish
+        "vote.manage": MANAGERS,
+        # paper and proxy ballots are entered by a committee member, with the signed scan
+        "vote.enter_ballot": frozenset({StaffRole.committee_member}),
+        # corrections of the frozen electorate (logged with reason, shown with the result)
+        "vote.correct": frozenset({StaffRole.committee_member, StaffRole.street_officer}),
+    },
+    audit_actions={
+        "motion.create": "起草表决事项",
+        "motion.announce": "发布表决公告",
+        "motion.open": "开始投票",
+        "motion.close": "截止投票",
+        "motion.publish": "公布表决结果",
+        "motion.correct": "更正表决人名册",
+        "ballot.paper": "录入纸质表决票",
+        "ballot.proxy": "录入委托投票",
+    },
+    audit_entities={"motion": AuditEntity("表决事项", Motion)},
+    # voting windows open and close on time even when nobody presses the button
+    jobs=(PeriodicJob("backend.votes.jobs:advance_motions_job", interval=60),),
+    demo="backend.votes.demo:seed",
+    board_sources={"vote_results": "backend.votes.board:items"},
+)

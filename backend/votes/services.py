@@ -1,0 +1,1210 @@
+"""Rules of owners' votes: motions and their states, the frozen electorate, ballots on one
+hash chain, the exact tally and its publication.
+
+The law (民法典 Art. 278, 法释〔2020〕17号 Art. 8–9) is in the pure engine
+(``tally``, ``electorate``, ``chain``); this module stores what the engine counts. Services
+never commit: the request (or the job) does.
+
+Races: a state change is one conditional UPDATE (:func:`backend.core.db.transition`); a
+ballot takes the motion's row lock (``SELECT … FOR UPDATE``) before it reads the chain's end,
+so ballots are chained one at a time and a close waits for the ballot being cast; the unique
+constraint on (motion, voter) is the last word on one ballot per voter.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from backend.accounts.models import Residency, ResidencyRole, Resident, Staff
+from backend.audit import services as audit
+from backend.authz import scope
+from backend.core import board_hook
+from backend.core.db import defer, transition
+from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.core.time import to_local, utcnow
+from backend.extensions import db
+from backend.media import services as media
+from backend.org.models import Community, Estate, OwnerRecord, Street, Unit
+from backend.votes import chain, electorate, tally
+from backend.votes.models import (
+    ELECTION_ITEM,
+    ELECTION_PREFIX,
+    Ballot,
+    Candidate,
+    Channel,
+    ElectorateCorrection,
+    Motion,
+    MotionDocument,
+    MotionKind,
+    MotionState,
+    Voter,
+    VoterUnit,
+)
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = "未找到该表决事项"
+STALE = "表决状态已变化，请刷新后重试"
+#: the board section the published results go to
+BOARD_SECTION = "vote_results"
+#: receipts: no 0/O, 1/I/L, so a code read aloud or copied by hand stays right
+RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MAX_CANDIDATES = 50
+MAX_SEATS = 21
+MAX_DOCUMENTS = 9
+#: states residents see (a draft is the committee's own)
+VISIBLE_STATES = (
+    MotionState.announced,
+    MotionState.open,
+    MotionState.closed,
+    MotionState.published,
+)
+
+
+# --- motions -------------------------------------------------------------------------------
+
+
+def create_motion(
+    staff: Staff,
+    estate_id: int,
+    *,
+    item: int,
+    title: str,
+    body: str = "",
+    opens_at: datetime,
+    closes_at: datetime,
+    kind: MotionKind = MotionKind.ordinary,
+    extraordinary: bool = False,
+    seats: int | None = None,
+    candidates: list[str] | tuple[str, ...] = (),
+    document_photo_ids: list[int] | None = None,
+) -> Motion:
+    """Draft a motion of estate ``estate_id`` (committee of the estate, or its street office).
+
+    An election is held under Art. 278 item (3) with ``seats`` and at least one candidate.
+    Documents are the staff member's own uploaded photos (``backend.media``).
+    """
+    scope.require(staff, "vote.manage")
+    estate = scope.get_scoped(Estate, estate_id, staff)
+    kind = MotionKind(kind)
+    _check_fields(item, title, opens_at, closes_at, kind, seats, candidates)
+    motion = Motion(
+        estate_id=estate.id,
+        item=item,
+        kind=kind,
+        title=title.strip(),
+        body=(body or "").strip(),
+        extraordinary=bool(extraordinary),
+        seats=seats if kind == MotionKind.election else None,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_by_id=staff.id,
+    )
+    db.session.add(motion)
+    db.session.flush()
+    if kind == MotionKind.election:
+        for number, name in enumerate(candidates, start=1):
+            db.session.add(Candidate(motion_id=motion.id, number=number, name=name.strip()))
+    photos = media.attach_photos(list(document_photo_ids or []), staff_id=staff.id)
+    for position, photo in enumerate(photos):
+        db.session.add(MotionDocument(motion_id=motion.id, photo_id=photo.id, position=position))
+    db.session.flush()
+    audit.record(
+        staff,
+        "motion.create",
+        "motion",
+        motion.id,
+        after=audit.snapshot(motion, ("title", "item", "kind", "opens_at", "closes_at")),
+        estate_id=estate.id,
+    )
+    log.info("motion %s drafted for estate %s by staff %s", motion.id, estate.id, staff.id)
+    return motion
+
+
+def _check_fields(item, title, opens_at, closes_at, kind, seats, candidates) -> None:
+    if isinstance(item, bool) or item not in tally.ITEMS:
+        raise Invalid("事项须为《民法典》第二百七十八条第（一）至（九）项", {"item": ["取值无效"]})
+    if not (title or "").strip():
+        raise Invalid("请填写表决事项", {"title": ["必填项"]})
+    if opens_at is None or closes_at is None or closes_at <= opens_at:
+        raise Invalid("投票截止时间须晚于开始时间", {"closes_at": ["须晚于开始时间"]})
+    if kind == MotionKind.election:
+        if item != ELECTION_ITEM:
+            raise Invalid("选举业委会委员属于第（三）项事项", {"item": ["选举应为第（三）项"]})
+        if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= MAX_SEATS:
+            raise Invalid(f"应选名额须为 1 至 {MAX_SEATS}", {"seats": ["取值无效"]})
+        names = [(name or "").strip() for name in candidates]
+        if not names or not all(names):
+            raise Invalid("请填写候选人", {"candidates": ["必填项"]})
+        if len(names) > MAX_CANDIDATES:
+            raise Invalid(f"候选人最多 {MAX_CANDIDATES} 名", {"candidates": ["候选人过多"]})
+        if len(set(names)) != len(names):
+            raise Invalid("候选人姓名重复", {"candidates": ["姓名重复"]})
+    elif candidates:
+        raise Invalid("只有选举才有候选人", {"candidates": ["非选举事项不设候选人"]})
+
+
+def notice_days(estate: Estate, extraordinary: bool) -> int:
+    """The notice period in days before voting may open: the city's (setting
+    ``VOTE_NOTICE_DAYS_BY_CITY``), else 15 days, or 7 for an extraordinary meeting."""
+    config = current_app.config
+    city = db.session.scalar(
+        sa.select(Street.city)
+        .join(Community, Community.street_id == Street.id)
+        .where(Community.id == estate.community_id)
+    )
+    by_city = (config["VOTE_NOTICE_DAYS_BY_CITY"] or {}).get(city or "", {})
+    key = "extraordinary" if extraordinary else "ordinary"
+    default = (
+        config["VOTE_NOTICE_DAYS_EXTRAORDINARY"] if extraordinary else config["VOTE_NOTICE_DAYS"]
+    )
+    return int(by_city.get(key, default))
+
+
+def notice_ends_at(motion: Motion) -> datetime | None:
+    """When the notice period of an announced motion ends (voting may open from then)."""
+    if motion.announced_at is None or motion.notice_days is None:
+        return None
+    return motion.announced_at + timedelta(days=motion.notice_days)
+
+
+def announce(staff: Staff, motion: Motion, *, now: datetime | None = None) -> Motion:
+    """Announce a draft: post it on the board, freeze the electorate, tell the owners.
+
+    Refused (422) when voting would open before the notice period ends (15 days, 7 for an
+    extraordinary meeting, or the city's).
+    """
+    _require_manage(staff, motion)
+    now = now or utcnow()
+    if motion.state != MotionState.draft:
+        raise Conflict(f"表决事项当前为「{motion.state.label}」，不能发布公告")
+    estate = db.session.get(Estate, motion.estate_id)
+    days = notice_days(estate, motion.extraordinary)
+    if motion.opens_at < now + timedelta(days=days):
+        earliest = to_local(now + timedelta(days=days))
+        raise Invalid(
+            f"公告期至少 {days} 天：投票最早于 {earliest:%Y-%m-%d %H:%M} 开始",
+            {"opens_at": [f"须在公告 {days} 天之后"]},
+        )
+    if motion.closes_at <= now:
+        raise Invalid("投票截止时间已过", {"closes_at": ["已过"]})
+    if not transition(
+        Motion,
+        motion.id,
+        Motion.state,
+        MotionState.draft,
+        state=MotionState.announced,
+        announced_at=now,
+        notice_days=days,
+    ):
+        raise Conflict(STALE)
+    db.session.refresh(motion)
+    freeze_electorate(motion)
+    audit.record(staff, "motion.announce", "motion", motion.id, estate_id=motion.estate_id)
+    board_hook.source_changed(motion.estate_id, BOARD_SECTION)
+    defer(_notify_owners_job(), motion.id, "vote_announced")
+    log.info("motion %s announced (%s days' notice)", motion.id, days)
+    return motion
+
+
+def open_voting(staff: Staff | None, motion: Motion, *, now: datetime | None = None) -> Motion:
+    """Open voting once the notice period has ended and the window has begun.
+
+    ``staff`` None: the clock (:func:`advance_due`).
+    """
+    if staff is not None:
+        _require_manage(staff, motion)
+    now = now or utcnow()
+    if motion.state != MotionState.announced:
+        raise Conflict(f"表决事项当前为「{motion.state.label}」，不能开始投票")
+    notice_end = notice_ends_at(motion)
+    if now < motion.opens_at or (notice_end is not None and now < notice_end):
+        start = max(motion.opens_at, notice_end or motion.opens_at)
+        raise Conflict(f"公告期未满，投票于 {to_local(start):%Y-%m-%d %H:%M} 开始")
+    if now >= motion.closes_at:
+        raise Conflict("投票截止时间已过")
+    if not transition(
+        Motion,
+        motion.id,
+        Motion.state,
+        MotionState.announced,
+        state=MotionState.open,
+        opened_at=now,
+    ):
+        raise Conflict(STALE)
+    db.session.refresh(motion)
+    if staff is not None:
+        audit.record(staff, "motion.open", "motion", motion.id, estate_id=motion.estate_id)
+    board_hook.source_changed(motion.estate_id, BOARD_SECTION)
+    log.info("motion %s open for voting", motion.id)
+    return motion
+
+
+def close_voting(staff: Staff | None, motion: Motion, *, now: datetime | None = None) -> Motion:
+    """Close voting at the end of the window and count it (stored; published separately).
+
+    Not before ``closes_at``: owners are promised the whole window. The close waits for a
+    ballot being chained (the motion's row lock) and no ballot is taken after it.
+    """
+    if staff is not None:
+        _require_manage(staff, motion)
+    now = now or utcnow()
+    if motion.state != MotionState.open:
+        raise Conflict(f"表决事项当前为「{motion.state.label}」，不能截止投票")
+    if now < motion.closes_at:
+        raise Conflict(f"投票于 {to_local(motion.closes_at):%Y-%m-%d %H:%M} 截止，尚未到时间")
+    if not transition(
+        Motion, motion.id, Motion.state, MotionState.open, state=MotionState.closed, closed_at=now
+    ):
+        raise Conflict(STALE)
+    db.session.refresh(motion)
+    if motion.is_election:
+        motion.passed = bool(count_election(motion).elected)
+    else:
+        motion.passed = count(motion).passed
+    if staff is not None:
+        audit.record(staff, "motion.close", "motion", motion.id, estate_id=motion.estate_id)
+    board_hook.source_changed(motion.estate_id, BOARD_SECTION)
+    log.info("motion %s closed: %s ballots", motion.id, motion.ballot_count)
+    return motion
+
+
+def publish(staff: Staff | None, motion: Motion, *, now: datetime | None = None) -> dict:
+    """Publish a closed motion's result with its full anonymous ballot list and chain head:
+    on the board, in the mini-app and as the downloadable recount file. Returns that file."""
+    if staff is not None:
+        _require_manage(staff, motion)
+    now = now or utcnow()
+    if motion.state != MotionState.closed:
+        raise Conflict(f"表决事项当前为「{motion.state.label}」，不能公布结果")
+    document = published_document(motion, published_at=now)
+    if not transition(
+        Motion,
+        motion.id,
+        Motion.state,
+        MotionState.closed,
+        state=MotionState.published,
+        published_at=now,
+        published=document,
+    ):
+        raise Conflict(STALE)
+    db.session.refresh(motion)
+    if staff is not None:
+        audit.record(staff, "motion.publish", "motion", motion.id, estate_id=motion.estate_id)
+    board_hook.source_changed(motion.estate_id, BOARD_SECTION)
+    defer(_notify_owners_job(), motion.id, "vote_result")
+    log.info("motion %s published: %s", motion.id, "passed" if motion.passed else "failed")
+    return document
+
+
+def advance_due(now: datetime | None = None) -> tuple[int, int]:
+    """The clock's sweep: open announced motions whose window began, close open motions
+    whose window ended (each counted). Returns (opened, closed); safe to run twice."""
+    now = now or utcnow()
+    opened = closed = 0
+    due_open = db.session.scalars(
+        sa.select(Motion).where(Motion.state == MotionState.announced, Motion.opens_at <= now)
+    ).all()
+    for motion in due_open:
+        notice_end = notice_ends_at(motion)
+        if (notice_end is None or notice_end <= now) and now < motion.closes_at:
+            try:
+                open_voting(None, motion, now=now)
+                opened += 1
+            except Conflict:
+                pass
+    due_close = db.session.scalars(
+        sa.select(Motion).where(Motion.state == MotionState.open, Motion.closes_at <= now)
+    ).all()
+    for motion in due_close:
+        try:
+            close_voting(None, motion, now=now)
+            closed += 1
+        except Conflict:
+            pass
+    return opened, closed
+
+
+def _require_manage(staff: Staff, motion: Motion) -> None:
+    scope.require(staff, "vote.manage")
+    scope.get_scoped(Motion, motion.id, staff)
+
+
+def staff_motions(staff: Staff, estate_id: int | None = None) -> sa.Select:
+    """The motions in ``staff``'s scope (newest first), optionally of one estate."""
+    scope.require(staff, "vote.read")
+    stmt = scope.scoped(sa.select(Motion), staff, Motion.estate_id)
+    if estate_id is not None:
+        stmt = stmt.where(Motion.estate_id == estate_id)
+    return stmt.order_by(Motion.created_at.desc(), Motion.id.desc())
+
+
+def staff_motion(staff: Staff, motion_id: int, permission: str = "vote.read") -> Motion:
+    """Motion ``motion_id`` if ``staff`` holds ``permission`` and it is in scope (else 403/404)."""
+    scope.require(staff, permission)
+    try:
+        return scope.get_scoped(Motion, motion_id, staff)
+    except NotFound:
+        raise NotFound(NOT_FOUND) from None
+
+
+# --- the electorate ------------------------------------------------------------------------
+
+
+def holdings_of_estate(estate_id: int) -> list[electorate.Holding]:
+    """The estate's units as the electorate counts them, from the owner registry.
+
+    An owner of record is one person across units by name and phone; the unit's area is its
+    registered area, else surveyed, else contract area (Art. 8; kept so by the registry).
+    """
+    units = db.session.execute(
+        sa.select(Unit.id, Unit.area, Unit.developer_held)
+        .where(Unit.estate_id == estate_id)
+        .order_by(Unit.id)
+    ).all()
+    owners: dict[int, set] = {}
+    for unit_id, name, phone in db.session.execute(
+        sa.select(OwnerRecord.unit_id, OwnerRecord.name, OwnerRecord.phone)
+        .join(Unit, Unit.id == OwnerRecord.unit_id)
+        .where(Unit.estate_id == estate_id)
+    ):
+        owners.setdefault(unit_id, set()).add((name.strip(), phone.strip()))
+    return [
+        electorate.Holding(
+            unit=unit_id,
+            area=Decimal(area),
+            owners=frozenset(owners.get(unit_id, ())),
+            developer_held=bool(developer_held),
+        )
+        for unit_id, area, developer_held in units
+    ]
+
+
+def freeze_electorate(motion: Motion) -> None:
+    """Store the motion's voters as counted now (法释〔2020〕17号 Art. 9) and their totals."""
+    holdings = holdings_of_estate(motion.estate_id)
+    if not holdings:
+        raise Invalid("该小区没有房屋，无法确定表决人")
+    voters = electorate.count_voters(holdings)
+    facts = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(Unit.id, Unit.area_source).where(Unit.estate_id == motion.estate_id)
+        )
+    }
+    names: dict[int, list[str]] = {}
+    for unit_id, name in db.session.execute(
+        sa.select(OwnerRecord.unit_id, OwnerRecord.name)
+        .join(Unit, Unit.id == OwnerRecord.unit_id)
+        .where(Unit.estate_id == motion.estate_id)
+        .order_by(OwnerRecord.id)
+    ):
+        names.setdefault(unit_id, []).append(name)
+    by_unit = {h.unit: h for h in holdings}
+    voter_rows = [
+        {
+            "motion_id": motion.id,
+            "number": number,
+            "area": voter.area,
+            "heads": voter.heads,
+            "developer": voter.developer,
+        }
+        for number, voter in enumerate(voters, start=1)
+    ]
+    db.session.execute(sa.insert(Voter), voter_rows)
+    ids = dict(
+        db.session.execute(
+            sa.select(Voter.number, Voter.id).where(Voter.motion_id == motion.id)
+        ).all()
+    )
+    unit_rows = [
+        {
+            "motion_id": motion.id,
+            "voter_id": ids[number],
+            "unit_id": unit_id,
+            "area": by_unit[unit_id].area,
+            "area_source": facts[unit_id].area_source,
+            "developer_held": by_unit[unit_id].developer_held,
+            "owners": "、".join(names.get(unit_id, []))[:300],
+        }
+        for number, voter in enumerate(voters, start=1)
+        for unit_id in voter.units
+    ]
+    db.session.execute(sa.insert(VoterUnit), unit_rows)
+    total_area, total_heads = electorate.electorate_totals(voters)
+    motion.total_area = total_area
+    motion.total_heads = total_heads
+    db.session.flush()
+    log.info("motion %s: electorate frozen, %s voters, %s m²", motion.id, total_heads, total_area)
+
+
+def correct_electorate(
+    staff: Staff,
+    motion: Motion,
+    unit_id: int,
+    *,
+    area: Decimal,
+    reason: str,
+    now: datetime | None = None,
+) -> ElectorateCorrection:
+    """Correct the frozen area of a unit (a registry error found after announcement).
+
+    Logged with its reason and published with the result. Refused once the unit's voter has
+    a ballot (its area is chained) or once voting has closed.
+    """
+    scope.require(staff, "vote.correct")
+    scope.get_scoped(Motion, motion.id, staff)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("请填写更正原因", {"reason": ["必填项"]})
+    if motion.state not in (MotionState.announced, MotionState.open):
+        raise Conflict(f"表决事项当前为「{motion.state.label}」，不能更正表决人名册")
+    area = _area(area)
+    locked = _lock(motion)
+    if locked.state not in (MotionState.announced, MotionState.open):
+        raise Conflict(STALE)
+    row = db.session.scalars(
+        sa.select(VoterUnit).where(VoterUnit.motion_id == motion.id, VoterUnit.unit_id == unit_id)
+    ).first()
+    if row is None:
+        raise NotFound("该房屋不在本次表决的表决人名册中")
+    if _ballot_of_voter(motion.id, row.voter_id) is not None:
+        raise Conflict("该表决人已投票，面积不能再更正")
+    before = row.area
+    delta = area - before
+    row.area = area
+    voter = db.session.get(Voter, row.voter_id)
+    voter.area = voter.area + delta
+    locked.total_area = locked.total_area + delta
+    correction = ElectorateCorrection(
+        motion_id=motion.id,
+        voter_id=row.voter_id,
+        unit_id=unit_id,
+        staff_id=staff.id,
+        at=now or utcnow(),
+        area_before=before,
+        area_after=area,
+        reason=reason,
+    )
+    db.session.add(correction)
+    db.session.flush()
+    audit.record(
+        staff,
+        "motion.correct",
+        "motion",
+        motion.id,
+        before={"unit_id": unit_id, "area": str(before)},
+        after={"unit_id": unit_id, "area": str(area), "reason": reason},
+        estate_id=motion.estate_id,
+    )
+    return correction
+
+
+def _area(value) -> Decimal:
+    try:
+        area = Decimal(str(value))
+    except ArithmeticError:
+        raise Invalid("面积须为数字", {"area": ["须为数字"]}) from None
+    if not area.is_finite() or area <= 0 or area > Decimal("5000") or area.as_tuple().exponent < -2:
+        raise Invalid("面积须大于 0，最多两位小数", {"area": ["取值无效"]})
+    return area
+
+
+def corrections(motion: Motion) -> list[ElectorateCorrection]:
+    return list(
+        db.session.scalars(
+            sa.select(ElectorateCorrection)
+            .where(ElectorateCorrection.motion_id == motion.id)
+            .order_by(ElectorateCorrection.id)
+        )
+    )
+
+
+def voters_of(motion: Motion) -> sa.Select:
+    """The motion's frozen electorate (for the panel), by number."""
+    return (
+        sa.select(Voter)
+        .where(Voter.motion_id == motion.id)
+        .options(selectinload(Voter.units).selectinload(VoterUnit.unit))
+        .order_by(Voter.number)
+    )
+
+
+# --- ballots -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BallotChoice:
+    """What a ballot says: an ordinary ``choice`` or an election's candidate numbers."""
+
+    choice: str | None = None
+    candidates: tuple[int, ...] | None = None
+
+
+def chained_choice(motion: Motion, choice: str | None, candidates) -> str:
+    """The ballot's choice as stored, chained and published (``agree`` or ``elect:1,3``)."""
+    if motion.is_election:
+        if choice is not None:
+            raise Invalid("选举请选择候选人", {"choice": ["选举不使用同意/反对/弃权"]})
+        numbers = list(candidates or [])
+        valid = {c.number for c in motion.candidates}
+        if any(isinstance(n, bool) or n not in valid for n in numbers):
+            raise Invalid("候选人无效", {"candidates": ["候选人无效"]})
+        if len(set(numbers)) != len(numbers):
+            raise Invalid("候选人重复", {"candidates": ["候选人重复"]})
+        if len(numbers) > motion.seats:
+            raise Invalid(
+                f"最多选择 {motion.seats} 名候选人", {"candidates": [f"最多 {motion.seats} 名"]}
+            )
+        return ELECTION_PREFIX + ",".join(str(n) for n in sorted(numbers))
+    if candidates:
+        raise Invalid("该事项不是选举", {"candidates": ["非选举事项"]})
+    if choice not in tally.CHOICES:
+        raise Invalid("请选择同意、反对或弃权", {"choice": ["取值无效"]})
+    return choice
+
+
+def resident_voters(resident: Resident, motion: Motion) -> list[Voter]:
+    """The voters of ``motion`` that ``resident`` may cast for: those holding a unit of which
+    the resident is a current owner (family members and tenants hold none)."""
+    units = sa.select(Residency.unit_id).where(
+        Residency.resident_id == resident.id,
+        Residency.estate_id == motion.estate_id,
+        Residency.role == ResidencyRole.owner,
+        Residency.is_current,
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Voter)
+            .join(VoterUnit, VoterUnit.voter_id == Voter.id)
+            .where(VoterUnit.motion_id == motion.id, VoterUnit.unit_id.in_(units))
+            .distinct()
+            .order_by(Voter.number)
+        )
+    )
+
+
+def cast_online(
+    resident: Resident,
+    motion: Motion,
+    *,
+    choice: str | None = None,
+    candidates=None,
+    unit_id: int | None = None,
+    now: datetime | None = None,
+) -> Ballot:
+    """An owner votes in the mini-app; one ballot per voter, co-owners share it.
+
+    Family members and tenants are refused (403). When the voter already has a ballot from
+    any channel (a co-owner's, a paper one), 409 says so.
+    """
+    voters = resident_voters(resident, motion)
+    if not voters:
+        raise Forbidden("只有登记在册的业主本人可以投票（家属、租户不能投票）")
+    if unit_id is not None:
+        voters = [v for v in voters if any(u.unit_id == unit_id for u in v.units)]
+        if not voters:
+            raise NotFound("未找到该房屋，或您不是该房屋的业主")
+    if len(voters) > 1:
+        raise Invalid("您名下有多个表决人，请选择房屋", {"unit_id": ["请选择房屋"]})
+    return _append(
+        motion,
+        voters[0],
+        chained_choice(motion, choice, candidates),
+        channel=Channel.online,
+        resident_id=resident.id,
+        now=now,
+    )
+
+
+def enter_ballot(
+    staff: Staff,
+    motion: Motion,
+    unit_id: int,
+    *,
+    channel: Channel,
+    scan_photo_id: int,
+    choice: str | None = None,
+    candidates=None,
+    proxy_name: str = "",
+    now: datetime | None = None,
+) -> Ballot:
+    """A committee member enters a paper ballot (with the scan of the signed ballot) or a
+    proxy's ballot (with the scan of the signed authorisation) for the voter of ``unit_id``."""
+    scope.require(staff, "vote.enter_ballot")
+    scope.get_scoped(Motion, motion.id, staff)
+    channel = Channel(channel)
+    if channel == Channel.online:
+        raise Invalid("线上投票由业主本人在小程序完成", {"channel": ["取值无效"]})
+    proxy_name = (proxy_name or "").strip()
+    if channel == Channel.proxy and not proxy_name:
+        raise Invalid("请填写受托人姓名", {"proxy_name": ["必填项"]})
+    if not scan_photo_id:
+        raise Invalid("请上传签字表决票或授权委托书的扫描件", {"scan_photo_id": ["必填项"]})
+    voter = db.session.scalars(
+        sa.select(Voter)
+        .join(VoterUnit, VoterUnit.voter_id == Voter.id)
+        .where(VoterUnit.motion_id == motion.id, VoterUnit.unit_id == unit_id)
+    ).first()
+    if voter is None:
+        raise NotFound("该房屋不在本次表决的表决人名册中")
+    chained = chained_choice(motion, choice, candidates)
+    # refuse before the scan is used up, so a refused entry can be retried with it
+    _check_can_cast(motion, now or utcnow())
+    existing = _ballot_of_voter(motion.id, voter.id)
+    if existing is not None:
+        raise _already_cast(existing)
+    (photo,) = media.attach_photos([scan_photo_id], staff_id=staff.id)
+    ballot = _append(
+        motion,
+        voter,
+        chained,
+        channel=channel,
+        staff_id=staff.id,
+        scan_photo_id=photo.id,
+        proxy_name=proxy_name if channel == Channel.proxy else "",
+        now=now,
+    )
+    audit.record(
+        staff,
+        f"ballot.{channel.value}",
+        "motion",
+        motion.id,
+        after={"unit_id": unit_id, "receipt": ballot.receipt},
+        estate_id=motion.estate_id,
+    )
+    return ballot
+
+
+def _check_can_cast(motion: Motion, now: datetime) -> None:
+    if motion.state != MotionState.open or now < motion.opens_at:
+        if motion.state in (MotionState.draft, MotionState.announced):
+            raise Conflict("投票尚未开始")
+        raise Conflict("投票已截止")
+    if now >= motion.closes_at:
+        raise Conflict("投票已截止")
+
+
+def _already_cast(ballot: Ballot) -> Conflict:
+    if ballot.channel == Channel.online:
+        how = "已由本户业主（或共有人）在小程序投票"
+    else:
+        how = f"已以「{ballot.channel.label}」方式投票"
+    return Conflict(f"该表决人{how}，每位表决人只能投一票，不能重复投票")
+
+
+def _lock(motion: Motion) -> Motion:
+    """The motion's row, locked until commit (PostgreSQL ``FOR UPDATE``; SQLite writes one
+    at a time anyway), read afresh."""
+    return db.session.scalars(
+        sa.select(Motion)
+        .where(Motion.id == motion.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _append(
+    motion: Motion,
+    voter: Voter,
+    choice: str,
+    *,
+    channel: Channel,
+    now: datetime | None,
+    resident_id: int | None = None,
+    staff_id: int | None = None,
+    scan_photo_id: int | None = None,
+    proxy_name: str = "",
+) -> Ballot:
+    """Chain the voter's ballot after the motion's last one, under the motion's row lock."""
+    now = now or utcnow()
+    _check_can_cast(motion, now)
+    if _ballot_of_voter(motion.id, voter.id) is not None:
+        raise _already_cast(_ballot_of_voter(motion.id, voter.id))
+    locked = _lock(motion)
+    # read again under the lock: a close or another ballot may have come first
+    _check_can_cast(locked, now)
+    existing = _ballot_of_voter(motion.id, voter.id)
+    if existing is not None:
+        raise _already_cast(existing)
+    area = Decimal(voter.area)
+    receipt = new_receipt()
+    digest = chain.ballot_hash(locked.chain_head, receipt, choice, area, voter.heads)
+    ballot = Ballot(
+        motion_id=motion.id,
+        voter_id=voter.id,
+        seq=locked.ballot_count + 1,
+        receipt=receipt,
+        choice=choice,
+        area=area,
+        heads=voter.heads,
+        channel=channel,
+        resident_id=resident_id,
+        staff_id=staff_id,
+        scan_photo_id=scan_photo_id,
+        proxy_name=proxy_name,
+        cast_at=now,
+        prev_hash=locked.chain_head,
+        hash=digest,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(ballot)
+            db.session.flush()
+    except IntegrityError:
+        # the database's one-ballot-per-voter constraint decided (the lock should have)
+        existing = _ballot_of_voter(motion.id, voter.id)
+        if existing is None:
+            raise
+        raise _already_cast(existing) from None
+    locked.ballot_count = ballot.seq
+    locked.chain_head = digest
+    db.session.flush()
+    log.info("motion %s: ballot %s (%s)", motion.id, ballot.seq, channel.value)
+    return ballot
+
+
+def _ballot_of_voter(motion_id: int, voter_id: int) -> Ballot | None:
+    return db.session.scalars(
+        sa.select(Ballot)
+        .where(Ballot.motion_id == motion_id, Ballot.voter_id == voter_id)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def new_receipt() -> str:
+    """A fresh receipt code, ``XXXX-XXXX-XXXX`` (about 59 bits)."""
+    text = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return f"{text[:4]}-{text[4:8]}-{text[8:]}"
+
+
+def resident_ballot(resident: Resident, motion: Motion) -> Ballot | None:
+    """The ballot of the resident's voter (their own, or a co-owner's, or a paper one)."""
+    for voter in resident_voters(resident, motion):
+        ballot = _ballot_of_voter(motion.id, voter.id)
+        if ballot is not None:
+            return ballot
+    return None
+
+
+# --- residents' view -----------------------------------------------------------------------
+
+
+def resident_estate_ids(resident: Resident) -> sa.Select:
+    """Estates where ``resident`` currently lives (owner, family or tenant)."""
+    return sa.select(Residency.estate_id).where(
+        Residency.resident_id == resident.id, Residency.is_current
+    )
+
+
+def resident_motions(resident: Resident, *, published_only: bool = False) -> list[Motion]:
+    """Motions of the resident's estates that are announced or later, newest first."""
+    states = (MotionState.published,) if published_only else VISIBLE_STATES
+    return list(
+        db.session.scalars(
+            sa.select(Motion)
+            .where(Motion.estate_id.in_(resident_estate_ids(resident)), Motion.state.in_(states))
+            .order_by(Motion.opens_at.desc(), Motion.id.desc())
+        )
+    )
+
+
+def resident_motion(resident: Resident, motion_id: int) -> Motion:
+    """A motion of the resident's estates (announced or later), else 404."""
+    motion = db.session.scalars(
+        sa.select(Motion).where(
+            Motion.id == motion_id,
+            Motion.estate_id.in_(resident_estate_ids(resident)),
+            Motion.state.in_(VISIBLE_STATES),
+        )
+    ).first()
+    if motion is None:
+        raise NotFound(NOT_FOUND)
+    return motion
+
+
+def published_of(motion: Motion) -> dict:
+    """The published file of ``motion``; 409 while it is not published."""
+    if motion.state != MotionState.published or motion.published is None:
+        raise Conflict("表决结果尚未公布")
+    return motion.published
+
+
+def check_receipt(motion: Motion, receipt: str) -> dict | None:
+    """The published ballot with ``receipt`` (as published: no names), or None."""
+    wanted = (receipt or "").strip().upper()
+    for position, ballot in enumerate(published_of(motion)["ballots"], start=1):
+        if ballot["receipt"] == wanted:
+            return {"position": position, **ballot}
+    return None
+
+
+# --- the tally -----------------------------------------------------------------------------
+
+
+def _counted_rows(motion: Motion) -> list[tuple[str, Decimal, int]]:
+    return [
+        (choice, Decimal(area), heads)
+        for choice, area, heads in db.session.execute(
+            sa.select(Ballot.choice, Ballot.area, Ballot.heads).where(Ballot.motion_id == motion.id)
+        )
+    ]
+
+
+def _require_electorate(motion: Motion) -> None:
+    if motion.total_area is None or motion.total_heads is None:
+        raise Conflict("表决事项尚未公告，没有表决人名册")
+
+
+def count(motion: Motion) -> tally.Tally:
+    """The tally of an ordinary motion now (exact; see ``backend.votes.tally``); for an
+    election, the tally of its turnout (agreement is per candidate: :func:`count_election`)."""
+    _require_electorate(motion)
+    rows = _counted_rows(motion)
+    if motion.is_election:
+        result = count_election(motion, rows)
+        return result.participation
+    return _tally(motion, rows, lambda choice: choice)
+
+
+def _tally(motion: Motion, rows, choice_of) -> tally.Tally:
+    # sum per choice first: three Decimal sums instead of a CountedBallot per ballot
+    sums: dict[str, list] = {c: [Decimal(0), 0] for c in tally.CHOICES}
+    for choice, area, heads in rows:
+        entry = sums[choice_of(choice)]
+        entry[0] += area
+        entry[1] += heads
+    return tally.tally(
+        (
+            tally.CountedBallot(choice, area, heads)
+            for choice, (area, heads) in sums.items()
+            if heads
+        ),
+        total_area=Decimal(motion.total_area),
+        total_heads=motion.total_heads,
+        item=motion.item,
+    )
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    number: int
+    name: str
+    tally: tally.Tally
+    elected: bool
+    tied: bool
+
+
+@dataclass(frozen=True)
+class ElectionResult:
+    """An election's count: each candidate's double majority, who is elected, ties and
+    unfilled seats. ``participation`` carries the turnout (its agree figures are empty)."""
+
+    seats: int
+    participation: tally.Tally
+    candidates: list[CandidateResult]
+    unfilled_seats: int
+
+    @property
+    def elected(self) -> list[CandidateResult]:
+        return [c for c in self.candidates if c.elected]
+
+    @property
+    def tied(self) -> list[CandidateResult]:
+        return [c for c in self.candidates if c.tied]
+
+
+def election_choices(choice: str) -> set[int]:
+    """The candidate numbers of a stored election choice (``elect:1,3`` → {1, 3})."""
+    rest = choice[len(ELECTION_PREFIX) :]
+    return {int(n) for n in rest.split(",") if n}
+
+
+def count_election(motion: Motion, rows=None) -> ElectionResult:
+    """Count an election: a ballot choosing a candidate agrees to them; choosing nobody is
+    an abstention; every ballot takes part. Each candidate needs the motion's double majority
+    (item (3): more than half of participating area and heads); those passing are elected by
+    agreeing heads, then area, up to the seats. Candidates tied on the last seat are all
+    left out and reported (the assembly decides), so are seats nobody filled."""
+    _require_electorate(motion)
+    rows = _counted_rows(motion) if rows is None else rows
+    parsed = [(election_choices(choice), area, heads) for choice, area, heads in rows]
+    participation = _tally(
+        motion,
+        [(tally.ABSTAIN, area, heads) for _, area, heads in parsed],
+        lambda choice: choice,
+    )
+    results = []
+    for candidate in motion.candidates:
+        candidate_rows = [
+            (tally.AGREE if candidate.number in chosen else tally.ABSTAIN, area, heads)
+            for chosen, area, heads in parsed
+        ]
+        results.append((candidate, _tally(motion, candidate_rows, lambda choice: choice)))
+    passing = sorted(
+        (r for r in results if r[1].passed),
+        key=lambda r: (-r[1].agree_heads, -r[1].agree_area, r[0].number),
+    )
+    elected_ids: set[int] = set()
+    tied_ids: set[int] = set()
+    if len(passing) <= motion.seats:
+        elected_ids = {c.id for c, _ in passing}
+    else:
+
+        def rank(r):
+            return (r[1].agree_heads, r[1].agree_area)
+
+        cutoff = rank(passing[motion.seats - 1])
+        above = [r for r in passing if rank(r) > cutoff]
+        at = [r for r in passing if rank(r) == cutoff]
+        if len(above) + len(at) <= motion.seats:
+            elected_ids = {c.id for c, _ in above + at}
+        else:
+            elected_ids = {c.id for c, _ in above}
+            tied_ids = {c.id for c, _ in at}
+    candidates = [
+        CandidateResult(
+            number=c.number,
+            name=c.name,
+            tally=t,
+            elected=c.id in elected_ids,
+            tied=c.id in tied_ids,
+        )
+        for c, t in results
+    ]
+    return ElectionResult(
+        seats=motion.seats,
+        participation=participation,
+        candidates=candidates,
+        unfilled_seats=motion.seats - len(elected_ids),
+    )
+
+
+def participation(motion: Motion) -> dict:
+    """Live figures for the panel: participating area and heads against the 2/3 bars.
+
+    Ratios are exact (``"a/b"``); ``*_percent`` are for drawing progress bars only.
+    """
+    _require_electorate(motion)
+    area, heads = Decimal(0), 0
+    by_channel = {c.value: 0 for c in Channel}
+    for row_area, row_heads, channel in db.session.execute(
+        sa.select(Ballot.area, Ballot.heads, Ballot.channel).where(Ballot.motion_id == motion.id)
+    ):
+        area += Decimal(row_area)
+        heads += row_heads
+        by_channel[Channel(channel).value] += 1
+    total_area, total_heads = Decimal(motion.total_area), motion.total_heads
+    area_ratio = Fraction(area) / Fraction(total_area) if total_area else Fraction(0)
+    head_ratio = Fraction(heads, total_heads) if total_heads else Fraction(0)
+    return {
+        "total_area": tally.area_text(total_area),
+        "total_heads": total_heads,
+        "participating_area": tally.area_text(area),
+        "participating_heads": heads,
+        "participation_area_ratio": tally.fraction_text(area_ratio),
+        "participation_head_ratio": tally.fraction_text(head_ratio),
+        "area_percent": round(float(area_ratio) * 100, 2),
+        "head_percent": round(float(head_ratio) * 100, 2),
+        "bar": "2/3",
+        "area_reached": area_ratio >= tally.PARTICIPATION_BAR,
+        "heads_reached": head_ratio >= tally.PARTICIPATION_BAR,
+        "ballots": sum(by_channel.values()),
+        "by_channel": by_channel,
+    }
+
+
+# --- publication ---------------------------------------------------------------------------
+
+
+def ballot_list(motion: Motion) -> list[dict]:
+    """The anonymous ballot list in chain order, as published: receipt, choice, area, heads,
+    prev, hash (no names, no units)."""
+    return [
+        {
+            "receipt": receipt,
+            "choice": choice,
+            "area": tally.area_text(Decimal(area)),
+            "heads": heads,
+            "prev": prev,
+            "hash": digest,
+        }
+        for receipt, choice, area, heads, prev, digest in db.session.execute(
+            sa.select(
+                Ballot.receipt,
+                Ballot.choice,
+                Ballot.area,
+                Ballot.heads,
+                Ballot.prev_hash,
+                Ballot.hash,
+            )
+            .where(Ballot.motion_id == motion.id)
+            .order_by(Ballot.seq)
+        )
+    ]
+
+
+def published_document(motion: Motion, *, published_at: datetime | None = None) -> dict:
+    """The published file: the recount format (``python -m backend.votes.recount FILE``) —
+    ``motion``, ``total_area``, ``total_heads``, ``ballots``, ``chain_head`` — plus the
+    server's figures (``tally``) and the electorate's ``corrections``."""
+    _require_electorate(motion)
+    ballots = ballot_list(motion)
+    header = {"id": motion.id, "item": motion.item, "title": motion.title}
+    if motion.is_election:
+        header.update(kind=MotionKind.election.value, seats=motion.seats)
+        header["candidates"] = [{"number": c.number, "name": c.name} for c in motion.candidates]
+        result = count_election(motion)
+        figures = election_figures(result)
+    else:
+        figures = count(motion).as_dict()
+    return {
+        "motion": header,
+        "total_area": tally.area_text(Decimal(motion.total_area)),
+        "total_heads": motion.total_heads,
+        "ballots": ballots,
+        "chain_head": chain.chain_head(ballots),
+        "tally": figures,
+        "corrections": [
+            {
+                "area_before": tally.area_text(Decimal(c.area_before)),
+                "area_after": tally.area_text(Decimal(c.area_after)),
+                "reason": c.reason,
+                "at": to_local(c.at).isoformat(),
+            }
+            for c in corrections(motion)
+        ],
+        "published_at": to_local(published_at).isoformat() if published_at else None,
+    }
+
+
+def election_figures(result: ElectionResult) -> dict:
+    """An election's published figures: turnout, each candidate's tally, elected, ties."""
+    participation_figures = result.participation.as_dict()
+    return {
+        **{
+            k: participation_figures[k]
+            for k in (
+                "total_area",
+                "total_heads",
+                "participating_area",
+                "participating_heads",
+                "participation_area_ratio",
+                "participation_head_ratio",
+                "threshold_class",
+            )
+        },
+        "seats": result.seats,
+        "candidates": [
+            {
+                "number": c.number,
+                "name": c.name,
+                **c.tally.as_dict(),
+                "elected": c.elected,
+                "tied": c.tied,
+            }
+            for c in result.candidates
+        ],
+        "elected": [c.number for c in result.elected],
+        "tied": [c.number for c in result.tied],
+        "unfilled_seats": result.unfilled_seats,
+    }
+
+
+def result_summary(motion: Motion) -> str:
+    """One line saying the result, for messages and the board."""
+    figures = (motion.published or {}).get("tally") or {}
+    if motion.is_election:
+        return (
+            f"当选 {len(figures.get('elected', []))} 人，空缺 {figures.get('unfilled_seats', 0)} 席"
+        )
+    reason = FAILED_CONDITIONS.get(figures.get("failed_condition"), "")
+    return "表决通过" if motion.passed else f"未通过：{reason}"
+
+
+FAILED_CONDITIONS = {
+    "participation_area": "参与表决的专有部分面积不足三分之二",
+    "participation_heads": "参与表决的人数不足三分之二",
+    "agree_area": "同意的专有部分面积未达到法定比例",
+    "agree_heads": "同意的人数未达到法定比例",
+}
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def _notify_owners_job():
+    from backend.votes.jobs import notify_owners
+
+    return notify_owners
+
+
+def owner_residents(estate_id: int) -> list[int]:
+    """Residents who are current owners in the estate (each once)."""
+    return list(
+        db.session.scalars(
+            sa.select(Residency.resident_id)
+            .where(
+                Residency.estate_id == estate_id,
+                Residency.role == ResidencyRole.owner,
+                Residency.is_current,
+            )
+            .distinct()
+            .order_by(Residency.resident_id)
+        )
+    )
+
+
+def notify_owners(motion_id: int, event: str) -> int:
+    """Tell the estate's owners that ``motion_id`` was announced or its result published."""
+    from backend.notify import notify_resident
+
+    motion = db.session.get(Motion, motion_id)
+    if motion is None:
+        return 0
+    estate = db.session.get(Estate, motion.estate_id)
+    residents = owner_residents(motion.estate_id)
+    for resident_id in residents:
+        if event == "vote_announced":
+            notify_resident(
+                resident_id,
+                event,
+                estate_id=motion.estate_id,
+                motion_id=motion.id,
+                title=motion.title,
+                estate_name=estate.name,
+                opens_on=to_local(motion.opens_at).date(),
+                closes_on=to_local(motion.closes_at).date(),
+            )
+        else:
+            notify_resident(
+                resident_id,
+                event,
+                estate_id=motion.estate_id,
+                motion_id=motion.id,
+                title=motion.title,
+                passed=bool(motion.passed),
+                summary=result_summary(motion),
+            )
+    return len(residents)
+
+
+def board_motions(estate_id: int) -> list[Motion]:
+    """Motions the estate's board shows: announced, open, closed and published."""
+    return list(
+        db.session.scalars(
+            sa.select(Motion)
+            .where(Motion.estate_id == estate_id, Motion.state.in_(VISIBLE_STATES))
+            .order_by(Motion.opens_at.desc(), Motion.id.desc())
+        )
+    )

@@ -1,0 +1,138 @@
+"""Resident API of votes: my estate's motions, casting, my receipt, results, the download
+and the receipt check (a motion only its estate's residents see)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from backend.accounts.models import ResidencyRole
+from backend.core.db import commit
+from backend.core.time import utcnow
+from backend.votes import recount, services
+from tests.factories import EstateFactory, ResidencyFactory, UnitFactory
+from tests.helpers import bearer, subscribe
+
+
+@pytest.fixture
+def live(world):
+    """An open motion (window around now) of two co-owned units and one sole owner."""
+    world.u1 = world.unit("100.00", ["甲", "乙"])
+    world.u2 = world.unit("80.00", ["丙"])
+    world.jia, world.yi = world.owner(world.u1), world.owner(world.u1)
+    world.bing = world.owner(world.u2)
+    world.tenant = world.owner(world.u2, ResidencyRole.tenant)
+    now = utcnow()
+    motion = services.create_motion(
+        world.committee,
+        world.estate.id,
+        item=4,
+        title="续聘物业",
+        body="说明",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=1),
+    )
+    services.announce(world.committee, motion, now=now - timedelta(days=16))
+    services.open_voting(world.committee, motion, now=now)
+    commit()
+    world.live = motion
+    return world
+
+
+def test_an_owner_lists_sees_and_votes_and_gets_a_receipt(client, live):
+    listing = client.get("/api/v1/me/motions", headers=bearer(live.bing))
+    assert listing.status_code == 200
+    (row,) = listing.get_json()
+    assert row["can_vote"] is True and row["threshold_class"] == "majority"
+    cast = client.post(
+        f"/api/v1/me/motions/{live.live.id}/ballot",
+        json={"choice": "agree"},
+        headers=bearer(live.bing),
+    )
+    assert cast.status_code == 201, cast.get_json()
+    receipt = cast.get_json()["receipt"]
+    mine = client.get(f"/api/v1/me/motions/{live.live.id}/ballot", headers=bearer(live.bing))
+    assert mine.get_json()["receipt"] == receipt and mine.get_json()["mine"] is True
+    detail = client.get(f"/api/v1/me/motions/{live.live.id}", headers=bearer(live.bing))
+    assert detail.get_json()["my_ballot"]["receipt"] == receipt
+    assert detail.get_json()["can_vote"] is False
+
+
+def test_a_co_owner_gets_a_chinese_409_and_sees_the_first_ballot(client, live):
+    url = f"/api/v1/me/motions/{live.live.id}/ballot"
+    assert client.post(url, json={"choice": "oppose"}, headers=bearer(live.jia)).status_code == 201
+    second = client.post(url, json={"choice": "agree"}, headers=bearer(live.yi))
+    assert second.status_code == 409
+    assert "不能重复投票" in second.get_json()["message"]
+    seen = client.get(url, headers=bearer(live.yi)).get_json()
+    assert seen["choice"] == "oppose" and seen["mine"] is False
+
+
+def test_a_tenant_is_refused_and_an_outsider_sees_nothing(client, live):
+    url = f"/api/v1/me/motions/{live.live.id}/ballot"
+    refused = client.post(url, json={"choice": "agree"}, headers=bearer(live.tenant))
+    assert refused.status_code == 403
+    outsider = ResidencyFactory(unit=UnitFactory(building__estate=EstateFactory())).resident
+    assert client.post(url, json={"choice": "agree"}, headers=bearer(outsider)).status_code == 404
+    assert client.get("/api/v1/me/motions", headers=bearer(outsider)).get_json() == []
+
+
+def test_a_draft_is_not_shown_to_residents(client, live):
+    draft = live.motion(title="草稿事项")
+    assert (
+        client.get(f"/api/v1/me/motions/{draft.id}", headers=bearer(live.bing)).status_code == 404
+    )
+
+
+def test_results_download_and_receipt_check(client, live, tmp_path, fake_wechat):
+    subscribe(fake_wechat, live.bing, {"tmpl-vote-result": "accept"})
+    url = f"/api/v1/me/motions/{live.live.id}"
+    receipt = client.post(
+        f"{url}/ballot", json={"choice": "agree"}, headers=bearer(live.bing)
+    ).get_json()["receipt"]
+    client.post(f"{url}/ballot", json={"choice": "agree"}, headers=bearer(live.jia))
+    assert client.get(f"{url}/result", headers=bearer(live.bing)).status_code == 409
+    services.close_voting(live.committee, live.live, now=live.live.closes_at)
+    services.publish(live.committee, live.live, now=live.live.closes_at)
+    commit()
+    result = client.get(f"{url}/result", headers=bearer(live.bing)).get_json()
+    assert result["tally"]["result"] == "passed" and result["ballot_count"] == 2
+    download = client.get(f"{url}/published.json", headers=bearer(live.tenant))
+    assert download.status_code == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    document = json.loads(download.data)
+    assert recount.recount(document)["chain_valid"] is True
+    check = client.get(
+        f"{url}/receipt-check", query_string={"receipt": receipt}, headers=bearer(live.bing)
+    ).get_json()
+    assert check["found"] is True and check["choice"] == "agree"
+    missing = client.get(
+        f"{url}/receipt-check",
+        query_string={"receipt": "XXXX-XXXX-XXXX"},
+        headers=bearer(live.bing),
+    ).get_json()
+    assert missing["found"] is False
+    results = client.get("/api/v1/me/motion-results", headers=bearer(live.bing)).get_json()
+    assert [r["id"] for r in results] == [live.live.id] and results[0]["passed"] is True
+    # the owners were told: in the message center, and on WeChat with consent
+    assert any(
+        m["template_id"] == "tmpl-vote-result" for m in fake_wechat.messages(live.bing.openid)
+    )
+
+
+def test_announcing_tells_the_owners(client, world, fake_wechat):
+    unit = world.unit("100.00", ["甲"])
+    owner = world.owner(unit)
+    world.owner(unit, ResidencyRole.family)
+    subscribe(fake_wechat, owner, {"tmpl-vote-announced": "accept"})
+    motion = world.motion()
+    from tests.votes.conftest import T0
+
+    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    commit()
+    sent = fake_wechat.messages(owner.openid)
+    assert [m["template_id"] for m in sent] == ["tmpl-vote-announced"]
+    inbox = client.get("/api/v1/me/messages", headers=bearer(owner)).get_json()
+    assert any(m["event"] == "vote_announced" for m in inbox)

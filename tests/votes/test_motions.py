@@ -1,0 +1,179 @@
+"""Motions move draft → announced → open → closed → published, on time and only so."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from backend.accounts.models import StaffRole
+from backend.core.db import commit
+from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.extensions import db
+from backend.votes import services
+from backend.votes.models import MotionKind, MotionState, Voter, VoterUnit
+from tests.factories import EstateFactory, StaffFactory
+from tests.votes.conftest import DURING, T0
+
+
+@pytest.fixture
+def estate_units(world):
+    world.unit("100.00", ["甲"])
+    world.unit("80.00", ["乙"])
+    return world
+
+
+def test_announcing_freezes_the_electorate_and_needs_fifteen_days_notice(estate_units):
+    world = estate_units
+    motion = world.motion()
+    with pytest.raises(Invalid, match="公告期至少 15 天"):
+        services.announce(
+            world.committee, motion, now=T0 - timedelta(days=15) + timedelta(seconds=1)
+        )
+    services.announce(world.committee, motion, now=T0 - timedelta(days=15))
+    commit()
+    assert motion.state == MotionState.announced
+    assert motion.notice_days == 15
+    assert (motion.total_area, motion.total_heads) == (180, 2)
+    # a unit added after announcement is not in the frozen electorate
+    world.unit("50.00", ["丙"])
+    assert db.session.scalar(sa.select(sa.func.count(VoterUnit.id))) == 2
+
+
+def test_an_extraordinary_meeting_needs_seven_days(estate_units):
+    world = estate_units
+    motion = world.motion(extraordinary=True)
+    with pytest.raises(Invalid, match="7 天"):
+        services.announce(world.committee, motion, now=T0 - timedelta(days=6))
+    services.announce(world.committee, motion, now=T0 - timedelta(days=7))
+    assert motion.notice_days == 7
+
+
+def test_the_notice_period_is_configurable_per_city(app, estate_units):
+    world = estate_units
+    city = world.estate.community.street.city
+    app.config["VOTE_NOTICE_DAYS_BY_CITY"] = {city: {"ordinary": 20}}
+    try:
+        motion = world.motion()
+        with pytest.raises(Invalid, match="20 天"):
+            services.announce(world.committee, motion, now=T0 - timedelta(days=19))
+        services.announce(world.committee, motion, now=T0 - timedelta(days=20))
+        assert motion.notice_days == 20
+    finally:
+        app.config["VOTE_NOTICE_DAYS_BY_CITY"] = {}
+
+
+def test_voting_cannot_open_before_the_window_or_the_notice_ends(estate_units):
+    world = estate_units
+    motion = world.motion()
+    with pytest.raises(Conflict):
+        services.open_voting(world.committee, motion, now=T0)  # still a draft
+    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    with pytest.raises(Conflict, match="公告期未满"):
+        services.open_voting(world.committee, motion, now=T0 - timedelta(seconds=1))
+    services.open_voting(world.committee, motion, now=T0)
+    assert motion.state == MotionState.open
+
+
+def test_voting_closes_only_at_the_end_of_the_window(estate_units):
+    world = estate_units
+    motion = world.open_motion()
+    with pytest.raises(Conflict, match="尚未到时间"):
+        services.close_voting(world.committee, motion, now=motion.closes_at - timedelta(seconds=1))
+    services.close_voting(world.committee, motion, now=motion.closes_at)
+    assert motion.state == MotionState.closed
+    assert motion.passed is False
+
+
+def test_the_clock_opens_and_closes_windows(estate_units):
+    world = estate_units
+    motion = world.motion()
+    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    commit()
+    assert services.advance_due(T0 - timedelta(minutes=1)) == (0, 0)
+    assert services.advance_due(T0) == (1, 0)
+    assert services.advance_due(motion.closes_at) == (0, 1)
+    assert services.advance_due(motion.closes_at) == (0, 0)
+    db.session.refresh(motion)
+    assert motion.state == MotionState.closed
+
+
+def test_a_motion_is_announced_once(estate_units):
+    world = estate_units
+    motion = world.motion()
+    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    commit()
+    with pytest.raises(Conflict):
+        services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    assert db.session.scalar(sa.select(sa.func.count(Voter.id))) == 2
+
+
+def test_publish_needs_a_closed_motion(estate_units):
+    world = estate_units
+    motion = world.open_motion()
+    with pytest.raises(Conflict, match="不能公布结果"):
+        services.publish(world.committee, motion, now=DURING)
+
+
+def test_an_election_is_item_three_with_seats_and_candidates(estate_units):
+    world = estate_units
+    with pytest.raises(Invalid, match="第（三）项"):
+        world.motion(4, kind=MotionKind.election, seats=1, candidates=["张三"])
+    with pytest.raises(Invalid, match="应选名额"):
+        world.motion(3, kind=MotionKind.election, seats=0, candidates=["张三"])
+    with pytest.raises(Invalid, match="重复"):
+        world.motion(3, kind=MotionKind.election, seats=1, candidates=["张三", "张三"])
+    motion = world.motion(3, kind=MotionKind.election, seats=2, candidates=["张三", "李四", "王五"])
+    assert [c.number for c in motion.candidates] == [1, 2, 3]
+
+
+def test_item_must_be_one_to_nine_and_window_ordered(estate_units):
+    world = estate_units
+    with pytest.raises(Invalid):
+        world.motion(10)
+    with pytest.raises(Invalid, match="晚于"):
+        world.motion(4, closes_at=T0)
+
+
+def test_only_the_estates_committee_or_street_office_manage_motions(estate_units):
+    world = estate_units
+    other = StaffFactory(role=StaffRole.committee_member, estate=EstateFactory())
+    with pytest.raises(NotFound):
+        services.create_motion(
+            other, world.estate.id, item=4, title="x", opens_at=T0, closes_at=T0 + timedelta(days=1)
+        )
+    desk = StaffFactory(role=StaffRole.company_admin, company=world.estate.company)
+    with pytest.raises(Forbidden):
+        services.create_motion(
+            desk, world.estate.id, item=4, title="x", opens_at=T0, closes_at=T0 + timedelta(days=1)
+        )
+    motion = services.create_motion(
+        world.street,
+        world.estate.id,
+        item=4,
+        title="街道指导",
+        opens_at=T0,
+        closes_at=T0 + timedelta(days=1),
+    )
+    assert motion.created_by_id == world.street.id
+
+
+def test_electorate_corrections_are_logged_and_published(estate_units):
+    world = estate_units
+    motion = world.open_motion()
+    unit = world.units[0]
+    with pytest.raises(Invalid, match="原因"):
+        services.correct_electorate(world.committee, motion, unit.id, area="101.00", reason=" ")
+    services.correct_electorate(
+        world.committee, motion, unit.id, area="101.25", reason="不动产登记面积更正"
+    )
+    commit()
+    assert str(motion.total_area) == "181.25"
+    voter = db.session.scalars(sa.select(Voter).where(Voter.motion_id == motion.id)).first()
+    assert str(voter.area) == "101.25"
+    world.close(motion)
+    document = services.publish(world.committee, motion, now=motion.closes_at)
+    assert document["total_area"] == "181.25"
+    assert document["corrections"][0]["reason"] == "不动产登记面积更正"
+    assert document["corrections"][0]["area_before"] == "100.00"
