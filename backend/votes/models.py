@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.core.enums import LabeledEnum
 from backend.core.time import UTCDateTime, utcnow
 from backend.extensions import db
+from backend.media.models import Photo
 from backend.org.models import AreaSource
 from backend.votes.chain import GENESIS
 
@@ -113,7 +114,7 @@ class Motion(db.Model):
         back_populates="motion", order_by="Candidate.number", cascade="all, delete-orphan"
     )
     documents = relationship(
-        "Photo", secondary="motion_documents", order_by="MotionDocument.position", viewonly=True
+        Photo, secondary="motion_documents", order_by="MotionDocument.position", viewonly=True
     )
 
     __table_args__ = (
@@ -273,7 +274,7 @@ class Ballot(db.Model):
     hash: Mapped[str] = mapped_column(sa.String(64))
 
     voter: Mapped[Voter] = relationship()
-    scan = relationship("Photo")
+    scan = relationship(Photo)
 
     __table_args__ = (
         # one ballot per voter (法释〔2020〕17号 Art. 9 heads): the rule is the database's

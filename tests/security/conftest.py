@@ -38,6 +38,7 @@ from tests.factories import (
     UnitFactory,
 )
 from tests.helpers import bearer
+from tests.security.matrix_votes import seed_votes
 
 #: what the guardrails report at the end of the run (route × actor cases, fuzzed examples)
 SUMMARY: list[str] = []
@@ -126,6 +127,7 @@ def world(db):
     w.message_y = NotificationFactory(resident=w.owner_y.resident)
     _fees(w)
     _tickets(w)
+    seed_votes(w)
     return w
 
 

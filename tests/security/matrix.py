@@ -46,6 +46,8 @@ from __future__ import annotations
 from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
+from tests.security.matrix_board import BOARD
+from tests.security.matrix_votes import VOTES_API
 
 ACTORS = (
     "anon", "resX", "famX", "tenX", "resY",
@@ -598,4 +600,5 @@ ROUTES = _join(
     TICKETS,
     BOARD_UI,
     ADMIN_SUPERVISION,
+    VOTES_API,
 )

@@ -26,6 +26,7 @@ from tests.security import matrix
 from tests.security.conftest import SUMMARY, pending_residency
 from tests.security.matrix_board import TARGETS as BOARD_TARGETS
 from tests.security.matrix_supervision import SUPERVISION_TARGETS
+from tests.security.matrix_votes import TARGETS as VOTE_TARGETS
 
 #: ``LINLI_MATRIX_RECORD=1`` prints the observed rows in the matrix's format (to review a new
 #: route's behaviour before writing its row down; never to copy without reading)
@@ -141,6 +142,7 @@ TARGETS: dict[str, Callable] = {
     "filename=swagger": lambda w: "swagger-ui/swagger-ui.css",
     **BOARD_TARGETS,
     **SUPERVISION_TARGETS,
+    **VOTE_TARGETS,
 }
 
 

@@ -1,0 +1,120 @@
+"""Permission-matrix rows of owners' votes (joined in ``ROUTES`` of ``matrix.py``), the
+motions they act on (``seed_votes``, called by the guardrails' world) and their ids
+(``TARGETS``, merged into ``test_permission_matrix.TARGETS``).
+
+Each estate has an open motion (``motion_id=open_x``) and a published one in which its owner
+voted (``motion_id=published_x``). Only residents of the estate see its motions; only owners
+vote (family members and tenants 403); staff hold no resident token (401). The residents of
+X and Y bind to each other's estates in earlier rows (invites, binding requests), so the
+motions nobody may see are estate Z's, where no actor ever lives.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from backend.core.db import commit
+from backend.core.time import utcnow
+from backend.votes import services
+from tests.factories import OwnerRecordFactory, ResidencyFactory, UnitFactory
+
+
+def _motion(staff, side, *, opens_at, closes_at, title):
+    motion = services.create_motion(
+        staff, side.estate.id, item=4, title=title, opens_at=opens_at, closes_at=closes_at
+    )
+    services.announce(staff, motion, now=opens_at - timedelta(days=16))
+    services.open_voting(staff, motion, now=opens_at)
+    return motion
+
+
+def seed_votes(w) -> None:
+    """Each estate: an open motion, and a published one its owner voted in."""
+    now = utcnow()
+    for side, owner in ((w.x, w.owner_x), (w.y, w.owner_y)):
+        staff = w.staff.plat
+        side.open_motion = _motion(
+            staff, side, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=6),
+            title=f"{side.estate.name}续聘物业",
+        )
+        past = _motion(
+            staff, side, opens_at=now - timedelta(days=10), closes_at=now - timedelta(days=3),
+            title=f"{side.estate.name}增设充电桩",
+        )
+        services.cast_online(owner.resident, past, choice="agree", now=now - timedelta(days=5))
+        services.close_voting(staff, past, now=past.closes_at)
+        services.publish(staff, past, now=past.closes_at)
+        side.published_motion = past
+    # estate Z: its own company, street and owner, none of them an actor
+    unit = UnitFactory()
+    OwnerRecordFactory(unit=unit, name="业主Z", phone="13900000009")
+    z_owner = ResidencyFactory(unit=unit).resident
+    w.z = type(w.x)(estate=unit.estate)
+    w.z.open_motion = _motion(
+        w.staff.plat, w.z, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=6),
+        title="小区Z续聘物业",
+    )
+    past = _motion(
+        w.staff.plat, w.z, opens_at=now - timedelta(days=10), closes_at=now - timedelta(days=3),
+        title="小区Z增设充电桩",
+    )
+    services.cast_online(z_owner, past, choice="agree", now=now - timedelta(days=5))
+    services.close_voting(w.staff.plat, past, now=past.closes_at)
+    services.publish(w.staff.plat, past, now=past.closes_at)
+    w.z.published_motion = past
+    commit()
+
+
+TARGETS = {
+    "motion_id=open_x": lambda w: w.x.open_motion.id,
+    "motion_id=open_y": lambda w: w.y.open_motion.id,
+    "motion_id=published_x": lambda w: w.x.published_motion.id,
+    "motion_id=published_y": lambda w: w.y.published_motion.id,
+    "motion_id=open_z": lambda w: w.z.open_motion.id,
+    "motion_id=published_z": lambda w: w.z.published_motion.id,
+}
+
+# fmt: off
+
+VOTES_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /api/v1/me/motions": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/motion-results": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/motions/{motion_id}": {
+        "motion_id=open_x":                    "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+        "motion_id=published_z":               "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    # owners of the frozen electorate only: family members, tenants and owners bound after
+    # the announcement (resY in X by then) are refused; estate Z's motion is unknown
+    "POST /api/v1/me/motions/{motion_id}/ballot": {
+        "json": {"choice": "agree"},
+        "motion_id=open_x":                    "401  201  403  403  403  401  401  401  401  401  401  401  401  401  401  401",
+        "motion_id=open_z":                    "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/motions/{motion_id}/ballot": {
+        "motion_id=published_x":               "401  200  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "motion_id=published_y":               "401  404  404  404  200  401  401  401  401  401  401  401  401  401  401  401",
+        "motion_id=published_z":               "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/motions/{motion_id}/result": {
+        "motion_id=published_x":               "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+        "motion_id=open_x":                    "401  409  409  409  409  401  401  401  401  401  401  401  401  401  401  401",
+        "motion_id=published_z":               "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/motions/{motion_id}/published.json": {
+        "motion_id=published_x":               "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+        "motion_id=published_z":               "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/motions/{motion_id}/receipt-check": {
+        "query": {"receipt": "ABCD-EFGH-JKMN"},
+        "motion_id=published_x":               "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+        "motion_id=open_x":                    "401  409  409  409  409  401  401  401  401  401  401  401  401  401  401  401",
+        "motion_id=published_z":               "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+    },
+}
