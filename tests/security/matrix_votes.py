@@ -34,11 +34,17 @@ def seed_votes(w) -> None:
     for side, owner in ((w.x, w.owner_x), (w.y, w.owner_y)):
         staff = w.staff.plat
         side.open_motion = _motion(
-            staff, side, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=6),
+            staff,
+            side,
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=6),
             title=f"{side.estate.name}续聘物业",
         )
         past = _motion(
-            staff, side, opens_at=now - timedelta(days=10), closes_at=now - timedelta(days=3),
+            staff,
+            side,
+            opens_at=now - timedelta(days=10),
+            closes_at=now - timedelta(days=3),
             title=f"{side.estate.name}增设充电桩",
         )
         services.cast_online(owner.resident, past, choice="agree", now=now - timedelta(days=5))
@@ -51,11 +57,17 @@ def seed_votes(w) -> None:
     z_owner = ResidencyFactory(unit=unit).resident
     w.z = type(w.x)(estate=unit.estate)
     w.z.open_motion = _motion(
-        w.staff.plat, w.z, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=6),
+        w.staff.plat,
+        w.z,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=6),
         title="小区Z续聘物业",
     )
     past = _motion(
-        w.staff.plat, w.z, opens_at=now - timedelta(days=10), closes_at=now - timedelta(days=3),
+        w.staff.plat,
+        w.z,
+        opens_at=now - timedelta(days=10),
+        closes_at=now - timedelta(days=3),
         title="小区Z增设充电桩",
     )
     services.cast_online(z_owner, past, choice="agree", now=now - timedelta(days=5))
