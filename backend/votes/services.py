@@ -178,8 +178,11 @@ def notice_ends_at(motion: Motion) -> datetime | None:
     return motion.announced_at + timedelta(days=motion.notice_days)
 
 
-def announce(staff: Staff, motion: Motion, *, now: datetime | None = None) -> Motion:
-    """Announce a draft: post it on the board, freeze the electorate, tell the owners.
+def announce(
+    staff: Staff, motion: Motion, *, now: datetime | None = None, notify: bool = True
+) -> Motion:
+    """Announce a draft: post it on the board, freeze the electorate, tell the owners
+    (``notify=False``: not, for history such as demo data).
 
     Refused (422) when voting would open before the notice period ends (15 days, 7 for an
     extraordinary meeting, or the city's).
@@ -212,7 +215,8 @@ def announce(staff: Staff, motion: Motion, *, now: datetime | None = None) -> Mo
     freeze_electorate(motion)
     audit.record(staff, "motion.announce", "motion", motion.id, estate_id=motion.estate_id)
     board_hook.source_changed(motion.estate_id, BOARD_SECTION)
-    defer(_notify_owners_job(), motion.id, "vote_announced")
+    if notify:
+        defer(_notify_owners_job(), motion.id, "vote_announced")
     log.info("motion %s announced (%s days' notice)", motion.id, days)
     return motion
 
@@ -279,7 +283,9 @@ def close_voting(staff: Staff | None, motion: Motion, *, now: datetime | None = 
     return motion
 
 
-def publish(staff: Staff | None, motion: Motion, *, now: datetime | None = None) -> dict:
+def publish(
+    staff: Staff | None, motion: Motion, *, now: datetime | None = None, notify: bool = True
+) -> dict:
     """Publish a closed motion's result with its full anonymous ballot list and chain head:
     on the board, in the mini-app and as the downloadable recount file. Returns that file."""
     if staff is not None:
@@ -302,7 +308,8 @@ def publish(staff: Staff | None, motion: Motion, *, now: datetime | None = None)
     if staff is not None:
         audit.record(staff, "motion.publish", "motion", motion.id, estate_id=motion.estate_id)
     board_hook.source_changed(motion.estate_id, BOARD_SECTION)
-    defer(_notify_owners_job(), motion.id, "vote_result")
+    if notify:
+        defer(_notify_owners_job(), motion.id, "vote_result")
     log.info("motion %s published: %s", motion.id, "passed" if motion.passed else "failed")
     return document
 
