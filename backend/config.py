@@ -167,6 +167,8 @@ class Config:
     VOTE_NOTICE_DAYS = 15
     VOTE_NOTICE_DAYS_EXTRAORDINARY = 7
     VOTE_NOTICE_DAYS_BY_CITY: dict = {}
+    #: owners who have not voted are reminded this long before voting closes
+    VOTE_CLOSING_REMINDER = timedelta(hours=24)
     #: how long a signed URL of a private file stays valid
     SIGNED_URL_TTL = timedelta(minutes=15)
 
@@ -214,6 +216,7 @@ DURATIONS = (
     "SIGNED_URL_TTL",
     "TICKET_REOPEN_WINDOW",
     "BOARD_CACHE_TTL",
+    "VOTE_CLOSING_REMINDER",
 )
 #: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
 SECOND_LISTS = ("NOTIFY_RETRY_DELAYS",)

@@ -99,6 +99,8 @@ class Motion(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when owners who had not voted were reminded that voting closes soon
+    closing_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the frozen electorate's totals (法释〔2020〕17号 Art. 9)
     total_area: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
     total_heads: Mapped[int | None] = mapped_column()

@@ -315,10 +315,25 @@ def publish(
 
 
 def advance_due(now: datetime | None = None) -> tuple[int, int]:
-    """The clock's sweep: open announced motions whose window began, close open motions
+    """The clock's sweep: open announced motions whose window began, remind owners who have
+    not voted when voting closes within ``VOTE_CLOSING_REMINDER`` (once), close open motions
     whose window ended (each counted). Returns (opened, closed); safe to run twice."""
     now = now or utcnow()
     opened = closed = 0
+    remind_from = now + current_app.config["VOTE_CLOSING_REMINDER"]
+    due_reminder = db.session.scalars(
+        sa.select(Motion).where(
+            Motion.state == MotionState.open,
+            Motion.closes_at <= remind_from,
+            Motion.closes_at > now,
+            Motion.closing_reminded_at.is_(None),
+        )
+    ).all()
+    for motion in due_reminder:
+        if transition(
+            Motion, motion.id, Motion.closing_reminded_at, None, closing_reminded_at=now
+        ):
+            defer(_notify_owners_job(), motion.id, "vote_closing")
     due_open = db.session.scalars(
         sa.select(Motion).where(Motion.state == MotionState.announced, Motion.opens_at <= now)
     ).all()
@@ -1172,17 +1187,54 @@ def owner_residents(estate_id: int) -> list[int]:
     )
 
 
+def owners_without_ballot(motion: Motion) -> list[int]:
+    """Current owners in the estate whose voter has no ballot yet (each once)."""
+    voted_units = (
+        sa.select(VoterUnit.unit_id)
+        .join(Ballot, Ballot.voter_id == VoterUnit.voter_id)
+        .where(VoterUnit.motion_id == motion.id)
+    )
+    units = sa.select(VoterUnit.unit_id).where(VoterUnit.motion_id == motion.id)
+    return list(
+        db.session.scalars(
+            sa.select(Residency.resident_id)
+            .where(
+                Residency.estate_id == motion.estate_id,
+                Residency.role == ResidencyRole.owner,
+                Residency.is_current,
+                Residency.unit_id.in_(units),
+                Residency.unit_id.not_in(voted_units),
+            )
+            .distinct()
+            .order_by(Residency.resident_id)
+        )
+    )
+
+
 def notify_owners(motion_id: int, event: str) -> int:
-    """Tell the estate's owners that ``motion_id`` was announced or its result published."""
+    """Tell the estate's owners that ``motion_id`` was announced or its result published,
+    or (``vote_closing``) the owners who have not voted that voting closes soon."""
     from backend.notify import notify_resident
 
     motion = db.session.get(Motion, motion_id)
     if motion is None:
         return 0
     estate = db.session.get(Estate, motion.estate_id)
-    residents = owner_residents(motion.estate_id)
+    if event == "vote_closing":
+        residents = owners_without_ballot(motion) if motion.state == MotionState.open else []
+    else:
+        residents = owner_residents(motion.estate_id)
     for resident_id in residents:
-        if event == "vote_announced":
+        if event == "vote_closing":
+            notify_resident(
+                resident_id,
+                event,
+                estate_id=motion.estate_id,
+                motion_id=motion.id,
+                title=motion.title,
+                closes_at=motion.closes_at,
+            )
+        elif event == "vote_announced":
             notify_resident(
                 resident_id,
                 event,

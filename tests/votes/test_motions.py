@@ -177,3 +177,26 @@ def test_electorate_corrections_are_logged_and_published(estate_units):
     assert document["total_area"] == "181.25"
     assert document["corrections"][0]["reason"] == "不动产登记面积更正"
     assert document["corrections"][0]["area_before"] == "100.00"
+
+
+def test_owners_who_have_not_voted_are_reminded_once_before_the_close(estate_units, fake_wechat):
+    from backend.accounts.models import ResidencyRole
+    from backend.notify.models import Notification
+
+    world = estate_units
+    voter, waiting = world.owner(world.units[0]), world.owner(world.units[1])
+    world.owner(world.units[1], ResidencyRole.tenant)
+    motion = world.open_motion()
+    services.cast_online(voter, motion, choice="agree", now=DURING)
+    commit()
+    before = motion.closes_at - timedelta(hours=25)
+    assert services.advance_due(before) == (0, 0)
+    commit()
+    services.advance_due(motion.closes_at - timedelta(hours=23))
+    commit()
+    services.advance_due(motion.closes_at - timedelta(hours=22))
+    commit()
+    reminded = db.session.scalars(
+        sa.select(Notification.resident_id).where(Notification.kind == "vote_closing")
+    ).all()
+    assert reminded == [waiting.id]

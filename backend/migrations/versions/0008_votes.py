@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-30 21:34:34.250634
+Create Date: 2026-11-30 21:54:39.515533
 
 """
 from alembic import op
@@ -39,6 +39,7 @@ def upgrade():
     sa.Column('opened_at', backend.core.time.UTCDateTime(), nullable=True),
     sa.Column('closed_at', backend.core.time.UTCDateTime(), nullable=True),
     sa.Column('published_at', backend.core.time.UTCDateTime(), nullable=True),
+    sa.Column('closing_reminded_at', backend.core.time.UTCDateTime(), nullable=True),
     sa.Column('total_area', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('total_heads', sa.Integer(), nullable=True),
     sa.Column('ballot_count', sa.Integer(), server_default='0', nullable=False),
