@@ -330,9 +330,7 @@ def advance_due(now: datetime | None = None) -> tuple[int, int]:
         )
     ).all()
     for motion in due_reminder:
-        if transition(
-            Motion, motion.id, Motion.closing_reminded_at, None, closing_reminded_at=now
-        ):
+        if transition(Motion, motion.id, Motion.closing_reminded_at, None, closing_reminded_at=now):
             defer(_notify_owners_job(), motion.id, "vote_closing")
     due_open = db.session.scalars(
         sa.select(Motion).where(Motion.state == MotionState.announced, Motion.opens_at <= now)
