@@ -14,7 +14,7 @@ from backend.core.time import utcnow
 from backend.extensions import limiter
 from backend.media.services import photo_view
 from backend.votes import services, tally
-from backend.votes.models import ELECTION_PREFIX, Choice, MotionState
+from backend.votes.models import Choice, MotionState
 from backend.votes.schemas import (
     BallotCastSchema,
     MotionDetailSchema,
@@ -24,6 +24,7 @@ from backend.votes.schemas import (
     ReceiptQuerySchema,
     ResultSchema,
 )
+from backend.votes.tally import ELECTION_PREFIX
 
 blp = Blueprint(
     "votes",

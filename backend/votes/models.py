@@ -14,6 +14,7 @@ from backend.extensions import db
 from backend.media.models import Photo
 from backend.org.models import AreaSource
 from backend.votes.chain import GENESIS
+from backend.votes.tally import ELECTION_PREFIX
 
 #: 民法典 Art. 278 items (1)–(9): what a matter is about sets its threshold class
 ITEM_LABELS = {
@@ -54,11 +55,6 @@ class Choice(LabeledEnum):
     agree = "agree", "同意"
     oppose = "oppose", "反对"
     abstain = "abstain", "弃权"
-
-
-#: an election ballot's choice as chained and published: ``elect:`` and the chosen
-#: candidates' numbers in ascending order (``elect:1,3``; ``elect:`` chooses nobody)
-ELECTION_PREFIX = "elect:"
 
 
 class Motion(db.Model):

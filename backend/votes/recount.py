@@ -7,6 +7,11 @@ reads the published JSON (``{"motion": {"id", "item", "title"}, "total_area": "1
 "chain_head": "…"}``; ``prev``/``hash``/``chain_head`` may be left out of a list typed by
 hand) and prints the tally as JSON (``Tally.as_dict`` plus ``chain_valid``). Malformed
 input is reported in Chinese and English on stderr with exit status 2.
+
+An election (``"motion": {…, "kind": "election", "seats": 2, "candidates": [{"number": 1,
+"name": "张三"}, …]}``) has ballots whose ``choice`` is ``elect:1,3`` (the chosen candidates'
+numbers); it prints ``ElectionTally.as_dict`` (turnout, every candidate's figures, elected,
+tied, unfilled seats) plus ``chain_valid``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from backend.votes.chain import chain_valid
-from backend.votes.tally import CHOICES, CountedBallot, tally, threshold_class
+from backend.votes.tally import (
+    CHOICES,
+    CountedBallot,
+    election_tally,
+    parse_election_choice,
+    tally,
+    threshold_class,
+)
 
 #: exit status for a file that cannot be recounted
 MALFORMED = 2
@@ -71,14 +83,18 @@ def require(mapping: object, key: str, where: str) -> object:
     return mapping[key]
 
 
-def parse_ballot(raw: object, number: int) -> dict:
-    """One ballot of the list, checked, with its area as ``Decimal``."""
+def parse_ballot(raw: object, number: int, election: Election | None = None) -> dict:
+    """One ballot of the list, checked, with its area as ``Decimal`` (and, in an election,
+    its chosen candidates as ``chosen``)."""
     where = f"第 {number} 张选票 (ballot {number})"
     receipt = require(raw, "receipt", where)
     if not isinstance(receipt, str) or not receipt:
         raise RecountError(f"{where}：回执码须为非空字符串 / {where}: receipt must be a string")
     choice = require(raw, "choice", where)
-    if choice not in CHOICES:
+    chosen = None
+    if election is not None:
+        chosen = parse_choice_of_election(choice, election, where)
+    elif choice not in CHOICES:
         raise RecountError(
             f"{where}：选项 {choice!r} 无效，须为 agree/oppose/abstain / {where}: choice "
             f"{choice!r} is not one of agree, oppose, abstain"
@@ -94,7 +110,60 @@ def parse_ballot(raw: object, number: int) -> dict:
             if not isinstance(raw[key], str):
                 raise RecountError(f"{where}：{key} 须为字符串 / {where}: {key} must be a string")
             ballot[key] = raw[key]
+    if chosen is not None:
+        ballot["chosen"] = chosen
     return ballot
+
+
+class Election:
+    """What an election's header says: its seats and candidates (number → name)."""
+
+    def __init__(self, seats: int, candidates: dict[int, str]):
+        self.seats = seats
+        self.candidates = candidates
+
+
+def parse_election(motion: dict) -> Election | None:
+    """The election of ``motion``, or None for an ordinary matter."""
+    if motion.get("kind", "ordinary") == "ordinary":
+        return None
+    if motion.get("kind") != "election":
+        raise RecountError(
+            f"motion.kind 须为 ordinary 或 election / motion.kind must be ordinary or election, "
+            f"got {motion.get('kind')!r}"
+        )
+    seats = parse_count(require(motion, "seats", "motion"), "motion.seats", minimum=1)
+    raw = require(motion, "candidates", "motion")
+    if not isinstance(raw, list) or not raw:
+        raise RecountError("motion.candidates 须为非空数组 / motion.candidates must be a list")
+    candidates: dict[int, str] = {}
+    for position, entry in enumerate(raw, start=1):
+        where = f"候选人 {position} (candidate {position})"
+        number = parse_count(require(entry, "number", where), where, minimum=1)
+        name = require(entry, "name", where)
+        if not isinstance(name, str) or number in candidates:
+            raise RecountError(
+                f"{where}：序号重复或姓名无效 / {where}: repeated number or bad name"
+            )
+        candidates[number] = name
+    return Election(seats, candidates)
+
+
+def parse_choice_of_election(choice: object, election: Election, where: str) -> frozenset[int]:
+    """The candidates an election ballot chose: known numbers, at most the seats."""
+    try:
+        chosen = parse_election_choice(choice)
+    except ValueError:
+        raise RecountError(
+            f"{where}：选举选项 {choice!r} 无效，须如 elect:1,3 / {where}: election choice "
+            f"{choice!r} must look like elect:1,3"
+        ) from None
+    if not chosen <= election.candidates.keys() or len(chosen) > election.seats:
+        raise RecountError(
+            f"{where}：所选候选人无效或超过应选名额 / {where}: unknown candidates or more "
+            f"than {election.seats} chosen"
+        )
+    return chosen
 
 
 def recount(published: object) -> dict:
@@ -117,7 +186,10 @@ def recount(published: object) -> dict:
     raw_ballots = require(published, "ballots", "文件 (file)")
     if not isinstance(raw_ballots, list):
         raise RecountError("ballots 须为数组 / ballots must be a JSON array")
-    ballots = [parse_ballot(raw, number) for number, raw in enumerate(raw_ballots, start=1)]
+    election = parse_election(motion)
+    ballots = [
+        parse_ballot(raw, number, election) for number, raw in enumerate(raw_ballots, start=1)
+    ]
     receipts = [b["receipt"] for b in ballots]
     if len(set(receipts)) != len(receipts):
         repeated = sorted({r for r in receipts if receipts.count(r) > 1})
@@ -128,12 +200,22 @@ def recount(published: object) -> dict:
     if head is not None and not isinstance(head, str):
         raise RecountError("chain_head 须为字符串 / chain_head must be a string")
     try:
-        result = tally(
-            (CountedBallot(b["choice"], b["area"], b["heads"]) for b in ballots),
-            total_area=total_area,
-            total_heads=total_heads,
-            item=item,
-        )
+        if election is not None:
+            result = election_tally(
+                ((b["chosen"], b["area"], b["heads"]) for b in ballots),
+                candidates=sorted(election.candidates.items()),
+                seats=election.seats,
+                total_area=total_area,
+                total_heads=total_heads,
+                item=item,
+            )
+        else:
+            result = tally(
+                (CountedBallot(b["choice"], b["area"], b["heads"]) for b in ballots),
+                total_area=total_area,
+                total_heads=total_heads,
+                item=item,
+            )
     except ValueError as exc:
         raise RecountError(f"{exc} / participation exceeds the electorate") from None
     return {**result.as_dict(), "chain_valid": chain_valid(ballots, head)}

@@ -38,7 +38,6 @@ from backend.org.models import Community, Estate, OwnerRecord, Street, Unit
 from backend.votes import chain, electorate, tally
 from backend.votes.models import (
     ELECTION_ITEM,
-    ELECTION_PREFIX,
     Ballot,
     Candidate,
     Channel,
@@ -586,7 +585,7 @@ def chained_choice(motion: Motion, choice: str | None, candidates) -> str:
             raise Invalid(
                 f"最多选择 {motion.seats} 名候选人", {"candidates": [f"最多 {motion.seats} 名"]}
             )
-        return ELECTION_PREFIX + ",".join(str(n) for n in sorted(numbers))
+        return tally.election_choice_text(numbers)
     if candidates:
         raise Invalid("该事项不是选举", {"candidates": ["非选举事项"]})
     if choice not in tally.CHOICES:
@@ -894,14 +893,14 @@ def count(motion: Motion) -> tally.Tally:
     if motion.is_election:
         result = count_election(motion, rows)
         return result.participation
-    return _tally(motion, rows, lambda choice: choice)
+    return _tally(motion, rows)
 
 
-def _tally(motion: Motion, rows, choice_of) -> tally.Tally:
+def _tally(motion: Motion, rows) -> tally.Tally:
     # sum per choice first: three Decimal sums instead of a CountedBallot per ballot
     sums: dict[str, list] = {c: [Decimal(0), 0] for c in tally.CHOICES}
     for choice, area, heads in rows:
-        entry = sums[choice_of(choice)]
+        entry = sums[choice]
         entry[0] += area
         entry[1] += heads
     return tally.tally(
@@ -916,97 +915,24 @@ def _tally(motion: Motion, rows, choice_of) -> tally.Tally:
     )
 
 
-@dataclass(frozen=True)
-class CandidateResult:
-    number: int
-    name: str
-    tally: tally.Tally
-    elected: bool
-    tied: bool
-
-
-@dataclass(frozen=True)
-class ElectionResult:
-    """An election's count: each candidate's double majority, who is elected, ties and
-    unfilled seats. ``participation`` carries the turnout (its agree figures are empty)."""
-
-    seats: int
-    participation: tally.Tally
-    candidates: list[CandidateResult]
-    unfilled_seats: int
-
-    @property
-    def elected(self) -> list[CandidateResult]:
-        return [c for c in self.candidates if c.elected]
-
-    @property
-    def tied(self) -> list[CandidateResult]:
-        return [c for c in self.candidates if c.tied]
-
-
-def election_choices(choice: str) -> set[int]:
+def election_choices(choice: str) -> frozenset[int]:
     """The candidate numbers of a stored election choice (``elect:1,3`` → {1, 3})."""
-    rest = choice[len(ELECTION_PREFIX) :]
-    return {int(n) for n in rest.split(",") if n}
+    return tally.parse_election_choice(choice)
 
 
-def count_election(motion: Motion, rows=None) -> ElectionResult:
-    """Count an election: a ballot choosing a candidate agrees to them; choosing nobody is
-    an abstention; every ballot takes part. Each candidate needs the motion's double majority
-    (item (3): more than half of participating area and heads); those passing are elected by
-    agreeing heads, then area, up to the seats. Candidates tied on the last seat are all
-    left out and reported (the assembly decides), so are seats nobody filled."""
+def count_election(motion: Motion, rows=None) -> tally.ElectionTally:
+    """Count an election with the engine (``backend.votes.tally.election_tally``): each
+    candidate needs the item's double majority; ties for the last seat and unfilled seats
+    are reported."""
     _require_electorate(motion)
     rows = _counted_rows(motion) if rows is None else rows
-    parsed = [(election_choices(choice), area, heads) for choice, area, heads in rows]
-    participation = _tally(
-        motion,
-        [(tally.ABSTAIN, area, heads) for _, area, heads in parsed],
-        lambda choice: choice,
-    )
-    results = []
-    for candidate in motion.candidates:
-        candidate_rows = [
-            (tally.AGREE if candidate.number in chosen else tally.ABSTAIN, area, heads)
-            for chosen, area, heads in parsed
-        ]
-        results.append((candidate, _tally(motion, candidate_rows, lambda choice: choice)))
-    passing = sorted(
-        (r for r in results if r[1].passed),
-        key=lambda r: (-r[1].agree_heads, -r[1].agree_area, r[0].number),
-    )
-    elected_ids: set[int] = set()
-    tied_ids: set[int] = set()
-    if len(passing) <= motion.seats:
-        elected_ids = {c.id for c, _ in passing}
-    else:
-
-        def rank(r):
-            return (r[1].agree_heads, r[1].agree_area)
-
-        cutoff = rank(passing[motion.seats - 1])
-        above = [r for r in passing if rank(r) > cutoff]
-        at = [r for r in passing if rank(r) == cutoff]
-        if len(above) + len(at) <= motion.seats:
-            elected_ids = {c.id for c, _ in above + at}
-        else:
-            elected_ids = {c.id for c, _ in above}
-            tied_ids = {c.id for c, _ in at}
-    candidates = [
-        CandidateResult(
-            number=c.number,
-            name=c.name,
-            tally=t,
-            elected=c.id in elected_ids,
-            tied=c.id in tied_ids,
-        )
-        for c, t in results
-    ]
-    return ElectionResult(
+    return tally.election_tally(
+        ((election_choices(choice), area, heads) for choice, area, heads in rows),
+        candidates=[(c.number, c.name) for c in motion.candidates],
         seats=motion.seats,
-        participation=participation,
-        candidates=candidates,
-        unfilled_seats=motion.seats - len(elected_ids),
+        total_area=Decimal(motion.total_area),
+        total_heads=motion.total_heads,
+        item=motion.item,
     )
 
 
@@ -1084,8 +1010,7 @@ def published_document(motion: Motion, *, published_at: datetime | None = None) 
     if motion.is_election:
         header.update(kind=MotionKind.election.value, seats=motion.seats)
         header["candidates"] = [{"number": c.number, "name": c.name} for c in motion.candidates]
-        result = count_election(motion)
-        figures = election_figures(result)
+        figures = count_election(motion).as_dict()
     else:
         figures = count(motion).as_dict()
     return {
@@ -1105,39 +1030,6 @@ def published_document(motion: Motion, *, published_at: datetime | None = None) 
             for c in corrections(motion)
         ],
         "published_at": to_local(published_at).isoformat() if published_at else None,
-    }
-
-
-def election_figures(result: ElectionResult) -> dict:
-    """An election's published figures: turnout, each candidate's tally, elected, ties."""
-    participation_figures = result.participation.as_dict()
-    return {
-        **{
-            k: participation_figures[k]
-            for k in (
-                "total_area",
-                "total_heads",
-                "participating_area",
-                "participating_heads",
-                "participation_area_ratio",
-                "participation_head_ratio",
-                "threshold_class",
-            )
-        },
-        "seats": result.seats,
-        "candidates": [
-            {
-                "number": c.number,
-                "name": c.name,
-                **c.tally.as_dict(),
-                "elected": c.elected,
-                "tied": c.tied,
-            }
-            for c in result.candidates
-        ],
-        "elected": [c.number for c in result.elected],
-        "tied": [c.number for c in result.tied],
-        "unfilled_seats": result.unfilled_seats,
     }
 
 

@@ -170,3 +170,153 @@ def fraction_text(ratio: Fraction | None) -> str | None:
     if ratio is None:
         return None
     return f"{ratio.numerator}/{ratio.denominator}"
+
+
+# --- elections of committee members -------------------------------------------------------
+
+#: an election ballot's choice as chained and published: ``elect:`` and the chosen
+#: candidates' numbers in ascending order (``elect:1,3``; ``elect:`` chooses nobody)
+ELECTION_PREFIX = "elect:"
+
+
+def election_choice_text(numbers: Iterable[int]) -> str:
+    """The canonical choice of an election ballot (``[3, 1]`` → ``"elect:1,3"``)."""
+    return ELECTION_PREFIX + ",".join(str(n) for n in sorted(set(numbers)))
+
+
+def parse_election_choice(text: str) -> frozenset[int]:
+    """The candidate numbers of an election choice; ``ValueError`` when malformed."""
+    if not isinstance(text, str) or not text.startswith(ELECTION_PREFIX):
+        raise ValueError(f"选举选项须以 {ELECTION_PREFIX} 开头，收到 {text!r}")
+    rest = text[len(ELECTION_PREFIX) :]
+    numbers = [int(part) for part in rest.split(",")] if rest else []
+    if any(n < 1 for n in numbers) or len(set(numbers)) != len(numbers):
+        raise ValueError(f"选举选项 {text!r} 无效")
+    return frozenset(numbers)
+
+
+@dataclass(frozen=True)
+class CandidateTally:
+    """One candidate's count: agreeing = the ballots that chose them."""
+
+    number: int
+    name: str
+    tally: Tally
+    elected: bool
+    tied: bool
+
+
+@dataclass(frozen=True)
+class ElectionTally:
+    """An election's count: turnout, each candidate's double majority, who is elected, ties
+    for the last seat and seats nobody won."""
+
+    seats: int
+    participation: Tally
+    candidates: tuple[CandidateTally, ...]
+
+    @property
+    def elected(self) -> list[int]:
+        return [c.number for c in self.candidates if c.elected]
+
+    @property
+    def tied(self) -> list[int]:
+        return [c.number for c in self.candidates if c.tied]
+
+    @property
+    def unfilled_seats(self) -> int:
+        return self.seats - len(self.elected)
+
+    def as_dict(self) -> dict:
+        """The published figures (turnout, every candidate's tally, elected, tied, unfilled)."""
+        turnout = self.participation.as_dict()
+        return {
+            **{
+                key: turnout[key]
+                for key in (
+                    "total_area",
+                    "total_heads",
+                    "participating_area",
+                    "participating_heads",
+                    "participation_area_ratio",
+                    "participation_head_ratio",
+                    "threshold_class",
+                )
+            },
+            "seats": self.seats,
+            "candidates": [
+                {
+                    "number": c.number,
+                    "name": c.name,
+                    **c.tally.as_dict(),
+                    "elected": c.elected,
+                    "tied": c.tied,
+                }
+                for c in self.candidates
+            ],
+            "elected": self.elected,
+            "tied": self.tied,
+            "unfilled_seats": self.unfilled_seats,
+        }
+
+
+def election_tally(
+    ballots: Iterable[tuple[frozenset[int], Decimal, int]],
+    *,
+    candidates: Iterable[tuple[int, str]],
+    seats: int,
+    total_area: Decimal,
+    total_heads: int,
+    item: int = 3,
+) -> ElectionTally:
+    """Count an election of committee members (民法典 Art. 278 item (3)).
+
+    Each ballot is (chosen candidate numbers, area, heads). Every ballot takes part; a ballot
+    choosing a candidate agrees to them, any other abstains on them. Each candidate needs the
+    item's double majority; those passing are ranked by agreeing heads, then area, and fill
+    the seats; candidates tied for the last seat are all left out and reported (the owners'
+    assembly decides), as are seats nobody won.
+    """
+    ballots = list(ballots)
+    candidates = list(candidates)
+    turnout = tally(
+        (CountedBallot(ABSTAIN, area, heads) for _, area, heads in ballots),
+        total_area=total_area,
+        total_heads=total_heads,
+        item=item,
+    )
+    counted = []
+    for number, name in candidates:
+        result = tally(
+            (
+                CountedBallot(AGREE if number in chosen else ABSTAIN, area, heads)
+                for chosen, area, heads in ballots
+            ),
+            total_area=total_area,
+            total_heads=total_heads,
+            item=item,
+        )
+        counted.append((number, name, result))
+
+    def rank(entry) -> tuple[int, Decimal]:
+        return entry[2].agree_heads, entry[2].agree_area
+
+    passing = sorted((e for e in counted if e[2].passed), key=rank, reverse=True)
+    elected, tied = set(), set()
+    if len(passing) <= seats:
+        elected = {e[0] for e in passing}
+    else:
+        cutoff = rank(passing[seats - 1])
+        above = [e[0] for e in passing if rank(e) > cutoff]
+        at = [e[0] for e in passing if rank(e) == cutoff]
+        if len(above) + len(at) <= seats:
+            elected = set(above + at)
+        else:
+            elected, tied = set(above), set(at)
+    return ElectionTally(
+        seats=seats,
+        participation=turnout,
+        candidates=tuple(
+            CandidateTally(n, name, result, n in elected, n in tied) for n, name, result in counted
+        ),
+    )

@@ -103,3 +103,26 @@ def test_an_election_is_published_with_every_candidates_figures(world):
     assert [b["choice"] for b in document["ballots"]] == ["elect:1", "elect:1", "elect:2"]
     assert document["tally"]["elected"] == [1]
     assert motion.passed is True
+
+
+def test_an_election_file_is_recounted_by_the_command(world, tmp_path):
+    residents = [world.owner(world.unit("100.00", [f"选民{i}"])) for i in range(4)]
+    motion = world.open_motion(3, kind="election", seats=2, candidates=["张三", "李四", "王五"])
+    for resident, chosen in zip(residents, [[1, 2], [1, 3], [1, 2], []], strict=True):
+        services.cast_online(resident, motion, candidates=chosen, now=DURING)
+        commit()
+    world.close(motion)
+    document = services.publish(world.committee, motion, now=motion.closes_at)
+    commit()
+    figures = _recount_file(tmp_path, document)
+    assert figures.pop("chain_valid") is True
+    assert figures == document["tally"]
+    assert figures["elected"] == [1] and figures["unfilled_seats"] == 1
+    # the abstaining ballot (nobody chosen) takes part
+    assert figures["participating_heads"] == 4
+    first = db.session.scalars(
+        sa.select(Ballot).where(Ballot.motion_id == motion.id).order_by(Ballot.seq)
+    ).first()
+    first.choice = "elect:2"
+    commit()
+    assert recount.recount(services.published_document(motion))["chain_valid"] is False

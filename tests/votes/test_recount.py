@@ -213,3 +213,22 @@ def test_the_engine_imports_nothing_of_the_app():
                 assert module.startswith("backend.votes.") or top in sys.stdlib_module_names, (
                     f"{name}.py imports {module}"
                 )
+
+
+def test_an_election_with_an_unknown_candidate_is_refused():
+    from backend.votes.recount import RecountError, recount
+
+    document = {
+        "motion": {
+            "id": 1, "item": 3, "title": "选举", "kind": "election", "seats": 1,
+            "candidates": [{"number": 1, "name": "张三"}],
+        },
+        "total_area": "100.00",
+        "total_heads": 1,
+        "ballots": [{"receipt": "R1", "choice": "elect:2", "area": "100.00", "heads": 1}],
+    }  # fmt: skip
+    with pytest.raises(RecountError):
+        recount(document)
+    document["ballots"][0]["choice"] = "elect:1"
+    figures = recount(document)
+    assert figures["elected"] == [1] and figures["chain_valid"] is None
