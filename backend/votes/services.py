@@ -153,6 +153,47 @@ def _check_fields(item, title, opens_at, closes_at, kind, seats, candidates) -> 
         raise Invalid("只有选举才有候选人", {"candidates": ["非选举事项不设候选人"]})
 
 
+def update_draft(
+    staff: Staff,
+    motion: Motion,
+    *,
+    item: int,
+    title: str,
+    body: str = "",
+    opens_at: datetime,
+    closes_at: datetime,
+    extraordinary: bool = False,
+) -> Motion:
+    """Change a draft's matter, text, window or meeting kind (candidates stay as drafted)."""
+    _require_manage(staff, motion)
+    if motion.state != MotionState.draft:
+        raise Conflict("只有草稿可以修改；已公告的事项不能再改")
+    _check_fields(
+        item,
+        title,
+        opens_at,
+        closes_at,
+        motion.kind,
+        motion.seats,
+        [c.name for c in motion.candidates],
+    )
+    before = audit.snapshot(motion, ("title", "item", "opens_at", "closes_at"))
+    motion.item, motion.title, motion.body = item, title.strip(), (body or "").strip()
+    motion.opens_at, motion.closes_at = opens_at, closes_at
+    motion.extraordinary = bool(extraordinary)
+    db.session.flush()
+    audit.record(
+        staff,
+        "motion.update",
+        "motion",
+        motion.id,
+        before=before,
+        after=audit.snapshot(motion, ("title", "item", "opens_at", "closes_at")),
+        estate_id=motion.estate_id,
+    )
+    return motion
+
+
 def notice_days(estate: Estate, extraordinary: bool) -> int:
     """The notice period in days before voting may open: the city's (setting
     ``VOTE_NOTICE_DAYS_BY_CITY``), else 15 days, or 7 for an extraordinary meeting."""
@@ -556,6 +597,17 @@ def voters_of(motion: Motion) -> sa.Select:
         .where(Voter.motion_id == motion.id)
         .options(selectinload(Voter.units).selectinload(VoterUnit.unit))
         .order_by(Voter.number)
+    )
+
+
+def staff_ballots(staff: Staff, motion: Motion) -> sa.Select:
+    """The motion's ballots in chain order for the panel (channel, who entered it, scan)."""
+    staff_motion(staff, motion.id)
+    return (
+        sa.select(Ballot)
+        .where(Ballot.motion_id == motion.id)
+        .options(selectinload(Ballot.voter).selectinload(Voter.units).selectinload(VoterUnit.unit))
+        .order_by(Ballot.seq)
     )
 
 

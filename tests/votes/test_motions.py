@@ -200,3 +200,31 @@ def test_owners_who_have_not_voted_are_reminded_once_before_the_close(estate_uni
         sa.select(Notification.resident_id).where(Notification.kind == "vote_closing")
     ).all()
     assert reminded == [waiting.id]
+
+
+def test_only_a_draft_can_be_changed(estate_units):
+    world = estate_units
+    motion = world.motion()
+    services.update_draft(
+        world.committee, motion, item=6, title="筹集维修资金", opens_at=T0,
+        closes_at=T0 + timedelta(days=3),
+    )  # fmt: skip
+    assert (motion.item, motion.title) == (6, "筹集维修资金")
+    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    with pytest.raises(Conflict, match="只有草稿"):
+        services.update_draft(
+            world.committee, motion, item=4, title="x", opens_at=T0,
+            closes_at=T0 + timedelta(days=3),
+        )  # fmt: skip
+
+
+def test_the_panel_lists_ballots_in_chain_order(estate_units):
+    world = estate_units
+    first, second = world.owner(world.units[0]), world.owner(world.units[1])
+    motion = world.open_motion()
+    services.cast_online(second, motion, choice="agree", now=DURING)
+    services.cast_online(first, motion, choice="oppose", now=DURING)
+    commit()
+    ballots = db.session.scalars(services.staff_ballots(world.street, motion)).all()
+    assert [b.seq for b in ballots] == [1, 2]
+    assert ballots[1].voter.units[0].unit_id == world.units[0].id
