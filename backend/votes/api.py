@@ -132,11 +132,7 @@ def motion_detail(motion, resident) -> dict:
 @blp.errors(401)
 def my_motions():
     """我所在小区的表决事项（已公告、投票中、已截止、已公布）"""
-    resident = current_resident()
-    rows = [motion_row(m, resident) for m in services.resident_motions(resident)]
-    for row in rows:
-        row.pop("_ballot")
-    return rows
+    return _rows(current_resident(), published_only=False)
 
 
 @blp.get("/me/motion-results")
@@ -146,9 +142,13 @@ def my_motions():
 @blp.errors(401)
 def published_results():
     """已公布结果的表决事项"""
-    resident = current_resident()
+    return _rows(current_resident(), published_only=True)
+
+
+def _rows(resident, *, published_only: bool) -> list[dict]:
     rows = [
-        motion_row(m, resident) for m in services.resident_motions(resident, published_only=True)
+        motion_row(m, resident)
+        for m in services.resident_motions(resident, published_only=published_only)
     ]
     for row in rows:
         row.pop("_ballot")

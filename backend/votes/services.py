@@ -218,6 +218,17 @@ def notice_ends_at(motion: Motion) -> datetime | None:
     return motion.announced_at + timedelta(days=motion.notice_days)
 
 
+def _move(staff: Staff | None, motion: Motion, source: MotionState, action: str, **values) -> None:
+    """Move ``motion`` from ``source`` by one conditional UPDATE (409 if someone else moved
+    it first), record it (staff actions) and refresh the board's section after commit."""
+    if not transition(Motion, motion.id, Motion.state, source, **values):
+        raise Conflict(STALE)
+    db.session.refresh(motion)
+    if staff is not None:
+        audit.record(staff, f"motion.{action}", "motion", motion.id, estate_id=motion.estate_id)
+    board_hook.source_changed(motion.estate_id, BOARD_SECTION)
+
+
 def announce(
     staff: Staff, motion: Motion, *, now: datetime | None = None, notify: bool = True
 ) -> Motion:
@@ -241,20 +252,16 @@ def announce(
         )
     if motion.closes_at <= now:
         raise Invalid("投票截止时间已过", {"closes_at": ["已过"]})
-    if not transition(
-        Motion,
-        motion.id,
-        Motion.state,
+    _move(
+        staff,
+        motion,
         MotionState.draft,
+        "announce",
         state=MotionState.announced,
         announced_at=now,
         notice_days=days,
-    ):
-        raise Conflict(STALE)
-    db.session.refresh(motion)
+    )
     freeze_electorate(motion)
-    audit.record(staff, "motion.announce", "motion", motion.id, estate_id=motion.estate_id)
-    board_hook.source_changed(motion.estate_id, BOARD_SECTION)
     if notify:
         defer(_notify_owners_job(), motion.id, "vote_announced")
     log.info("motion %s announced (%s days' notice)", motion.id, days)
@@ -277,19 +284,7 @@ def open_voting(staff: Staff | None, motion: Motion, *, now: datetime | None = N
         raise Conflict(f"公告期未满，投票于 {to_local(start):%Y-%m-%d %H:%M} 开始")
     if now >= motion.closes_at:
         raise Conflict("投票截止时间已过")
-    if not transition(
-        Motion,
-        motion.id,
-        Motion.state,
-        MotionState.announced,
-        state=MotionState.open,
-        opened_at=now,
-    ):
-        raise Conflict(STALE)
-    db.session.refresh(motion)
-    if staff is not None:
-        audit.record(staff, "motion.open", "motion", motion.id, estate_id=motion.estate_id)
-    board_hook.source_changed(motion.estate_id, BOARD_SECTION)
+    _move(staff, motion, MotionState.announced, "open", state=MotionState.open, opened_at=now)
     log.info("motion %s open for voting", motion.id)
     return motion
 
@@ -307,18 +302,11 @@ def close_voting(staff: Staff | None, motion: Motion, *, now: datetime | None = 
         raise Conflict(f"表决事项当前为「{motion.state.label}」，不能截止投票")
     if now < motion.closes_at:
         raise Conflict(f"投票于 {to_local(motion.closes_at):%Y-%m-%d %H:%M} 截止，尚未到时间")
-    if not transition(
-        Motion, motion.id, Motion.state, MotionState.open, state=MotionState.closed, closed_at=now
-    ):
-        raise Conflict(STALE)
-    db.session.refresh(motion)
+    _move(staff, motion, MotionState.open, "close", state=MotionState.closed, closed_at=now)
     if motion.is_election:
         motion.passed = bool(count_election(motion).elected)
     else:
         motion.passed = count(motion).passed
-    if staff is not None:
-        audit.record(staff, "motion.close", "motion", motion.id, estate_id=motion.estate_id)
-    board_hook.source_changed(motion.estate_id, BOARD_SECTION)
     log.info("motion %s closed: %s ballots", motion.id, motion.ballot_count)
     return motion
 
@@ -334,20 +322,15 @@ def publish(
     if motion.state != MotionState.closed:
         raise Conflict(f"表决事项当前为「{motion.state.label}」，不能公布结果")
     document = published_document(motion, published_at=now)
-    if not transition(
-        Motion,
-        motion.id,
-        Motion.state,
+    _move(
+        staff,
+        motion,
         MotionState.closed,
+        "publish",
         state=MotionState.published,
         published_at=now,
         published=document,
-    ):
-        raise Conflict(STALE)
-    db.session.refresh(motion)
-    if staff is not None:
-        audit.record(staff, "motion.publish", "motion", motion.id, estate_id=motion.estate_id)
-    board_hook.source_changed(motion.estate_id, BOARD_SECTION)
+    )
     if notify:
         defer(_notify_owners_job(), motion.id, "vote_result")
     log.info("motion %s published: %s", motion.id, "passed" if motion.passed else "failed")

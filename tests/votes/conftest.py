@@ -96,6 +96,23 @@ class VoteWorld:
         commit()
         return motion
 
+    def live_motion(self, title="续聘物业", **kw):
+        """A motion open now (its window around the real clock), for requests over HTTP."""
+        now = utcnow()
+        motion = services.create_motion(
+            self.committee,
+            self.estate.id,
+            item=kw.pop("item", 4),
+            title=title,
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=1),
+            **kw,
+        )
+        services.announce(self.committee, motion, now=now - timedelta(days=16))
+        services.open_voting(self.committee, motion, now=now)
+        commit()
+        return motion
+
     def close(self, motion):
         services.close_voting(self.committee, motion, now=motion.closes_at)
         commit()

@@ -10,7 +10,6 @@ import pytest
 
 from backend.accounts.models import ResidencyRole
 from backend.core.db import commit
-from backend.core.time import utcnow
 from backend.votes import recount, services
 from tests.factories import EstateFactory, ResidencyFactory, UnitFactory
 from tests.helpers import bearer, subscribe
@@ -24,19 +23,7 @@ def live(world):
     world.jia, world.yi = world.owner(world.u1), world.owner(world.u1)
     world.bing = world.owner(world.u2)
     world.tenant = world.owner(world.u2, ResidencyRole.tenant)
-    now = utcnow()
-    motion = services.create_motion(
-        world.committee,
-        world.estate.id,
-        item=4,
-        title="续聘物业",
-        body="说明",
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=1),
-    )
-    services.announce(world.committee, motion, now=now - timedelta(days=16))
-    services.open_voting(world.committee, motion, now=now)
-    commit()
+    motion = world.live_motion(body="说明")
     world.live = motion
     return world
 

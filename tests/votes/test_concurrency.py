@@ -6,14 +6,11 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from backend.core.db import commit
-from backend.core.time import utcnow
 from backend.extensions import db
 from backend.votes import recount, services
 from backend.votes.models import Ballot
@@ -34,18 +31,7 @@ def test_500_concurrent_ballots_give_one_per_voter_and_an_exact_tally(app, world
         names = [f"业主{i}a", f"业主{i}b"] if i >= SOLE else [f"业主{i}"]
         unit = world.unit("88.88", names)
         residents_of_unit.append([world.owner(unit) for _ in names])
-    now = utcnow()
-    motion = services.create_motion(
-        world.committee,
-        world.estate.id,
-        item=4,
-        title="并发投票",
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=1),
-    )
-    services.announce(world.committee, motion, now=now - timedelta(days=16))
-    services.open_voting(world.committee, motion, now=now)
-    commit()
+    motion = world.live_motion(title="并发投票")
     everyone = [r for group in residents_of_unit for r in group]
     rng = random.Random(10)
     # every owner once (co-owners race each other), then repeats up to 500 submissions
