@@ -1144,42 +1144,28 @@ def notify_owners(motion_id: int, event: str) -> int:
     motion = db.session.get(Motion, motion_id)
     if motion is None:
         return 0
-    estate = db.session.get(Estate, motion.estate_id)
     if event == "vote_closing":
         residents = owners_without_ballot(motion) if motion.state == MotionState.open else []
+        facts = {"closes_at": motion.closes_at}
+    elif event == "vote_announced":
+        residents = owner_residents(motion.estate_id)
+        facts = {
+            "estate_name": db.session.get(Estate, motion.estate_id).name,
+            "opens_on": to_local(motion.opens_at).date(),
+            "closes_on": to_local(motion.closes_at).date(),
+        }
     else:
         residents = owner_residents(motion.estate_id)
+        facts = {"passed": bool(motion.passed), "summary": result_summary(motion)}
     for resident_id in residents:
-        if event == "vote_closing":
-            notify_resident(
-                resident_id,
-                event,
-                estate_id=motion.estate_id,
-                motion_id=motion.id,
-                title=motion.title,
-                closes_at=motion.closes_at,
-            )
-        elif event == "vote_announced":
-            notify_resident(
-                resident_id,
-                event,
-                estate_id=motion.estate_id,
-                motion_id=motion.id,
-                title=motion.title,
-                estate_name=estate.name,
-                opens_on=to_local(motion.opens_at).date(),
-                closes_on=to_local(motion.closes_at).date(),
-            )
-        else:
-            notify_resident(
-                resident_id,
-                event,
-                estate_id=motion.estate_id,
-                motion_id=motion.id,
-                title=motion.title,
-                passed=bool(motion.passed),
-                summary=result_summary(motion),
-            )
+        notify_resident(
+            resident_id,
+            event,
+            estate_id=motion.estate_id,
+            motion_id=motion.id,
+            title=motion.title,
+            **facts,
+        )
     return len(residents)
 
 
