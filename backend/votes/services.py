@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -31,6 +30,7 @@ from backend.authz import scope
 from backend.core import board_hook
 from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.core.text import TextRefused, clean_text
 from backend.core.time import to_local, utcnow
 from backend.extensions import db
 from backend.media import services as media
@@ -102,7 +102,7 @@ def create_motion(
         item=item,
         kind=kind,
         title=title.strip(),
-        body=(body or "").strip(),
+        body=_text(body, 20000, "body", multiline=True),
         extraordinary=bool(extraordinary),
         seats=seats if kind == MotionKind.election else None,
         opens_at=opens_at,
@@ -130,10 +130,18 @@ def create_motion(
     return motion
 
 
+def _text(value, column, field: str, *, multiline: bool = False) -> str:
+    """``value`` stripped, if it fits ``column`` and holds nothing unstorable, else 422."""
+    try:
+        return clean_text((value or "").strip(), max_length=column, multiline=multiline)
+    except TextRefused as exc:
+        raise Invalid(exc.message, {field: [exc.message]}) from None
+
+
 def _check_fields(item, title, opens_at, closes_at, kind, seats, candidates) -> None:
     if isinstance(item, bool) or item not in tally.ITEMS:
         raise Invalid("事项须为《民法典》第二百七十八条第（一）至（九）项", {"item": ["取值无效"]})
-    if not (title or "").strip():
+    if not _text(title, Motion.title, "title"):
         raise Invalid("请填写表决事项", {"title": ["必填项"]})
     if opens_at is None or closes_at is None or closes_at <= opens_at:
         raise Invalid("投票截止时间须晚于开始时间", {"closes_at": ["须晚于开始时间"]})
@@ -142,7 +150,7 @@ def _check_fields(item, title, opens_at, closes_at, kind, seats, candidates) -> 
             raise Invalid("选举业委会委员属于第（三）项事项", {"item": ["选举应为第（三）项"]})
         if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= MAX_SEATS:
             raise Invalid(f"应选名额须为 1 至 {MAX_SEATS}", {"seats": ["取值无效"]})
-        names = [(name or "").strip() for name in candidates]
+        names = [_text(name, Candidate.name, "candidates") for name in candidates]
         if not names or not all(names):
             raise Invalid("请填写候选人", {"candidates": ["必填项"]})
         if len(names) > MAX_CANDIDATES:
@@ -178,7 +186,8 @@ def update_draft(
         [c.name for c in motion.candidates],
     )
     before = audit.snapshot(motion, ("title", "item", "opens_at", "closes_at"))
-    motion.item, motion.title, motion.body = item, title.strip(), (body or "").strip()
+    motion.item, motion.title = item, title.strip()
+    motion.body = _text(body, 20000, "body", multiline=True)
     motion.opens_at, motion.closes_at = opens_at, closes_at
     motion.extraordinary = bool(extraordinary)
     db.session.flush()
@@ -507,7 +516,7 @@ def correct_electorate(
     """
     scope.require(staff, "vote.correct")
     scope.get_scoped(Motion, motion.id, staff)
-    reason = (reason or "").strip()
+    reason = _text(reason, ElectorateCorrection.reason, "reason")
     if not reason:
         raise Invalid("请填写更正原因", {"reason": ["必填项"]})
     if motion.state not in (MotionState.announced, MotionState.open):
@@ -595,14 +604,6 @@ def staff_ballots(staff: Staff, motion: Motion) -> sa.Select:
 
 
 # --- ballots -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BallotChoice:
-    """What a ballot says: an ordinary ``choice`` or an election's candidate numbers."""
-
-    choice: str | None = None
-    candidates: tuple[int, ...] | None = None
 
 
 def chained_choice(motion: Motion, choice: str | None, candidates) -> str:
@@ -700,7 +701,7 @@ def enter_ballot(
     channel = Channel(channel)
     if channel == Channel.online:
         raise Invalid("线上投票由业主本人在小程序完成", {"channel": ["取值无效"]})
-    proxy_name = (proxy_name or "").strip()
+    proxy_name = _text(proxy_name, Ballot.proxy_name, "proxy_name")
     if channel == Channel.proxy and not proxy_name:
         raise Invalid("请填写受托人姓名", {"proxy_name": ["必填项"]})
     if not scan_photo_id:

@@ -228,3 +228,13 @@ def test_the_panel_lists_ballots_in_chain_order(estate_units):
     ballots = db.session.scalars(services.staff_ballots(world.street, motion)).all()
     assert [b.seq for b in ballots] == [1, 2]
     assert ballots[1].voter.units[0].unit_id == world.units[0].id
+
+
+def test_texts_that_cannot_be_stored_are_refused(estate_units):
+    world = estate_units
+    with pytest.raises(Invalid):
+        world.motion(title="x" * 101)
+    with pytest.raises(Invalid):
+        world.motion(title="续聘\x00物业")
+    with pytest.raises(Invalid):
+        world.motion(3, kind=MotionKind.election, seats=1, candidates=["张" * 61])
