@@ -11,7 +11,7 @@ from backend.authz.resident import BEARER, current_resident, resident_rate_key, 
 from backend.core.api import Blueprint
 from backend.core.errors import NotFound
 from backend.core.time import utcnow
-from backend.extensions import limiter
+from backend.extensions import configured_limit, limiter
 from backend.media.services import photo_view
 from backend.votes import services, tally
 from backend.votes.models import Choice, MotionState
@@ -169,7 +169,7 @@ def my_motion(motion_id):
 @blp.post("/me/motions/<int:motion_id>/ballot")
 @blp.doc(security=BEARER)
 @resident_required
-@limiter.limit("30 per minute", key_func=resident_rate_key)
+@limiter.limit(configured_limit("RATELIMIT_BALLOT"), key_func=resident_rate_key)
 @blp.arguments(BallotCastSchema)
 @blp.response(201, MyBallotSchema)
 @blp.alt_response(403, description="家属、租户不能投票：只有业主本人可以")
