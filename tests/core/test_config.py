@@ -69,6 +69,11 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "LINLI_HSTS_MAX_AGE": "600",
         "LINLI_BOARD_PUBLIC_URL": "https://linli.example.gov.cn",
         "LINLI_BOARD_POSTER_FONT": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "LINLI_VOTE_NOTICE_DAYS": "20",
+        "LINLI_VOTE_NOTICE_DAYS_EXTRAORDINARY": "10",
+        "LINLI_VOTE_NOTICE_DAYS_BY_CITY": '{"深圳市": {"ordinary": 21}}',
+        "LINLI_VOTE_CLOSING_REMINDER": "12h",
+        "LINLI_RATELIMIT_BALLOT": "5 per minute",
     }
     if STACK == "real":
         environment["REDIS_URL"] = REAL_REDIS_URL
@@ -94,6 +99,13 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["HSTS_MAX_AGE"] == 600
     assert app.config["RATELIMIT_OWNER_INVITE"] == "12 per hour"
+    assert (app.config["VOTE_NOTICE_DAYS"], app.config["VOTE_NOTICE_DAYS_EXTRAORDINARY"]) == (
+        20,
+        10,
+    )
+    assert app.config["VOTE_NOTICE_DAYS_BY_CITY"] == {"深圳市": {"ordinary": 21}}
+    assert app.config["VOTE_CLOSING_REMINDER"] == timedelta(hours=12)
+    assert app.config["RATELIMIT_BALLOT"] == "5 per minute"
     assert app.config["WECHAT_PAY_ORDER_TTL"] == timedelta(minutes=20)
     assert app.config["WECHAT_PAY_NOTIFY_URL"].startswith("https://linli.example/")
     assert app.config["BOARD_PUBLIC_URL"] == "https://linli.example.gov.cn"
