@@ -909,12 +909,19 @@ def check_receipt(motion: Motion, receipt: str) -> dict | None:
 
 
 def _counted_rows(motion: Motion) -> list[tuple[str, Decimal, int]]:
-    return [
-        (choice, Decimal(area), heads)
-        for choice, area, heads in db.session.execute(
-            sa.select(Ballot.choice, Ballot.area, Ballot.heads).where(Ballot.motion_id == motion.id)
+    """(choice, area, heads) per distinct choice: summed in the database where its sums are
+    exact (PostgreSQL ``numeric``), else per ballot (SQLite sums numbers as floats)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = (
+            sa.select(Ballot.choice, sa.func.sum(Ballot.area), sa.func.sum(Ballot.heads))
+            .where(Ballot.motion_id == motion.id)
+            .group_by(Ballot.choice)
         )
-    ]
+    else:
+        stmt = sa.select(Ballot.choice, Ballot.area, Ballot.heads).where(
+            Ballot.motion_id == motion.id
+        )
+    return [(choice, Decimal(area), int(heads)) for choice, area, heads in db.session.execute(stmt)]
 
 
 def _require_electorate(motion: Motion) -> None:
