@@ -46,7 +46,6 @@ from __future__ import annotations
 from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
-from tests.security.matrix_board import BOARD
 from tests.security.matrix_votes import VOTES_API
 
 ACTORS = (
