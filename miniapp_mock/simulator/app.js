@@ -1073,7 +1073,7 @@
           { class: "grid" },
           service("物业缴费", "pay", "#07c160", () => go("#/bills"), "home-pay"),
           service("报事报修", "repair", "#fa9d3b", () => go("#/tickets"), "home-repair"),
-          service("业主投票", "vote", "#10aeff", soon, "home-vote", true),
+          service("业主投票", "vote", "#10aeff", () => go("#/votes"), "home-vote"),
           service("信息公示", "board", "#6467f0", () => go("#/boards"), "home-board"),
         ),
       ),
