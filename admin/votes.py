@@ -51,6 +51,8 @@ ACTIONS = {
 }
 #: seconds between two refreshes of the live participation while voting is open
 POLL_SECONDS = 5
+CHANNEL_REFUSED = "请选择纸质票或委托投票"
+CHOICE_REFUSED = "请选择同意、反对或弃权"
 
 
 def _strip(value):
@@ -119,14 +121,12 @@ class BallotForm(Form):
     number), the channel, what the ballot says and the scan of what was signed."""
 
     unit_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, message=BAD_CHOICE)])
-    building_id = IntegerField(
-        validators=[Optional(), NumberRange(1, MAX_ID, message=BAD_CHOICE)]
-    )
+    building_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, message=BAD_CHOICE)])
     number = StringField(validators=[CleanText(40)], filters=[_strip])
     channel = StringField(
-        validators=[AnyOf([Channel.paper.value, Channel.proxy.value], message="请选择纸质票或委托投票")]
+        validators=[AnyOf([Channel.paper.value, Channel.proxy.value], message=CHANNEL_REFUSED)]
     )
-    choice = StringField(validators=[Optional(), AnyOf(list(Choice), message="请选择同意、反对或弃权")])
+    choice = StringField(validators=[Optional(), AnyOf(list(Choice), message=CHOICE_REFUSED)])
     proxy_name = StringField(validators=[CleanText(60)], filters=[_strip])
 
 
@@ -136,7 +136,9 @@ class CorrectionForm(Form):
     unit_id = IntegerField(
         validators=[DataRequired("请选择房屋"), NumberRange(1, MAX_ID, message=BAD_CHOICE)]
     )
-    area = StringField(validators=[DataRequired("请填写更正后的面积"), CleanText(20)], filters=[_strip])
+    area = StringField(
+        validators=[DataRequired("请填写更正后的面积"), CleanText(20)], filters=[_strip]
+    )
     reason = StringField(
         validators=[DataRequired("请填写更正原因"), CleanText(200)], filters=[_strip]
     )
@@ -343,12 +345,12 @@ def motion_ballot(motion_id: int):
         unit_id = data["unit_id"] or panel.unit_of_motion(
             motion, data["building_id"], data["number"] or ""
         )
-        candidates = [int(v) for v in request.form.getlist("candidates") if v.isdigit() and len(v) < 4]
+        candidates = [
+            int(v) for v in request.form.getlist("candidates") if v.isdigit() and len(v) < 4
+        ]
         files = read_uploaded_files("scan")
         if len(files) != 1:
-            raise Invalid(
-                "请上传一份签字表决票或授权委托书的扫描件", {"scan": ["请上传扫描件"]}
-            )
+            raise Invalid("请上传一份签字表决票或授权委托书的扫描件", {"scan": ["请上传扫描件"]})
         staff_id = staff.id
         release_transaction()
         scan = media.upload_photo(files[0], staff_id=staff_id)
@@ -416,8 +418,9 @@ def motion_correct(motion_id: int):
     motion = services.staff_motion(staff, motion_id)
     try:
         data = CorrectionForm().checked()
+        area = panel.parse_area(data["area"])
         services.correct_electorate(
-            staff, motion, data["unit_id"], area=panel.parse_area(data["area"]), reason=data["reason"]
+            staff, motion, data["unit_id"], area=area, reason=data["reason"]
         )
     except DomainError as exc:
         if exc.status == 404 and "名册" not in exc.message:
@@ -467,4 +470,3 @@ def motion_ballots_xlsx(motion_id: int):
 
 def _attachment(name: str) -> str:
     return f'attachment; filename="{name}"'
-

@@ -1,7 +1,7 @@
 """Owners' votes, as registered with the app (see ``backend/features.py``)."""
 
 from backend.authz.roles import StaffRole
-from backend.core.feature import AuditEntity, Feature, PeriodicJob
+from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
 from backend.votes.models import Motion
 
 #: the owners' committee runs its estate's votes; the street office guides the owners'
@@ -15,6 +15,8 @@ feature = Feature(
     label="业主表决",
     models="backend.votes.models",
     api="backend.votes.api:blp",
+    admin=("admin.votes",),
+    nav=(NavEntry("admin.votes", "业主表决", module="admin.votes", permission="vote.read"),),
     permissions={
         # motions in scope: the committee's estate, the street's estates, the district's
         "vote.read": MANAGERS | {StaffRole.bureau_officer},

@@ -61,7 +61,9 @@ def buildings_of(motion: Motion) -> list[Building]:
     """The motion's estate's buildings (the paper ballot form picks a unit by them)."""
     return list(
         db.session.scalars(
-            sa.select(Building).where(Building.estate_id == motion.estate_id).order_by(Building.name)
+            sa.select(Building)
+            .where(Building.estate_id == motion.estate_id)
+            .order_by(Building.name)
         )
     )
 
@@ -212,7 +214,10 @@ def electorate_query(motion: Motion, q: str = "") -> sa.Select:
             .join(Unit, Unit.id == VoterUnit.unit_id)
             .where(
                 VoterUnit.motion_id == motion.id,
-                sa.or_(Unit.number.contains(q, autoescape=True), VoterUnit.owners.contains(q, autoescape=True)),
+                sa.or_(
+                    Unit.number.contains(q, autoescape=True),
+                    VoterUnit.owners.contains(q, autoescape=True),
+                ),
             )
         )
         stmt = stmt.where(Voter.id.in_(matching))
