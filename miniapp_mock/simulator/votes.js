@@ -128,7 +128,7 @@
       const roles = here.map((r) => r.role);
       if (!roles.includes("owner")) {
         const who = roles.map((r) => ROLE_WHY[r]).filter(Boolean)[0] || "您不是本小区登记在册的业主";
-        return `${who}：依照《民法典》第二百七十八条，只有业主本人可以投票，家属、租户不能投票。`;
+        return `${who}：业主共同决定事项由业主表决（《民法典》第二百七十八条），家属、租户不能投票。`;
       }
       return "您不在本次表决的表决人名册中（名册于公告时按业主名册确定）。如有疑问请联系业主委员会。";
     }
@@ -136,7 +136,7 @@
     function motionView(m, residencies) {
       const facts = h(
         "dl",
-        { class: "message-rows", testid: "motion-facts" },
+        { class: "message-rows vote-rows", testid: "motion-facts" },
         row("事项类别", itemText(m), "motion-item"),
         row("通过标准", `${THRESHOLD[m.threshold_class] || ""}；且参与表决的面积与人数各须三分之二以上`),
         row("类型", `${m.kind_label}${m.seats ? `（应选 ${m.seats} 名）` : ""}${m.extraordinary ? " · 临时会议" : ""}`),
@@ -292,7 +292,7 @@
           h("div", { class: "receipt-amount vote-receipt-code", testid: "receipt-code" }, b.receipt),
           h(
             "dl",
-            { class: "message-rows" },
+            { class: "message-rows vote-wide" },
             row("选择", b.candidates ? `${b.choice_label}：${b.candidates.length ? b.candidates.map((n) => `${n} 号`).join("、") : "未选任何候选人"}` : b.choice_label, "receipt-choice"),
             row("方式", b.channel_label, "receipt-channel"),
             row("计入面积", `${b.area} m²`),
@@ -410,7 +410,7 @@
           h("div", { class: "section-title" }, h("span", null, "全部数据")),
           h(
             "dl",
-            { class: "message-rows", testid: "result-figures" },
+            { class: "message-rows vote-rows", testid: "result-figures" },
             figure("总面积", `${t.total_area} m²`, "fig-total-area"),
             figure("总人数", String(t.total_heads), "fig-total-heads"),
             figure("参与面积", `${t.participating_area} m²`, "fig-participating-area"),
@@ -446,7 +446,7 @@
               )
             : null,
           h("div", { class: "section-title" }, h("span", null, "复核")),
-          h("dl", { class: "message-rows" }, row("哈希链末端", r.chain_head, "result-chain-head")),
+          h("dl", { class: "message-rows vote-rows" }, row("哈希链末端", r.chain_head, "result-chain-head")),
           h(
             "div",
             { class: "actions" },
