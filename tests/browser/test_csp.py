@@ -76,6 +76,7 @@ def page_ids(db) -> dict[str, int]:
         "fmt": "png",
         "evaluation_id": evaluation_id,
         "inspection_id": inspection_id,
+        "motion_id": _published_motion(unit, admin).id,
     }
 
 
@@ -91,6 +92,47 @@ def _supervision_rows(admin, estate) -> tuple[int, int]:
     inspection = evaluation.record_inspection(admin, estate.id, date(2026, 1, 5), items)
     commit()
     return row.id, inspection.id
+
+
+def _published_motion(unit, admin):
+    """A motion of ``unit``'s estate, voted on paper with a scan (shown by a signed URL),
+    closed and published: every vote page, the JSON and the Excel list answer."""
+    from datetime import timedelta
+
+    from backend.core.db import commit
+    from backend.core.time import utcnow
+    from backend.media.services import upload_photo
+    from backend.votes import services
+    from backend.votes.models import Channel
+    from tests.votes.conftest import png_bytes
+
+    estate = unit.building.estate
+    member = StaffFactory(username="csp.weiyuan", role=StaffRole.committee_member, estate=estate)
+    opens = utcnow() - timedelta(days=10)
+    motion = services.create_motion(
+        admin,
+        estate.id,
+        item=4,
+        title="续聘物业",
+        opens_at=opens,
+        closes_at=opens + timedelta(days=7),
+    )
+    services.announce(admin, motion, now=opens - timedelta(days=16))
+    services.open_voting(admin, motion, now=opens)
+    scan = upload_photo(png_bytes(), staff_id=member.id)
+    services.enter_ballot(
+        member,
+        motion,
+        unit.id,
+        channel=Channel.paper,
+        scan_photo_id=scan.id,
+        choice="agree",
+        now=opens + timedelta(days=1),
+    )
+    services.close_voting(admin, motion, now=motion.closes_at)
+    services.publish(admin, motion, now=motion.closes_at)
+    commit()
+    return motion
 
 
 def _ticket_with_photo(unit):
