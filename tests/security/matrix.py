@@ -46,7 +46,7 @@ from __future__ import annotations
 from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
-from tests.security.matrix_votes import VOTES_API
+from tests.security.matrix_votes import VOTES_API, VOTES_PANEL
 
 ACTORS = (
     "anon", "resX", "famX", "tenX", "resY",
@@ -600,4 +600,5 @@ ROUTES = _join(
     BOARD_UI,
     ADMIN_SUPERVISION,
     VOTES_API,
+    VOTES_PANEL,
 )

@@ -130,3 +130,69 @@ VOTES_API = {
         "motion_id=published_z":               "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
     },
 }
+
+# --- the panel's vote screens (admin/votes.py) ----------------------------------------------
+
+TARGETS["action=announce"] = lambda w: "announce"
+
+#: an opening time far ahead, as a datetime-local input sends it
+_WINDOW = {"opens_at": "2030-01-10T09:00", "closes_at": "2030-01-17T09:00"}
+
+# fmt: off
+
+VOTES_PANEL = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /admin/votes": {
+        "-":                                   "401  401  401  401  401  403  403  403  403  403  403  200  200  200  200  200",
+    },
+    "GET /admin/votes/new": {
+        "-":                                   "401  401  401  401  401  403  403  403  403  403  403  200  200  200  403  200",
+    },
+    # a draft for estate X: its committee, its street office and the platform; street B's
+    # officer does not reach estate X
+    "POST /admin/votes/new": {
+        "form": {"estate_id": "{estate_id}", "item": "4", "title": "续聘物业", **_WINDOW},
+        "estate_id=x":                         "401  401  401  401  401  403  403  403  403  403  403  302  302  404  403  302",
+    },
+    "GET /admin/votes/{motion_id}": {
+        "motion_id=open_x":                    "401  401  401  401  401  403  403  403  403  403  403  200  200  404  200  200",
+        "motion_id=open_y":                    "401  401  401  401  401  403  403  403  403  403  403  404  404  200  404  200",
+    },
+    "GET /admin/votes/{motion_id}/participation": {
+        "motion_id=open_x":                    "401  401  401  401  401  403  403  403  403  403  403  200  200  404  200  200",
+        "motion_id=open_y":                    "401  401  401  401  401  403  403  403  403  403  403  404  404  200  404  200",
+    },
+    # announcing an open motion is refused by its state (409) once authorization let one in
+    "POST /admin/votes/{motion_id}/{action}": {
+        "motion_id=open_x,action=announce":    "401  401  401  401  401  403  403  403  403  403  403  409  409  404  403  409",
+        "motion_id=open_y,action=announce":    "401  401  401  401  401  403  403  403  403  403  403  404  404  409  403  409",
+    },
+    # paper and proxy ballots: the committee member only; without a scan the entry is refused
+    "POST /admin/votes/{motion_id}/ballots": {
+        "form": {"channel": "paper", "unit_id": "{unit_id}", "choice": "agree"},
+        "motion_id=open_x,unit_id=x":          "401  401  401  401  401  403  403  403  403  403  403  422  403  403  403  403",
+        "motion_id=open_y,unit_id=y":          "401  401  401  401  401  403  403  403  403  403  403  404  403  403  403  403",
+    },
+    "GET /admin/votes/{motion_id}/electorate": {
+        "motion_id=open_x":                    "401  401  401  401  401  403  403  403  403  403  403  200  200  404  200  200",
+        "motion_id=open_y":                    "401  401  401  401  401  403  403  403  403  403  403  404  404  200  404  200",
+    },
+    # corrections: the committee and the street office; an area that is no number is refused
+    "POST /admin/votes/{motion_id}/electorate": {
+        "form": {"unit_id": "{unit_id}", "area": "九十", "reason": "登记面积有误"},
+        "motion_id=open_x,unit_id=x":          "401  401  401  401  401  403  403  403  403  403  403  422  422  404  403  403",
+        "motion_id=open_y,unit_id=y":          "401  401  401  401  401  403  403  403  403  403  403  404  404  422  403  403",
+    },
+    "GET /admin/votes/{motion_id}/result.json": {
+        "motion_id=published_x":               "401  401  401  401  401  403  403  403  403  403  403  200  200  404  200  200",
+        "motion_id=open_x":                    "401  401  401  401  401  403  403  403  403  403  403  409  409  404  409  409",
+        "motion_id=published_y":               "401  401  401  401  401  403  403  403  403  403  403  404  404  200  404  200",
+    },
+    "GET /admin/votes/{motion_id}/ballots.xlsx": {
+        "motion_id=published_x":               "401  401  401  401  401  403  403  403  403  403  403  200  200  404  200  200",
+        "motion_id=open_x":                    "401  401  401  401  401  403  403  403  403  403  403  409  409  404  409  409",
+        "motion_id=published_y":               "401  401  401  401  401  403  403  403  403  403  403  404  404  200  404  200",
+    },
+}
