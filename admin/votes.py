@@ -303,7 +303,7 @@ def motion_participation(motion_id: int):
     )
 
 
-@blueprint.post("/votes/<int:motion_id>/<string(maxlength=20):action>")
+@blueprint.post("/votes/<int:motion_id>/<string(maxlength=40):action>")
 @login_required
 @permission_required("vote.manage")
 def motion_action(motion_id: int, action: str):

@@ -9,6 +9,7 @@ import pytest
 from backend.accounts.models import ResidencyStatus
 from tests.factories import ResidencyFactory, StaffFactory, UnitFactory
 
+#: every entry a company admin sees (owners' votes are the committee's and the officers')
 ALL_ENTRIES = {
     "首页",
     "小区房屋",
@@ -31,7 +32,7 @@ def nav_entries(html: str) -> set[str]:
 @pytest.mark.parametrize(
     ("member", "expected"),
     [
-        ("platform", ALL_ENTRIES | {"监管"}),
+        ("platform", ALL_ENTRIES | {"监管", "业主表决"}),
         ("admin_a", ALL_ENTRIES | {"督办"}),
         (
             "desk_a",
@@ -50,15 +51,44 @@ def nav_entries(html: str) -> set[str]:
         ("technician_a", {"首页", "小区房屋", "消息触达", "住户查询", "工单", "信息公示"}),
         (
             "committee_a",
-            {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单", "信息公示"},
+            {
+                "首页",
+                "小区房屋",
+                "消息触达",
+                "物业收费",
+                "住户查询",
+                "工单",
+                "信息公示",
+                "业主表决",
+            },
         ),
         (
             "street_officer_b",
-            {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单", "信息公示", "监管"},
+            {
+                "首页",
+                "小区房屋",
+                "消息触达",
+                "物业收费",
+                "住户查询",
+                "工单",
+                "信息公示",
+                "监管",
+                "业主表决",
+            },
         ),
         (
             "bureau_xihu",
-            {"首页", "小区房屋", "消息触达", "物业收费", "住户查询", "工单", "信息公示", "监管"},
+            {
+                "首页",
+                "小区房屋",
+                "消息触达",
+                "物业收费",
+                "住户查询",
+                "工单",
+                "信息公示",
+                "监管",
+                "业主表决",
+            },
         ),
     ],
 )
