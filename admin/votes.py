@@ -162,7 +162,7 @@ def votes():
     return render_template(
         "admin/votes/list.html",
         page=paginate(services.staff_motions(staff, estate_id)),
-        estates=panel.read_estates(staff),
+        estates=panel.estates_for(staff),
         estate_id=estate_id,
     )
 
@@ -174,7 +174,7 @@ def _new_page(form: MotionForm | None = None, errors: dict | None = None, status
             "admin/votes/new.html",
             form=form or MotionForm(formdata=None),
             errors=errors or {},
-            estates=panel.manage_estates(staff),
+            estates=panel.estates_for(staff, "vote.manage"),
             items=ITEM_LABELS,
             kinds=list(MotionKind),
             estate_id=_arg_int("estate_id"),

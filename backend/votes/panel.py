@@ -43,16 +43,10 @@ THRESHOLD_LABELS = {
 BALLOT_HEADERS = ["序号", "回执码", "选择", "面积（m²）", "人数", "前一哈希", "本票哈希"]
 
 
-def manage_estates(staff: Staff) -> list[Estate]:
-    """The estates ``staff`` may draft motions for, by name (the create form's select)."""
-    scope.require(staff, "vote.manage")
-    stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
-    return list(db.session.scalars(stmt))
-
-
-def read_estates(staff: Staff) -> list[Estate]:
-    """The estates whose motions ``staff`` may read (the list's filter)."""
-    scope.require(staff, "vote.read")
+def estates_for(staff: Staff, permission: str = "vote.read") -> list[Estate]:
+    """The estates in ``staff``'s scope by name, if they hold ``permission`` (the list's
+    filter with ``vote.read``, the draft form's select with ``vote.manage``)."""
+    scope.require(staff, permission)
     stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
     return list(db.session.scalars(stmt))
 
