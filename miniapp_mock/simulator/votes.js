@@ -31,6 +31,14 @@
   };
   const CN_ITEMS = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
 
+  /** A published choice as people read it: 同意 / 反对 / 弃权, or an election's "elect:1,3". */
+  function choiceText(choice) {
+    const label = Object.fromEntries(CHOICES)[choice];
+    if (label) return label;
+    const numbers = String(choice || "").replace(/^elect:/, "").split(",").filter(Boolean);
+    return numbers.length ? `选 ${numbers.map((n) => `${n} 号`).join("、")}` : "未选任何候选人";
+  }
+
   /** "2/3" → "66.67%" (a ratio is published as an exact fraction; this is only a reading aid). */
   function percent(ratio) {
     if (!ratio) return "—";
@@ -318,7 +326,7 @@
       setTitle("核对回执");
       const id = params[0];
       const input = h("input", { type: "text", class: "code-input", testid: "check-receipt-input", placeholder: "输入回执码", maxlength: "20", autocomplete: "off" });
-      const out = h("div", { testid: "check-result" });
+      const out = h("div", { class: "vote-check", testid: "check-result" });
       const check = async () => {
         const receipt = input.value.trim();
         if (receipt.length < 4) {
@@ -332,7 +340,7 @@
               ? resultView({
                   iconName: "success",
                   title: "已计入公布的选票清单",
-                  lines: [`回执码 ${r.receipt}，清单第 ${r.position} 张`, `选择 ${r.choice} · 面积 ${r.area} m² · ${r.heads} 人`, `本票哈希 ${r.hash}`, `链末端 ${r.chain_head}`],
+                  lines: [`回执码 ${r.receipt}，清单第 ${r.position} 张`, `选择 ${choiceText(r.choice)} · 面积 ${r.area} m² · ${r.heads} 人`, `本票哈希 ${r.hash}`, `链末端 ${r.chain_head}`],
                   testid: "check-found",
                   status: "found",
                 })
