@@ -237,7 +237,7 @@ def _motion_page(motion_id: int, errors: dict | None = None, status: int = 200, 
     staff = current_staff()
     motion = services.staff_motion(staff, motion_id)
     frozen = motion.state != MotionState.draft
-    entered = panel.entered_ballots(motion) if frozen else []
+    entered = panel.entered_ballots(staff, motion) if frozen else []
     return (
         render_template(
             "admin/votes/motion.html",

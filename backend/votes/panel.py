@@ -130,7 +130,7 @@ def result_figures(motion: Motion) -> dict | None:
     if motion.state != MotionState.closed:
         return None
     if motion.is_election:
-        return services.election_figures(services.count_election(motion))
+        return services.count_election(motion).as_dict()
     return services.count(motion).as_dict()
 
 
@@ -142,20 +142,17 @@ def corrections(motion: Motion) -> list:
 # --- ballots entered in the panel ----------------------------------------------------------
 
 
-def entered_ballots(motion: Motion) -> list[Ballot]:
+def entered_ballots(staff: Staff, motion: Motion) -> list[Ballot]:
     """The paper and proxy ballots of ``motion`` (with their voter, scan and who entered
     them), newest first: the committee's own record, never published with names."""
-    return list(
-        db.session.scalars(
-            sa.select(Ballot)
-            .where(Ballot.motion_id == motion.id, Ballot.channel != Channel.online)
-            .options(
-                selectinload(Ballot.voter).selectinload(Voter.units).selectinload(VoterUnit.unit),
-                selectinload(Ballot.scan),
-            )
-            .order_by(Ballot.seq.desc())
-        )
+    stmt = (
+        services.staff_ballots(staff, motion)
+        .where(Ballot.channel != Channel.online)
+        .options(selectinload(Ballot.scan))
+        .order_by(None)
+        .order_by(Ballot.seq.desc())
     )
+    return list(db.session.scalars(stmt))
 
 
 def staff_names(ids: set[int]) -> dict[int, str]:

@@ -272,3 +272,25 @@ def test_an_officer_reads_but_does_not_enter_ballots(as_staff, vw):
         data={"channel": "paper", "unit_id": vw.units[0].id, "choice": "agree"},
     )
     assert resp.status_code == 403
+
+
+def test_an_elections_count_shows_each_candidate_and_the_unfilled_seat(as_staff, vw, monkeypatch):
+    motion = vw.open_motion(
+        item=3, kind=MotionKind.election, seats=2, candidates=["赵敏", "钱多多", "孙立"]
+    )
+    for unit, chosen in zip(vw.units[:3], ([1], [1, 2], [1]), strict=True):
+        services.cast_online(vw.owner(unit), motion, candidates=chosen)
+    _db.session.commit()
+    client = as_staff(vw.committee)
+    page = client.get(f"/admin/votes/{motion.id}").text
+    assert "ballot-candidates" in page and "最多 2 名" in page
+    monkeypatch.setattr(services, "utcnow", lambda: motion.closes_at + timedelta(minutes=1))
+    assert client.post(f"/admin/votes/{motion.id}/close").status_code == 302
+    page = client.get(f"/admin/votes/{motion.id}").text
+    # 赵敏 chosen by all three voters (3 of 3 participating heads); 钱多多 by one: not elected
+    assert "应选 2 名，当选 1 名" in page and "空缺 1 席" in page
+    assert page.count('data-elected="true"') == 1
+    assert client.post(f"/admin/votes/{motion.id}/publish").status_code == 302
+    sheet = load_workbook(io.BytesIO(client.get(f"/admin/votes/{motion.id}/ballots.xlsx").data))
+    choices = [row[2] for row in sheet.active.iter_rows(values_only=True)][-3:]
+    assert choices == ["选：1. 赵敏", "选：1. 赵敏、2. 钱多多", "选：1. 赵敏"]
