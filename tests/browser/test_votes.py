@@ -4,10 +4,11 @@ see it and why they cannot vote yet; after it, voting opens, an owner votes in t
 (and is asked for consent to the result message), his co-owner sees the household's ballot,
 a family member sees why she cannot vote, the committee enters a paper ballot with its scan;
 after the window the vote is closed and published, and the result with its figures appears
-in the simulator, where the owner checks his receipt against the published list.
+on the estate's board and in the simulator, where the owner checks his receipt against the
+published list.
 
-The estate's disclosure board is another feature's (``backend/board``); until it is on main
-this test asserts the published file that the board's ``vote_results`` section is built from.
+The result is checked in the published file and on the estate's public disclosure board
+(section ``vote_results``, built by ``backend/board`` from the votes' board source).
 Screenshots in test-artifacts/screenshots/votes-*.png."""
 
 from __future__ import annotations
@@ -227,6 +228,12 @@ def test_an_owners_vote_from_announcement_to_the_published_result(
     assert published["tally"]["failed_condition"] is None
     assert receipt in [b["receipt"] for b in published["ballots"]]
     assert published["chain_head"] == published["ballots"][-1]["hash"]
+    # and the estate's public board shows the result with its figures (section vote_results)
+    board = json.loads(panel.request.get(f"{live_stack.api_base}/estates/{estate.id}/board").text())
+    (section,) = [s for s in board["sections"] if s["code"] == "vote_results"]
+    (result,) = [p for p in section["posts"] if p["title"].startswith("表决结果")]
+    assert result["data"]["tally"] == published["tally"]
+    assert result["data"]["chain_head"] == published["chain_head"]
 
     # --- the owner reads the result and checks his receipt ---------------------------------
     zhang.goto(f"{live_stack.simulator_url}#/votes")
