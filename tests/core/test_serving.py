@@ -86,7 +86,7 @@ def gunicorn_server():
          "--workers", "1", "--bind", f"127.0.0.1:{port}", "tests.core.test_serving:hello"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy machine starts gunicorn slowly
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
