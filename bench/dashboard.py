@@ -18,7 +18,7 @@ services) beside the naive equivalent: the same figures computed from
 ``tickets`` and ``ticket_events`` with ``percentile_cont`` (first staff event, last
 resolution per ticket). Counts must agree; medians must be within one bucket width.
 
-Run from the repository root: ``.venv/bin/python bench/supervision.py --tickets 200000``.
+Run from the repository root: ``.venv/bin/python bench/dashboard.py --tickets 200000``.
 The last line printed is one JSON object.
 """
 
