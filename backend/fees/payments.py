@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from backend.accounts.models import Residency, ResidencyRole, Resident, Staff
 from backend.audit import services as audit
 from backend.authz import scope
+from backend.authz.resident import in_my_units
 from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Invalid, NotFound, UpstreamError
 from backend.core.time import SHANGHAI, to_local, utcnow
@@ -50,15 +51,11 @@ log = logging.getLogger(__name__)
 # --- what a resident sees --------------------------------------------------------------------
 
 
-def _visible_to(resident_id: int):
+def _visible_to(resident: Resident):
     """Bills of units where the resident lives now: owners and family always, tenants for
-    the fee items a tenant pays."""
-    return sa.exists().where(
-        Residency.resident_id == resident_id,
-        Residency.unit_id == Bill.unit_id,
-        Residency.is_current,
-        sa.or_(Residency.role != ResidencyRole.tenant, FeeItem.tenant_pays.is_(True)),
-    )
+    the fee items a tenant pays. Planned from the resident's units (see
+    :func:`backend.authz.resident.in_my_units`)."""
+    return in_my_units(Bill.unit_id, resident, tenant_allowed=FeeItem.tenant_pays.is_(True))
 
 
 def my_bills_query(
@@ -71,7 +68,7 @@ def my_bills_query(
     stmt = (
         sa.select(Bill)
         .join(FeeItem, FeeItem.id == Bill.fee_item_id)
-        .where(_visible_to(resident.id))
+        .where(_visible_to(resident))
         .options(
             joinedload(Bill.fee_item),
             joinedload(Bill.unit).joinedload(Unit.building),
@@ -114,18 +111,20 @@ def prepay(resident: Resident, unit_id: int, fee_item_id: int, months: int) -> l
 
 
 def my_payments_query(resident: Resident) -> sa.Select:
-    """Payments of the resident's orders and of the units they live in, newest first."""
-    units = sa.select(Residency.unit_id).where(
-        Residency.resident_id == resident.id, Residency.is_current
-    )
-    paid_for_my_units = (
+    """Payments of the resident's orders and of the units they live in, newest first.
+
+    The ids come from two indexed lookups (the resident's own payments; the payments of
+    their units' bills) united first, so the planner never walks all payments for an ``OR``.
+    """
+    mine = sa.union(
+        sa.select(Payment.id).where(Payment.resident_id == resident.id),
         sa.select(payment_bills.c.payment_id)
         .join(Bill, Bill.id == payment_bills.c.bill_id)
-        .where(Bill.unit_id.in_(units))
+        .where(in_my_units(Bill.unit_id, resident)),
     )
     return (
         sa.select(Payment)
-        .where(sa.or_(Payment.resident_id == resident.id, Payment.id.in_(paid_for_my_units)))
+        .where(Payment.id.in_(mine))
         .options(joinedload(Payment.estate))
         .order_by(Payment.paid_at.desc(), Payment.id.desc())
     )
@@ -166,7 +165,7 @@ def create_order(resident: Resident, bill_ids: list[int]) -> tuple[PaymentOrder,
         db.session.scalars(
             sa.select(Bill)
             .join(FeeItem, FeeItem.id == Bill.fee_item_id)
-            .where(Bill.id.in_(ids), _visible_to(resident.id))
+            .where(Bill.id.in_(ids), _visible_to(resident))
             .options(joinedload(Bill.fee_item), joinedload(Bill.estate))
         ).unique()
     )
