@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import pathlib
+
+import sqlalchemy as sa
 
 from backend.authz.tokens import issue_token
 
@@ -41,3 +44,24 @@ def imported_modules(path: pathlib.Path) -> set[str]:
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
     return names
+
+
+@contextlib.contextmanager
+def counted_statements():
+    """The SQL statements sent while the block runs: ``with counted_statements() as sent:``
+    then ``len(sent)``."""
+    from backend.extensions import db
+
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        # transaction control is the driver's, not a query the code asked for
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            sent.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

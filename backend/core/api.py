@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -367,13 +368,31 @@ class Blueprint(_Blueprint):
         }
 
 
+@dataclass(frozen=True)
+class PageOf:
+    """What a paginated view returns when a page of rows needs more than the rows: the
+    ``select`` to count and slice, and ``view``, called once with the page's rows, which
+    returns what is serialised (so related data is looked up for the page at once, not
+    per row)."""
+
+    select: sa.Select
+    view: Callable[[list], list]
+
+
 class SelectPage(Page):
-    """Paginate a SQLAlchemy select in the database (count and slice), not in Python."""
+    """Paginate a SQLAlchemy select in the database (count and slice), not in Python.
+
+    The view returns the select, or a :class:`PageOf` to turn the page's rows into views.
+    """
+
+    @property
+    def _select(self) -> sa.Select:
+        return self.collection.select if isinstance(self.collection, PageOf) else self.collection
 
     @property
     def item_count(self):
         return db.session.scalar(
-            sa.select(sa.func.count()).select_from(self.collection.order_by(None).subquery())
+            sa.select(sa.func.count()).select_from(self._select.order_by(None).subquery())
         )
 
     @property
@@ -382,6 +401,7 @@ class SelectPage(Page):
         if params.first_item >= params.item_count:
             # past the end (also keeps absurd ?page= values away from the database)
             return []
-        return list(
-            db.session.scalars(self.collection.offset(params.first_item).limit(params.page_size))
+        rows = list(
+            db.session.scalars(self._select.offset(params.first_item).limit(params.page_size))
         )
+        return self.collection.view(rows) if isinstance(self.collection, PageOf) else rows

@@ -8,7 +8,7 @@ import json
 from flask import Response
 
 from backend.authz.resident import BEARER, current_resident, resident_rate_key, resident_required
-from backend.core.api import Blueprint
+from backend.core.api import Blueprint, PageOf, SelectPage
 from backend.core.errors import NotFound
 from backend.core.time import utcnow
 from backend.extensions import configured_limit, limiter
@@ -71,15 +71,15 @@ def result_view(motion) -> dict | None:
     }
 
 
-def motion_row(motion, resident) -> dict:
-    """A motion in a resident's list."""
-    ballot = services.resident_ballot(resident, motion)
+def motion_row(motion, resident, ballot, has_voter: bool) -> dict:
+    """A motion in a resident's list: ``ballot`` is their voter's (or None) and
+    ``has_voter`` whether they hold a voter of it (see ``services.resident_votes``)."""
     now = utcnow()
     can_vote = (
         ballot is None
         and motion.state == MotionState.open
         and motion.opens_at <= now < motion.closes_at
-        and bool(services.resident_voters(resident, motion))
+        and has_voter
     )
     return {
         "id": motion.id,
@@ -100,14 +100,20 @@ def motion_row(motion, resident) -> dict:
         "voted": ballot is not None,
         "can_vote": can_vote,
         "passed": motion.passed if motion.state == MotionState.published else None,
-        "_ballot": ballot,
     }
+
+
+def motion_rows(motions, resident) -> list[dict]:
+    """A page of motions as a resident's list shows them (a bounded number of statements)."""
+    votes = services.resident_votes(resident, motions)
+    return [motion_row(m, resident, *votes[m.id]) for m in motions]
 
 
 def motion_detail(motion, resident) -> dict:
     """A motion with its documents (signed URLs), candidates, my ballot and its result."""
-    row = motion_row(motion, resident)
-    ballot = row.pop("_ballot")
+    ballot = services.resident_ballot(resident, motion)
+    has_voter = ballot is not None or bool(services.resident_voters(resident, motion))
+    row = motion_row(motion, resident, ballot, has_voter)
     return {
         **row,
         "body": motion.body,
@@ -129,30 +135,27 @@ def motion_detail(motion, resident) -> dict:
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, MotionSchema(many=True))
+@blp.paginate(SelectPage, page_size=20, max_page_size=100)
 @blp.errors(401)
 def my_motions():
-    """我所在小区的表决事项（已公告、投票中、已截止、已公布）"""
-    return _rows(current_resident(), published_only=False)
+    """我所在小区的表决事项（已公告、投票中、已截止、已公布；分页）"""
+    resident = current_resident()
+    return PageOf(services.resident_motions(resident), lambda page: motion_rows(page, resident))
 
 
 @blp.get("/me/motion-results")
 @blp.doc(security=BEARER)
 @resident_required
 @blp.response(200, MotionSchema(many=True))
+@blp.paginate(SelectPage, page_size=20, max_page_size=100)
 @blp.errors(401)
 def published_results():
-    """已公布结果的表决事项"""
-    return _rows(current_resident(), published_only=True)
-
-
-def _rows(resident, *, published_only: bool) -> list[dict]:
-    rows = [
-        motion_row(m, resident)
-        for m in services.resident_motions(resident, published_only=published_only)
-    ]
-    for row in rows:
-        row.pop("_ballot")
-    return rows
+    """已公布结果的表决事项（分页）"""
+    resident = current_resident()
+    return PageOf(
+        services.resident_motions(resident, published_only=True),
+        lambda page: motion_rows(page, resident),
+    )
 
 
 @blp.get("/me/motions/<int:motion_id>")

@@ -21,12 +21,14 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy import orm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from backend.accounts.models import Residency, ResidencyRole, Resident, Staff
 from backend.audit import services as audit
 from backend.authz import scope
+from backend.authz.resident import current_places, in_my_estates
 from backend.core import board_hook
 from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -856,23 +858,49 @@ def resident_ballot(resident: Resident, motion: Motion) -> Ballot | None:
 # --- residents' view -----------------------------------------------------------------------
 
 
-def resident_estate_ids(resident: Resident) -> sa.Select:
-    """Estates where ``resident`` currently lives (owner, family or tenant)."""
-    return sa.select(Residency.estate_id).where(
-        Residency.resident_id == resident.id, Residency.is_current
-    )
-
-
-def resident_motions(resident: Resident, *, published_only: bool = False) -> list[Motion]:
-    """Motions of the resident's estates that are announced or later, newest first."""
+def resident_motions(resident: Resident, *, published_only: bool = False) -> sa.Select:
+    """Motions of the resident's estates that are announced or later, newest first (for
+    pagination). A list row needs neither the body nor the published file: both stay in the
+    database until a motion is opened."""
     states = (MotionState.published,) if published_only else VISIBLE_STATES
-    return list(
-        db.session.scalars(
-            sa.select(Motion)
-            .where(Motion.estate_id.in_(resident_estate_ids(resident)), Motion.state.in_(states))
-            .order_by(Motion.opens_at.desc(), Motion.id.desc())
-        )
+    return (
+        sa.select(Motion)
+        .where(in_my_estates(Motion.estate_id, resident), Motion.state.in_(states))
+        .options(orm.defer(Motion.published), orm.defer(Motion.body), orm.joinedload(Motion.estate))
+        .order_by(Motion.opens_at.desc(), Motion.id.desc())
     )
+
+
+def resident_votes(
+    resident: Resident, motions: list[Motion]
+) -> dict[int, tuple[Ballot | None, bool]]:
+    """For each of ``motions``: the ballot of the resident's voter (as
+    :func:`resident_ballot`) and whether the resident holds a voter at all — two statements
+    for a whole page of motions."""
+    result: dict[int, tuple[Ballot | None, bool]] = {m.id: (None, False) for m in motions}
+    owned = sorted({p.unit_id for p in current_places(resident) if p.role == ResidencyRole.owner})
+    if not motions or not owned:
+        return result
+    voters = db.session.execute(
+        sa.select(VoterUnit.motion_id, Voter.id, Voter.number)
+        .join(Voter, Voter.id == VoterUnit.voter_id)
+        .where(VoterUnit.motion_id.in_(list(result)), VoterUnit.unit_id.in_(owned))
+    ).all()
+    if not voters:
+        return result
+    ballots = {
+        (b.motion_id, b.voter_id): b
+        for b in db.session.scalars(
+            sa.select(Ballot).where(
+                Ballot.motion_id.in_({m for m, _, _ in voters}),
+                Ballot.voter_id.in_({v for _, v, _ in voters}),
+            )
+        )
+    }
+    for motion_id, voter_id, _number in sorted(voters, key=lambda v: (v[0], v[2])):
+        ballot, _ = result[motion_id]
+        result[motion_id] = (ballot or ballots.get((motion_id, voter_id)), True)
+    return result
 
 
 def resident_motion(resident: Resident, motion_id: int) -> Motion:
@@ -880,7 +908,7 @@ def resident_motion(resident: Resident, motion_id: int) -> Motion:
     motion = db.session.scalars(
         sa.select(Motion).where(
             Motion.id == motion_id,
-            Motion.estate_id.in_(resident_estate_ids(resident)),
+            in_my_estates(Motion.estate_id, resident),
             Motion.state.in_(VISIBLE_STATES),
         )
     ).first()

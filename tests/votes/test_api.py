@@ -4,6 +4,7 @@ and the receipt check (a motion only its estate's residents see)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from backend.accounts.models import ResidencyRole
 from backend.core.db import commit
 from backend.votes import recount, services
 from tests.factories import EstateFactory, ResidencyFactory, UnitFactory
-from tests.helpers import bearer, subscribe
+from tests.helpers import bearer, counted_statements, subscribe
 
 
 @pytest.fixture
@@ -123,3 +124,23 @@ def test_announcing_tells_the_owners(client, world, fake_wechat):
     assert [m["template_id"] for m in sent] == ["tmpl-vote-announced"]
     inbox = client.get("/api/v1/me/messages", headers=bearer(owner)).get_json()
     assert any(m["event"] == "vote_announced" for m in inbox)
+
+
+def test_my_motions_are_paginated_in_a_bounded_number_of_statements(client, live):
+    """/me/motions costs the same few statements for 1 motion or 12, pages them (with a true
+    X-Pagination header) and never reads a motion's published file."""
+    headers = bearer(live.bing)
+    with counted_statements() as one:
+        assert len(client.get("/api/v1/me/motions", headers=headers).get_json()) == 1
+    for n in range(11):
+        live.live_motion(title=f"事项{n}")
+    with counted_statements() as twelve:
+        response = client.get("/api/v1/me/motions?page_size=5&page=3", headers=headers)
+    assert len(twelve) == len(one)
+    # (the count's subquery names every column; the database reads none of them)
+    loaded = [s for s in twelve if not s.startswith("SELECT count(")]
+    read = [s for s in loaded if re.search(r"motions\.(published|body)\b", s)]
+    assert not read, "\n".join(read)
+    rows = response.get_json()
+    assert len(rows) == 2 and all(r["can_vote"] for r in rows)
+    assert json.loads(response.headers["X-Pagination"])["total"] == 12
