@@ -71,6 +71,9 @@ class Place:
     role: ResidencyRole
 
 
+_PLACES_KEY = "linli.resident_places"
+
+
 def current_places(resident: Resident) -> tuple[Place, ...]:
     """The units where ``resident`` lives today (their current residencies), read once per
     request.
@@ -81,7 +84,9 @@ def current_places(resident: Resident) -> tuple[Place, ...]:
     residencies lets the planner walk a whole table from the first unit instead (a second
     of database time per page of bills at 100,000 units).
     """
-    cache = g.setdefault("_resident_places", {}) if has_request_context() else {}
+    # kept in the request's WSGI environ, not in ``g``: ``g`` belongs to the app context,
+    # which outlives a request wherever one app context serves several (tests, jobs)
+    cache = request.environ.setdefault(_PLACES_KEY, {}) if has_request_context() else {}
     places = cache.get(resident.id)
     if places is None:
         rows = db.session.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from backend.authz import resident as resident_authz
 from backend.authz.resident import BEARER, current_resident, resident_required
 from backend.board import cache, services, views
 from backend.board.schemas import (
@@ -97,7 +98,7 @@ def my_boards():
     """我所在小区的公示栏（每个已绑定房屋的小区一个），含未读必读公示数"""
     resident = current_resident()
     out = []
-    for estate_id in services.resident_estate_ids(resident):
+    for estate_id in resident_authz.estate_ids(resident):
         estate = services.resident_estate(resident, estate_id)
         must_read = [p.id for p in services.live_posts(estate_id) if p.must_read]
         unread = len(must_read) - len(services.read_post_ids(resident, must_read))

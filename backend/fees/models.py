@@ -173,6 +173,8 @@ class Bill(db.Model):
         sa.UniqueConstraint("unit_id", "fee_item_id", "period"),
         sa.Index("ix_bills_estate_period", "estate_id", "period"),
         sa.Index("ix_bills_unit_status", "unit_id", "status"),
+        # a unit's bills, newest month first (what a resident pages through)
+        sa.Index("ix_bills_unit_period", "unit_id", "period"),
         sa.Index("ix_bills_order", "order_id"),
         sa.Index("ix_bills_payment", "payment_id"),
         sa.CheckConstraint("amount_fen >= 0", name="amount"),

@@ -672,7 +672,14 @@ def bills_query(
     if status:
         stmt = stmt.where(Bill.status == status)
     if number:
-        stmt = stmt.where(Bill.unit_id.in_(sa.select(Unit.id).where(Unit.number.contains(number))))
+        # the units searched are those in scope (and of the estate chosen): a substring
+        # search reads one company's units, not the city's
+        units = scope.scoped(
+            sa.select(Unit.id).where(Unit.number.contains(number)), staff, Unit.estate_id
+        )
+        if estate_id:
+            units = units.where(Unit.estate_id == estate_id)
+        stmt = stmt.where(Bill.unit_id.in_(units))
     return scope.scoped(stmt, staff, Bill.estate_id)
 
 

@@ -60,6 +60,11 @@ class Notification(db.Model):
         back_populates="notification", order_by="DeliveryAttempt.id"
     )
 
+    __table_args__ = (
+        # a resident's messages, newest first, without sorting all of them
+        sa.Index("ix_notifications_resident_created", "resident_id", "created_at"),
+    )
+
 
 class DeliveryAttempt(db.Model):
     """One try at sending a notification: its outcome and the error if it failed."""

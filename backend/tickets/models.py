@@ -98,6 +98,8 @@ class Ticket(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("resident_id", "idempotency_key"),
+        # a resident's tickets, newest first, without sorting all of them
+        sa.Index("ix_tickets_resident_ticket", "resident_id", "id"),
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
     )
 

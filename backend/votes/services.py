@@ -635,11 +635,12 @@ def chained_choice(motion: Motion, choice: str | None, candidates) -> str:
 def resident_voters(resident: Resident, motion: Motion) -> list[Voter]:
     """The voters of ``motion`` that ``resident`` may cast for: those holding a unit of which
     the resident is a current owner (family members and tenants hold none)."""
-    units = sa.select(Residency.unit_id).where(
-        Residency.resident_id == resident.id,
-        Residency.estate_id == motion.estate_id,
-        Residency.role == ResidencyRole.owner,
-        Residency.is_current,
+    units = sorted(
+        {
+            p.unit_id
+            for p in current_places(resident)
+            if p.role == ResidencyRole.owner and p.estate_id == motion.estate_id
+        }
     )
     return list(
         db.session.scalars(

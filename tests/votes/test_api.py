@@ -130,10 +130,12 @@ def test_my_motions_are_paginated_in_a_bounded_number_of_statements(client, live
     """/me/motions costs the same few statements for 1 motion or 12, pages them (with a true
     X-Pagination header) and never reads a motion's published file."""
     headers = bearer(live.bing)
+    commit()  # both requests start from an empty identity map
     with counted_statements() as one:
         assert len(client.get("/api/v1/me/motions", headers=headers).get_json()) == 1
     for n in range(11):
         live.live_motion(title=f"事项{n}")
+    commit()
     with counted_statements() as twelve:
         response = client.get("/api/v1/me/motions?page_size=5&page=3", headers=headers)
     assert len(twelve) == len(one)
