@@ -7,15 +7,18 @@ It builds its own database (``linli_bench_fees``; dropped afterwards unless ``--
    for a month by ``generate_bills`` (the app's set-based generation), then a plain
    ``INSERT … SELECT`` of the same rows for the next month in the same table; a rerun of
    the generation must create nothing;
-2. more months until the table holds ``--bills`` bills (default 1,000,000), residents with
-   bearer tokens, then ``GET /api/v1/me/bills`` and ``GET /api/v1/me`` on gunicorn, each
-   measured beside a bare floor (``bench/fees_floor.py``: plain Flask + SQLAlchemy Core,
-   the same query, no auth, no schema) on the same machine in the same run;
+2. more months until the table holds ``--bills`` bills (default 1,000,000; up to
+   10,000,000, a city's year), ``--residents`` owners with bearer tokens living in units
+   spread evenly over the whole estate (the first and the last unit included), then
+   ``GET /api/v1/me/bills`` and ``GET /api/v1/me`` on gunicorn, each measured (throughput
+   and p99 latency) beside a bare floor (``bench/fees_floor.py``: plain Flask + SQLAlchemy
+   Core, the best plan PostgreSQL offers for the same rows — the resident's residencies
+   joined first, written by hand — no auth, no schema) on the same machine in the same run;
 3. ``--orders`` pending orders, each notified ``--repeats`` times by ``--concurrency``
    threads at once: notifications per second, and whether credits equal orders.
 
 Scale it with ``--units``, ``--bills``, ``--residents``, ``--orders``, ``--seconds``; a quick
-run: ``--units 5000 --bills 50000 --seconds 3``. Run from the repository root:
+run: ``--smoke``; a city's year: ``--bills 10000000``. Run from the repository root:
 ``.venv/bin/python bench/fees.py --help``. The last line printed is one JSON object.
 """
 
@@ -41,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from bench.me_load import (  # noqa: E402
     drop_database,
     gunicorn,
+    percentiles_ms,
     recreate_database,
     run_migrations,
 )
@@ -62,15 +66,36 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="the database to build (dropped and made anew; a helper's own, e.g. h7)",
     )
     p.add_argument("--units", type=int, default=100_000, help="units of the estate (×2 fee items)")
-    p.add_argument("--bills", type=int, default=1_000_000, help="bills in the table before reads")
-    p.add_argument("--residents", type=int, default=2000, help="signed-in residents for reads")
+    p.add_argument(
+        "--bills",
+        type=int,
+        default=1_000_000,
+        help="bills in the table before reads (up to 10,000,000: a city's year)",
+    )
+    p.add_argument(
+        "--residents",
+        type=int,
+        default=2000,
+        help="signed-in residents for reads, spread evenly over all units (the last included)",
+    )
     p.add_argument("--orders", type=int, default=500, help="orders notified concurrently")
     p.add_argument("--repeats", type=int, default=3, help="notifications sent per order")
     p.add_argument("--concurrency", type=int, default=32, help="client connections")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers of each server")
     p.add_argument("--seconds", type=float, default=8.0, help="length of each read measurement")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a quick run that proves the bench works (2,000 units, 20,000 bills, 2 s reads)",
+    )
+    args = p.parse_args(argv)
+    if args.bills > 10_000_000:
+        p.error("--bills goes up to 10,000,000")
+    if args.smoke:
+        args.units, args.bills, args.residents = 2000, 20_000, 200
+        args.orders, args.seconds, args.concurrency = 50, 2.0, min(args.concurrency, 8)
+    return args
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -191,12 +216,14 @@ def measure_generation(app, estate_id: int, bills_target: int) -> dict:
         commit()
         insert_select_s = time.perf_counter() - began
 
-        month = 2
-        while (
-            db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("bills")))
-            < bills_target
-        ):
-            generate_bills(estate_id, add_months(first, month))
+        # the rest of the table: the same rows for earlier months, one INSERT … SELECT each
+        # (counted as they go: a count(*) per month would cost more than the month at 10M)
+        total, month = report.created + plain, 1
+        while total < bills_target:
+            total += db.session.execute(
+                sa.text(PLAIN_INSERT).execution_options(preserve_rowcount=True),
+                {"period": add_months(first, -month), "e": estate_id},
+            ).rowcount
             commit()
             month += 1
         total = db.session.scalar(sa.text("SELECT count(*) FROM bills"))
@@ -222,7 +249,9 @@ def measure_generation(app, estate_id: int, bills_target: int) -> dict:
 
 
 def seed_residents(app, count: int) -> list[tuple[int, str]]:
-    """``count`` owners living in the first units; returns (resident id, bearer token)."""
+    """``count`` owners living in units spread evenly over all units, the first and the last
+    included (a plan that walks an index from the first unit shows at the last); returns
+    (resident id, bearer token)."""
     import sqlalchemy as sa
 
     from backend.accounts.models import Resident
@@ -252,9 +281,11 @@ def seed_residents(app, count: int) -> list[tuple[int, str]]:
                        now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
                 FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM residents) r
                 JOIN (SELECT id, estate_id, row_number() OVER (ORDER BY id) AS n FROM units) u
-                  ON u.n = r.n
+                  ON u.n = 1 + ((r.n - 1) * ((SELECT count(*) FROM units) - 1))
+                                / greatest(:n - 1, 1)
                 """
-            )
+            ),
+            {"n": count},
         )
         commit()
         db.session.execute(sa.text("ANALYZE"))
@@ -281,20 +312,26 @@ def load(requests_list: list[tuple[str, dict]], concurrency: int, seconds: float
     lock = threading.Lock()
     deadline = {"at": 0.0}
 
+    latencies: list[float] = []
+
     def worker():
         done = errors = 0
+        mine: list[float] = []
         with requests.Session() as session:
             barrier.wait()
             while time.perf_counter() < deadline["at"]:
                 url, headers = requests_list[next(counter) % len(requests_list)]
+                sent = time.perf_counter()
                 try:
                     ok = session.get(url, headers=headers, timeout=10).status_code == 200
                 except requests.RequestException:
                     ok = False
+                mine.append(time.perf_counter() - sent)
                 done += 1
                 errors += not ok
         with lock:
             results.append((done, errors))
+            latencies.extend(mine)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for t in threads:
@@ -306,10 +343,13 @@ def load(requests_list: list[tuple[str, dict]], concurrency: int, seconds: float
         t.join()
     elapsed = time.perf_counter() - began
     total = sum(d for d, _ in results)
+    p50, _, p99 = percentiles_ms(latencies)
     return {
         "requests": total,
         "errors": sum(e for _, e in results),
         "rps": round(total / elapsed, 1),
+        "p50_ms": p50,
+        "p99_ms": p99,
     }
 
 
@@ -473,14 +513,19 @@ def main(argv=None) -> int:
         "bills_rps": reads["bills"]["rps"],
         "floor_rps": reads["bills_floor"]["rps"],
         "read_ratio": round(reads["bills"]["rps"] / reads["bills_floor"]["rps"], 2),
+        "bills_p99_ms": reads["bills"]["p99_ms"],
+        "floor_p99_ms": reads["bills_floor"]["p99_ms"],
+        "me_p99_ms": reads["me"]["p99_ms"],
         "me_rps": reads["me"]["rps"],
         "me_floor_rps": reads["me_floor"]["rps"],
         "me_ratio": round(reads["me"]["rps"] / reads["me_floor"]["rps"], 2),
         "read_errors": sum(r["errors"] for r in reads.values()),
         **notify,
         "units": args.units,
+        "residents": args.residents,
         "workers": args.workers,
         "concurrency": args.concurrency,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     print(json.dumps(figures, ensure_ascii=False))
     return 0
