@@ -61,7 +61,6 @@ def plan_app(fake_wechat, tmp_path_factory):
             "DATABASE_URL": url,
             "REDIS_URL": REAL_REDIS_URL,
             "JOBS_INLINE": True,
-            "RATELIMIT_ENABLED": False,
         }
     )
     started = time.perf_counter()
