@@ -383,11 +383,30 @@ class SelectPage(Page):
     """Paginate a SQLAlchemy select in the database (count and slice), not in Python.
 
     The view returns the select, or a :class:`PageOf` to turn the page's rows into views.
+    The first page is read before it is counted: when it is not full it holds every row,
+    so its length is the total and the count is never sent (most residents' lists).
     """
+
+    def __init__(self, collection, page_params):
+        self.collection = collection
+        self.page_params = page_params
+        self._rows = None
+        if page_params.first_item == 0:
+            self._rows = self._slice()
+            if len(self._rows) < page_params.page_size:
+                page_params.item_count = len(self._rows)
+                return
+        page_params.item_count = self.item_count
 
     @property
     def _select(self) -> sa.Select:
         return self.collection.select if isinstance(self.collection, PageOf) else self.collection
+
+    def _slice(self) -> list:
+        params = self.page_params
+        return list(
+            db.session.scalars(self._select.offset(params.first_item).limit(params.page_size))
+        )
 
     @property
     def item_count(self):
@@ -398,10 +417,11 @@ class SelectPage(Page):
     @property
     def items(self):
         params = self.page_params
-        if params.first_item >= params.item_count:
+        if self._rows is not None:
+            rows = self._rows
+        elif params.first_item >= params.item_count:
             # past the end (also keeps absurd ?page= values away from the database)
             return []
-        rows = list(
-            db.session.scalars(self._select.offset(params.first_item).limit(params.page_size))
-        )
+        else:
+            rows = self._slice()
         return self.collection.view(rows) if isinstance(self.collection, PageOf) else rows

@@ -138,7 +138,8 @@ def test_my_motions_are_paginated_in_a_bounded_number_of_statements(client, live
     commit()
     with counted_statements() as twelve:
         response = client.get("/api/v1/me/motions?page_size=5&page=3", headers=headers)
-    assert len(twelve) == len(one)
+    # the same statements, and the count that a list longer than one page needs
+    assert len(twelve) == len(one) + 1
     # (the count's subquery names every column; the database reads none of them)
     loaded = [s for s in twelve if not s.startswith("SELECT count(")]
     read = [s for s in loaded if re.search(r"motions\.(published|body)\b", s)]

@@ -8,7 +8,7 @@ from backend.core.db import commit
 from backend.core.time import utcnow
 from backend.notify import notify_resident
 from tests.factories import ResidentFactory
-from tests.helpers import bearer
+from tests.helpers import bearer, counted_statements
 
 
 def _notice(resident, title="停水通知", notice_id=1):
@@ -130,3 +130,29 @@ def test_the_message_center_needs_sign_in(client, db):
     assert client.get("/api/v1/me/messages").status_code == 401
     body = {"tmpl-bill-issued": "accept"}
     assert client.post("/api/v1/me/subscriptions", json=body).status_code == 401
+
+
+def test_pagination_totals_stay_true_whether_or_not_the_count_is_sent(client, db):
+    """A first page that is not full is its own total (no count statement); a full page, a
+    later page and a page past the end are counted — X-Pagination is true in each case."""
+    resident = ResidentFactory()
+    for n in range(5):
+        _notice(resident, f"通知{n}", n + 1)
+    headers = bearer(resident)
+
+    def page(query):
+        with counted_statements() as sent:
+            resp = client.get(f"/api/v1/me/messages?{query}", headers=headers)
+        counted = any(s.startswith("SELECT count(") for s in sent)
+        return len(resp.json), json.loads(resp.headers["X-Pagination"]), counted
+
+    rows, meta, counted = page("page_size=10")
+    assert (rows, meta["total"], counted) == (5, 5, False)
+    rows, meta, counted = page("page_size=5")
+    assert (rows, meta["total"], counted) == (5, 5, True)
+    rows, meta, counted = page("page_size=2")
+    assert (rows, meta["total"], meta["total_pages"], counted) == (2, 5, 3, True)
+    rows, meta, counted = page("page_size=2&page=3")
+    assert (rows, meta["total"], counted) == (1, 5, True)
+    rows, meta, counted = page("page_size=2&page=9")
+    assert (rows, meta["total"]) == (0, 5)
