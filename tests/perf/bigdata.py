@@ -5,7 +5,8 @@
 buildings per estate, ``units`` units spread evenly over them, one owner (resident and active
 residency) per unit, two fee items per estate, ``bills`` bills (the units × items × enough
 months, the oldest month paid with one payment per unit), two tickets and five messages per
-resident, two motions per estate with their frozen electorate, and ten board posts per estate
+resident, two motions per estate with their frozen electorate (one open; one published,
+with a ballot of every other unit and its published file), and ten board posts per estate
 with a read receipt of two of them by every resident. Everything is ``INSERT … SELECT`` over
 ``generate_series``, so the data is the same on every run and the last unit is the worst case
 for any plan that walks an index from the first unit.
@@ -132,6 +133,31 @@ STEPS: list[tuple[str, str]] = [
                                       developer_held)
         SELECT v.motion_id, v.id, v.number, v.area, 'registry', '业主' || v.number, false
         FROM vote_voters v;
+        INSERT INTO ballots (motion_id, voter_id, seq, receipt, choice, area, heads, channel,
+                             resident_id, proxy_name, cast_at, prev_hash, hash)
+        SELECT v.motion_id, v.id, row_number() OVER (PARTITION BY v.motion_id ORDER BY v.id),
+               'R' || lpad(v.id::text, 11, '0'), 'agree', v.area, 1, 'online', v.number, '',
+               now() AT TIME ZONE 'UTC' - interval '2 days', repeat('0', 64), repeat('1', 64)
+        FROM vote_voters v JOIN motions m ON m.id = v.motion_id
+        WHERE m.id % 2 = 0 AND v.number % 2 = 0;
+        UPDATE motions m SET state = 'published', passed = false,
+               opens_at = now() AT TIME ZONE 'UTC' - interval '10 days',
+               closes_at = now() AT TIME ZONE 'UTC' - interval '3 days',
+               closed_at = now() AT TIME ZONE 'UTC' - interval '3 days',
+               published_at = now() AT TIME ZONE 'UTC' - interval '3 days',
+               ballot_count = (SELECT count(*) FROM ballots b WHERE b.motion_id = m.id),
+               published = json_build_object(
+                   'motion', json_build_object('id', m.id, 'title', m.title),
+                   'tally', json_build_object('failed_condition', 'participation_area'),
+                   'total_area', '0', 'total_heads', m.total_heads,
+                   'chain_head', repeat('1', 64), 'corrections', json_build_array(),
+                   'published_at', null,
+                   'ballots', (SELECT json_agg(json_build_object(
+                                  'receipt', b.receipt, 'choice', b.choice,
+                                  'area', b.area::text, 'heads', b.heads, 'hash', b.hash)
+                                  ORDER BY b.seq)
+                               FROM ballots b WHERE b.motion_id = m.id))
+        WHERE m.id % 2 = 0;
         """,
     ),
     (
