@@ -57,6 +57,15 @@ class Config:
     #: None → inline when there is no REDIS_URL, a real RQ worker otherwise
     JOBS_INLINE: bool | None = None
     JOBS_QUEUE = "linli"
+    #: outbox (backend/core/outbox.py): tries of one command before it is ``failed``
+    OUTBOX_MAX_ATTEMPTS = 8
+    #: seconds before the first retry of a failed command; doubled each try, up to the cap
+    OUTBOX_BACKOFF = 10
+    OUTBOX_BACKOFF_MAX = 3600
+    #: a pending command handed to the queue this long ago and not run: hand it over again
+    OUTBOX_REDISPATCH_AFTER = timedelta(minutes=5)
+    #: a command running this long has lost its worker (killed): it is tried again
+    OUTBOX_STALE_AFTER = timedelta(minutes=15)
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -212,6 +221,8 @@ DURATIONS = (
     "INVITE_TTL",
     "STAFF_INVITE_TTL",
     "NOTIFY_STALE_AFTER",
+    "OUTBOX_REDISPATCH_AFTER",
+    "OUTBOX_STALE_AFTER",
     "PERMANENT_SESSION_LIFETIME",
     "WECHAT_PAY_ORDER_TTL",
     "PHOTO_UNATTACHED_TTL",
@@ -233,6 +244,9 @@ INTEGERS = (
     "MAX_CONTENT_LENGTH",
     "HSTS_MAX_AGE",
     "PAY_MAX_BILLS",
+    "OUTBOX_MAX_ATTEMPTS",
+    "OUTBOX_BACKOFF",
+    "OUTBOX_BACKOFF_MAX",
     "PHOTO_MAX_BYTES",
     "PHOTO_MAX_PIXELS",
     "PHOTO_MAX_EDGE",

@@ -1,8 +1,10 @@
 """Background jobs on RQ: inline on the embedded stack, RQ workers with Redis otherwise.
 
 Job functions are module-level, take ids, push their own app context, commit once and are
-safe to run twice. Decorate them with :func:`job`; enqueue them with
-:func:`backend.core.db.defer` so they start only after the caller's transaction commits.
+safe to run twice. Decorate them with :func:`job`; run them with
+:func:`backend.core.db.defer`, which writes them to the transactional outbox
+(:mod:`backend.core.outbox`): they start only after the caller's transaction commits, and
+a committed one is never lost.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
 from rq import Queue
@@ -65,23 +66,3 @@ def get_queue() -> Queue:
         connection=redis_store.client,
         is_async=not current_app.config["JOBS_INLINE"],
     )
-
-
-def enqueue(func: Callable, *args, delay: float = 0) -> None:
-    """Run ``func(*args)`` in the background, after ``delay`` seconds.
-
-    Inline, jobs run at once and delays are not waited for: the embedded stack has no
-    scheduler, and a demo should not sleep.
-    """
-    queue = get_queue()
-    if not queue.is_async:
-        try:
-            func(*args)
-        except Exception:
-            # the job has recorded its own failure; the caller's work is already committed
-            log.exception("inline job %s failed", func.__name__)
-        return
-    if delay > 0:
-        queue.enqueue_in(timedelta(seconds=delay), func, *args)
-    else:
-        queue.enqueue(func, *args)

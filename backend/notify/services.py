@@ -190,6 +190,12 @@ def consent_spent(resident_id: int, template_id: str) -> None:
     )
 
 
+def delivery_key(notification_id: int, tries_done: int) -> str:
+    """The outbox key of a notification's next send: one command per try, so a retry is a
+    new command and a repeat of the same try is nothing."""
+    return f"notify:{notification_id}:{tries_done}"
+
+
 # --- sending ---------------------------------------------------------------------------------
 
 
@@ -225,7 +231,7 @@ def notify_resident(
     if consented:
         from backend.notify.jobs import deliver_notification
 
-        defer(deliver_notification, notification.id)
+        defer(deliver_notification, notification.id, key=delivery_key(notification.id, 0))
     else:
         log.info("notification %s: no consent for %s, message center only", notification.id, event)
     return notification
