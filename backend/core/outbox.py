@@ -405,6 +405,7 @@ def drain(limit: int | None = None) -> int:
             )
             if command_id not in tried
         ]
+        db.session.rollback()  # end the read before the commands write (SQLite's snapshot)
         if not ids:
             break
         for command_id in ids:
