@@ -202,6 +202,9 @@ ADMIN_NOTIFY = {
     "GET /admin/notifications": {
         "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
     },
+    "POST /admin/notifications/{notification_id}/resend": {
+        "notification_id=none":                "401  401  401  401  401  404  404  403  404  404  403  403  403  403  403  404",
+    },
 }
 
 FEES_API = {

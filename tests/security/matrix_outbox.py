@@ -7,7 +7,10 @@ that does not exist is redirected back with a message (302).
 
 from __future__ import annotations
 
-TARGETS = {"command_id=none": lambda w: 2**31 - 1}
+TARGETS = {
+    "command_id=none": lambda w: 2**31 - 1,
+    "notification_id=none": lambda w: 2**31 - 1,
+}
 
 # fmt: off
 OUTBOX_PANEL = {
