@@ -9,10 +9,12 @@ a committed one is never lost.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Callable
 
+import rq
 from flask import Flask, current_app, has_app_context
 from rq import Queue
 
@@ -66,3 +68,41 @@ def get_queue() -> Queue:
         connection=redis_store.client,
         is_async=not current_app.config["JOBS_INLINE"],
     )
+
+
+@job
+def ping() -> None:
+    """A job that does nothing: what the queue and the outbox cost by themselves
+    (``bench/jobs.py``)."""
+
+
+def warm_up() -> Flask:
+    """Build the worker's app and import the job modules, once, before the first job.
+
+    RQ's default worker forks a work horse per job, and what a horse builds dies with it:
+    built there, the app cost every job about 2 s (issue 16). The app's worker
+    (:class:`Worker`) runs jobs in its own process instead, so the app, the imported job
+    modules and the database pool serve every job. Should a job kill the process, nothing
+    is lost: its outbox command is ``running`` and the sweep runs it again.
+    """
+    import importlib
+
+    from backend.features import FEATURES
+
+    app = _app()
+    importlib.import_module("backend.core.outbox")
+    for feature in FEATURES:
+        with contextlib.suppress(ModuleNotFoundError):
+            importlib.import_module(f"backend.{feature.name}.jobs")
+    return app
+
+
+class Worker(rq.SimpleWorker):
+    """The app's RQ worker (``rq worker --worker-class backend.jobs.Worker``, as the
+    Procfile runs it): the app is built once, before the first job, and every job runs in
+    this process, so a job pays only for its own work (no fork, no app start-up, the
+    database pool kept). A job's time limit still holds (RQ's in-process timer)."""
+
+    def work(self, *args, **kwargs):
+        warm_up()
+        return super().work(*args, **kwargs)

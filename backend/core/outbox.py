@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from rq import Queue
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.utils import import_string
 
@@ -143,15 +144,24 @@ def _inline() -> bool:
     return bool(current_app.config["JOBS_INLINE"])
 
 
-def _enqueue(command_id: int, delay: float) -> None:
-    """Put ``run_command(command_id)`` on the queue (raises when Redis is away)."""
+#: commands handed to Redis in one round trip
+ENQUEUE_BATCH = 500
+
+
+def _enqueue(command_ids: list[int], delay: float = 0) -> None:
+    """Put ``run_command(id)`` on the queue for each id (raises when Redis is away): due
+    ones in pipelined batches; a delayed one goes to RQ's scheduler. The job keeps no
+    result: the outbox row is the record."""
     from backend.jobs import get_queue
 
     queue = get_queue()
     if delay > 0:
-        queue.enqueue_in(timedelta(seconds=delay), run_command, command_id)
-    else:
-        queue.enqueue(run_command, command_id)
+        for command_id in command_ids:
+            queue.enqueue_in(timedelta(seconds=delay), run_command, command_id, result_ttl=0)
+        return
+    queue.enqueue_many(
+        [Queue.prepare_data(run_command, (command_id,), result_ttl=0) for command_id in command_ids]
+    )
 
 
 def dispatch(commands: list[tuple[int, float]]) -> None:
@@ -168,13 +178,16 @@ def dispatch(commands: list[tuple[int, float]]) -> None:
             except Exception:  # the change is committed; the sweep tries it again
                 log.exception("inline outbox command %s could not run", command_id)
         return
+    due = [command_id for command_id, delay in commands if delay <= 0]
+    batches = [(due[n : n + ENQUEUE_BATCH], 0.0) for n in range(0, len(due), ENQUEUE_BATCH)]
+    batches += [([command_id], delay) for command_id, delay in commands if delay > 0]
     missed = []
-    for command_id, delay in commands:
+    for ids, delay in batches:
         try:
-            _enqueue(command_id, delay)
+            _enqueue(ids, delay)
         except Exception:
-            log.exception("could not enqueue outbox command %s: the sweep will", command_id)
-            missed.append(command_id)
+            log.exception("could not enqueue outbox commands %s: the sweep will", ids[:10])
+            missed.extend(ids)
     if missed:
         try:
             with db.engine.begin() as conn:
@@ -184,7 +197,7 @@ def dispatch(commands: list[tuple[int, float]]) -> None:
                     .values(dispatched_at=None)
                 )
         except Exception:  # the sweep still takes them, OUTBOX_REDISPATCH_AFTER later
-            log.exception("could not mark outbox commands %s as not handed over", missed)
+            log.exception("could not mark %s outbox commands as not handed over", len(missed))
 
 
 def _due_clause(now: datetime):
@@ -260,8 +273,22 @@ def sweep_job() -> int:
 # --- running --------------------------------------------------------------------------------------
 
 
-def _claim(command_id: int, now: datetime, due_only: bool) -> OutboxCommand | None:
-    """Take command ``command_id`` to run it: one conditional UPDATE, committed.
+def _relaxed_commit() -> None:
+    """Commit the outbox's own bookkeeping without waiting for the disk on PostgreSQL.
+
+    A claim or a ``done`` lost in a crash costs nothing but a second run, which every
+    command tolerates (at least once): a lost claim leaves the command ``pending``, a lost
+    ``done`` leaves it ``running`` until the sweep runs it again. The commands' own work
+    is committed as usual, durably.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+    db.session.commit()
+
+
+def _claim(command_id: int, now: datetime, due_only: bool) -> tuple[str, list, int] | None:
+    """Take command ``command_id`` to run it: one conditional UPDATE, committed. Returns
+    its function's path, its arguments and its tries so far (this one included).
 
     ``None`` when someone else has it, it is no longer pending, or (``due_only``) its time
     has not come.
@@ -270,7 +297,7 @@ def _claim(command_id: int, now: datetime, due_only: bool) -> OutboxCommand | No
     if due_only:
         # a delayed enqueue may fire a moment early
         conditions.append(OutboxCommand.next_try_at <= now + timedelta(seconds=2))
-    claimed = db.session.execute(
+    row = db.session.execute(
         sa.update(OutboxCommand)
         .where(*conditions)
         .values(
@@ -278,11 +305,11 @@ def _claim(command_id: int, now: datetime, due_only: bool) -> OutboxCommand | No
             claimed_at=now,
             attempts=OutboxCommand.attempts + 1,
         )
-    ).rowcount
-    db.session.commit()
-    if not claimed:
-        return None
-    return db.session.get(OutboxCommand, command_id)
+        .returning(OutboxCommand.command, OutboxCommand.args, OutboxCommand.attempts)
+        .execution_options(synchronize_session=False)
+    ).first()
+    _relaxed_commit()
+    return None if row is None else (row[0], list(row[1]), row[2])
 
 
 def backoff(attempts: int) -> timedelta:
@@ -292,43 +319,44 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX"]))
 
 
-def _finish(command_id: int, error: str | None) -> tuple[CommandState, float]:
-    """Record a try's outcome; returns the new state and the delay before a retry."""
-    command = db.session.get(OutboxCommand, command_id)
+def _finish(command_id: int, attempts: int, error: str | None) -> tuple[CommandState, float]:
+    """Record a try's outcome (one UPDATE); returns the new state and the delay before a
+    retry."""
     now = utcnow()
     delay = 0.0
     if error is None:
-        command.state = CommandState.done
-        command.finished_at = now
-        command.last_error = ""
-    elif command.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        command.state = CommandState.failed
-        command.finished_at = now
-        command.last_error = error
+        values = {"state": CommandState.done, "finished_at": now, "last_error": ""}
+    elif attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        values = {"state": CommandState.failed, "finished_at": now, "last_error": error}
         log.error("outbox command %s failed for good: %s", command_id, error)
     else:
-        wait = backoff(command.attempts)
+        wait = backoff(attempts)
         delay = wait.total_seconds()
-        command.state = CommandState.pending
-        command.next_try_at = now + wait
-        command.dispatched_at = now
-        command.last_error = error
-        log.warning("outbox command %s failed (try %s): %s", command_id, command.attempts, error)
-    state = command.state
-    db.session.commit()
-    return state, delay
+        values = {
+            "state": CommandState.pending,
+            "next_try_at": now + wait,
+            "dispatched_at": now,
+            "last_error": error,
+        }
+        log.warning("outbox command %s failed (try %s): %s", command_id, attempts, error)
+    db.session.execute(
+        sa.update(OutboxCommand)
+        .where(OutboxCommand.id == command_id, OutboxCommand.state == CommandState.running)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    _relaxed_commit()
+    return values["state"], delay
 
 
 def execute(command_id: int, *, due_only: bool = True, hand_over: bool = True):
     """Claim and run one command in the current app context; ``None`` if not claimed,
     else its new state. A retry is handed to the queue (``hand_over``, not inline); inline,
     the sweep or ``outbox drain`` runs it once due."""
-    command = _claim(command_id, utcnow(), due_only)
-    if command is None:
+    claimed = _claim(command_id, utcnow(), due_only)
+    if claimed is None:
         return None
-    path, args = command.command, list(command.args)
-    # end the read: no transaction stays open (nor an old SQLite snapshot) while it runs
-    db.session.rollback()
+    path, args, attempts = claimed
     error = None
     try:
         import_string(path)(*args)
@@ -336,7 +364,7 @@ def execute(command_id: int, *, due_only: bool = True, hand_over: bool = True):
         db.session.rollback()
         log.exception("outbox command %s (%s) raised", command_id, path)
         error = f"{type(exc).__name__}: {exc}"[:2000]
-    state, delay = _finish(command_id, error)
+    state, delay = _finish(command_id, attempts, error)
     if state == CommandState.pending and hand_over and not _inline():
         dispatch([(command_id, delay)])
     return state
