@@ -124,14 +124,15 @@ def workers(count: int, settings: dict, worker_class: str, log_path: Path):
 
 
 def wait_for_workers(app, count: int, timeout: float) -> None:
-    from rq import Worker
+    from rq import Queue, Worker
 
     from backend.extensions import redis_store
 
     deadline = time.monotonic() + timeout
     with app.app_context():
         while time.monotonic() < deadline:
-            if len(Worker.all(connection=redis_store.client)) >= count:
+            queue = Queue(QUEUE, connection=redis_store.client)
+            if len(Worker.all(queue=queue)) >= count:
                 return
             time.sleep(0.2)
     raise RuntimeError("rq workers did not start")
