@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import app_ctx
+from flask.globals import app_ctx
 from rq import Queue
 from rq.registry import FinishedJobRegistry
 
