@@ -146,6 +146,9 @@ class Config:
     PHOTO_JPEG_QUALITY = 85
     #: photos nobody attached to anything within this time are deleted
     PHOTO_UNATTACHED_TTL = timedelta(hours=24)
+    #: a stored object no row references is removed once this old (uploads under way are
+    #: younger): what a process killed between the file and its row left behind
+    STORAGE_ORPHAN_GRACE = timedelta(hours=24)
     RATELIMIT_PHOTO_UPLOAD = "30 per minute;300 per day"
     #: documents (PDF, xlsx) staff attach to board posts: largest upload
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -226,6 +229,7 @@ DURATIONS = (
     "PERMANENT_SESSION_LIFETIME",
     "WECHAT_PAY_ORDER_TTL",
     "PHOTO_UNATTACHED_TTL",
+    "STORAGE_ORPHAN_GRACE",
     "SIGNED_URL_TTL",
     "TICKET_REOPEN_WINDOW",
     "BOARD_CACHE_TTL",

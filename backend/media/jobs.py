@@ -21,3 +21,9 @@ def delete_unattached_photos_job() -> int:
 def delete_stored_files(hashes: list[str]) -> None:
     """Remove the stored files of photos that no longer exist."""
     services.delete_files_of(hashes)
+
+
+@job
+def delete_orphaned_files_job() -> int:
+    """Remove stored objects no row references after the grace period (safe to run twice)."""
+    return services.delete_orphaned_files()
