@@ -43,7 +43,13 @@ def transaction_token() -> str:
     (the board's refresh of a section)."""
     import uuid
 
-    return db.session.info.setdefault(_TOKEN, uuid.uuid4().hex)
+    # bound to the transaction object too, so a commit that bypassed commit() cannot
+    # leave the token to the next transaction
+    transaction = db.session().get_transaction()
+    found = db.session.info.get(_TOKEN)
+    if found is None or found[0] is not transaction:
+        found = db.session.info[_TOKEN] = (transaction, uuid.uuid4().hex)
+    return found[1]
 
 
 def commit() -> None:
