@@ -7,6 +7,10 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from backend.outbox.cli import outbox_cli
+
+    app.cli.add_command(outbox_cli)
+
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)

@@ -57,6 +57,15 @@ class Config:
     #: None → inline when there is no REDIS_URL, a real RQ worker otherwise
     JOBS_INLINE: bool | None = None
     JOBS_QUEUE = "linli"
+    #: outbox (backend/core/outbox.py): tries of one command before it is ``failed``
+    OUTBOX_MAX_ATTEMPTS = 8
+    #: seconds before the first retry of a failed command; doubled each try, up to the cap
+    OUTBOX_BACKOFF = 10
+    OUTBOX_BACKOFF_MAX = 3600
+    #: a pending command handed to the queue this long ago and not run: hand it over again
+    OUTBOX_REDISPATCH_AFTER = timedelta(minutes=5)
+    #: a command running this long has lost its worker (killed): it is tried again
+    OUTBOX_STALE_AFTER = timedelta(minutes=15)
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -137,6 +146,9 @@ class Config:
     PHOTO_JPEG_QUALITY = 85
     #: photos nobody attached to anything within this time are deleted
     PHOTO_UNATTACHED_TTL = timedelta(hours=24)
+    #: a stored object no row references is removed once this old (uploads under way are
+    #: younger): what a process killed between the file and its row left behind
+    STORAGE_ORPHAN_GRACE = timedelta(hours=24)
     RATELIMIT_PHOTO_UPLOAD = "30 per minute;300 per day"
     #: documents (PDF, xlsx) staff attach to board posts: largest upload
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -212,9 +224,12 @@ DURATIONS = (
     "INVITE_TTL",
     "STAFF_INVITE_TTL",
     "NOTIFY_STALE_AFTER",
+    "OUTBOX_REDISPATCH_AFTER",
+    "OUTBOX_STALE_AFTER",
     "PERMANENT_SESSION_LIFETIME",
     "WECHAT_PAY_ORDER_TTL",
     "PHOTO_UNATTACHED_TTL",
+    "STORAGE_ORPHAN_GRACE",
     "SIGNED_URL_TTL",
     "TICKET_REOPEN_WINDOW",
     "BOARD_CACHE_TTL",
@@ -233,6 +248,9 @@ INTEGERS = (
     "MAX_CONTENT_LENGTH",
     "HSTS_MAX_AGE",
     "PAY_MAX_BILLS",
+    "OUTBOX_MAX_ATTEMPTS",
+    "OUTBOX_BACKOFF",
+    "OUTBOX_BACKOFF_MAX",
     "PHOTO_MAX_BYTES",
     "PHOTO_MAX_PIXELS",
     "PHOTO_MAX_EDGE",

@@ -1,17 +1,20 @@
 """Background jobs on RQ: inline on the embedded stack, RQ workers with Redis otherwise.
 
 Job functions are module-level, take ids, push their own app context, commit once and are
-safe to run twice. Decorate them with :func:`job`; enqueue them with
-:func:`backend.core.db.defer` so they start only after the caller's transaction commits.
+safe to run twice. Decorate them with :func:`job`; run them with
+:func:`backend.core.db.defer`, which writes them to the transactional outbox
+(:mod:`backend.core.outbox`): they start only after the caller's transaction commits, and
+a committed one is never lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
+import rq
 from flask import Flask, current_app, has_app_context
 from rq import Queue
 
@@ -67,21 +70,39 @@ def get_queue() -> Queue:
     )
 
 
-def enqueue(func: Callable, *args, delay: float = 0) -> None:
-    """Run ``func(*args)`` in the background, after ``delay`` seconds.
+@job
+def ping() -> None:
+    """A job that does nothing: what the queue and the outbox cost by themselves
+    (``bench/jobs.py``)."""
 
-    Inline, jobs run at once and delays are not waited for: the embedded stack has no
-    scheduler, and a demo should not sleep.
+
+def warm_up() -> Flask:
+    """Build the worker's app and import the job modules, once, before the first job.
+
+    RQ's default worker forks a work horse per job, and what a horse builds dies with it:
+    built there, the app cost every job about 2 s (issue 16). The app's worker
+    (:class:`Worker`) runs jobs in its own process instead, so the app, the imported job
+    modules and the database pool serve every job. Should a job kill the process, nothing
+    is lost: its outbox command is ``running`` and the sweep runs it again.
     """
-    queue = get_queue()
-    if not queue.is_async:
-        try:
-            func(*args)
-        except Exception:
-            # the job has recorded its own failure; the caller's work is already committed
-            log.exception("inline job %s failed", func.__name__)
-        return
-    if delay > 0:
-        queue.enqueue_in(timedelta(seconds=delay), func, *args)
-    else:
-        queue.enqueue(func, *args)
+    import importlib
+
+    from backend.features import FEATURES
+
+    app = _app()
+    importlib.import_module("backend.core.outbox")
+    for feature in FEATURES:
+        with contextlib.suppress(ModuleNotFoundError):
+            importlib.import_module(f"backend.{feature.name}.jobs")
+    return app
+
+
+class Worker(rq.SimpleWorker):
+    """The app's RQ worker (``rq worker --worker-class backend.jobs.Worker``, as the
+    Procfile runs it): the app is built once, before the first job, and every job runs in
+    this process, so a job pays only for its own work (no fork, no app start-up, the
+    database pool kept). A job's time limit still holds (RQ's in-process timer)."""
+
+    def work(self, *args, **kwargs):
+        warm_up()
+        return super().work(*args, **kwargs)

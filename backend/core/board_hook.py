@@ -8,7 +8,7 @@ does nothing while no registered feature handles boards (``Feature.name == "boar
 
 from __future__ import annotations
 
-from backend.core.db import defer
+from backend.core.db import defer, transaction_token
 from backend.jobs import job
 
 #: import path of the board's refresh function ``(estate_id, section) -> None``
@@ -17,7 +17,13 @@ BOARD_REFRESH = "backend.board.generated:refresh"
 
 def source_changed(estate_id: int, section: str) -> None:
     """Refresh ``section`` of ``estate_id``'s board once the current transaction commits."""
-    defer(refresh_section, estate_id, section)
+    # once per change (however often the transaction reports it), not once ever
+    defer(
+        refresh_section,
+        estate_id,
+        section,
+        key=f"board-refresh:{estate_id}:{section}:{transaction_token()}",
+    )
 
 
 @job

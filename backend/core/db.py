@@ -9,40 +9,69 @@ from collections.abc import Callable
 from backend.extensions import db
 
 _DEFERRED = "linli_deferred_jobs"
+_TOKEN = "linli_transaction_token"
 log = logging.getLogger(__name__)
 
 
-def defer(func: Callable, *args, delay: float = 0) -> None:
-    """Enqueue ``func(*args)`` as a job once the current transaction commits.
+def defer(func: Callable, *args, delay: float = 0, key: str | None = None) -> int | None:
+    """Run ``func(*args)`` as a job once the current transaction commits.
 
-    Nothing is enqueued if the transaction rolls back, so a job never sees a row
-    that was not saved (and a message is never sent for a change that was undone).
+    The command is written to the outbox (:mod:`backend.core.outbox`) in this transaction:
+    if it rolls back there is no command (a message is never sent for a change that was
+    undone); once it commits, the command runs even if Redis is away or this process dies
+    right after (the outbox's sweep hands it over). ``func`` is a top-level job function
+    and ``args`` JSON values. ``key`` is the command's idempotency key (default: from the
+    function and its arguments): deferring a key that exists already adds nothing.
+    Returns the new command's id, or ``None`` for a repeat.
     """
-    db.session.info.setdefault(_DEFERRED, []).append((func, args, delay))
+    from backend.core import outbox
+
+    command_id = outbox.write(func, args, delay=delay, key=key)
+    if command_id is not None:
+        hand_over_after_commit(command_id, delay)
+    return command_id
+
+
+def hand_over_after_commit(command_id: int, delay: float = 0) -> None:
+    """Have the dispatcher hand outbox command ``command_id`` over after the commit."""
+    db.session.info.setdefault(_DEFERRED, []).append((command_id, delay))
+
+
+def transaction_token() -> str:
+    """A token for the current transaction (the same until it commits or rolls back): a
+    key for commands that must run once per change, however often the change defers them
+    (the board's refresh of a section)."""
+    import uuid
+
+    # bound to the transaction object too, so a commit that bypassed commit() cannot
+    # leave the token to the next transaction
+    transaction = db.session().get_transaction()
+    found = db.session.info.get(_TOKEN)
+    if found is None or found[0] is not transaction:
+        found = db.session.info[_TOKEN] = (transaction, uuid.uuid4().hex)
+    return found[1]
 
 
 def commit() -> None:
-    """Commit the session, then enqueue the jobs deferred during the transaction."""
-    from backend import jobs
+    """Commit the session, then hand the commands deferred in the transaction over."""
+    from backend.core import outbox
 
     pending = db.session.info.pop(_DEFERRED, [])
+    db.session.info.pop(_TOKEN, None)
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    for func, args, delay in pending:
-        try:
-            jobs.enqueue(func, *args, delay=delay)
-        except Exception:
-            # the change is committed; a lost job is found again by the periodic sweeps
-            # (e.g. backend.notify.jobs.resend_stale_notifications), never by failing here
-            log.exception("could not enqueue %s%r after commit", func.__name__, args)
+    if pending:
+        # never raises for the queue: a missed hand-over is the sweep's
+        outbox.dispatch(pending)
 
 
 def rollback() -> None:
-    """Roll back the session and forget its deferred jobs."""
+    """Roll back the session and with it the commands deferred in the transaction."""
     db.session.info.pop(_DEFERRED, None)
+    db.session.info.pop(_TOKEN, None)
     db.session.rollback()
 
 

@@ -460,7 +460,7 @@ def settle_late_payment(order: PaymentOrder, transaction_id: str) -> Notificatio
     payment = _wechat_payment(order, transaction_id, now, {}, note=LATE_REFUND_REASON)
     from backend.fees.jobs import refund_late_payment_job
 
-    defer(refund_late_payment_job, payment.id)
+    defer(refund_late_payment_job, payment.id, key=f"late-payment-refund:{payment.id}")
     log.warning("late payment of closed order %s: bills settled otherwise, refunding", order.id)
     return NotificationOutcome.late_refund
 

@@ -516,9 +516,16 @@ def generate_bills(estate_id: int, period: date, actor: Staff | None = None) -> 
             estate_id=estate_id,
         )
     if report.created:
+        from backend.core.db import transaction_token
         from backend.fees.jobs import tell_bills_issued_job
 
-        defer(tell_bills_issued_job, estate_id, period.isoformat())
+        # each run that made bills tells their residents (the job skips who was told)
+        defer(
+            tell_bills_issued_job,
+            estate_id,
+            period.isoformat(),
+            key=f"bills-issued:{estate_id}:{period:%Y-%m}:{transaction_token()}",
+        )
     log.info("estate %s period %s: %s bills made", estate_id, period, report.created)
     return report
 

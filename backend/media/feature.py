@@ -8,5 +8,9 @@ feature = Feature(
     models="backend.media.models",
     api="backend.media.api:blp",
     # photos uploaded but never attached to anything are deleted after a day
-    jobs=(PeriodicJob("backend.media.jobs:delete_unattached_photos_job", interval=3600),),
+    # and stored files no row references (a crash between the file and its row) after a day
+    jobs=(
+        PeriodicJob("backend.media.jobs:delete_unattached_photos_job", interval=3600),
+        PeriodicJob("backend.media.jobs:delete_orphaned_files_job", interval=3600),
+    ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -167,3 +168,43 @@ def delete_files_of(hashes: list[str]) -> None:
             continue
         storage.delete(photo_key(sha))
         storage.delete(photo_key(sha, thumbnail=True))
+
+
+#: where stored objects live, and how a key names its content hash
+_STORED = re.compile(r"^(photos|documents)/[0-9a-f]{2}/([0-9a-f]{64})(?:-thumb)?\.[a-z]+$")
+
+
+def delete_orphaned_files(now: datetime | None = None, batch: int = 500) -> int:
+    """Remove stored objects that no row references, once older than
+    ``STORAGE_ORPHAN_GRACE``; returns how many were removed.
+
+    A process killed between writing a photo's files and committing its row leaves files
+    nobody will ever use (the row-driven clean-up never sees them). The grace period leaves
+    uploads under way alone; each batch is checked against the rows right before its
+    objects are removed. Keys of no known shape (half-written ``.tmp-`` files included) go
+    after the grace period too. Local folder and S3 alike.
+    """
+    from backend.media.models import Document
+
+    cutoff = (now or utcnow()) - current_app.config["STORAGE_ORPHAN_GRACE"]
+    storage = get_storage()
+    removed = 0
+    for prefix, model in (("photos", Photo), ("documents", Document)):
+        old = [key for key, modified in storage.listing(prefix) if modified < cutoff]
+        for start in range(0, len(old), batch):
+            keys = old[start : start + batch]
+            hashes = {m.group(2) for k in keys if (m := _STORED.match(k))}
+            used = (
+                set(db.session.scalars(sa.select(model.sha256).where(model.sha256.in_(hashes))))
+                if hashes
+                else set()
+            )
+            for key in keys:
+                found = _STORED.match(key)
+                if found and found.group(2) in used:
+                    continue
+                storage.delete_listed(key)
+                removed += 1
+    if removed:
+        log.warning("removed %s stored objects no row referenced", removed)
+    return removed

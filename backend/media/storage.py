@@ -13,6 +13,8 @@ import contextlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,6 +33,7 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]: ...
 
 
 def _check_key(key: str) -> str:
@@ -74,6 +77,31 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return os.path.exists(self._path(key))
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Every stored key under ``prefix`` (``"photos"``) with its last write time.
+
+        A write that died half-way (``.tmp-…``, never renamed) is listed too, by its
+        own name, so the orphan sweep removes it.
+        """
+        top = self._path(prefix)
+        for folder, _dirs, files in os.walk(top):
+            for name in files:
+                path = os.path.join(folder, name)
+                key = os.path.relpath(path, self.root).replace(os.sep, "/")
+                with contextlib.suppress(FileNotFoundError):
+                    modified = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
+                    yield key, modified
+
+    def delete_listed(self, key: str) -> None:
+        """Delete a key as :meth:`listing` gave it (a ``.tmp-`` leftover included)."""
+        path = os.path.join(self.root, *key.split("/"))
+        if ".." in key.split("/") or not os.path.abspath(path).startswith(
+            os.path.abspath(self.root) + os.sep
+        ):
+            raise ValueError(f"bad storage key {key!r}")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 class S3Storage:
@@ -120,6 +148,20 @@ class S3Storage:
                 return False
             raise
         return True
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Every stored key under ``prefix`` with its last write time (paged by S3)."""
+        start = self._key(prefix) + "/"
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=start
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"][strip:], item["LastModified"]
+
+    def delete_listed(self, key: str) -> None:
+        self.delete(key)
 
 
 def storage_from_url(url: str) -> Storage:

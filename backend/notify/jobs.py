@@ -99,7 +99,12 @@ def deliver_notification(notification_id: int) -> None:
             error,
         )
         notification.status = DeliveryStatus.pending
-        defer(deliver_notification, notification_id, delay=delays[retries_done])
+        defer(
+            deliver_notification,
+            notification_id,
+            delay=delays[retries_done],
+            key=services.delivery_key(notification_id, notification.attempt_count),
+        )
         return
     notification.status = DeliveryStatus.failed
     if errcode is not None:
@@ -110,36 +115,38 @@ def deliver_notification(notification_id: int) -> None:
 
 @job
 def resend_stale_notifications() -> int:
-    """Enqueue again the notifications whose job was lost.
+    """Look after notifications whose job went astray; returns how many were touched.
 
-    A job can be lost (Redis down at enqueue time, a worker killed mid-job): a notification
-    still ``pending``, or still ``sending``, ``NOTIFY_STALE_AFTER`` after it was made or
-    claimed is sent again. Run every ten minutes by the clock process; safe to run twice.
+    - still ``pending`` ``NOTIFY_STALE_AFTER`` after it was made: its send is deferred
+      again under the same outbox key, which adds nothing when the outbox holds it still
+      (the outbox's own sweep hands it over) and a new command when it was lost;
+    - still ``sending`` that long after it was claimed: the worker died while calling
+      WeChat, so nobody knows whether the message went out and spent the resident's
+      one-time consent. It becomes ``unknown`` and is NOT sent again by itself; staff see
+      it in 消息触达 and may resend it (:func:`backend.notify.services.resend_unknown`).
+
+    Run every ten minutes by the clock process; safe to run twice.
     """
     cutoff = utcnow() - current_app.config["NOTIFY_STALE_AFTER"]
-    stale = db.session.scalars(
-        sa.select(Notification.id).where(
-            sa.or_(
-                sa.and_(
-                    Notification.status == DeliveryStatus.pending,
-                    Notification.created_at < cutoff,
-                ),
-                sa.and_(
-                    Notification.status == DeliveryStatus.sending,
-                    Notification.claimed_at < cutoff,
-                ),
-            )
+    pending = db.session.execute(
+        sa.select(Notification.id, Notification.attempt_count).where(
+            Notification.status == DeliveryStatus.pending, Notification.created_at < cutoff
         )
     ).all()
-    for notification_id in stale:
-        transition(
-            Notification,
+    for notification_id, tries_done in pending:
+        defer(
+            deliver_notification,
             notification_id,
-            Notification.status,
-            DeliveryStatus.sending,
-            status=DeliveryStatus.pending,
+            key=services.delivery_key(notification_id, tries_done),
         )
-        defer(deliver_notification, notification_id)
-    if stale:
-        log.warning("re-enqueued %s stale notifications", len(stale))
-    return len(stale)
+    unknown = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.status == DeliveryStatus.sending, Notification.claimed_at < cutoff)
+        .values(status=DeliveryStatus.unknown, last_error="发送结果未知：发送进程中断")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if pending:
+        log.warning("%s stale pending notifications handed over again", len(pending))
+    if unknown:
+        log.warning("%s notifications left sending: outcome unknown, not resent", unknown)
+    return len(pending) + unknown

@@ -24,6 +24,9 @@ class DeliveryStatus(LabeledEnum):
     failed = "failed", "发送失败"
     #: WeChat answered 43101: the resident has no subscription left (never retried)
     refused = "refused", "用户未订阅"
+    #: the worker died while calling WeChat: sent or not, nobody knows. Never sent again
+    #: by itself (that could spend a second one-time consent); staff may resend it
+    unknown = "unknown", "结果未知"
     #: no consent to send with: in the message center only, WeChat never asked
     app_only = "app_only", "仅站内消息"
 

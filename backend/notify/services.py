@@ -190,6 +190,12 @@ def consent_spent(resident_id: int, template_id: str) -> None:
     )
 
 
+def delivery_key(notification_id: int, tries_done: int) -> str:
+    """The outbox key of a notification's next send: one command per try, so a retry is a
+    new command and a repeat of the same try is nothing."""
+    return f"notify:{notification_id}:{tries_done}"
+
+
 # --- sending ---------------------------------------------------------------------------------
 
 
@@ -225,7 +231,7 @@ def notify_resident(
     if consented:
         from backend.notify.jobs import deliver_notification
 
-        defer(deliver_notification, notification.id)
+        defer(deliver_notification, notification.id, key=delivery_key(notification.id, 0))
     else:
         log.info("notification %s: no consent for %s, message center only", notification.id, event)
     return notification
@@ -333,3 +339,62 @@ def reach_by_event(estate_ids: sa.Select | None) -> list[dict]:
             }
         )
     return found
+
+
+# --- staff: messages whose outcome nobody knows ----------------------------------------------
+
+
+def unknown_outcomes(staff, limit: int = 200) -> list[Notification]:
+    """Messages left ``unknown`` (the worker died while calling WeChat) in ``staff``'s
+    scope, newest first, with their resident: staff decide whether to send them again."""
+    from sqlalchemy.orm import joinedload
+
+    from backend.authz import scope
+
+    stmt = (
+        sa.select(Notification)
+        .options(joinedload(Notification.resident))
+        .where(Notification.status == DeliveryStatus.unknown)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(scope.scoped(stmt, staff, Notification.estate_id)))
+
+
+def resend_unknown(staff, notification_id: int) -> Notification:
+    """A staff member sends a message whose outcome is unknown again (audited). Never done
+    by the product itself: if the first send did reach WeChat it spent the resident's
+    one-time consent, and WeChat then refuses this one (43101, recorded as refused)."""
+    from backend.audit import services as audit
+    from backend.authz import scope
+    from backend.core.db import transition
+    from backend.core.errors import Conflict
+    from backend.notify.jobs import deliver_notification
+
+    scope.require(staff, "notify.resend")
+    notification = scope.get_scoped(Notification, notification_id, staff)
+    if not transition(
+        Notification,
+        notification.id,
+        Notification.status,
+        DeliveryStatus.unknown,
+        status=DeliveryStatus.pending,
+        last_error="",
+    ):
+        raise Conflict("该消息不是“结果未知”状态，无需重发")
+    db.session.refresh(notification)
+    defer(
+        deliver_notification,
+        notification.id,
+        key=delivery_key(notification.id, notification.attempt_count),
+    )
+    audit.record(
+        staff,
+        "notify.resend",
+        "notification",
+        notification.id,
+        before={"status": DeliveryStatus.unknown.value},
+        after={"status": DeliveryStatus.pending.value},
+        estate_id=notification.estate_id,
+    )
+    return notification

@@ -274,7 +274,12 @@ def announce(
     )
     freeze_electorate(motion)
     if notify:
-        defer(_notify_owners_job(), motion.id, "vote_announced")
+        defer(
+            _notify_owners_job(),
+            motion.id,
+            "vote_announced",
+            key=f"motion-notice:{motion.id}:vote_announced",
+        )
     log.info("motion %s announced (%s days' notice)", motion.id, days)
     return motion
 
@@ -343,7 +348,12 @@ def publish(
         published=document,
     )
     if notify:
-        defer(_notify_owners_job(), motion.id, "vote_result")
+        defer(
+            _notify_owners_job(),
+            motion.id,
+            "vote_result",
+            key=f"motion-notice:{motion.id}:vote_result",
+        )
     log.info("motion %s published: %s", motion.id, "passed" if motion.passed else "failed")
     return document
 
@@ -365,7 +375,12 @@ def advance_due(now: datetime | None = None) -> tuple[int, int]:
     ).all()
     for motion in due_reminder:
         if transition(Motion, motion.id, Motion.closing_reminded_at, None, closing_reminded_at=now):
-            defer(_notify_owners_job(), motion.id, "vote_closing")
+            defer(
+                _notify_owners_job(),
+                motion.id,
+                "vote_closing",
+                key=f"motion-notice:{motion.id}:vote_closing",
+            )
     due_open = db.session.scalars(
         sa.select(Motion).where(Motion.state == MotionState.announced, Motion.opens_at <= now)
     ).all()

@@ -74,6 +74,11 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "LINLI_VOTE_NOTICE_DAYS_BY_CITY": '{"深圳市": {"ordinary": 21}}',
         "LINLI_VOTE_CLOSING_REMINDER": "12h",
         "LINLI_RATELIMIT_BALLOT": "5 per minute",
+        "LINLI_OUTBOX_MAX_ATTEMPTS": "5",
+        "LINLI_OUTBOX_BACKOFF": "20",
+        "LINLI_OUTBOX_BACKOFF_MAX": "600",
+        "LINLI_OUTBOX_REDISPATCH_AFTER": "2m",
+        "LINLI_OUTBOX_STALE_AFTER": "1h",
     }
     if STACK == "real":
         environment["REDIS_URL"] = REAL_REDIS_URL
@@ -106,6 +111,10 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["VOTE_NOTICE_DAYS_BY_CITY"] == {"深圳市": {"ordinary": 21}}
     assert app.config["VOTE_CLOSING_REMINDER"] == timedelta(hours=12)
     assert app.config["RATELIMIT_BALLOT"] == "5 per minute"
+    assert (app.config["OUTBOX_MAX_ATTEMPTS"], app.config["OUTBOX_BACKOFF"]) == (5, 20)
+    assert app.config["OUTBOX_BACKOFF_MAX"] == 600
+    assert app.config["OUTBOX_REDISPATCH_AFTER"] == timedelta(minutes=2)
+    assert app.config["OUTBOX_STALE_AFTER"] == timedelta(hours=1)
     assert app.config["WECHAT_PAY_ORDER_TTL"] == timedelta(minutes=20)
     assert app.config["WECHAT_PAY_NOTIFY_URL"].startswith("https://linli.example/")
     assert app.config["BOARD_PUBLIC_URL"] == "https://linli.example.gov.cn"

@@ -73,3 +73,47 @@ def test_at_most_nine_photos_are_attached(db):
     with pytest.raises(Invalid, match="9"):
         services.attach_photos(ids, resident_id=me.id)
     assert [p.id for p in services.attach_photos(ids[:9], resident_id=me.id)] == ids[:9]
+
+
+def _backdate(storage, key: str, hours: float) -> None:
+    """Make stored ``key`` look written ``hours`` ago (local folder)."""
+    import os
+
+    path = os.path.join(storage.root, *key.split("/"))
+    stamp = (utcnow() - timedelta(hours=hours)).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def test_stored_files_no_row_references_are_removed_after_the_grace_period(db):
+    """A worker killed after writing a photo's files and before its row: the files stay
+    a day (an upload under way is never touched), then the sweep removes them."""
+    from backend.media.jobs import delete_orphaned_files_job
+
+    resident = ResidentFactory()
+    kept = services.upload_photo(jpeg(color=(5, 5, 5)), resident_id=resident.id)
+    db.session.commit()
+    storage = get_storage()
+    orphan = services.upload_photo(jpeg(color=(6, 6, 6)), resident_id=resident.id)
+    orphan_keys = [orphan.key, orphan.thumbnail_key]
+    db.session.rollback()  # the row never committed: only the files exist
+    assert all(storage.exists(k) for k in orphan_keys)
+    fresh_orphan = "photos/ff/" + "f" * 64 + ".jpg"
+    storage.put(fresh_orphan, b"x", "image/jpeg")
+    leftover = "photos/ab/.tmp-halfwritten"
+    storage.put("photos/ab/" + "a" * 64 + ".jpg", b"y", "image/jpeg")
+    import os
+
+    os.rename(
+        os.path.join(storage.root, "photos", "ab", "a" * 64 + ".jpg"),
+        os.path.join(storage.root, *leftover.split("/")),
+    )
+    for key in [*orphan_keys, kept.key, kept.thumbnail_key, leftover]:
+        _backdate(storage, key, 25)
+
+    assert delete_orphaned_files_job() == 3
+
+    assert not any(storage.exists(k) for k in orphan_keys)
+    assert not os.path.exists(os.path.join(storage.root, *leftover.split("/")))
+    assert storage.exists(kept.key) and storage.exists(kept.thumbnail_key)  # referenced
+    assert storage.exists(fresh_orphan)  # within the grace period: maybe an upload under way
+    assert delete_orphaned_files_job() == 0

@@ -85,3 +85,25 @@ def test_missing_object_and_delete(db, s3):
     assert not storage.exists("photos/cd/cde.jpg")
     with pytest.raises(StoredFileMissing):
         storage.get("photos/cd/cde.jpg")
+
+
+def test_the_orphan_sweep_removes_unreferenced_objects_from_the_bucket(db, s3, monkeypatch, app):
+    """On S3 as on the local folder: an object no row references goes after the grace
+    period (here 0), a referenced one stays."""
+    from datetime import timedelta
+
+    from backend.media import services
+
+    resident = ResidentFactory()
+    kept = services.upload_photo(jpeg((40, 30), color=(1, 2, 3)), resident_id=resident.id)
+    db.session.commit()
+    orphan = services.upload_photo(jpeg((40, 30), color=(9, 8, 7)), resident_id=resident.id)
+    orphan_keys = [orphan.key, orphan.thumbnail_key]
+    db.session.rollback()
+    monkeypatch.setitem(app.config, "STORAGE_ORPHAN_GRACE", timedelta(seconds=-5))
+
+    assert services.delete_orphaned_files() == 2
+
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    assert keys == {f"linli/{kept.key}", f"linli/{kept.thumbnail_key}"}
+    assert not any(get_storage().exists(k) for k in orphan_keys)

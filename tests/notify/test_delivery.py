@@ -168,30 +168,31 @@ def test_unreachable_wechat_is_recorded_without_the_app_secret(
     assert app.config["WECHAT_SECRET"] not in caplog.text
 
 
-def test_a_lost_job_is_found_by_the_sweep_and_sent(db, fake_wechat, app, monkeypatch):
+def test_a_lost_job_is_found_by_the_outbox_sweep_and_sent(db, fake_wechat, app, monkeypatch):
+    """The process dies between the commit and the hand-over: the approval and its
+    message command are saved; the outbox's sweep sends the message, once."""
     from datetime import timedelta
 
-    from backend import jobs
+    from backend.core import outbox
     from backend.core.time import utcnow
-    from backend.notify.jobs import resend_stale_notifications
-
-    def redis_down(*args, **kwargs):
-        raise ConnectionError("Redis is down")
 
     with monkeypatch.context() as m:
-        m.setattr(jobs, "enqueue", redis_down)
-        residency = _approve_pending(
-            fake_wechat
-        )  # the approval commits even though the job is lost
+        m.setattr(outbox, "dispatch", lambda commands: None)  # killed right after commit
+        residency = _approve_pending(fake_wechat)
 
     notification = db.session.scalars(sa.select(Notification)).one()
     assert notification.status == DeliveryStatus.pending
     assert db.session.get(Residency, residency.id).status == ResidencyStatus.active
-    assert resend_stale_notifications() == 0  # too recent to be called lost
+    assert outbox.sweep() == 0  # handed over a moment ago, as far as anyone knows
 
-    notification.created_at = utcnow() - app.config["NOTIFY_STALE_AFTER"] - timedelta(minutes=1)
+    db.session.execute(
+        sa.update(outbox.OutboxCommand).values(
+            dispatched_at=utcnow() - app.config["OUTBOX_REDISPATCH_AFTER"] - timedelta(seconds=1)
+        )
+    )
     db.session.commit()
-    assert resend_stale_notifications() == 1
+    assert outbox.sweep() == 1
+    assert outbox.sweep() == 0
 
     db.session.expire_all()
     assert db.session.get(Notification, notification.id).status == DeliveryStatus.sent
@@ -225,7 +226,9 @@ def test_wechat_is_called_with_the_claim_committed_and_no_row_lock_held(
     assert len(fake_wechat.messages(residency.resident.openid)) == 1
 
 
-def test_a_send_whose_worker_died_is_claimed_again_by_the_sweep(db, fake_wechat, app):
+def test_a_send_whose_worker_died_is_marked_unknown_not_sent_again(db, fake_wechat, app):
+    """Killed after calling WeChat: sent or not, nobody knows. The sweep does not send it
+    again (that could spend a second one-time consent); it is marked unknown."""
     from datetime import timedelta
 
     from backend.core.time import utcnow
@@ -248,8 +251,11 @@ def test_a_send_whose_worker_died_is_claimed_again_by_the_sweep(db, fake_wechat,
         claimed_at=utcnow() - app.config["NOTIFY_STALE_AFTER"] - timedelta(minutes=1),
     )
 
+    consents_before = fake_wechat.consents(residency.resident.openid)
     assert resend_stale_notifications() == 1
 
-    db.session.expire_all()
-    assert db.session.get(Notification, notification.id).status == DeliveryStatus.sent
-    assert len(fake_wechat.messages(residency.resident.openid)) == 1
+    db.session.rollback()
+    assert db.session.get(Notification, notification.id).status == DeliveryStatus.unknown
+    assert fake_wechat.messages(residency.resident.openid) == []
+    assert fake_wechat.consents(residency.resident.openid) == consents_before
+    assert resend_stale_notifications() == 0

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
+from tests.security.matrix_outbox import OUTBOX_PANEL
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
 from tests.security.matrix_votes import VOTES_API, VOTES_PANEL
 
@@ -200,6 +201,9 @@ ADMIN_NOTIFY = {
     #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
     "GET /admin/notifications": {
         "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
+    },
+    "POST /admin/notifications/{notification_id}/resend": {
+        "notification_id=none":                "401  401  401  401  401  404  404  403  404  404  403  403  403  403  403  404",
     },
 }
 
@@ -601,4 +605,5 @@ ROUTES = _join(
     ADMIN_SUPERVISION,
     VOTES_API,
     VOTES_PANEL,
+    OUTBOX_PANEL,
 )

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from backend.core import board_hook
+from backend.core import board_hook, outbox
 from backend.core.errors import Forbidden, Invalid, NotFound
+from backend.core.outbox import CommandState, OutboxCommand
 from backend.supervision import board, credit, evaluation, orders
 from backend.supervision.models import CreditRecord, CreditSource, ListKind
 from backend.tickets import services
@@ -142,7 +143,6 @@ def test_lists_follow_the_configured_rules_and_reach_the_boards(
 ):
     _november(world, clock)
     evaluation.evaluate(world.estate.company_id, NOV)
-    services.db.session.info.pop("linli_deferred_jobs", None)
 
     # default rules: one month at 76.6, one missed order (−10): neither list
     assert evaluation.compile_lists(bureau, 2026) == []
@@ -151,8 +151,14 @@ def test_lists_follow_the_configured_rules_and_reach_the_boards(
     [entry] = evaluation.compile_lists(bureau, 2026)
     assert (entry.kind, entry.company_id) == (ListKind.black, world.estate.company_id)
     assert "督办逾期 1 次" in entry.reason
-    refreshed = services.db.session.info["linli_deferred_jobs"]
-    assert (board_hook.refresh_section, (world.estate.id, "evaluations"), 0) in refreshed
+    # the board's refresh waits in the outbox, in this transaction
+    refreshed = services.db.session.scalars(
+        sa.select(OutboxCommand.args).where(
+            OutboxCommand.command == outbox.command_path(board_hook.refresh_section),
+            OutboxCommand.state == CommandState.pending,
+        )
+    ).all()
+    assert [world.estate.id, "evaluations"] in refreshed
 
     red = {"red_min_months": 1, "red_min_average": 70, "red_max_bad_entries": 1}
     monkeypatch.setitem(app.config, "SUPERVISION_LIST_RULES", red)
