@@ -38,6 +38,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.me_load import (  # noqa: E402
     drop_database,
     gunicorn,
@@ -45,7 +46,7 @@ from bench.me_load import (  # noqa: E402
     run_migrations,
 )
 
-DB_NAME = "linli_bench_fees"
+DB_NAME = common.database_name("fees")
 SECRET = "bench-fees-" + secrets.token_hex(8)
 
 
@@ -53,7 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument(
         "--admin-url",
-        default="postgresql://postgres@127.0.0.1/postgres",
+        default=common.admin_url(),
         help="a PostgreSQL URL allowed to create databases",
     )
     p.add_argument(
@@ -70,7 +71,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers of each server")
     p.add_argument("--seconds", type=float, default=8.0, help="length of each read measurement")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    return p.parse_args(argv)
+    p.add_argument("--smoke", action="store_true", help="sizes that run in seconds (make test)")
+    return common.smoke(
+        p.parse_args(argv),
+        units=200,
+        bills=800,
+        residents=20,
+        orders=10,
+        repeats=2,
+        concurrency=4,
+        seconds=1.0,
+    )
 
 
 # --- data ---------------------------------------------------------------------------------------
