@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from backend.core.money import yuan as format_yuan
+
 #: one fen (分) in yuan
 FEN = Decimal("0.01")
 
@@ -28,14 +30,9 @@ def charge_fen(quantity: Decimal, price_yuan: Decimal, months: int = 1) -> int:
 
 
 def yuan(fen: int) -> str:
-    """Integer fen as people read it: ``123450`` → ``"¥1,234.50"``.
-
-    The one formatter of money is the notify keyword's (what a WeChat message shows), so a
-    receipt, the panel and a message never disagree.
-    """
-    from backend.notify.keywords import amount
-
-    return amount(int(fen))["value"]
+    """Integer fen as people read it: ``123450`` → ``"¥1,234.50"`` (the one formatter,
+    :func:`backend.core.money.yuan`)."""
+    return format_yuan(int(fen))
 
 
 def parse_yuan(text: str) -> int:

@@ -60,8 +60,8 @@ def test_yuan_formats_fen_for_people():
     assert yuan(123450) == "¥1,234.50"
     assert yuan(5) == "¥0.05"
     assert yuan(0) == "¥0.00"
-    with pytest.raises(ValueError):
-        yuan(-1)
+    # balances on the board may be negative: the one formatter signs them
+    assert yuan(-123450) == "-¥1,234.50"
 
 
 @pytest.mark.parametrize(("text", "fen"), [("1234.5", 123450), ("0.01", 1), ("¥1,000", 100000)])
