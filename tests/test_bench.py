@@ -69,9 +69,7 @@ DOCUMENTED = {
 
 
 def test_the_benches_are_found():
-    assert {"board", "dashboard", "fees", "me_load", "photos", "tickets", "votes"} <= set(
-        BENCHES
-    )
+    assert {"board", "dashboard", "fees", "me_load", "photos", "tickets", "votes"} <= set(BENCHES)
     assert "common" not in BENCHES and "board_floor" not in BENCHES
 
 
