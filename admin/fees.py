@@ -60,7 +60,7 @@ def fee_items():
     return render_template(
         "admin/fees/items.html",
         page=paginate(stmt),
-        estates=services.estates_of(current_staff()),
+        estates=scope.estates(current_staff()),
         bases=list(FeeBasis),
         forms=list(PricingForm),
         today=local_today(),
@@ -319,7 +319,7 @@ def bills():
     return render_template(
         "admin/fees/bills.html",
         page=paginate(stmt),
-        estates=services.estates_of(current_staff()),
+        estates=scope.estates(current_staff()),
         statuses=list(BillStatus),
         methods=[PaymentMethod.cash, PaymentMethod.transfer, PaymentMethod.pos],
         args=request.args,
@@ -469,7 +469,7 @@ def _arrears_page() -> str:
     return render_template(
         "admin/fees/arrears.html",
         page=page,
-        estates=services.estates_of(current_staff()),
+        estates=scope.estates(current_staff()),
         today=local_today(),
         age_days=reports.age_days,
         age_band=reports.age_band,
@@ -536,7 +536,7 @@ def fee_reports():
         group=group,
         groups=reports.GROUPS,
         chart=reports.rate_chart_svg(rows),
-        estates=services.estates_of(current_staff()),
+        estates=scope.estates(current_staff()),
         args=request.args,
         billed=sum(r.billed_fen for r in rows),
         collected=sum(r.collected_fen for r in rows),

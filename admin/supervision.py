@@ -87,7 +87,7 @@ def _filter(staff) -> tuple[Filter, str]:
     estate_id = _arg_id("estate_id")
     if company_id and company_id not in {c.id for c in panel.companies_in_scope(staff)}:
         raise NotFound("未找到该物业企业，或不在您的管辖范围内")
-    if estate_id is not None and estate_id not in {e.id for e in panel.estates_in_scope(staff)}:
+    if estate_id is not None and estate_id not in {e.id for e in scope.estates(staff)}:
         raise NotFound("未找到该小区，或不在您的管辖范围内")
     kind = request.args.get("kind") or None
     kind = kind if kind in TicketKind.__members__ else None
@@ -245,7 +245,7 @@ def supervision_dashboard():
         missed=dashboard.missed_orders(staff, f),
         fees=dashboard.fee_collection(staff, f),
         compliance=dashboard.disclosure_compliance(staff, f),
-        estates=panel.estates_in_scope(staff),
+        estates=scope.estates(staff),
         companies=panel.companies_in_scope(staff),
         kinds=list(TicketKind),
         filter_args=_filter_args(f),
@@ -308,7 +308,7 @@ def supervision_tickets():
         exact=dashboard.exact_times(staff, f) if metric == "submitted" else None,
         filter_args=_filter_args(f, metric=metric),
         dashboard_args=_filter_args(f),
-        estate=next((e for e in panel.estates_in_scope(staff) if e.id == f.estate_id), None),
+        estate=next((e for e in scope.estates(staff) if e.id == f.estate_id), None),
         company=next((c for c in panel.companies_in_scope(staff) if c.id == f.company_id), None),
         kind=TicketKind(f.kind) if f.kind else None,
         limit=500,
@@ -491,7 +491,7 @@ def supervision_orders_of(ticket) -> list:
 def _overdue_options(staff) -> dict:
     sort = request.args.get("sort", "age")
     estate_id, company_id = _arg_id("estate_id"), _arg_id("company_id")
-    if estate_id is not None and estate_id not in {e.id for e in panel.estates_in_scope(staff)}:
+    if estate_id is not None and estate_id not in {e.id for e in scope.estates(staff)}:
         raise NotFound("未找到该小区，或不在您的管辖范围内")
     if company_id is not None and company_id not in {c.id for c in panel.companies_in_scope(staff)}:
         raise NotFound("未找到该物业企业，或不在您的管辖范围内")
@@ -516,7 +516,7 @@ def supervision_overdue():
         rows=overdue.overdue_tickets(staff, **options),
         sorts=overdue.SORTS,
         args=args,
-        estates=panel.estates_in_scope(staff),
+        estates=scope.estates(staff),
         companies=panel.companies_in_scope(staff),
         limit=overdue.MAX_ROWS,
         **options,
@@ -629,7 +629,7 @@ def _inspections_page(form: dict | None = None, error: str | None = None):
     return render_template(
         "admin/supervision/inspections.html",
         page=paginate(evaluation.inspections_query(staff, company_id=company_id)),
-        estates=[e for e in panel.estates_in_scope(staff) if e.company_id],
+        estates=[e for e in scope.estates(staff) if e.company_id],
         companies=panel.companies_in_scope(staff),
         company_id=company_id,
         usual=evaluation.INSPECTION_ITEMS,
@@ -875,7 +875,7 @@ def _filings_page(expiring_only: bool = False, error: str | None = None, form=No
         today=local_today(),
         may_file=may_file,
         can_review=scope.can(staff, "filing.review"),
-        estates=[e for e in panel.estates_in_scope(staff) if e.company_id],
+        estates=[e for e in scope.estates(staff) if e.company_id],
         streets=panel.streets_in_scope(staff),
         companies=panel.companies_in_scope(staff),
         contracts=panel.contracts_in_scope(staff),

@@ -346,8 +346,7 @@ def staff_posts(
 def estates_for(staff: Staff) -> list[Estate]:
     """The estates whose boards ``staff`` may open."""
     scope.require(staff, "board.read")
-    stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
-    return list(db.session.scalars(stmt))
+    return scope.estates(staff)
 
 
 # --- what the board shows --------------------------------------------------------------

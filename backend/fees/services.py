@@ -676,12 +676,6 @@ def bills_query(
     return scope.scoped(stmt, staff, Bill.estate_id)
 
 
-def estates_of(staff: Staff) -> list[Estate]:
-    """The estates in ``staff``'s scope, by name (for the panel's selects)."""
-    stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
-    return list(db.session.scalars(stmt))
-
-
 def approvers_for(bill: Bill) -> list[Staff]:
     """Active staff who may approve a waiver or correction of ``bill``."""
     candidates = db.session.scalars(

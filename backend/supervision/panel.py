@@ -55,12 +55,6 @@ def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
     return start, today
 
 
-def estates_in_scope(staff) -> list[Estate]:
-    """The estates of ``staff``'s jurisdiction, by name."""
-    stmt = scope.scoped(sa.select(Estate), staff, Estate.id).order_by(Estate.name)
-    return list(db.session.scalars(stmt))
-
-
 def companies_in_scope(staff) -> list[Company]:
     """The companies serving an estate of ``staff``'s jurisdiction, by name."""
     return list(db.session.scalars(credit.companies_in_scope(staff)))

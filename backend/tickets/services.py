@@ -454,13 +454,6 @@ def todo(staff: Staff) -> list:
     return items
 
 
-def estate_choices(staff: Staff) -> list[Estate]:
-    """The estates ``staff`` may filter the queue by."""
-    return list(
-        db.session.scalars(scope.scoped(sa.select(Estate), staff, Estate.id).order_by(Estate.name))
-    )
-
-
 def technicians(ticket: Ticket) -> list[Staff]:
     """Technicians who may be given ``ticket``: those of its estate's company."""
     estate = db.session.get(Estate, ticket.estate_id)

@@ -47,8 +47,7 @@ def estates_for(staff: Staff, permission: str = "vote.read") -> list[Estate]:
     """The estates in ``staff``'s scope by name, if they hold ``permission`` (the list's
     filter with ``vote.read``, the draft form's select with ``vote.manage``)."""
     scope.require(staff, permission)
-    stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
-    return list(db.session.scalars(stmt))
+    return scope.estates(staff)
 
 
 def buildings_of(motion: Motion) -> list[Building]:
