@@ -179,8 +179,9 @@ def measure_generation(app, estate_id: int, bills_target: int) -> dict:
     import sqlalchemy as sa
 
     from backend.core.db import commit
+    from backend.core.time import month_start
     from backend.extensions import db
-    from backend.fees.services import add_months, generate_bills
+    from backend.fees.services import generate_bills
 
     first = date(2026, 1, 1)
     with app.app_context():
@@ -197,7 +198,7 @@ def measure_generation(app, estate_id: int, bills_target: int) -> dict:
         began = time.perf_counter()
         plain = db.session.execute(
             sa.text(PLAIN_INSERT).execution_options(preserve_rowcount=True),
-            {"period": add_months(first, 1), "e": estate_id},
+            {"period": month_start(first, 1), "e": estate_id},
         ).rowcount
         commit()
         insert_select_s = time.perf_counter() - began
@@ -207,7 +208,7 @@ def measure_generation(app, estate_id: int, bills_target: int) -> dict:
             db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("bills")))
             < bills_target
         ):
-            generate_bills(estate_id, add_months(first, month))
+            generate_bills(estate_id, month_start(first, month))
             commit()
             month += 1
         total = db.session.scalar(sa.text("SELECT count(*) FROM bills"))

@@ -21,7 +21,7 @@ from backend.authz import scope
 from backend.core import board_hook
 from backend.core.db import defer
 from backend.core.errors import Conflict, Invalid, NotFound
-from backend.core.time import local_today, utcnow
+from backend.core.time import local_today, month_start, utcnow
 from backend.extensions import db
 from backend.fees.models import (
     AdjustmentKind,
@@ -59,12 +59,6 @@ def parse_period(text: str) -> date:
         return date(int(year), int(month), 1)
     except ValueError:
         raise Invalid("账期格式不正确，应为 YYYY-MM", {"period": ["账期格式不正确"]}) from None
-
-
-def add_months(period: date, months: int) -> date:
-    """The first day of the month ``months`` after ``period``."""
-    index = period.year * 12 + period.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def current_period() -> date:
@@ -572,7 +566,7 @@ def tell_bills_issued(estate_id: int, period: date) -> int:
             for r in by_resident
         ],
     )
-    due_on = add_months(period, 1) - timedelta(days=1)
+    due_on = month_start(period, 1) - timedelta(days=1)
     for resident_id, facts in by_resident.items():
         units = list(facts["units"].values())
         items = facts["items"]
@@ -612,11 +606,11 @@ def prepay_bills(unit_id: int, item: FeeItem, months: int) -> list[Bill]:
             Bill.unit_id == unit_id, Bill.fee_item_id == item.id
         )
     )
-    start = max(current_period(), add_months(last, 1) if last else current_period())
+    start = max(current_period(), month_start(last, 1) if last else current_period())
     quantity = Decimal(1) if item.basis == FeeBasis.fixed else unit.area
     bills = []
     for k in range(months):
-        period = add_months(start, k)
+        period = month_start(start, k)
         fee_price = item.price_on(period)
         if fee_price is None:
             raise Invalid(f"{period:%Y-%m} 没有生效的单价")
