@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from backend.accounts.models import Residency, ResidencyRole, Resident, Staff
+from backend.accounts.models import Residency, Resident, Staff
 from backend.audit import services as audit
 from backend.authz import scope
 from backend.board import cache
@@ -460,15 +460,7 @@ def read_post_ids(resident: Resident, post_ids: list[int]) -> set[int]:
 
 def owner_ids(estate_id: int) -> sa.Select:
     """The residents who are owners in ``estate_id`` today (each counted once: by heads)."""
-    return (
-        sa.select(Residency.resident_id)
-        .where(
-            Residency.estate_id == estate_id,
-            Residency.role == ResidencyRole.owner,
-            Residency.is_current,
-        )
-        .distinct()
-    )
+    return Residency.current_owners(Residency.estate_id == estate_id)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from backend.accounts.models import Staff
 from backend.audit import services as audit
 from backend.authz import scope
 from backend.core import board_hook
-from backend.core.db import defer
+from backend.core.db import defer, insert
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.time import local_today, month_start, utcnow
 from backend.extensions import db
@@ -304,15 +304,6 @@ class GenerationReport:
         return text
 
 
-def _insert(table):
-    """An INSERT that skips rows already there (the unique constraint decides)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 def _billable_units(item: FeeItem) -> list:
     """Conditions on ``Unit`` for the units ``item`` bills: an owner of record and an area."""
     conditions = [
@@ -404,7 +395,7 @@ def _generate_by_units(item: FeeItem, price: Decimal, period: date) -> int:
 
 def _run_insert(select: sa.Select) -> int:
     stmt = (
-        _insert(Bill.__table__)
+        insert(Bill.__table__)
         .from_select(list(_BILL_COLUMNS), select)
         .on_conflict_do_nothing(index_elements=["unit_id", "fee_item_id", "period"])
         .execution_options(preserve_rowcount=True)
@@ -441,7 +432,7 @@ def _generate_metered(item: FeeItem, price: Decimal, period: date) -> int:
     ]
     if not values:
         return 0
-    stmt = _insert(Bill.__table__).on_conflict_do_nothing(
+    stmt = insert(Bill.__table__).on_conflict_do_nothing(
         index_elements=["unit_id", "fee_item_id", "period"]
     )
     # an executemany's row count is not reliable on every driver: count what is there
@@ -560,7 +551,7 @@ def tell_bills_issued(estate_id: int, period: date) -> int:
     if not by_resident:
         return 0
     db.session.execute(
-        _insert(BillNotice.__table__).on_conflict_do_nothing(),
+        insert(BillNotice.__table__).on_conflict_do_nothing(),
         [
             {"resident_id": r, "estate_id": estate_id, "period": period, "created_at": utcnow()}
             for r in by_resident

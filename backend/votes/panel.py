@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
@@ -226,15 +226,6 @@ def voted_voter_ids(motion: Motion, voter_ids: list[int]) -> dict[int, Channel]:
             )
         )
     }
-
-
-def parse_area(value: str) -> Decimal:
-    """An area typed in the panel (m², at most two decimals)."""
-    try:
-        area = Decimal((value or "").strip())
-    except InvalidOperation:
-        raise Invalid("面积须为数字（m²，最多两位小数）", {"area": ["须为数字"]}) from None
-    return area
 
 
 # --- the anonymous ballot list -------------------------------------------------------------
