@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import functools
 
+import sqlalchemy as sa
 from flask import g, request
 
-from backend.accounts.models import Resident
+from backend.accounts.models import Residency, Resident
 from backend.authz.tokens import resident_for_token
-from backend.core.errors import Unauthorized
+from backend.core.errors import NotFound, Unauthorized
+from backend.extensions import db
+from backend.org.models import Estate
 
 #: the OpenAPI security scheme of residents' tokens, and a view's requirement of it
 BEARER_SCHEME_NAME = "bearer"
@@ -54,3 +57,27 @@ def resident_rate_key() -> str:
     if resident is not None:
         return f"resident:{resident.id}"
     return "address:" + (request.remote_addr or "")
+
+
+# --- what a resident may read: the estates they live in --------------------------------------
+
+
+def estate_ids(resident: Resident) -> sa.Select:
+    """The estates where ``resident`` currently lives (owner, family or tenant): the scope
+    of their estate views (boards, votes)."""
+    return (
+        sa.select(Residency.estate_id)
+        .where(Residency.resident_id == resident.id, Residency.is_current)
+        .distinct()
+    )
+
+
+def estate_of(resident: Resident, estate_id: int) -> Estate:
+    """Estate ``estate_id`` if ``resident`` lives there, else :class:`NotFound` (never
+    "forbidden": nobody learns which estates exist)."""
+    estate = db.session.scalars(
+        sa.select(Estate).where(Estate.id == estate_id, Estate.id.in_(estate_ids(resident)))
+    ).first()
+    if estate is None:
+        raise NotFound("未找到该小区，或您尚未绑定该小区的房屋")
+    return estate

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.accounts.models import Residency, Resident, Staff
 from backend.audit import services as audit
+from backend.authz import resident as resident_scope
 from backend.authz import scope
 from backend.board import cache
 from backend.board.models import Attachment, MustReadReminder, Post, PostRead, PostVersion
@@ -394,22 +395,7 @@ def post_in_estate(estate_id: int, post_id: int, *, public_only: bool) -> Post:
 
 def resident_estate_ids(resident: Resident) -> list[int]:
     """The estates whose boards ``resident`` may read: those of their current residencies."""
-    return sorted(
-        set(
-            db.session.scalars(
-                sa.select(Residency.estate_id).where(
-                    Residency.resident_id == resident.id, Residency.is_current
-                )
-            )
-        )
-    )
-
-
-def resident_estate(resident: Resident, estate_id: int) -> Estate:
-    """Estate ``estate_id`` if ``resident`` lives there, else :class:`NotFound`."""
-    if estate_id not in resident_estate_ids(resident):
-        raise NotFound("未找到该小区，或您尚未绑定该小区的房屋")
-    return db.session.get(Estate, estate_id)
+    return sorted(db.session.scalars(resident_scope.estate_ids(resident)))
 
 
 def resident_post(resident: Resident, post_id: int) -> Post:

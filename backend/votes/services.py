@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.accounts.models import Residency, ResidencyRole, Resident, Staff
 from backend.audit import services as audit
+from backend.authz import resident as resident_scope
 from backend.authz import scope
 from backend.core import board_hook
 from backend.core.area import AreaError, parse_area
@@ -859,20 +860,15 @@ def resident_ballot(resident: Resident, motion: Motion) -> Ballot | None:
 # --- residents' view -----------------------------------------------------------------------
 
 
-def resident_estate_ids(resident: Resident) -> sa.Select:
-    """Estates where ``resident`` currently lives (owner, family or tenant)."""
-    return sa.select(Residency.estate_id).where(
-        Residency.resident_id == resident.id, Residency.is_current
-    )
-
-
 def resident_motions(resident: Resident, *, published_only: bool = False) -> list[Motion]:
     """Motions of the resident's estates that are announced or later, newest first."""
     states = (MotionState.published,) if published_only else VISIBLE_STATES
     return list(
         db.session.scalars(
             sa.select(Motion)
-            .where(Motion.estate_id.in_(resident_estate_ids(resident)), Motion.state.in_(states))
+            .where(
+                Motion.estate_id.in_(resident_scope.estate_ids(resident)), Motion.state.in_(states)
+            )
             .order_by(Motion.opens_at.desc(), Motion.id.desc())
         )
     )
@@ -883,7 +879,7 @@ def resident_motion(resident: Resident, motion_id: int) -> Motion:
     motion = db.session.scalars(
         sa.select(Motion).where(
             Motion.id == motion_id,
-            Motion.estate_id.in_(resident_estate_ids(resident)),
+            Motion.estate_id.in_(resident_scope.estate_ids(resident)),
             Motion.state.in_(VISIBLE_STATES),
         )
     ).first()
