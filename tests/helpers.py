@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import threading
 
 from backend.authz.tokens import issue_token
 
@@ -41,3 +42,32 @@ def imported_modules(path: pathlib.Path) -> set[str]:
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
     return names
+
+
+def race(app, count: int, work) -> list[str]:
+    """Run ``work(i)`` for i in 0…count-1 in ``count`` threads released at once (a barrier),
+    each in its own app context and transaction: committed when it returns, rolled back when
+    it raises a domain error (its outcome is then ``"refused"``). The outcomes, in finishing
+    order. For races only a real database shows."""
+    from backend.core.db import commit, rollback
+    from backend.core.errors import DomainError
+
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                outcomes.append(work(i))
+                commit()
+            except DomainError:
+                rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
