@@ -421,41 +421,6 @@ def cell_tickets(staff, f: Filter, metric: str = "submitted", limit: int = 500) 
     return list(db.session.scalars(stmt.order_by(TicketFact.ticket_id).limit(limit)))
 
 
-def cell_rows(staff, f: Filter, metric: str = "submitted", limit: int = 500) -> list[dict]:
-    """The tickets behind a figure as a list shows them (id, estate, kind, state, when,
-    response and resolution minutes, late, rating), oldest first, at most ``limit``."""
-    stmt = (
-        _facts(staff, f, metric)
-        .with_only_columns(
-            TicketFact,
-            Ticket.state,
-            Ticket.created_at,
-            Estate.name,
-        )
-        .join(Ticket, Ticket.id == TicketFact.ticket_id)
-        .join(Estate, Estate.id == TicketFact.estate_id)
-        .order_by(TicketFact.ticket_id)
-        .limit(limit)
-    )
-    return [
-        {
-            "ticket_id": fact.ticket_id,
-            "estate_id": fact.estate_id,
-            "estate": estate,
-            "kind": fact.kind,
-            "kind_label": TicketKind(fact.kind).label,
-            "state_label": state.label,
-            "created_at": created_at,
-            "response_minutes": fact.response_minutes,
-            "resolution_minutes": fact.resolution_minutes,
-            "overdue": fact.overdue,
-            "reopened": fact.reopened,
-            "rating": fact.rating,
-        }
-        for fact, state, created_at, estate in db.session.execute(stmt)
-    ]
-
-
 def officer_ticket(staff, ticket_id: int) -> Ticket:
     """Ticket ``ticket_id`` for an officer following a figure to it: any ticket of the
     jurisdiction (the queue shows officers only those on their list); else "not found"."""
