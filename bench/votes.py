@@ -27,14 +27,11 @@ as its last line, one JSON object with ``tally_ms``, ``ballots_per_s``, ``errors
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
 import secrets
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -55,8 +52,6 @@ from bench import common
 #: units per building of the seeded estate
 PER_BUILDING = 500
 DEVELOPER_UNITS = 25
-#: how long gunicorn may take to answer its first /healthz
-STARTUP_SECONDS = 180
 
 
 def seed(app, units: int, residents: int, rng: random.Random) -> dict:
@@ -367,48 +362,6 @@ def _scan_photo(staff_id: int) -> int:
     return photo.id
 
 
-@contextlib.contextmanager
-def gunicorn(settings: dict, workers: int, log_path: Path):
-    """gunicorn on a free port of 127.0.0.1 (the app's own worker class, as the Procfile runs
-    it); waits up to ``STARTUP_SECONDS`` for ``/healthz`` (a loaded machine starts slowly)."""
-    port = me_load.free_port()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn", "--worker-class",
-                "backend.serving.GunicornWorker", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                "--log-level", "warning", "backend:create_app()",
-            ],
-            cwd=me_load.ROOT,
-            env=me_load.server_env(settings),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({proc.returncode}):\n{log_path.read_text()}")
-            try:
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn did not answer /healthz:\n{log_path.read_text()}")
-            time.sleep(0.5)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -460,7 +413,9 @@ def main() -> int:
         tokens = seeded["tokens"]
         share = len(tokens) // len(args.concurrency)
         log = Path(storage) / "gunicorn.log"
-        with gunicorn(settings, args.workers, log) as base:
+        # the app's own worker class, as the Procfile runs it
+        served = ("--worker-class", "backend.serving.GunicornWorker", "backend:create_app()")
+        with me_load.gunicorn(settings, args.workers, log, served) as (base, _pid):
             for k, concurrency in enumerate(args.concurrency):
                 mine = tokens[k * share : (k + 1) * share]
                 levels.append(run_level(base, motion_id, mine, concurrency, args.repeat_every))
