@@ -17,7 +17,7 @@ REAL_REDIS_URL ?= redis://127.0.0.1:6379/15
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[embedded,dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -87,7 +87,7 @@ def _filter(staff) -> tuple[Filter, str]:
     estate_id = _arg_id("estate_id")
     if company_id and company_id not in {c.id for c in panel.companies_in_scope(staff)}:
         raise NotFound("未找到该物业企业，或不在您的管辖范围内")
-    if estate_id is not None and estate_id not in {e.id for e in panel.estates_in_scope(staff)}:
+    if estate_id is not None and estate_id not in {e.id for e in scope.estates(staff)}:
         raise NotFound("未找到该小区，或不在您的管辖范围内")
     kind = request.args.get("kind") or None
     kind = kind if kind in TicketKind.__members__ else None
@@ -245,7 +245,7 @@ def supervision_dashboard():
         missed=dashboard.missed_orders(staff, f),
         fees=dashboard.fee_collection(staff, f),
         compliance=dashboard.disclosure_compliance(staff, f),
-        estates=panel.estates_in_scope(staff),
+        estates=scope.estates(staff),
         companies=panel.companies_in_scope(staff),
         kinds=list(TicketKind),
         filter_args=_filter_args(f),
@@ -254,27 +254,6 @@ def supervision_dashboard():
         ),
         bucket=dashboard.bucket_width,
     )
-
-
-@blueprint.get("/supervision/breakdown.xlsx")
-@login_required
-@permission_required("supervision.export")
-def supervision_export_breakdown():
-    """导出看板的分组表（按企业、小区或类型，含合计）。"""
-    staff = current_staff()
-    f, _ = _filter(staff)
-    by = _by()
-    return _send(exports.export_breakdown(staff, f, by), f"工单统计_按{DIMENSIONS[by]}")
-
-
-@blueprint.get("/supervision/trend.xlsx")
-@login_required
-@permission_required("supervision.export")
-def supervision_export_trend():
-    """导出看板的趋势表（按周或按月）。"""
-    staff = current_staff()
-    f, _ = _filter(staff)
-    return _send(exports.export_trend(staff, f, _grain(f)), "工单趋势")
 
 
 # --- the tickets behind a figure -------------------------------------------------------------
@@ -308,7 +287,7 @@ def supervision_tickets():
         exact=dashboard.exact_times(staff, f) if metric == "submitted" else None,
         filter_args=_filter_args(f, metric=metric),
         dashboard_args=_filter_args(f),
-        estate=next((e for e in panel.estates_in_scope(staff) if e.id == f.estate_id), None),
+        estate=next((e for e in scope.estates(staff) if e.id == f.estate_id), None),
         company=next((c for c in panel.companies_in_scope(staff) if c.id == f.company_id), None),
         kind=TicketKind(f.kind) if f.kind else None,
         limit=500,
@@ -491,7 +470,7 @@ def supervision_orders_of(ticket) -> list:
 def _overdue_options(staff) -> dict:
     sort = request.args.get("sort", "age")
     estate_id, company_id = _arg_id("estate_id"), _arg_id("company_id")
-    if estate_id is not None and estate_id not in {e.id for e in panel.estates_in_scope(staff)}:
+    if estate_id is not None and estate_id not in {e.id for e in scope.estates(staff)}:
         raise NotFound("未找到该小区，或不在您的管辖范围内")
     if company_id is not None and company_id not in {c.id for c in panel.companies_in_scope(staff)}:
         raise NotFound("未找到该物业企业，或不在您的管辖范围内")
@@ -516,20 +495,11 @@ def supervision_overdue():
         rows=overdue.overdue_tickets(staff, **options),
         sorts=overdue.SORTS,
         args=args,
-        estates=panel.estates_in_scope(staff),
+        estates=scope.estates(staff),
         companies=panel.companies_in_scope(staff),
         limit=overdue.MAX_ROWS,
         **options,
     )
-
-
-@blueprint.get("/supervision/overdue.xlsx")
-@login_required
-@permission_required("supervision.export")
-def supervision_overdue_export():
-    """导出超时工单（当前筛选与排序）。"""
-    staff = current_staff()
-    return _send(overdue.export_overdue(staff, **_overdue_options(staff)), "超时工单")
 
 
 # --- monthly evaluations ---------------------------------------------------------------------
@@ -585,14 +555,6 @@ def supervision_evaluation(evaluation_id: int):
     )
 
 
-@blueprint.get("/supervision/evaluations.xlsx")
-@login_required
-@permission_required("supervision.export")
-def supervision_evaluations_export():
-    """导出月度评价。"""
-    return _send(exports.export_evaluations(current_staff(), year=_arg_year()), "月度评价")
-
-
 # --- inspections -----------------------------------------------------------------------------
 
 #: rows of the inspection form (the usual items first, then blank ones)
@@ -629,7 +591,7 @@ def _inspections_page(form: dict | None = None, error: str | None = None):
     return render_template(
         "admin/supervision/inspections.html",
         page=paginate(evaluation.inspections_query(staff, company_id=company_id)),
-        estates=[e for e in panel.estates_in_scope(staff) if e.company_id],
+        estates=[e for e in scope.estates(staff) if e.company_id],
         companies=panel.companies_in_scope(staff),
         company_id=company_id,
         usual=evaluation.INSPECTION_ITEMS,
@@ -783,15 +745,6 @@ def supervision_credit_create():
     return redirect(url_for("admin.supervision_credit", company_id=data["company_id"]))
 
 
-@blueprint.get("/supervision/credit.xlsx")
-@login_required
-@permission_required("supervision.export")
-def supervision_credit_export():
-    """导出信用记录。"""
-    staff = current_staff()
-    return _send(exports.export_credit(staff, company_id=_company_arg(staff)), "信用记录")
-
-
 # --- the red/black list ----------------------------------------------------------------------
 
 
@@ -822,14 +775,6 @@ def supervision_lists_compile():
     entries = evaluation.compile_lists(current_staff(), int(value))
     flash(f"已评定 {value} 年度红黑名单：{len(entries)} 家企业，已公示", "success")
     return redirect(url_for("admin.supervision_lists", year=value))
-
-
-@blueprint.get("/supervision/lists.xlsx")
-@login_required
-@permission_required("supervision.export")
-def supervision_lists_export():
-    """导出红黑名单。"""
-    return _send(exports.export_lists(current_staff(), year=_arg_year()), "红黑名单")
 
 
 # --- filings ---------------------------------------------------------------------------------
@@ -875,7 +820,7 @@ def _filings_page(expiring_only: bool = False, error: str | None = None, form=No
         today=local_today(),
         may_file=may_file,
         can_review=scope.can(staff, "filing.review"),
-        estates=[e for e in panel.estates_in_scope(staff) if e.company_id],
+        estates=[e for e in scope.estates(staff) if e.company_id],
         streets=panel.streets_in_scope(staff),
         companies=panel.companies_in_scope(staff),
         contracts=panel.contracts_in_scope(staff),
@@ -897,14 +842,6 @@ def supervision_filings():
 def supervision_expiring():
     """60 天内到期（或已到期）的任期与合同。"""
     return _filings_page(expiring_only=True)
-
-
-@blueprint.get("/supervision/filings.xlsx")
-@login_required
-@permission_required("supervision.export")
-def supervision_filings_export():
-    """导出备案（当前类型与状态）。"""
-    return _send(exports.export_filings(current_staff(), _filing_kind(), _filing_state()), "备案")
 
 
 @blueprint.post("/supervision/filings")
@@ -973,3 +910,63 @@ def supervision_filing_review(filing_id: int):
         return _filings_page(error=exc.message), exc.status
     flash(f"备案 #{filing.id}：{filing.state.label}", "success")
     return redirect(url_for("admin.supervision_filings"))
+
+
+# --- the Excel exports of the tables above ----------------------------------------------------
+
+
+def _breakdown_export(staff):
+    f, _ = _filter(staff)
+    by = _by()
+    return exports.export_breakdown(staff, f, by), f"工单统计_按{DIMENSIONS[by]}"
+
+
+def _trend_export(staff):
+    f, _ = _filter(staff)
+    return exports.export_trend(staff, f, _grain(f)), "工单趋势"
+
+
+#: URL → (endpoint, what the download holds, ``(staff) -> (xlsx stream, file title)``): each
+#: export of a table, with the table's current filters, for whoever holds supervision.export
+EXPORTS = {
+    "/supervision/breakdown.xlsx": (
+        "supervision_export_breakdown", "导出看板的分组表（按企业、小区或类型，含合计）。",
+        _breakdown_export,
+    ),
+    "/supervision/trend.xlsx": (
+        "supervision_export_trend", "导出看板的趋势表（按周或按月）。", _trend_export,
+    ),
+    "/supervision/overdue.xlsx": (
+        "supervision_overdue_export", "导出超时工单（当前筛选与排序）。",
+        lambda staff: (overdue.export_overdue(staff, **_overdue_options(staff)), "超时工单"),
+    ),
+    "/supervision/evaluations.xlsx": (
+        "supervision_evaluations_export", "导出月度评价。",
+        lambda staff: (exports.export_evaluations(staff, year=_arg_year()), "月度评价"),
+    ),
+    "/supervision/credit.xlsx": (
+        "supervision_credit_export", "导出信用记录。",
+        lambda staff: (exports.export_credit(staff, company_id=_company_arg(staff)), "信用记录"),
+    ),
+    "/supervision/lists.xlsx": (
+        "supervision_lists_export", "导出红黑名单。",
+        lambda staff: (exports.export_lists(staff, year=_arg_year()), "红黑名单"),
+    ),
+    "/supervision/filings.xlsx": (
+        "supervision_filings_export", "导出备案（当前类型与状态）。",
+        lambda staff: (exports.export_filings(staff, _filing_kind(), _filing_state()), "备案"),
+    ),
+}  # fmt: skip
+
+
+def _export_view(endpoint: str, doc: str, build):
+    def view():
+        stream, title = build(current_staff())
+        return _send(stream, title)
+
+    view.__name__, view.__doc__ = endpoint, doc
+    return login_required(permission_required("supervision.export")(view))
+
+
+for _rule, (_endpoint, _doc, _build) in EXPORTS.items():
+    blueprint.get(_rule, endpoint=_endpoint)(_export_view(_endpoint, _doc, _build))

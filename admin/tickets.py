@@ -9,6 +9,7 @@ from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.page import form_int, paginate
 from backend.accounts.models import StaffRole
+from backend.authz import scope
 from backend.core.errors import DomainError, NotFound
 from backend.core.time import utcnow
 from backend.media import services as media
@@ -47,7 +48,7 @@ def _render_queue(template: str):
         page=page,
         timings=timings,
         filters=filters,
-        estates=services.estate_choices(staff),
+        estates=scope.estates(staff),
         kinds=list(TicketKind),
         states=list(TicketState),
         categories=REPORT_CATEGORIES,

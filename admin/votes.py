@@ -418,9 +418,8 @@ def motion_correct(motion_id: int):
     motion = services.staff_motion(staff, motion_id)
     try:
         data = CorrectionForm().checked()
-        area = panel.parse_area(data["area"])
         services.correct_electorate(
-            staff, motion, data["unit_id"], area=area, reason=data["reason"]
+            staff, motion, data["unit_id"], area=data["area"], reason=data["reason"]
         )
     except DomainError as exc:
         if exc.status == 404 and "名册" not in exc.message:

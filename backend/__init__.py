@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _import_models()
+    _install_registry()
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
@@ -60,6 +61,18 @@ def _register_fast_paths(app: Flask) -> None:
         from backend.board.fast import init_app
 
         init_app(app)
+
+
+def _install_registry() -> None:
+    """Tell the layers below the features what the registry holds: the core and ``authz``
+    never import ``backend.features`` (tests/test_layers.py)."""
+    from backend.authz import scope
+    from backend.core import board_hook, ticket_hook
+    from backend.features import FEATURES, PERMISSIONS
+
+    scope.install_permissions(PERMISSIONS)
+    board_hook.install(any(feature.name == "board" for feature in FEATURES))
+    ticket_hook.install(path for feature in FEATURES for path in feature.ticket_hooks)
 
 
 def _import_models() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import fakeredis
 import redis
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -60,6 +59,13 @@ class RedisConnection:
         if url:
             client = redis.Redis.from_url(url)
         else:
+            try:
+                import fakeredis
+            except ImportError:  # pragma: no cover - an install without the extra
+                raise RuntimeError(
+                    "REDIS_URL is not set and fakeredis is not installed: set REDIS_URL, or "
+                    "pip install 'linli[embedded]' for the embedded stack"
+                ) from None
             # one in-process server per app, so every client of this app sees the same data
             client = fakeredis.FakeRedis(server=fakeredis.FakeServer())
         app.extensions["linli_redis"] = client

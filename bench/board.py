@@ -1,7 +1,8 @@
 """Benchmark of the public disclosure board: cached reads under concurrent load.
 
-It builds its own PostgreSQL database (``--database``, default ``h3``: dropped and made
-anew, then kept) and uses Redis database ``--redis-db`` (default 3, flushed first):
+It builds its own PostgreSQL database (``--database``, default ``linli_bench_board``:
+dropped and made anew, dropped afterwards unless ``--keep``; see ``bench/common.py``) and
+uses the Redis database ``--redis-url`` (default db 3, flushed first):
 
 1. ``--estates`` estates (default 20), each with a full board: posts in every public
    section (``--posts`` per section, bodies of about 1 KB), one corrected, one withdrawn,
@@ -31,11 +32,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.fees import load, serve  # noqa: E402
-from bench.me_load import recreate_database, run_migrations  # noqa: E402
+from bench.me_load import drop_database, recreate_database, run_migrations  # noqa: E402
 
 SECRET = "bench-board-" + secrets.token_hex(8)
-ADMIN_URL = "postgresql://postgres@127.0.0.1/postgres"
 BODY = (
     "<h3>公示说明</h3><p>根据《物业服务收费明码标价规定》及本市物业管理条例，现将有关事项公示如下，"
     "公示期内如有异议，请向物业服务中心或业主委员会反映。</p>"
@@ -46,10 +47,12 @@ BODY = (
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--database", default="h3", help="the database to (re)create and use")
-    p.add_argument("--admin-url", default=ADMIN_URL, help="a URL allowed to create databases")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379", help="Redis server")
-    p.add_argument("--redis-db", type=int, default=3, help="Redis database (flushed first)")
+    common.add_arguments(p, "board")
+    p.add_argument(
+        "--redis-url",
+        default=common.redis_url("redis://127.0.0.1:6379/3"),
+        help="Redis database (flushed first)",
+    )
     p.add_argument("--estates", type=int, default=20, help="estates, each with a full board")
     p.add_argument("--posts", type=int, default=2, help="posts per hand-written section")
     p.add_argument("--concurrency", type=int, default=32, help="client connections")
@@ -61,7 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_false",
         help="skip publishing in the middle of the run",
     )
-    return p.parse_args(argv)
+    return common.smoke(p.parse_args(argv), estates=2, posts=1, concurrency=4, seconds=1.0)
 
 
 def seed(app, estates: int, posts: int) -> list[int]:
@@ -148,11 +151,22 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     import redis
 
-    from backend import create_app
-
-    redis_url = f"{args.redis}/{args.redis_db}"
+    redis_url = args.redis_url
     redis.Redis.from_url(redis_url).flushdb()
     url = recreate_database(args.admin_url, args.database)
+    try:
+        return run(args, url, redis_url)
+    finally:
+        if not args.keep:
+            drop_database(args.admin_url, args.database)
+
+
+def run(args, url: str, redis_url: str) -> int:
+    """Seed the boards in database ``url``, serve app and floor, load both, print figures."""
+    import redis
+
+    from backend import create_app
+
     settings = {
         "DATABASE_URL": url,
         "REDIS_URL": redis_url,
@@ -167,12 +181,11 @@ def main(argv=None) -> int:
     estate_ids = seed(app, args.estates, args.posts)
     print(f"seeded {len(estate_ids)} boards", flush=True)
 
-    app_cmd = ["-w", str(args.workers), "backend:create_app()"]
-    floor_cmd = ["-w", str(args.workers), "--chdir", "bench", "board_floor:create_app()"]
+    floor_app = ("--chdir", "bench", "board_floor:create_app()")
     client = redis.Redis.from_url(redis_url)
     with (
-        serve(app_cmd, settings, workdir / "board-app.log") as app_base,
-        serve(floor_cmd, settings, workdir / "board-floor.log") as floor_base,
+        serve((), settings, args.workers, workdir / "board-app.log") as app_base,
+        serve(floor_app, settings, args.workers, workdir / "board-floor.log") as floor_base,
     ):
         sizes = []
         for estate_id in estate_ids:

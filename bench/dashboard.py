@@ -1,8 +1,9 @@
 """Benchmark of the supervision dashboard on PostgreSQL: rollups against a naive aggregate
 over the raw ticket events, for one street and for the whole city.
 
-It rebuilds its database (``--database-url``, default the helper's own ``h5``: every table
-is dropped and migrated again) and generates, with set-based SQL:
+It builds its own database (``--database``, default ``linli_bench_dashboard``: dropped and
+made anew by the migrations, dropped afterwards unless ``--keep``; see ``bench/common.py``)
+and generates, with set-based SQL:
 
 - a city of ``--estates`` estates (default 1,000) in ``--streets`` streets of one district,
   served by ``--companies`` companies (default 20);
@@ -18,8 +19,8 @@ services) beside the naive equivalent: the same figures computed from
 ``tickets`` and ``ticket_events`` with ``percentile_cont`` (first staff event, last
 resolution per ticket). Counts must agree; medians must be within one bucket width.
 
-Run from the repository root: ``.venv/bin/python bench/dashboard.py --tickets 200000``.
-The last line printed is one JSON object.
+Run from the repository root: ``.venv/bin/python bench/dashboard.py`` (``--tickets 200000``
+for a shorter run, ``--smoke`` for seconds). The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+from bench.me_load import drop_database, recreate_database  # noqa: E402
+
 YEAR_START = "2025-01-01 00:00:00+08"
 #: the year in Asia/Shanghai as the naive UTC times ``tickets.created_at`` holds
 START_UTC, END_UTC = "2024-12-31 16:00:00", "2025-12-31 16:00:00"
@@ -41,13 +45,14 @@ START_UTC, END_UTC = "2024-12-31 16:00:00", "2025-12-31 16:00:00"
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1/h5")
+    common.add_arguments(p, "dashboard")
     p.add_argument("--tickets", type=int, default=2_000_000)
     p.add_argument("--estates", type=int, default=1000)
     p.add_argument("--streets", type=int, default=50)
     p.add_argument("--companies", type=int, default=20)
     p.add_argument("--repeats", type=int, default=5, help="timed runs of each query (median)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    return common.smoke(args, tickets=2000, estates=40, streets=4, companies=4, repeats=1)
 
 
 def make_app(url: str):
@@ -62,15 +67,10 @@ def make_app(url: str):
     )
 
 
-def reset_schema(app) -> None:
+def migrate(app) -> None:
     from flask_migrate import upgrade
 
-    from backend.extensions import db
-
     with app.app_context():
-        db.session.execute(db.text("DROP SCHEMA public CASCADE"))
-        db.session.execute(db.text("CREATE SCHEMA public"))
-        db.session.commit()
         upgrade(directory=str(ROOT / "backend" / "migrations"))
 
 
@@ -143,9 +143,11 @@ def generate(app, args) -> dict:
             )
         )
         # the generated tickets: estate, kind, creation, response and resolution minutes
+        # (g::bigint: g * 7919 passes int4 at 271,183 tickets)
         s.execute(
             sql(
-                "CREATE UNLOGGED TABLE gen AS SELECT g AS id, 1 + (g * 7919) % :e AS estate_id, "
+                "CREATE UNLOGGED TABLE gen AS SELECT g AS id, "
+                "1 + (g::bigint * 7919) % :e AS estate_id, "
                 "(ARRAY['home_repair','shared_repair','complaint','report'])[1 + g % 4] AS kind, "
                 f"timestamptz '{YEAR_START}' + random() * interval '364 days' AS created_at, "
                 "floor(-ln(1 - random()) * 90)::int AS resp, "
@@ -358,9 +360,19 @@ def timed(fn, repeats: int, warm: bool = True):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    app = make_app(args.database_url)
+    url = recreate_database(args.admin_url, args.database)
+    try:
+        return run(args, url)
+    finally:
+        if not args.keep:
+            drop_database(args.admin_url, args.database)
+
+
+def run(args, url: str) -> int:
+    """Generate the city in database ``url``, time both sides, print the figures."""
+    app = make_app(url)
     started = time.perf_counter()
-    reset_schema(app)
+    migrate(app)
     gen = generate(app, args)
     print(f"generated {args.tickets} tickets, {gen['events']} events, {gen['rollup_rows']} "
           f"rollup rows in {time.perf_counter() - started:.0f} s")  # fmt: skip
@@ -385,6 +397,10 @@ def main(argv=None) -> int:
         "street_ratio": round(naive_street_ms / street_ms, 1),
         "city_ratio": round(naive_city_ms / city_ms, 1),
     }
+    with app.app_context():
+        from backend.extensions import db
+
+        db.engine.dispose()  # before the database is dropped
     print(json.dumps(result))
     return 0
 

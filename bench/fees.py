@@ -41,6 +41,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.me_load import (  # noqa: E402
     drop_database,
     gunicorn,
@@ -49,7 +50,7 @@ from bench.me_load import (  # noqa: E402
     run_migrations,
 )
 
-DB_NAME = "linli_bench_fees"
+DB_NAME = common.database_name("fees")
 SECRET = "bench-fees-" + secrets.token_hex(8)
 
 
@@ -57,7 +58,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument(
         "--admin-url",
-        default="postgresql://postgres@127.0.0.1/postgres",
+        default=common.admin_url(),
         help="a PostgreSQL URL allowed to create databases",
     )
     p.add_argument(
@@ -84,17 +85,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers of each server")
     p.add_argument("--seconds", type=float, default=8.0, help="length of each read measurement")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    p.add_argument(
-        "--smoke",
-        action="store_true",
-        help="a quick run that proves the bench works (2,000 units, 20,000 bills, 2 s reads)",
+    p.add_argument("--smoke", action="store_true", help="sizes that run in seconds (make test)")
+    args = common.smoke(
+        p.parse_args(argv),
+        units=200,
+        bills=800,
+        residents=20,
+        orders=10,
+        repeats=2,
+        concurrency=4,
+        seconds=1.0,
     )
-    args = p.parse_args(argv)
     if args.bills > 10_000_000:
         p.error("--bills goes up to 10,000,000")
-    if args.smoke:
-        args.units, args.bills, args.residents = 2000, 20_000, 200
-        args.orders, args.seconds, args.concurrency = 50, 2.0, min(args.concurrency, 8)
     return args
 
 
@@ -193,8 +196,9 @@ def measure_generation(app, estate_id: int, bills_target: int) -> dict:
     import sqlalchemy as sa
 
     from backend.core.db import commit
+    from backend.core.time import month_start
     from backend.extensions import db
-    from backend.fees.services import add_months, generate_bills
+    from backend.fees.services import generate_bills
 
     first = date(2026, 1, 1)
     with app.app_context():
@@ -211,7 +215,7 @@ def measure_generation(app, estate_id: int, bills_target: int) -> dict:
         began = time.perf_counter()
         plain = db.session.execute(
             sa.text(PLAIN_INSERT).execution_options(preserve_rowcount=True),
-            {"period": add_months(first, 1), "e": estate_id},
+            {"period": month_start(first, 1), "e": estate_id},
         ).rowcount
         commit()
         insert_select_s = time.perf_counter() - began
@@ -222,7 +226,7 @@ def measure_generation(app, estate_id: int, bills_target: int) -> dict:
         while total < bills_target:
             total += db.session.execute(
                 sa.text(PLAIN_INSERT).execution_options(preserve_rowcount=True),
-                {"period": add_months(first, -month), "e": estate_id},
+                {"period": month_start(first, -month), "e": estate_id},
             ).rowcount
             commit()
             month += 1

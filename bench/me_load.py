@@ -44,6 +44,8 @@ REQUEST_TIMEOUT = 10.0
 # run as a script, bench/ is on sys.path but the checkout may not be: import ``backend`` from it
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+
 
 @dataclass
 class Measurement:
@@ -707,14 +709,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--admin-url",
-        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        default=common.admin_url(),
         help="PostgreSQL URL used to drop and create the bench database",
     )
-    parser.add_argument("--database", default="linli_bench", help="name of the bench database")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument(
+        "--database", default=common.database_name("me_load"), help="name of the bench database"
+    )
+    parser.add_argument("--redis-url", default=common.redis_url("redis://127.0.0.1:6379/14"))
+    parser.add_argument("--smoke", action="store_true", help="sizes that run in seconds")
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database behind")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "me_load.json")
-    args = parser.parse_args(argv)
+    args = common.smoke(
+        parser.parse_args(argv), residents=10, concurrency=[2], requests=100, duration=1.0
+    )
     if args.residents < 2:
         parser.error("--residents must be at least 2")
     if args.client == "wrk" and not shutil.which("wrk"):
@@ -836,6 +843,18 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print(f"results: {args.output} ({report['elapsed_s']} s in all)")
+    # the last line: the figures in one JSON object (bench/README.md; tests/test_bench.py)
+    print(
+        json.dumps(
+            {
+                "me_rps": max(level["me"]["rps"] for level in levels),
+                "healthz_rps": max(level["healthz"]["rps"] for level in levels),
+                "me_sql_statements": profile["me_2_residencies"]["sql_statements"],
+                "errors": sum(level[n]["errors"] for level in levels for n in ENDPOINTS),
+                "levels": levels,
+            }
+        )
+    )
     return 0
 
 

@@ -134,8 +134,12 @@ def peak_rss_mb(data: bytes) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    # no database: the pipeline is pure (bench/common.py's other options do not apply)
+    parser.add_argument("--smoke", action="store_true", help="one run of each (seconds)")
     parser.add_argument("--rss-of", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.smoke:
+        args.runs = 1
 
     if args.rss_of:
         pipeline(Path(args.rss_of).read_bytes())

@@ -1,7 +1,8 @@
 """Load test of ticket submission: 3 photos uploaded one by one, then the ticket.
 
 Like ``bench/me_load.py`` (whose helpers it uses), the script builds its own database
-(``linli_bench_tickets``), seeds residents with homes, starts gunicorn on a free port of
+(``linli_bench_tickets``, dropped afterwards unless ``--keep``; see ``bench/common.py``),
+seeds residents with homes, starts gunicorn on a free port of
 127.0.0.1 and loads it from this machine only. A *submission* is what the mini-app does:
 three ``POST /api/v1/media/photos`` (a 1600×1200 JPEG of about 450 KB each, as
 ``wx.chooseMedia`` hands over a compressed phone photo) and one ``POST /api/v1/tickets`` with an
@@ -33,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import me_load
+
+from bench import common
 
 ROOT = me_load.ROOT
 
@@ -158,14 +161,13 @@ def run_level(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1/postgres")
-    parser.add_argument("--database", default="linli_bench_tickets")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    common.add_arguments(parser, "tickets")
+    parser.add_argument("--redis-url", default=common.redis_url("redis://127.0.0.1:6379/14"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--submissions", type=int, default=60)
-    args = parser.parse_args()
+    args = common.smoke(parser.parse_args(), residents=10, concurrency=[2], submissions=4)
 
     storage = tempfile.mkdtemp(prefix="linli-bench-storage-")
     database_url = me_load.recreate_database(args.admin_url, args.database)
@@ -197,7 +199,8 @@ def main() -> int:
             for concurrency in args.concurrency:
                 levels.append(run_level(base, people, photos, concurrency, args.submissions))
     finally:
-        me_load.drop_database(args.admin_url, args.database)
+        if not args.keep:
+            me_load.drop_database(args.admin_url, args.database)
     header = (
         "conc",
         "done",

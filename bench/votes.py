@@ -1,15 +1,15 @@
 """Owners' votes on PostgreSQL: the exact tally of a large estate, and ballot submission
 throughput under concurrent load over HTTP (gunicorn).
 
-The script keeps its data in its own schema (``bench_votes``, dropped and made anew) of the
-database given by ``--database-url`` (default the helper's ``h1``), so it never touches the
-tables the test suites use. It:
+The script builds its own database (``--database``, default ``linli_bench_votes``: dropped
+and made anew, dropped afterwards unless ``--keep``; see ``bench/common.py``), so it never
+touches the tables the test suites use. It:
 
-1. runs the migrations in that schema and seeds one estate of ``--units`` units (default
+1. runs the migrations and seeds one estate of ``--units`` units (default
    20,000; two decimal areas, one owner of record each, a few developer-held units counted
    as one head) with ``--residents`` owners bound in the mini-app (default 2,000);
 2. drafts, announces (freezing the electorate: timed) and opens a motion;
-3. starts ``gunicorn -w <workers> "backend:create_app()"`` on 127.0.0.1 ``--port`` and, at
+3. starts ``gunicorn -w <workers> "backend:create_app()"`` on a free port of 127.0.0.1 and, at
    each ``--concurrency`` level, submits ballots of distinct owners over HTTP; one in
    ``--repeat-every`` submissions repeats an owner who already voted, which must be answered
    409 (a 409 there is correct, anything else or a socket error counts as an error);
@@ -27,14 +27,11 @@ as its last line, one JSON object with ``tally_ms``, ``ballots_per_s``, ``errors
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
 import secrets
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,7 +39,6 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import requests
 
@@ -51,35 +47,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import me_load
 
-SCHEMA = "bench_votes"
+from bench import common
+
 #: units per building of the seeded estate
 PER_BUILDING = 500
 DEVELOPER_UNITS = 25
-#: how long gunicorn may take to answer its first /healthz
-STARTUP_SECONDS = 180
-
-
-def schema_url(database_url: str) -> str:
-    """``database_url`` whose connections work in the bench schema (public stays visible for
-    extensions such as btree_gist)."""
-    options = quote(f"-csearch_path={SCHEMA},public")
-    joiner = "&" if "?" in database_url else "?"
-    return f"{database_url}{joiner}options={options}"
-
-
-def recreate_schema(database_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        conn.execute(f"CREATE SCHEMA {SCHEMA}")
-
-
-def drop_schema(database_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
 
 
 def seed(app, units: int, residents: int, rng: random.Random) -> dict:
@@ -390,56 +362,14 @@ def _scan_photo(staff_id: int) -> int:
     return photo.id
 
 
-@contextlib.contextmanager
-def gunicorn(settings: dict, workers: int, port: int, log_path: Path):
-    """gunicorn on 127.0.0.1:``port`` (the app's own worker class, as the Procfile runs
-    it); waits up to ``STARTUP_SECONDS`` for ``/healthz`` (a loaded machine starts slowly)."""
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn", "--worker-class",
-                "backend.serving.GunicornWorker", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                "--log-level", "warning", "backend:create_app()",
-            ],
-            cwd=me_load.ROOT,
-            env=me_load.server_env(settings),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({proc.returncode}):\n{log_path.read_text()}")
-            try:
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn did not answer /healthz:\n{log_path.read_text()}")
-            time.sleep(0.5)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="To scale: --units 100000 --residents 10000; more load: --workers 4 "
         "--concurrency 8 32. The last line printed is one JSON object.",
     )
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1/h1")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
-    parser.add_argument("--port", type=int, default=8150, help="gunicorn's port on 127.0.0.1")
+    common.add_arguments(parser, "votes")
+    parser.add_argument("--redis-url", default=common.redis_url("redis://127.0.0.1:6379/1"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--units", type=int, default=20000, help="units (voters) of the estate")
     parser.add_argument(
@@ -448,20 +378,20 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--repeat-every", type=int, default=10)
     parser.add_argument("--tally-repeats", type=int, default=7)
-    parser.add_argument("--keep", action="store_true", help="keep the bench schema afterwards")
-    args = parser.parse_args()
+    args = common.smoke(
+        parser.parse_args(), units=300, residents=40, concurrency=[4], tally_repeats=1
+    )
     if args.residents > args.units - DEVELOPER_UNITS:
         parser.error("--residents must be fewer than --units")
 
     storage = tempfile.mkdtemp(prefix="linli-bench-votes-")
-    url = schema_url(args.database_url)
+    url = me_load.recreate_database(args.admin_url, args.database)
     settings = {
         "DATABASE_URL": url,
         "REDIS_URL": args.redis_url,
         "SECRET_KEY": secrets.token_hex(32),
         "STORAGE_URL": f"file://{storage}",
     }
-    recreate_schema(args.database_url)
     levels, summary = [], {}
     try:
         me_load.run_migrations(settings)
@@ -477,20 +407,22 @@ def main() -> int:
             f"seeded in {seed_s:.1f} s; electorate frozen at announcement in {freeze_ms:.0f} ms"
         )
         print(
-            f"ballots over HTTP: gunicorn -w {args.workers} on 127.0.0.1:{args.port}, "
+            f"ballots over HTTP: gunicorn -w {args.workers} on 127.0.0.1, "
             f"{os.cpu_count()} cores shared with PostgreSQL, Redis and the client"
         )
         tokens = seeded["tokens"]
         share = len(tokens) // len(args.concurrency)
         log = Path(storage) / "gunicorn.log"
-        with gunicorn(settings, args.workers, args.port, log) as base:
+        # the app's own worker class, as the Procfile runs it
+        served = ("--worker-class", "backend.serving.GunicornWorker", "backend:create_app()")
+        with me_load.gunicorn(settings, args.workers, log, served) as (base, _pid):
             for k, concurrency in enumerate(args.concurrency):
                 mine = tokens[k * share : (k + 1) * share]
                 levels.append(run_level(base, motion_id, mine, concurrency, args.repeat_every))
         summary = fill_and_count(app, motion_id, args.tally_repeats)
     finally:
         if not args.keep:
-            drop_schema(args.database_url)
+            me_load.drop_database(args.admin_url, args.database)
     header = ("conc", "ballots", "409 ok", "errors", "ballots/s", "p50 ms", "p99 ms")
     print(" ".join(f"{h:>10}" for h in header))
     for lv in levels:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, request, send_from_directory
 
-from backend.wechat.templates import TemplateKind, TemplateSet, load_templates
+from miniapp_mock.templates import Templates, read_templates
 
 DEMO_USERS = [
     {"openid": "o-demo-zhang", "nickname": "张伟（业主）", "unionid": "u-demo-zhang"},
@@ -95,7 +95,7 @@ class FakeWeChatState:
 
     appid: str
     secret: str
-    templates: TemplateSet
+    templates: Templates
     code_ttl: int = 300
     token_ttl: int = 7200
     codes: dict[str, dict] = field(default_factory=dict)
@@ -292,10 +292,7 @@ def login():
 def templates():
     """The mini-app's templates (what the simulator's consent sheet shows)."""
     return jsonify(
-        [
-            {"name": t.name, "id": t.id, "title": t.title, "kind": t.kind.value}
-            for t in state().templates
-        ]
+        [{"name": t.name, "id": t.id, "title": t.title, "kind": t.kind} for t in state().templates]
     )
 
 
@@ -334,11 +331,11 @@ def request_subscribe_message():
                 )
             key = (openid, template.id)
             if choice == "accept":
-                if template.kind == TemplateKind.long_term:
+                if template.kind == "long_term":
                     s.long_term.add(key)
                 else:
                     s.consents[key] = s.consents.get(key, 0) + 1
-            elif template.kind == TemplateKind.long_term:
+            elif template.kind == "long_term":
                 s.long_term.discard(key)
             answer[template.id] = choice
     return jsonify(answer)
@@ -431,7 +428,7 @@ def create_app(
     app = Flask(__name__, static_folder=None)
     app.json.ensure_ascii = False
     app.extensions["fake_wechat"] = FakeWeChatState(
-        appid=appid, secret=secret, templates=load_templates(templates_file)
+        appid=appid, secret=secret, templates=read_templates(templates_file)
     )
     app.config["SIMULATOR_API_BASE"] = simulator_api_base
     for blueprint in (wechat_api, control, simulator):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import pathlib
+import threading
 
 import sqlalchemy as sa
 
@@ -65,3 +66,32 @@ def counted_statements():
         yield sent
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def race(app, count: int, work) -> list[str]:
+    """Run ``work(i)`` for i in 0…count-1 in ``count`` threads released at once (a barrier),
+    each in its own app context and transaction: committed when it returns, rolled back when
+    it raises a domain error (its outcome is then ``"refused"``). The outcomes, in finishing
+    order. For races only a real database shows."""
+    from backend.core.db import commit, rollback
+    from backend.core.errors import DomainError
+
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                outcomes.append(work(i))
+                commit()
+            except DomainError:
+                rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes

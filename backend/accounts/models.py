@@ -137,6 +137,16 @@ class Residency(db.Model):
             sa.or_(cls.ends_on.is_(None), cls.ends_on > local_today()),
         )
 
+    @classmethod
+    def current_owners(cls, *conditions) -> sa.Select:
+        """The residents who are current owners (each once), of the residencies that meet
+        ``conditions`` (``Residency.estate_id == 3``, ``Residency.unit_id.in_(...)``)."""
+        return (
+            sa.select(cls.resident_id)
+            .where(cls.role == ResidencyRole.owner, cls.is_current, *conditions)
+            .distinct()
+        )
+
     @property
     def person(self) -> str:
         """Who asked: the name given when applying, else the resident's own."""

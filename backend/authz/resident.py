@@ -17,8 +17,9 @@ from flask import g, has_request_context, request
 
 from backend.accounts.models import Residency, ResidencyRole, Resident
 from backend.authz.tokens import resident_for_token
-from backend.core.errors import Unauthorized
+from backend.core.errors import NotFound, Unauthorized
 from backend.extensions import db
+from backend.org.models import Estate
 
 #: the OpenAPI security scheme of residents' tokens, and a view's requirement of it
 BEARER_SCHEME_NAME = "bearer"
@@ -129,3 +130,11 @@ def in_my_units(unit_column, resident: Resident, *, tenant_allowed=None):
 def in_my_estates(estate_column, resident: Resident):
     """A filter: ``estate_column`` is one of the estates where ``resident`` lives."""
     return estate_column.in_(estate_ids(resident))
+
+
+def estate_of(resident: Resident, estate_id: int) -> Estate:
+    """Estate ``estate_id`` if ``resident`` lives there, else :class:`NotFound` (never
+    "forbidden": nobody learns which estates exist)."""
+    if estate_id not in estate_ids(resident):
+        raise NotFound("未找到该小区，或您尚未绑定该小区的房屋")
+    return db.session.get(Estate, estate_id)

@@ -1,7 +1,9 @@
 """Authorization in one place: what each staff role may see and do.
 
 Each feature declares its permissions (``feature.py``); :data:`backend.features.PERMISSIONS`
-is the one table of them, and the panel shows only what is allowed.
+is the one table of them, installed here by the app factory at start
+(:func:`install_permissions`): ``authz`` imports no feature module at import time. The panel
+shows only what is allowed.
 
 Every staff query goes through :func:`estate_ids` (or :func:`scoped`), so a role only ever
 reads rows of the estates in its scope; an id outside the scope is "not found", never
@@ -17,16 +19,36 @@ import sqlalchemy as sa
 from backend.authz.roles import COMPANY_ROLES, StaffRole
 from backend.core.errors import Forbidden, NotFound
 from backend.extensions import db
-from backend.features import PERMISSIONS
 from backend.org.models import Estate, Street
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from backend.accounts.models import Staff
+
+#: permission → the roles that hold it (the registry's table, see :func:`install_permissions`)
+_PERMISSIONS: dict[str, frozenset[StaffRole]] = {}
+
+
+def install_permissions(table: Mapping[str, frozenset[StaffRole]]) -> None:
+    """Install the registry's permission table (the app factory does, at start)."""
+    _PERMISSIONS.clear()
+    _PERMISSIONS.update(table)
+
+
+def roles_with(permission: str) -> frozenset[StaffRole]:
+    """The roles that hold ``permission``."""
+    if not _PERMISSIONS:
+        # used before any app was made (a script): read the registry now, not at import
+        from backend.features import PERMISSIONS
+
+        install_permissions(PERMISSIONS)
+    return _PERMISSIONS[permission]
 
 
 def can(staff: Staff, permission: str) -> bool:
     """Whether ``staff``'s role grants ``permission``."""
-    return staff.role in PERMISSIONS[permission]
+    return staff.role in roles_with(permission)
 
 
 def require(staff: Staff, permission: str) -> None:
@@ -61,6 +83,12 @@ def scoped(stmt: sa.Select, staff: Staff, estate_column) -> sa.Select:
     if ids is None:
         return stmt
     return stmt.where(estate_column.in_(ids))
+
+
+def estates(staff: Staff) -> list:
+    """The estates in ``staff``'s scope, by name: what the panel's estate selects offer."""
+    stmt = scoped(sa.select(Estate).order_by(Estate.name, Estate.id), staff, Estate.id)
+    return list(db.session.scalars(stmt))
 
 
 def get_scoped(model, ident, staff: Staff, estate_column=None):

@@ -99,7 +99,7 @@ def my_boards():
     resident = current_resident()
     out = []
     for estate_id in resident_authz.estate_ids(resident):
-        estate = services.resident_estate(resident, estate_id)
+        estate = resident_authz.estate_of(resident, estate_id)
         must_read = [p.id for p in services.live_posts(estate_id) if p.must_read]
         unread = len(must_read) - len(services.read_post_ids(resident, must_read))
         out.append({"estate": views.estate_view(estate), "unread_must_read": unread})
@@ -114,7 +114,7 @@ def my_boards():
 def my_board(estate_id):
     """我所在小区的公示栏：全部栏目（含仅对住户公开的栏目）与我的已读状态"""
     resident = current_resident()
-    estate = services.resident_estate(resident, estate_id)
+    estate = resident_authz.estate_of(resident, estate_id)
     board = views.board_view(estate, public=False)
     return views.jsonable(_with_reads(board, resident), mask=True)
 
@@ -127,7 +127,7 @@ def my_board(estate_id):
 def my_section(estate_id, code):
     """公示栏的一个栏目：现行公示与撤回记录"""
     resident = current_resident()
-    estate = services.resident_estate(resident, estate_id)
+    estate = resident_authz.estate_of(resident, estate_id)
     if len(code) > 40 or section(code) is None:
         raise NotFound("公示栏目不存在")
     board = _with_reads(views.board_view(estate, public=False), resident)

@@ -137,32 +137,6 @@ def file_views(staff: Staff, photo_ids: list[int], document_ids: list[int]) -> l
     return out
 
 
-def own_upload_ids(staff: Staff, photo_ids: list[int], document_ids: list[int]):
-    """``photo_ids`` and ``document_ids`` narrowed to the staff member's own uploads (a
-    hidden field of the form may have been altered)."""
-    photos = (
-        set(
-            db.session.scalars(
-                sa.select(Photo.id).where(Photo.id.in_(photo_ids), Photo.staff_id == staff.id)
-            )
-        )
-        if photo_ids
-        else set()
-    )
-    docs = (
-        set(
-            db.session.scalars(
-                sa.select(Document.id).where(
-                    Document.id.in_(document_ids), Document.staff_id == staff.id
-                )
-            )
-        )
-        if document_ids
-        else set()
-    )
-    return [i for i in photo_ids if i in photos], [i for i in document_ids if i in docs]
-
-
 def version_files(post: Post) -> tuple[list[int], list[int]]:
     """The photo and document ids of ``post``'s current version (a correction keeps them
     unless told otherwise)."""

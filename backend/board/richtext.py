@@ -49,11 +49,6 @@ def plain_to_html(text: str) -> str:
     )
 
 
-def to_text(body_html: str) -> str:
-    """The readable text of a sanitised body (for previews and messages)."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body_html or "")).split())
-
-
 #: mainland mobile numbers and resident identity card numbers
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _ID_CARD = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from backend.accounts.models import Residency, ResidencyRole, Resident, Staff
+from backend.accounts.models import Residency, Resident, Staff
 from backend.audit import services as audit
 from backend.authz import resident as resident_authz
 from backend.authz import scope
@@ -347,8 +347,7 @@ def staff_posts(
 def estates_for(staff: Staff) -> list[Estate]:
     """The estates whose boards ``staff`` may open."""
     scope.require(staff, "board.read")
-    stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
-    return list(db.session.scalars(stmt))
+    return scope.estates(staff)
 
 
 # --- what the board shows --------------------------------------------------------------
@@ -392,13 +391,6 @@ def post_in_estate(estate_id: int, post_id: int, *, public_only: bool) -> Post:
 
 
 # --- residents -------------------------------------------------------------------------
-
-
-def resident_estate(resident: Resident, estate_id: int) -> Estate:
-    """Estate ``estate_id`` if ``resident`` lives there, else :class:`NotFound`."""
-    if estate_id not in resident_authz.estate_ids(resident):
-        raise NotFound("未找到该小区，或您尚未绑定该小区的房屋")
-    return db.session.get(Estate, estate_id)
 
 
 def resident_post(resident: Resident, post_id: int) -> Post:
@@ -449,15 +441,7 @@ def read_post_ids(resident: Resident, post_ids: list[int]) -> set[int]:
 
 def owner_ids(estate_id: int) -> sa.Select:
     """The residents who are owners in ``estate_id`` today (each counted once: by heads)."""
-    return (
-        sa.select(Residency.resident_id)
-        .where(
-            Residency.estate_id == estate_id,
-            Residency.role == ResidencyRole.owner,
-            Residency.is_current,
-        )
-        .distinct()
-    )
+    return Residency.current_owners(Residency.estate_id == estate_id)
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,11 @@ not, saying where in Chinese. Nothing is rounded or recomputed silently.
 from __future__ import annotations
 
 from backend.core.errors import Invalid
+from backend.core.money import yuan
 
 MAX_LINES = 200
 #: 一千亿元: far above any estate's figures, far below what a database integer holds
 MAX_FEN = 10**13
-
-
-def _yuan(fen: int) -> str:
-    """``-123450`` → ``"-¥1,234.50"`` (balances may be negative)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}¥{whole:,}.{cents:02d}"
 
 
 def _fen(value, where: str, errors: dict, *, signed: bool = False) -> int:
@@ -69,8 +63,8 @@ def check_statement(statement: dict | None) -> dict | None:
             given = _fen(given, where, errors, signed=True)
             if given != balance:
                 problems.append(
-                    f"第 {number} 行（{item.strip()}）结余应为 {_yuan(balance)}，"
-                    f"填写的是 {_yuan(given)}"
+                    f"第 {number} 行（{item.strip()}）结余应为 {yuan(balance)}，"
+                    f"填写的是 {yuan(given)}"
                 )
         stored_lines.append(
             {
@@ -98,7 +92,7 @@ def check_statement(statement: dict | None) -> dict | None:
             continue
         given = _fen(given, key, errors, signed=key == "closing_balance_fen")
         if not errors and given != expected:
-            problems.append(f"{labels[key]}应为 {_yuan(expected)}，填写的是 {_yuan(given)}")
+            problems.append(f"{labels[key]}应为 {yuan(expected)}，填写的是 {yuan(given)}")
     if errors:
         raise Invalid("收支明细填写有误", {f"statement.{k}": v for k, v in errors.items()})
     if problems:

@@ -3,7 +3,9 @@
 Features with generated board sections (fees, votes, supervision) declare them in
 ``Feature.board_sources`` and call :func:`source_changed` in the transaction that changes
 their data. The refresh runs as a job after commit, so the board shows only saved data; it
-does nothing while no registered feature handles boards (``Feature.name == "board"``).
+does nothing while no registered feature handles boards: the app factory tells this module
+at start whether the board is installed (:func:`install`); the core never reads the
+feature registry.
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ from backend.jobs import job
 
 #: import path of the board's refresh function ``(estate_id, section) -> None``
 BOARD_REFRESH = "backend.board.generated:refresh"
+#: whether the board feature is registered (set by :func:`install` at app start)
+_installed = {"board": False}
+
+
+def install(board: bool) -> None:
+    """Called by the app factory: whether the registry holds the board feature."""
+    _installed["board"] = board
 
 
 def source_changed(estate_id: int, section: str) -> None:
@@ -29,7 +38,6 @@ def source_changed(estate_id: int, section: str) -> None:
 @job
 def refresh_section(estate_id: int, section: str) -> None:
     from backend.core.feature import load
-    from backend.features import FEATURES
 
-    if any(feature.name == "board" for feature in FEATURES):
+    if _installed["board"]:
         load(BOARD_REFRESH)(estate_id, section)

@@ -176,3 +176,15 @@ def read_only_bind(session, bind):
     ):
         return _autocommit_engine(bind)
     return bind
+
+
+def insert(table, session=None):
+    """An INSERT of ``table`` in the dialect of the session's database (PostgreSQL or
+    SQLite), so that ``on_conflict_do_nothing``/``on_conflict_do_update`` let a unique
+    constraint decide on both stacks."""
+    session = session or db.session
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table)

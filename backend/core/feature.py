@@ -84,7 +84,10 @@ class Feature:
       ``(estate_id) -> list[BoardItem]``: the posts that section shows, generated from this
       feature's data (fee standards, vote results, evaluations). When that data changes the
       feature calls :func:`backend.core.board_hook.source_changed` and the board refreshes
-      the section after commit, as a new version.
+      the section after commit, as a new version;
+    - ``ticket_hooks``: import paths of functions ``(ticket) -> None`` called in the same
+      transaction each time a ticket records an event (:mod:`backend.core.ticket_hook`):
+      how a feature follows tickets without tickets importing it.
     """
 
     name: str
@@ -100,6 +103,7 @@ class Feature:
     demo: str | None = None
     todo: str | None = None
     board_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    ticket_hooks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

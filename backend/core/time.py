@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -18,6 +19,17 @@ def utcnow() -> datetime:
 def local_today() -> date:
     """Today's date in China (rules about dates, such as a lease's end, use local days)."""
     return datetime.now(SHANGHAI).date()
+
+
+def month_start(day: date, months: int = 0) -> date:
+    """The first day of the month ``months`` after ``day``'s (before it when negative):
+    ``month_start(date(2026, 3, 31), -1)`` is 1 February 2026. The one month arithmetic."""
+    return day.replace(day=1) + relativedelta(months=months)
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month (29 February in a leap year)."""
+    return month_start(day, 1) - timedelta(days=1)
 
 
 def to_local(value: datetime | None) -> datetime | None:

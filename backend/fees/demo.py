@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from backend.authz.roles import StaffRole
-from backend.core.time import to_local, utcnow
+from backend.core.time import month_start, to_local, utcnow
 from backend.extensions import db
 from backend.fees.models import (
     OFFLINE_METHODS,
@@ -26,7 +26,7 @@ from backend.fees.models import (
     payment_bills,
 )
 from backend.fees.reminders import send_reminder
-from backend.fees.services import add_months, current_period, generate_bills
+from backend.fees.services import current_period, generate_bills
 from backend.org.demo import REGISTRY_MATCH
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def seed(demo: Demo) -> None:
     if demo.existing:
         return
     now_period = current_period()
-    first = add_months(now_period, -(MONTHS - 1))
+    first = month_start(now_period, -(MONTHS - 1))
     match = demo.unit_ids.get(
         (REGISTRY_MATCH["estate"], REGISTRY_MATCH["building"], REGISTRY_MATCH["unit"])
     )
@@ -78,12 +78,12 @@ def seed(demo: Demo) -> None:
                 FeePrice(
                     fee_item_id=item.id,
                     price_yuan=Decimal(price),
-                    effective_from=add_months(first, -12),
+                    effective_from=month_start(first, -12),
                 )
             )
         db.session.flush()
         for k in range(MONTHS):
-            generate_bills(estate.id, add_months(first, k))
+            generate_bills(estate.id, month_start(first, k))
         in_arrears = _pay(demo, estate.id, cashier, now_period, match)
         for unit_id in in_arrears[:3]:
             send_reminder(cashier, unit_id, ReminderChannel.written)
@@ -109,7 +109,7 @@ def _pay(demo: Demo, estate_id: int, cashier, now_period, registry_unit: int | N
         owed = _months_owed(demo, unit_id == registry_unit)
         if owed >= 3:
             in_arrears.append(unit_id)
-        cutoff = add_months(now_period, 1 - owed)
+        cutoff = month_start(now_period, 1 - owed)
         paid = [(bill_id, due) for bill_id, period, due in bills if period < cutoff]
         if not paid:
             continue

@@ -4,38 +4,34 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from backend.core.money import yuan as format_yuan
+
 #: one fen (分) in yuan
 FEN = Decimal("0.01")
 
 
-def charge_fen(quantity: Decimal, price_yuan: Decimal, months: int = 1) -> int:
-    """``quantity × price × months`` in yuan, rounded half-up to the fen once, as integer fen.
+def charge_fen(quantity: Decimal, price_yuan: Decimal) -> int:
+    """``quantity × price`` in yuan (an area × a price per m² for one month, 1 × a fixed fee,
+    a meter's consumption × a unit price), rounded half-up to the fen once, as integer fen.
 
     Every bill amount goes through this function. Decimals only: a float here would make
     ``2.35 × 89.47`` a binary approximation, so floats are refused.
     """
     if not isinstance(quantity, Decimal) or not isinstance(price_yuan, Decimal):
         raise TypeError("charge_fen takes Decimal quantity and price, never float")
-    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-        raise ValueError("months must be a positive integer")
     if quantity < 0 or price_yuan < 0:
         raise ValueError("quantity and price cannot be negative")
     with localcontext() as ctx:
         # enough digits that the product is exact before the one rounding
         ctx.prec = 60
-        fen = quantity * price_yuan * months * 100
+        fen = quantity * price_yuan * 100
         return int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def yuan(fen: int) -> str:
-    """Integer fen as people read it: ``123450`` → ``"¥1,234.50"``.
-
-    The one formatter of money is the notify keyword's (what a WeChat message shows), so a
-    receipt, the panel and a message never disagree.
-    """
-    from backend.notify.keywords import amount
-
-    return amount(int(fen))["value"]
+    """Integer fen as people read it: ``123450`` → ``"¥1,234.50"`` (the one formatter,
+    :func:`backend.core.money.yuan`)."""
+    return format_yuan(int(fen))
 
 
 def parse_yuan(text: str) -> int:

@@ -10,7 +10,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from markupsafe import Markup, escape
 
 from backend.accounts.models import Staff
 from backend.authz import scope
@@ -121,32 +120,6 @@ def collection_rate(
         text = f"{name:%Y-%m}" if isinstance(name, date) else str(name)
         rows.append(RateRow(k, text, int(billed or 0), int(got or 0)))
     return rows
-
-
-def rate_chart_svg(rows: list[RateRow], width: int = 640) -> Markup:
-    """A bar chart of the collection rate, drawn on the server as SVG (no script needed)."""
-    bar, gap, left, top = 22, 8, 160, 10
-    height = top * 2 + len(rows) * (bar + gap)
-    span = width - left - 60
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'aria-label="收缴率" width="100%" viewBox="0 0 {width} {max(height, 40)}">'
-    ]
-    for i, row in enumerate(rows):
-        y = top + i * (bar + gap)
-        rate = row.rate or Decimal(0)
-        w = int(span * min(rate, Decimal(100)) / 100)
-        colour = "#07c160" if rate >= 90 else ("#f0a020" if rate >= 70 else "#e64340")
-        parts.append(
-            f'<text x="{left - 8}" y="{y + bar * 0.7:.0f}" text-anchor="end" '
-            f'font-size="12">{escape(row.label[:18])}</text>'
-            f'<rect x="{left}" y="{y}" width="{span}" height="{bar}" fill="#eef0f3"/>'
-            f'<rect x="{left}" y="{y}" width="{w}" height="{bar}" fill="{colour}"/>'
-            f'<text x="{left + span + 6}" y="{y + bar * 0.7:.0f}" font-size="12">'
-            f"{'—' if row.rate is None else f'{row.rate}%'}</text>"
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
 
 
 # --- Excel exports ------------------------------------------------------------------------------

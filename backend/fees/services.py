@@ -19,9 +19,9 @@ from backend.accounts.models import Staff
 from backend.audit import services as audit
 from backend.authz import scope
 from backend.core import board_hook
-from backend.core.db import defer
+from backend.core.db import defer, insert
 from backend.core.errors import Conflict, Invalid, NotFound
-from backend.core.time import local_today, utcnow
+from backend.core.time import local_today, month_start, utcnow
 from backend.extensions import db
 from backend.fees.models import (
     AdjustmentKind,
@@ -59,12 +59,6 @@ def parse_period(text: str) -> date:
         return date(int(year), int(month), 1)
     except ValueError:
         raise Invalid("账期格式不正确，应为 YYYY-MM", {"period": ["账期格式不正确"]}) from None
-
-
-def add_months(period: date, months: int) -> date:
-    """The first day of the month ``months`` after ``period``."""
-    index = period.year * 12 + period.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def current_period() -> date:
@@ -310,15 +304,6 @@ class GenerationReport:
         return text
 
 
-def _insert(table):
-    """An INSERT that skips rows already there (the unique constraint decides)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 def _billable_units(item: FeeItem) -> list:
     """Conditions on ``Unit`` for the units ``item`` bills: an owner of record and an area."""
     conditions = [
@@ -410,7 +395,7 @@ def _generate_by_units(item: FeeItem, price: Decimal, period: date) -> int:
 
 def _run_insert(select: sa.Select) -> int:
     stmt = (
-        _insert(Bill.__table__)
+        insert(Bill.__table__)
         .from_select(list(_BILL_COLUMNS), select)
         .on_conflict_do_nothing(index_elements=["unit_id", "fee_item_id", "period"])
         .execution_options(preserve_rowcount=True)
@@ -447,7 +432,7 @@ def _generate_metered(item: FeeItem, price: Decimal, period: date) -> int:
     ]
     if not values:
         return 0
-    stmt = _insert(Bill.__table__).on_conflict_do_nothing(
+    stmt = insert(Bill.__table__).on_conflict_do_nothing(
         index_elements=["unit_id", "fee_item_id", "period"]
     )
     # an executemany's row count is not reliable on every driver: count what is there
@@ -573,13 +558,13 @@ def tell_bills_issued(estate_id: int, period: date) -> int:
     if not by_resident:
         return 0
     db.session.execute(
-        _insert(BillNotice.__table__).on_conflict_do_nothing(),
+        insert(BillNotice.__table__).on_conflict_do_nothing(),
         [
             {"resident_id": r, "estate_id": estate_id, "period": period, "created_at": utcnow()}
             for r in by_resident
         ],
     )
-    due_on = add_months(period, 1) - timedelta(days=1)
+    due_on = month_start(period, 1) - timedelta(days=1)
     for resident_id, facts in by_resident.items():
         units = list(facts["units"].values())
         items = facts["items"]
@@ -619,11 +604,11 @@ def prepay_bills(unit_id: int, item: FeeItem, months: int) -> list[Bill]:
             Bill.unit_id == unit_id, Bill.fee_item_id == item.id
         )
     )
-    start = max(current_period(), add_months(last, 1) if last else current_period())
+    start = max(current_period(), month_start(last, 1) if last else current_period())
     quantity = Decimal(1) if item.basis == FeeBasis.fixed else unit.area
     bills = []
     for k in range(months):
-        period = add_months(start, k)
+        period = month_start(start, k)
         fee_price = item.price_on(period)
         if fee_price is None:
             raise Invalid(f"{period:%Y-%m} 没有生效的单价")
@@ -690,17 +675,11 @@ def bills_query(
     return scope.scoped(stmt, staff, Bill.estate_id)
 
 
-def estates_of(staff: Staff) -> list[Estate]:
-    """The estates in ``staff``'s scope, by name (for the panel's selects)."""
-    stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
-    return list(db.session.scalars(stmt))
-
-
 def approvers_for(bill: Bill) -> list[Staff]:
     """Active staff who may approve a waiver or correction of ``bill``."""
     candidates = db.session.scalars(
         sa.select(Staff)
-        .where(Staff.active.is_(True), Staff.role.in_(scope.PERMISSIONS["fees.approve"]))
+        .where(Staff.active.is_(True), Staff.role.in_(scope.roles_with("fees.approve")))
         .order_by(Staff.name)
     )
     return [s for s in candidates if scope.can(s, "fees.approve") and _serves(s, bill.estate_id)]

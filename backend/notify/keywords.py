@@ -24,6 +24,7 @@ from datetime import date as _date
 from datetime import datetime
 from decimal import Decimal
 
+from backend.core.money import yuan
 from backend.core.time import to_local
 
 THING_MAX = 20
@@ -85,8 +86,7 @@ def amount(fen: int) -> dict:
     """Money from integer fen: ``123450`` → ``¥1,234.50``."""
     if not isinstance(fen, int) or isinstance(fen, bool) or fen < 0:
         raise ValueError(f"amount takes a non-negative integer of fen: {fen!r}")
-    yuan, cents = divmod(fen, 100)
-    return _value(f"¥{yuan:,}.{cents:02d}")
+    return _value(yuan(fen))
 
 
 def date(value: _date | datetime) -> dict:

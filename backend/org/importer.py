@@ -12,7 +12,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, BinaryIO
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.audit import services as audit
 from backend.authz import scope
+from backend.core.area import AreaError, parse_area
 from backend.core.errors import Invalid
 from backend.core.phone import is_mobile, normalize_phone
 from backend.core.text import TextRefused, clean_text
@@ -394,19 +395,16 @@ def _area(value, errors: list[str]) -> Decimal | None:
         errors.append("缺少面积")
         return None
     try:
-        area = Decimal(text)
-    except InvalidOperation:
-        errors.append(f"面积“{_text(value)}”不是数字")
-        return None
-    if not area.is_finite():
-        errors.append(f"面积“{_text(value)}”不是数字")
+        area = parse_area(text)
+    except AreaError as error:
+        if error.reason == "places":
+            errors.append(f"面积 {text} 超过两位小数")
+        else:
+            errors.append(f"面积“{_text(value)}”不是数字")
         return None
     if area.adjusted() > 6:
         # far beyond any unit (and beyond what quantize can handle)
         errors.append(f"面积 {text} 平方米不合理（应在 {MIN_UNIT_AREA}–{MAX_UNIT_AREA} 之间）")
-        return None
-    if area != area.quantize(CENT):
-        errors.append(f"面积 {text} 超过两位小数")
         return None
     area = area.quantize(CENT)
     if area <= 0:

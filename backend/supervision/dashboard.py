@@ -11,7 +11,6 @@ Percentiles read from the histograms are within one bucket width of the true val
 
 from __future__ import annotations
 
-import calendar
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 from backend.authz import scope
 from backend.core.errors import Invalid
 from backend.core.feature import load
-from backend.core.time import SHANGHAI
+from backend.core.time import SHANGHAI, month_end, month_start
 from backend.extensions import db
 from backend.org.models import Company, Estate
 from backend.supervision.models import (
@@ -216,28 +215,16 @@ class Filter:
 def segments(start: date, end: date) -> list[tuple[Grain, date, date]]:
     """The rollup rows covering ``start``–``end``: whole months from the month rows, the
     days before and after them from the day rows."""
-    first = start if start.day == 1 else _next_month(start)
-    last = end.replace(day=1) if end == _month_end(end) else _previous_month(end)
+    first = start if start.day == 1 else month_start(start, 1)
+    last = end.replace(day=1) if end == month_end(end) else month_start(end, -1)
     if first > last:
         return [(Grain.day, start, end)]
     out = [(Grain.month, first, last)]
     if start < first:
         out.append((Grain.day, start, first - timedelta(days=1)))
-    if _month_end(last) < end:
-        out.append((Grain.day, _month_end(last) + timedelta(days=1), end))
+    if month_end(last) < end:
+        out.append((Grain.day, month_end(last) + timedelta(days=1), end))
     return out
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def _previous_month(day: date) -> date:
-    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def _month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def _rows_for(staff, f: Filter) -> sa.Select:
@@ -357,7 +344,7 @@ def overview(staff, f: Filter, by: str = "company") -> Overview:
         label = f"{month:%Y-%m}"
         found = by_month.get(month)
         months.append(_figures(month, label, found) if found else _empty(month, label))
-        month = _next_month(month)
+        month = month_start(month, 1)
     return Overview(
         total=_figures(None, "合计", total),
         rows=sorted(figures, key=lambda fig: (-fig.counts["submitted"], fig.label)),
@@ -404,7 +391,7 @@ def trend(staff, f: Filter, grain: str = "month") -> list[Figures]:
         label = f"{period:%Y-%m}" if grain == Grain.month else f"{period:%m-%d}"
         row = found.get(period)
         out.append(_figures(period, label, row) if row else _empty(period, label))
-        period = _next_month(period) if grain == Grain.month else period + timedelta(days=7)
+        period = month_start(period, 1) if grain == Grain.month else period + timedelta(days=7)
     return out
 
 
@@ -432,41 +419,6 @@ def cell_tickets(staff, f: Filter, metric: str = "submitted", limit: int = 500) 
     count in ``metric`` (oldest first, at most ``limit``)."""
     stmt = _facts(staff, f, metric).with_only_columns(TicketFact.ticket_id)
     return list(db.session.scalars(stmt.order_by(TicketFact.ticket_id).limit(limit)))
-
-
-def cell_rows(staff, f: Filter, metric: str = "submitted", limit: int = 500) -> list[dict]:
-    """The tickets behind a figure as a list shows them (id, estate, kind, state, when,
-    response and resolution minutes, late, rating), oldest first, at most ``limit``."""
-    stmt = (
-        _facts(staff, f, metric)
-        .with_only_columns(
-            TicketFact,
-            Ticket.state,
-            Ticket.created_at,
-            Estate.name,
-        )
-        .join(Ticket, Ticket.id == TicketFact.ticket_id)
-        .join(Estate, Estate.id == TicketFact.estate_id)
-        .order_by(TicketFact.ticket_id)
-        .limit(limit)
-    )
-    return [
-        {
-            "ticket_id": fact.ticket_id,
-            "estate_id": fact.estate_id,
-            "estate": estate,
-            "kind": fact.kind,
-            "kind_label": TicketKind(fact.kind).label,
-            "state_label": state.label,
-            "created_at": created_at,
-            "response_minutes": fact.response_minutes,
-            "resolution_minutes": fact.resolution_minutes,
-            "overdue": fact.overdue,
-            "reopened": fact.reopened,
-            "rating": fact.rating,
-        }
-        for fact, state, created_at, estate in db.session.execute(stmt)
-    ]
 
 
 def officer_ticket(staff, ticket_id: int) -> Ticket:

@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from backend.accounts.models import Resident
-from backend.core.time import SHANGHAI, utcnow
+from backend.core.time import SHANGHAI, month_start, utcnow
 from backend.extensions import db
 from backend.org.models import Unit
 from backend.supervision import orders, rollups
@@ -307,7 +307,7 @@ def seed_inspections(demo, now: datetime) -> int:
             continue
         good = "嘉禾" in estate.company.name
         for back in range(11, -1, -1):
-            month = _months_back(today, back)
+            month = month_start(today, -back)
             day = min(month.replace(day=rng.randint(5, 25)), today)
             items = [
                 {
@@ -333,29 +333,23 @@ def seed_evaluations(demo, now: datetime) -> None:
     officer, admin = _staff(demo, "wenxin.jiedao"), _staff(demo, "admin")
     today = now.astimezone(SHANGHAI).date()
     for back in range(11, 0, -1):
-        evaluation.evaluate_month(_months_back(today, back))
+        evaluation.evaluate_month(month_start(today, -back))
     companies = {c.name: c for c in demo.companies.values()}
     jiahe = next((c for n, c in companies.items() if "嘉禾" in n), None)
     lvting = next((c for n, c in companies.items() if "绿庭" in n), None)
     if officer is not None and jiahe is not None and lvting is not None:
         credit.record_entry(
             officer, jiahe.id, CreditSource.award, 5, "疫情期间保障小区运转，街道通报表扬",
-            _months_back(today, 6).replace(day=15),
+            month_start(today, -6).replace(day=15),
         )  # fmt: skip
         for back, reason in ((8, "住户投诉电梯长期故障未修，经查属实"),
                              (3, "住户投诉收费未公示，经查属实")):  # fmt: skip
             credit.record_entry(
                 officer, lvting.id, CreditSource.complaint_upheld, -15, reason,
-                _months_back(today, back).replace(day=10),
+                month_start(today, -back).replace(day=10),
             )  # fmt: skip
     if admin is not None:
         evaluation.compile_lists(admin, today.year if today.month > 1 else today.year - 1)
-
-
-def _months_back(today, back: int):
-    """The first day of the month ``back`` months before ``today``'s."""
-    index = today.year * 12 + today.month - 1 - back
-    return today.replace(year=index // 12, month=index % 12 + 1, day=1)
 
 
 def seed_filings(demo, now: datetime) -> None:
@@ -377,6 +371,6 @@ def seed_filings(demo, now: datetime) -> None:
     if company_admin is not None and estate is not None:
         today = now.astimezone(SHANGHAI).date()
         filings.file_manager(
-            company_admin, estate.id, "陈志刚", _months_back(today, 14), "13900001234",
+            company_admin, estate.id, "陈志刚", month_start(today, -14), "13900001234",
             "ZJWY-2024-0312",
         )  # fmt: skip

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -35,7 +35,7 @@ from backend.audit import services as audit
 from backend.authz import scope
 from backend.core import board_hook
 from backend.core.errors import Invalid, NotFound
-from backend.core.time import SHANGHAI, local_today
+from backend.core.time import SHANGHAI, local_today, month_end, month_start
 from backend.extensions import db
 from backend.media import services as media
 from backend.org.models import Company, Estate
@@ -263,7 +263,7 @@ def month_figures(company_id: int, month: date) -> MonthFigures:
         sa.select(sa.func.avg(Inspection.score)).where(
             Inspection.company_id == company_id,
             Inspection.inspected_on >= month,
-            Inspection.inspected_on < _next_month(month),
+            Inspection.inspected_on < month_start(month, 1),
         )
     )
     return MonthFigures(
@@ -274,14 +274,10 @@ def month_figures(company_id: int, month: date) -> MonthFigures:
     )
 
 
-def _next_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def _month_bounds(month: date) -> tuple[datetime, datetime]:
     return (
         datetime.combine(month, time.min, tzinfo=SHANGHAI),
-        datetime.combine(_next_month(month), time.min, tzinfo=SHANGHAI),
+        datetime.combine(month_start(month, 1), time.min, tzinfo=SHANGHAI),
     )
 
 
@@ -360,7 +356,7 @@ def _credit_for(evaluation: Evaluation) -> None:
             CreditSource.evaluation,
             credit.POINTS[key],
             f"{evaluation.month:%Y年%m月}月度评价 {value} 分",
-            _next_month(evaluation.month) - timedelta(days=1),
+            month_end(evaluation.month),
             evaluation_id=evaluation.id,
         )
 
@@ -565,7 +561,7 @@ def publish(company_id: int) -> None:
 def last_month(today: date | None = None) -> date:
     """The first day of the month before ``today``'s (the month a run on the 1st evaluates)."""
     today = today or local_today()
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return month_start(today, -1)
 
 
 def total_points() -> int:

@@ -37,6 +37,8 @@ feature = Feature(
         ),
     ),
     demo="backend.supervision.demo:seed",
+    # every ticket event updates the facts and rollups in its own transaction
+    ticket_hooks=("backend.supervision.rollups:ticket_changed",),
     permissions={
         # the dashboard, overdue list, evaluations, credit records and lists of the
         # officer's jurisdiction (street: its estates; bureau: its district's)

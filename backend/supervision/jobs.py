@@ -1,11 +1,11 @@
-"""Supervision jobs: missed 督办 deadlines, expiring filings, monthly evaluations, rebuilding
-the rollups."""
+"""Supervision jobs: missed 督办 deadlines, expiring filings, monthly evaluations (the
+rollups are rebuilt by ``flask rebuild-rollups``)."""
 
 from __future__ import annotations
 
 from backend.core.time import local_today
 from backend.jobs import job
-from backend.supervision import evaluation, filings, orders, rollups
+from backend.supervision import evaluation, filings, orders
 
 #: last month is evaluated (again) on each of the first days of a month
 EVALUATION_DAYS = 5
@@ -15,12 +15,6 @@ EVALUATION_DAYS = 5
 def mark_missed_orders_job() -> int:
     """Mark 督办 orders unanswered past their deadline (safe to run twice)."""
     return orders.mark_missed()
-
-
-@job
-def rebuild_rollups_job() -> int:
-    """Recompute the ticket rollups from the raw events (one transaction)."""
-    return rollups.rebuild()
 
 
 @job

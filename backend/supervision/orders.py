@@ -206,9 +206,3 @@ def company_order(staff, order_id: int) -> SupervisionOrder:
     if staff.role not in COMPANY_ROLES:
         raise NotFound(NOT_FOUND)
     return order_for(staff, order_id)
-
-
-def waiting_count(staff) -> int:
-    """Orders the staff member's company has not answered yet."""
-    stmt = orders_query(staff).where(SupervisionOrder.status.in_(UNANSWERED)).order_by(None)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0

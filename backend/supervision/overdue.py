@@ -185,7 +185,3 @@ def export_overdue(staff, **options):
 
     scope.require(staff, "supervision.export")
     return write_xlsx("超时工单", OVERDUE_HEADERS, overdue_rows(overdue_tickets(staff, **options)))
-
-
-def overdue_filename(now: datetime | None = None) -> str:
-    return f"超时工单_{to_local(now or utcnow()):%Y%m%d_%H%M}.xlsx"

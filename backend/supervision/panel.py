@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from backend.authz import scope
-from backend.core.time import local_today, to_local, utcnow
+from backend.core.time import local_today, month_start, to_local, utcnow
 from backend.extensions import db
 from backend.org.models import Company, Estate
 from backend.supervision import credit
@@ -50,15 +50,7 @@ def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
     if period == "year":
         return today.replace(month=1, day=1), today
     # the last twelve months: this one and the eleven before it
-    index = today.year * 12 + today.month - 1 - 11
-    start = date(index // 12, index % 12 + 1, 1)
-    return start, today
-
-
-def estates_in_scope(staff) -> list[Estate]:
-    """The estates of ``staff``'s jurisdiction, by name."""
-    stmt = scope.scoped(sa.select(Estate), staff, Estate.id).order_by(Estate.name)
-    return list(db.session.scalars(stmt))
+    return month_start(today, -11), today
 
 
 def companies_in_scope(staff) -> list[Company]:

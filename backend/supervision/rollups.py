@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm
 
+from backend.core.db import insert
 from backend.core.time import to_local
 from backend.extensions import db
 from backend.org.contracts import contract_in_force
@@ -251,18 +252,10 @@ def _forget_after_rollback(session, previous_transaction):
         session.info.pop(_PENDING, None)
 
 
-def _insert(session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(rollup_table)
-
-
 def _add(session, key: tuple, delta: dict[str, int]) -> None:
     """Add ``delta`` to the rollup row ``key`` (made if missing), as one atomic update."""
     where = dict(zip(KEY_COLUMNS, key, strict=True))
-    session.execute(_insert(session).values(**where).on_conflict_do_nothing())
+    session.execute(insert(rollup_table, session).values(**where).on_conflict_do_nothing())
     c = rollup_table.c
     session.execute(
         sa.update(rollup_table)

@@ -18,10 +18,6 @@ class TicketKind(LabeledEnum):
     complaint = "complaint", "投诉"
     report = "report", "报事"  # 违章搭建、飞线充电、消防通道堵塞……
 
-    @property
-    def is_repair(self) -> bool:
-        return self in (TicketKind.home_repair, TicketKind.shared_repair)
-
 
 class Urgency(LabeledEnum):
     urgent = "urgent", "紧急"

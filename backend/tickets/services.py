@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.accounts.models import Residency, Resident, Staff, StaffRole
 from backend.authz import scope
+from backend.core import ticket_hook
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.core.time import utcnow
 from backend.extensions import db
 from backend.media import services as media
 from backend.org.models import Estate, Unit
-from backend.supervision import rollups
 from backend.tickets import notices, sla
 from backend.tickets.models import (
     OPEN_STATES,
@@ -301,8 +301,9 @@ def _record(
     if photos:
         db.session.flush()
     db.session.expire(ticket, ["events"])
-    # the one place every event passes: supervision's rollups follow in this transaction
-    rollups.ticket_changed(ticket)
+    # the one place every event passes: subscribers (supervision's rollups) follow in this
+    # transaction
+    ticket_hook.event_recorded(ticket)
     return event
 
 
@@ -451,13 +452,6 @@ def todo(staff: Staff) -> list:
         if staff.role not in GOVERNMENT_ROLES:
             items.append(ToDo("待受理工单", waiting, "admin.tickets", (("state", "submitted"),)))
     return items
-
-
-def estate_choices(staff: Staff) -> list[Estate]:
-    """The estates ``staff`` may filter the queue by."""
-    return list(
-        db.session.scalars(scope.scoped(sa.select(Estate), staff, Estate.id).order_by(Estate.name))
-    )
 
 
 def technicians(ticket: Ticket) -> list[Staff]:

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
@@ -47,8 +47,7 @@ def estates_for(staff: Staff, permission: str = "vote.read") -> list[Estate]:
     """The estates in ``staff``'s scope by name, if they hold ``permission`` (the list's
     filter with ``vote.read``, the draft form's select with ``vote.manage``)."""
     scope.require(staff, permission)
-    stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
-    return list(db.session.scalars(stmt))
+    return scope.estates(staff)
 
 
 def buildings_of(motion: Motion) -> list[Building]:
@@ -227,15 +226,6 @@ def voted_voter_ids(motion: Motion, voter_ids: list[int]) -> dict[int, Channel]:
             )
         )
     }
-
-
-def parse_area(value: str) -> Decimal:
-    """An area typed in the panel (m², at most two decimals)."""
-    try:
-        area = Decimal((value or "").strip())
-    except InvalidOperation:
-        raise Invalid("面积须为数字（m²，最多两位小数）", {"area": ["须为数字"]}) from None
-    return area
 
 
 # --- the anonymous ballot list -------------------------------------------------------------

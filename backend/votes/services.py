@@ -30,6 +30,7 @@ from backend.audit import services as audit
 from backend.authz import scope
 from backend.authz.resident import current_places, in_my_estates
 from backend.core import board_hook
+from backend.core.area import AreaError, parse_area
 from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.core.text import TextRefused, clean_text
@@ -582,10 +583,12 @@ def correct_electorate(
 
 def _area(value) -> Decimal:
     try:
-        area = Decimal(str(value))
-    except ArithmeticError:
-        raise Invalid("面积须为数字", {"area": ["须为数字"]}) from None
-    if not area.is_finite() or area <= 0 or area > Decimal("5000") or area.as_tuple().exponent < -2:
+        area = parse_area(value)
+    except AreaError as error:
+        if error.reason == "number":
+            raise Invalid("面积须为数字", {"area": ["须为数字"]}) from None
+        raise Invalid("面积须大于 0，最多两位小数", {"area": ["取值无效"]}) from None
+    if area <= 0 or area > Decimal("5000"):
         raise Invalid("面积须大于 0，最多两位小数", {"area": ["取值无效"]})
     return area
 
@@ -1153,14 +1156,9 @@ def owner_residents(estate_id: int) -> list[int]:
     """Residents who are current owners in the estate (each once)."""
     return list(
         db.session.scalars(
-            sa.select(Residency.resident_id)
-            .where(
-                Residency.estate_id == estate_id,
-                Residency.role == ResidencyRole.owner,
-                Residency.is_current,
+            Residency.current_owners(Residency.estate_id == estate_id).order_by(
+                Residency.resident_id
             )
-            .distinct()
-            .order_by(Residency.resident_id)
         )
     )
 
@@ -1175,16 +1173,11 @@ def owners_without_ballot(motion: Motion) -> list[int]:
     units = sa.select(VoterUnit.unit_id).where(VoterUnit.motion_id == motion.id)
     return list(
         db.session.scalars(
-            sa.select(Residency.resident_id)
-            .where(
+            Residency.current_owners(
                 Residency.estate_id == motion.estate_id,
-                Residency.role == ResidencyRole.owner,
-                Residency.is_current,
                 Residency.unit_id.in_(units),
                 Residency.unit_id.not_in(voted_units),
-            )
-            .distinct()
-            .order_by(Residency.resident_id)
+            ).order_by(Residency.resident_id)
         )
     )
 

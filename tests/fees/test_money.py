@@ -9,11 +9,16 @@ import pytest
 from backend.fees.money import charge_fen, parse_yuan, yuan
 
 
-def test_area_price_and_months_are_rounded_once_at_the_end():
-    # 2.35 × 89.47 × 3 = 630.7635 yuan = 63,076.35 fen → 63,076
-    assert charge_fen(Decimal("89.47"), Decimal("2.35"), 3) == 63076
-    # rounding each month first would give 3 × 21,025 = 63,075: the rule forbids that
-    assert 3 * charge_fen(Decimal("89.47"), Decimal("2.35")) == 63075
+def test_a_month_of_an_area_fee_is_rounded_once_to_the_fen():
+    # what generate_bills charges a unit: 89.47 m² × 2.35 元/m² = 210.2545 yuan → 21,025 fen
+    assert charge_fen(Decimal("89.47"), Decimal("2.35")) == 21025
+
+
+def test_a_fixed_fee_and_a_meter_reading_are_charged_by_the_same_rule():
+    # a fixed fee is one of it (生活垃圾清运费 10 元/户/月)
+    assert charge_fen(Decimal(1), Decimal("10")) == 1000
+    # a reading's consumption × the unit price: 12.3 m³ × 3.45 元 = 42.435 yuan → 4,244 fen
+    assert charge_fen(Decimal("12.3"), Decimal("3.45")) == 4244
 
 
 @pytest.mark.parametrize(
@@ -34,8 +39,8 @@ def test_half_up_at_the_half_fen_boundary(quantity, price, expected):
 def test_a_price_with_four_decimals_is_exact():
     # 123.45 × 0.5383 = 66.453135 yuan → 6,645 fen
     assert charge_fen(Decimal("123.45"), Decimal("0.5383")) == 6645
-    # 4,999.99 m² × 9.9999 × 12 months = 599,992.800012 yuan → 59,999,280 fen
-    assert charge_fen(Decimal("4999.99"), Decimal("9.9999"), 12) == 59999280
+    # 4,999.99 m² × 9.9999 = 49,999.400001 yuan → 4,999,940 fen
+    assert charge_fen(Decimal("4999.99"), Decimal("9.9999")) == 4999940
 
 
 def test_floats_never_enter_the_money_path():
@@ -43,12 +48,6 @@ def test_floats_never_enter_the_money_path():
         charge_fen(89.47, Decimal("2.35"))
     with pytest.raises(TypeError):
         charge_fen(Decimal("89.47"), 2.35)
-
-
-@pytest.mark.parametrize("months", [0, -1, True, 1.5])
-def test_months_must_be_a_positive_integer(months):
-    with pytest.raises(ValueError):
-        charge_fen(Decimal("1"), Decimal("1"), months)
 
 
 def test_negative_quantities_and_prices_are_refused():
@@ -60,8 +59,8 @@ def test_yuan_formats_fen_for_people():
     assert yuan(123450) == "¥1,234.50"
     assert yuan(5) == "¥0.05"
     assert yuan(0) == "¥0.00"
-    with pytest.raises(ValueError):
-        yuan(-1)
+    # balances on the board may be negative: the one formatter signs them
+    assert yuan(-123450) == "-¥1,234.50"
 
 
 @pytest.mark.parametrize(("text", "fen"), [("1234.5", 123450), ("0.01", 1), ("¥1,000", 100000)])

@@ -1,4 +1,7 @@
-"""Demo data: a realistic street that seeds quickly, once, and can be clicked through."""
+"""Demo data: a realistic street that seeds quickly, once, and can be clicked through.
+
+The demo is seeded once for the whole module; the command line's runs, which start from
+empty tables, are in ``test_demo_cli.py``."""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ import sqlalchemy as sa
 from backend.accounts import services as accounts
 from backend.accounts.models import (
     Invite,
-    Residency,
     ResidencyRole,
     ResidencySource,
     ResidencyStatus,
@@ -23,8 +25,9 @@ from backend.accounts.staff import authenticate
 from backend.authz.roles import StaffRole
 from backend.core.db import commit
 from backend.core.phone import is_mobile
-from backend.demo import DEMO_PASSWORD, seed_demo
+from backend.demo import seed_demo
 from backend.extensions import db as _db
+from backend.extensions import redis_store
 from backend.org.models import (
     MAX_UNIT_AREA,
     MIN_UNIT_AREA,
@@ -39,6 +42,7 @@ from backend.org.models import (
     ServiceContract,
     Unit,
 )
+from tests.conftest import _empty_tables
 
 
 def row_counts() -> dict[str, int]:
@@ -49,11 +53,27 @@ def row_counts() -> dict[str, int]:
     }
 
 
+@pytest.fixture(scope="module")
+def demo(app, fake_wechat):
+    """The demo, seeded once for this module (seeding takes seconds): its tests read it, and
+    what one changes without committing is rolled back (``seeded``)."""
+    with app.app_context():
+        redis_store.client.flushdb()
+        fake_wechat.state.reset()
+        summary = seed_demo()
+        commit()
+        yield summary
+        _db.session.rollback()
+        _db.session.remove()
+        _empty_tables()
+
+
 @pytest.fixture
-def seeded(db):
-    summary = seed_demo()
-    commit()
-    return summary
+def seeded(app, demo):
+    with app.app_context():
+        yield demo
+        _db.session.rollback()
+        _db.session.remove()
 
 
 def count(model, *where) -> int:
@@ -215,52 +235,3 @@ def test_a_second_run_renews_unused_invites_that_are_about_to_expire(seeded):
 
     _db.session.refresh(invite)
     assert invite.expires_at > utcnow() + timedelta(days=20)
-
-
-def test_cli_seeds_prints_logins_and_codes_and_is_idempotent(app, db):
-    runner = app.test_cli_runner()
-
-    first = runner.invoke(args=["seed-demo"])
-    second = runner.invoke(args=["seed-demo"])
-
-    assert first.exit_code == 0, first.output
-    assert "已创建演示数据：杭州市西湖区文新街道" in first.output
-    for text in ("admin", "jiahe.admin", "xihu.zhujian", DEMO_PASSWORD, "平台管理员", "WXJD2345"):
-        assert text in first.output
-    assert "o-demo-zhang" in first.output
-    assert second.exit_code == 0
-    assert "演示数据已存在，未重复创建" in second.output
-    assert "jiahe.admin" in second.output
-    assert count(Unit) == 601
-
-
-def test_a_second_run_with_used_codes_says_how_to_restore_the_demo(app, db, seeded):
-    chen = Resident(openid="o-demo-chen")
-    _db.session.add(chen)
-    _db.session.flush()
-    accounts.redeem_invite(chen, "WXJD2345")
-    commit()
-
-    second = app.test_cli_runner().invoke(args=["seed-demo"])
-
-    assert "WXJD2345  嘉绿景苑 8幢 1101  业主  已使用" in second.output
-    assert "flask --app backend seed-demo --reset --yes" in second.output
-
-
-def test_cli_reset_erases_and_seeds_again(app, db):
-    runner = app.test_cli_runner()
-    runner.invoke(args=["seed-demo"])
-    _db.session.add(Resident(openid="o-someone-else"))
-    commit()
-
-    refused = runner.invoke(args=["seed-demo", "--reset"], input="n\n")
-    assert refused.exit_code == 1
-    assert count(Resident, Resident.openid == "o-someone-else") == 1
-
-    result = runner.invoke(args=["seed-demo", "--reset", "--yes"])
-
-    assert result.exit_code == 0, result.output
-    assert "已创建演示数据" in result.output
-    assert count(Resident, Resident.openid == "o-someone-else") == 0
-    assert count(Unit) == 601
-    assert count(Residency, Residency.status == ResidencyStatus.pending) == 3

@@ -3,46 +3,22 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from backend.accounts.models import Resident, Staff
-from backend.core.db import commit, rollback
-from backend.core.errors import DomainError
+from backend.core.db import commit
 from backend.extensions import db as _db
 from backend.supervision import rollups
 from backend.tickets import services
 from backend.tickets.models import Ticket
 from backend.tickets.services import Actor
 from tests.conftest import STACK
+from tests.helpers import race
 
 pytestmark = [
     pytest.mark.realstack,
     pytest.mark.skipif(STACK != "real", reason="real concurrency needs PostgreSQL"),
 ]
-
-
-def _race(app, count: int, work) -> list[str]:
-    barrier = threading.Barrier(count)
-    outcomes: list[str] = []
-
-    def run(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes.append(work(i))
-                commit()
-            except DomainError:
-                rollback()
-                outcomes.append("refused")
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def test_concurrent_changes_sharing_rollup_rows_all_count(app, world):
@@ -55,7 +31,7 @@ def test_concurrent_changes_sharing_rollup_rows_all_count(app, world):
         services.apply(Actor(staff=_db.session.get(Staff, desk_id)), ticket, "accept")
         return "accepted"
 
-    assert _race(app, len(tickets), accept) == ["accepted"] * len(tickets)
+    assert race(app, len(tickets), accept) == ["accepted"] * len(tickets)
     _db.session.expire_all()
     stored = rollups.stored()
     assert stored == rollups.recompute()
@@ -79,6 +55,6 @@ def test_a_note_and_a_rating_of_one_ticket_at_once_both_count(app, world):
             services.add_note(_db.session.get(Staff, desk_id), mine, "已回访")
         return "done"
 
-    assert _race(app, 2, act) == ["done", "done"]
+    assert race(app, 2, act) == ["done", "done"]
     _db.session.expire_all()
     assert rollups.stored() == rollups.recompute()

@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
 from backend.accounts.models import Resident, Staff, StaffRole
-from backend.core.db import commit, rollback
-from backend.core.errors import DomainError
+from backend.core.db import commit
 from backend.extensions import db as _db
 from backend.tickets import services
 from backend.tickets.models import Ticket, TicketEvent, TicketKind
 from backend.tickets.services import Actor
 from tests.conftest import STACK
 from tests.factories import StaffFactory
+from tests.helpers import race
 
 pytestmark = [
     pytest.mark.realstack,
     pytest.mark.skipif(STACK != "real", reason="real concurrency needs PostgreSQL"),
 ]
-
-
-def _race(app, count: int, work) -> list[str]:
-    barrier = threading.Barrier(count)
-    outcomes: list[str] = []
-
-    def run(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes.append(work(i))
-                commit()
-            except DomainError:
-                rollback()
-                outcomes.append("refused")
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def test_concurrent_takes_of_one_ticket_let_exactly_one_succeed(app, world):
@@ -60,7 +36,7 @@ def test_concurrent_takes_of_one_ticket_let_exactly_one_succeed(app, world):
         services.apply(Actor(staff=staff), mine, "take")
         return "took"
 
-    outcomes = _race(app, len(techs), take)
+    outcomes = race(app, len(techs), take)
 
     assert sorted(outcomes) == ["refused"] * (len(techs) - 1) + ["took"]
     _db.session.expire_all()
@@ -88,7 +64,7 @@ def test_same_idempotency_key_at_once_gives_one_ticket(app, world):
         )
         return f"{ticket.id}:{created}"
 
-    outcomes = _race(app, 5, submit)
+    outcomes = race(app, 5, submit)
 
     assert len({o.split(":")[0] for o in outcomes}) == 1
     assert sum(o.endswith("True") for o in outcomes) == 1

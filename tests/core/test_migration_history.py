@@ -1,0 +1,45 @@
+"""Migrations are history: one line of them (a single head), and a migration that has landed
+on main is never edited (0010 once changed after it landed, and databases that had run it
+never got the change). When your migration lands, add its revision and its file's sha256
+to ``LANDED`` (``sha256sum backend/migrations/versions/NNNN_*.py``)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "backend" / "migrations"
+
+#: revision of every migration on main → the sha256 of its file's text
+LANDED = {
+    "0001": "374df6997ccf27fd00aac43370bc6bb2e51923d70c97d94ab827df7cf5dd4771",
+    "0002": "4aa164a5eda9f7cf4c84903eb42dd20a016c03488c44a5c467580b2e55a18bbe",
+    "0003": "509349167276d69fa7f826129dc5ba14505a6c5ec5e33a8173265cbf18ca0ae8",
+    "0004": "ea10e20ee5f237b57b3da0cf7f21526af539730e5085d186ed73d665ecf10bb8",
+    "0005": "f92f5a41cc72966217d5fbcf2dfd81b3d8cfa631e23709d5f096b27c7c7f7061",
+    "0006": "5217ae9f9509c95c3d54298d4b0be0e7ddc6b19bf5a3d91a4ea6f8195945d718",
+    "0007": "13ff1c74d7d80f20e456758df3ab73661cd06406c7a225a073c750a7fac26e52",
+    "0010": "4db49b0fb0e8cfcad8dbf7af19cff6bf63ed91e9102825e9a00fbf240fb81dba",
+    "0012": "6f64c94e81b5456083aeecf2b4c09c6b4cab28bb32aca3a2348003e907710dbf",
+    "0013": "6bbf31b8148d9abd0029d53d38c039983b81a6dfbb5f24a4c17719cc27f22023",
+    "0014": "36a90a00bbf15ed1cfa77477c96a9f65755af79d12076282618ccdf1c20ee54c",
+}
+
+
+def test_the_migrations_form_one_line():
+    script = ScriptDirectory(str(MIGRATIONS))
+    heads = script.get_heads()
+    assert len(heads) == 1, f"two heads {heads}: set down_revision to main's head"
+    revisions = list(script.walk_revisions())
+    assert all(len(r._all_down_revisions) <= 1 for r in revisions), "no merge migrations"
+
+
+def test_a_landed_migration_is_never_edited():
+    versions = MIGRATIONS / "versions"
+    for revision, digest in LANDED.items():
+        files = list(versions.glob(f"{revision}_*.py"))
+        assert len(files) == 1, f"migration {revision} landed and was renamed or removed"
+        found = hashlib.sha256(files[0].read_bytes()).hexdigest()
+        assert found == digest, f"{files[0].name} landed and was edited: write a new migration"
