@@ -29,6 +29,8 @@ DIRECT_ENV = (
     "WECHAT_PAY_API_KEY",
     "WECHAT_PAY_API_BASE",
     "WECHAT_PAY_NOTIFY_URL",
+    "WECHAT_PAY_MCH_CERT",
+    "WECHAT_PAY_MCH_KEY",
     "JOBS_INLINE",
     "CORS_ORIGINS",
     "RATELIMIT_LOGIN",
@@ -81,6 +83,17 @@ class Config:
     WECHAT_PAY_API_KEY = "linlidemopaykey00000000000000000"
     #: None → the same base as WECHAT_API_BASE (the fake server); real: https://api.mch.weixin.qq.com
     WECHAT_PAY_API_BASE: str | None = None
+    #: the merchant's API certificate and its key (PEM files: apiclient_cert.pem,
+    #: apiclient_key.pem): refunds (``secapi``) are refused without them, and a production
+    #: configuration with a real 商户号 does not start without them
+    WECHAT_PAY_MCH_CERT: str | None = None
+    WECHAT_PAY_MCH_KEY: str | None = None
+    #: CA file that WeChat Pay's server certificate is checked against; None → the system's
+    #: (tests point it at the CA they made for the fake server)
+    WECHAT_PAY_CA_BUNDLE: str | None = None
+    #: seconds between tries of a refund WeChat Pay has not finished (accepted, processing,
+    #: or not reached); the last one repeats until WeChat Pay gives a final answer
+    REFUND_RETRY_DELAYS: tuple[int, ...] = (10, 60, 300, 1800)
     #: where WeChat Pay posts notifications; None → this server's own URL of the endpoint
     WECHAT_PAY_NOTIFY_URL: str | None = None
     #: an unpaid order is closed after this long and its bills can be paid again
@@ -221,7 +234,7 @@ DURATIONS = (
     "VOTE_CLOSING_REMINDER",
 )
 #: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
-SECOND_LISTS = ("NOTIFY_RETRY_DELAYS",)
+SECOND_LISTS = ("NOTIFY_RETRY_DELAYS", "REFUND_RETRY_DELAYS")
 #: lists of text: ``a,b`` or a JSON list
 TEXT_LISTS = ("CORS_ORIGINS",)
 #: true/false, yes/no, on/off, 1/0; ``None`` keeps its meaning ("decide from the rest")
@@ -357,10 +370,26 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+def _merchant_certificate(config: MutableMapping) -> None:
+    """A production deployment with a real 商户号 must have the merchant's API certificate:
+    without it every refund is refused by WeChat Pay (``secapi``), so it does not start."""
+    if config.get("TESTING") or not any(config.get(name) for name in PRODUCTION_SERVICES):
+        return
+    if config.get("WECHAT_PAY_MCH_ID") == Config.WECHAT_PAY_MCH_ID:
+        return  # the fake server's demo merchant: WeChat Pay is not configured
+    for key in ("WECHAT_PAY_MCH_CERT", "WECHAT_PAY_MCH_KEY"):
+        path = config.get(key)
+        if not path:
+            raise ConfigError(f"{key} must be set when WECHAT_PAY_MCH_ID is (see README)")
+        if not os.access(path, os.R_OK):
+            raise ConfigError(f"{key}={path!r} cannot be read")
+
+
 def finalize(config: MutableMapping, instance_path: str) -> None:
     """Type the values, then derive the settings that depend on others (database, queue)."""
     parse_values(config)
     _secret_key(config, instance_path)
+    _merchant_certificate(config)
     if config.get("SESSION_COOKIE_SECURE") is None:
         # served over TLS (directly or by the proxy): the session never travels in clear
         config["SESSION_COOKIE_SECURE"] = (
