@@ -61,6 +61,17 @@ class Config:
     JOBS_QUEUE = "linli"
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: PostgreSQL: seconds to wait for a connection (a new one, or a free one of the pool)
+    DATABASE_CONNECT_TIMEOUT = 3
+    #: PostgreSQL: seconds a statement may run before the server cancels it (0: no limit,
+    #: e.g. for a long migration); a call on a connection that stopped answering is cut a
+    #: moment after (see backend/core/outage.py), so a hung database costs a bounded wait
+    DATABASE_STATEMENT_TIMEOUT = 15
+    #: Redis: seconds to connect, and to wait for any answer
+    REDIS_CONNECT_TIMEOUT = 2
+    REDIS_SOCKET_TIMEOUT = 5
+    #: a 503 during an outage tells clients to come back after this many seconds
+    OUTAGE_RETRY_AFTER = 5
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     TIMEZONE = "Asia/Shanghai"
@@ -254,6 +265,11 @@ INTEGERS = (
     "DOCUMENT_MAX_BYTES",
     "VOTE_NOTICE_DAYS",
     "VOTE_NOTICE_DAYS_EXTRAORDINARY",
+    "DATABASE_CONNECT_TIMEOUT",
+    "DATABASE_STATEMENT_TIMEOUT",
+    "REDIS_CONNECT_TIMEOUT",
+    "REDIS_SOCKET_TIMEOUT",
+    "OUTAGE_RETRY_AFTER",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -385,6 +401,35 @@ def _merchant_certificate(config: MutableMapping) -> None:
             raise ConfigError(f"{key}={path!r} cannot be read")
 
 
+def redis_timeouts(config: Mapping) -> dict:
+    """Keyword arguments of a Redis client that bound its waits (REDIS_* settings)."""
+    return {
+        "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"],
+        "socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
+    }
+
+
+def _postgresql_options(config: MutableMapping) -> dict:
+    """Engine options that bound every wait on PostgreSQL (see the DATABASE_* settings)."""
+    given = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    connect_args = {"connect_timeout": max(config["DATABASE_CONNECT_TIMEOUT"], 1)}
+    statement_ms = config["DATABASE_STATEMENT_TIMEOUT"] * 1000
+    if statement_ms:
+        connect_args["options"] = f"-c statement_timeout={statement_ms}"
+    # a call on a connection that stopped answering is cut this long after it began
+    config["DATABASE_CALL_LIMIT"] = (
+        config["DATABASE_STATEMENT_TIMEOUT"] + config["DATABASE_CONNECT_TIMEOUT"]
+        if statement_ms
+        else 0
+    )
+    return {
+        "pool_pre_ping": True,
+        "pool_timeout": config["DATABASE_CONNECT_TIMEOUT"],
+        **given,
+        "connect_args": {**connect_args, **given.get("connect_args", {})},
+    }
+
+
 def finalize(config: MutableMapping, instance_path: str) -> None:
     """Type the values, then derive the settings that depend on others (database, queue)."""
     parse_values(config)
@@ -409,10 +454,7 @@ def finalize(config: MutableMapping, instance_path: str) -> None:
             **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
         }
     else:
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_pre_ping": True,
-            **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
-        }
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = _postgresql_options(config)
     if config.get("JOBS_INLINE") is None:
         config["JOBS_INLINE"] = not config.get("REDIS_URL")
     if not config.get("WECHAT_PAY_API_BASE"):
@@ -421,3 +463,5 @@ def finalize(config: MutableMapping, instance_path: str) -> None:
         config["STORAGE_URL"] = "file://" + os.path.join(instance_path, "storage")
     if not config.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    if config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_timeouts(config))

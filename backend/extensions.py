@@ -58,7 +58,9 @@ class RedisConnection:
     def init_app(self, app: Flask) -> None:
         url = app.config.get("REDIS_URL")
         if url:
-            client = redis.Redis.from_url(url)
+            from backend.config import redis_timeouts
+
+            client = redis.Redis.from_url(url, **redis_timeouts(app.config))
         else:
             # one in-process server per app, so every client of this app sees the same data
             client = fakeredis.FakeRedis(server=fakeredis.FakeServer())
