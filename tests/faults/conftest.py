@@ -4,6 +4,7 @@ hang). Each fault app is a second app on the test database, built with short tim
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -18,6 +19,7 @@ import pytest
 import redis
 
 from tests.conftest import REAL_DATABASE_URL, STACK, free_port
+from tests.fees.conftest import home  # noqa: F401  (a unit with an owner and two bills)
 
 pytestmark = pytest.mark.realstack
 
@@ -91,10 +93,8 @@ class TCPProxy:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def _drop_all(self) -> None:
         with self._lock:

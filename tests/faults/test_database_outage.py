@@ -15,7 +15,7 @@ from backend.fees.models import PaymentOrder
 from backend.tickets.models import Ticket
 from tests.conftest import REAL_DATABASE_URL, REAL_REDIS_URL
 from tests.faults.conftest import proxied_url
-from tests.fees.conftest import home, pay  # noqa: F401  (fixture)
+from tests.fees.conftest import pay
 
 #: short bounds for the test: 1 s to connect, 2 s per statement (the call limit is 3 s)
 TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": 1, "DATABASE_STATEMENT_TIMEOUT": 2}
