@@ -89,7 +89,9 @@ def run_worker(
             _stop_on_signals()
             wait_for_redis(connection, backoff)
             queues = [Queue(name, connection=connection) for name in queue_names]
-            worker = worker_class(queues, connection=connection)
+            # maintenance also restarts the scheduler process (delayed jobs) when an outage
+            # killed it: every 30 s instead of RQ's 10 minutes
+            worker = worker_class(queues, connection=connection, maintenance_interval=30)
         except Stop:
             return 0
         except REDIS_DOWN as exc:
@@ -117,6 +119,12 @@ class ResilientCronScheduler(CronScheduler):
     """
 
     backoff_class = Backoff
+    #: longest sleep between checks (RQ's is 60 s): a Redis restarted empty sees the
+    #: clock registered again, and an outage noticed, within this
+    max_sleep = 10.0
+
+    def calculate_sleep_interval(self) -> float:
+        return min(super().calculate_sleep_interval(), self.max_sleep)
 
     def start(self) -> None:
         self.log.info("CronScheduler %s: starting (resilient)", self.name)
