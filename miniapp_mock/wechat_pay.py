@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import requests
 from defusedxml import ElementTree
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 blueprint = Blueprint("fake_wechat_pay", __name__)
@@ -36,6 +36,9 @@ class FakePayState:
     #: the merchant's side), and whether new refunds stay PROCESSING (the bank is slow)
     lose_refund_answers: int = 0
     hold_refunds: bool = False
+    #: seconds the answer of a refund request is held back after the refund is made (a
+    #: slow network: the merchant's process may die before it reads the answer)
+    refund_answer_delay: float = 0
     #: the out_refund_no of every refund request that reached secapi (with the certificate)
     refund_requests: list[str] = field(default_factory=list)
 
@@ -45,6 +48,7 @@ class FakePayState:
             self.refunds.clear()
             self.lose_refund_answers = 0
             self.hold_refunds = False
+            self.refund_answer_delay = 0
             self.refund_requests.clear()
 
 
@@ -196,6 +200,15 @@ def _merchant_certificate_missing() -> Response | None:
     return None
 
 
+@blueprint.after_request
+def _hold_the_answer(response: Response) -> Response:
+    # outside the state's lock: other calls (a refund query) are answered meanwhile
+    delay = g.pop("fake_pay_answer_delay", 0)
+    if delay:
+        time.sleep(delay)
+    return response
+
+
 @blueprint.before_request
 def _secapi_needs_the_certificate():
     if request.path.startswith("/secapi/"):
@@ -233,6 +246,7 @@ def refund(state: FakePayState, data: dict, order: dict):
     if state.lose_refund_answers > 0:
         state.lose_refund_answers -= 1
         return Response("upstream timeout", status=504)
+    g.fake_pay_answer_delay = state.refund_answer_delay
     return _answer(
         {
             "appid": state.appid,

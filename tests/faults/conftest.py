@@ -19,7 +19,7 @@ import pytest
 import redis
 
 from tests.conftest import REAL_DATABASE_URL, STACK, free_port
-from tests.fees.conftest import home  # noqa: F401  (a unit with an owner and two bills)
+from tests.fees.conftest import home, paid  # noqa: F401  (an owner's unit, bills, payment)
 
 pytestmark = pytest.mark.realstack
 

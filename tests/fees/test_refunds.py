@@ -17,16 +17,7 @@ from backend.fees.jobs import refund_job, resume_refunds_job
 from backend.fees.models import Payment, PaymentStatus, Refund, RefundState
 from backend.fees.payments import refund_payment
 from tests.factories import StaffFactory
-from tests.fees.conftest import bill_status, notify, pay
-
-
-@pytest.fixture
-def paid(client, db, home, fake_wechat):
-    """The owner paid both bills through WeChat Pay."""
-    resp = pay(client, home.headers, [b.id for b in home.bills])
-    assert resp.status_code == 201, resp.json
-    notify(client, fake_wechat.complete_payment(resp.json["out_trade_no"])["xml"])
-    return db.session.scalars(sa.select(Payment)).one()
+from tests.fees.conftest import bill_status
 
 
 def _refund(db) -> Refund:
