@@ -139,6 +139,22 @@ def generate(folder: str | Path, mch_id: str) -> PayCertificates:
     return paths
 
 
+def in_folder(folder: str | Path, mch_id: str) -> PayCertificates:
+    """The certificates in ``folder``, made there first if any is missing (the demo keeps
+    them in ``instance/pay-tls`` between runs)."""
+    folder = Path(folder)
+    found = PayCertificates(
+        ca=folder / "ca.pem",
+        server_cert=folder / "server.pem",
+        server_key=folder / "server.key",
+        mch_cert=folder / "apiclient_cert.pem",
+        mch_key=folder / "apiclient_key.pem",
+    )
+    if all(path.exists() for path in vars(found).values()):
+        return found
+    return generate(folder, mch_id)
+
+
 def client_common_name(pem: str) -> str | None:
     """The common name of a client certificate the TLS layer verified (PEM), if any."""
     if not pem:
