@@ -9,6 +9,9 @@ export FLASK_APP := backend
 # where the demo serves; the fake WeChat server also serves the H5 simulator
 WEB_PORT ?= 5000
 MOCK_PORT ?= 5100
+# the fake WeChat Pay over TLS (refunds need the merchant certificate, as on WeChat Pay)
+PAY_PORT ?= $(shell echo $$(($(MOCK_PORT) + 1)))
+PAY_CERTS = instance/pay-tls
 REAL_DATABASE_URL ?= postgresql://postgres@127.0.0.1/test
 REAL_REDIS_URL ?= redis://127.0.0.1:6379/15
 
@@ -36,9 +39,13 @@ run: $(STAMP)
 	@# with TERM, wait for them and end quietly; if one of them fails, stop the other too
 	@trap 'trap - INT TERM EXIT; kill $$servers 2>/dev/null; wait; echo; echo "  已停止"; exit 0' INT TERM; \
 	trap 'kill $$servers 2>/dev/null' EXIT; \
-	$(BIN)/python -m miniapp_mock --port $(MOCK_PORT) --api-base http://127.0.0.1:$(WEB_PORT)/api/v1 & \
+	$(BIN)/python -m miniapp_mock --port $(MOCK_PORT) --api-base http://127.0.0.1:$(WEB_PORT)/api/v1 \
+		--pay-tls-port $(PAY_PORT) --pay-certs $(PAY_CERTS) & \
 	servers=$$!; \
 	WECHAT_API_BASE=http://127.0.0.1:$(MOCK_PORT) \
+	WECHAT_PAY_API_BASE=https://127.0.0.1:$(PAY_PORT) \
+	WECHAT_PAY_MCH_CERT=$(PAY_CERTS)/apiclient_cert.pem WECHAT_PAY_MCH_KEY=$(PAY_CERTS)/apiclient_key.pem \
+	LINLI_WECHAT_PAY_CA_BUNDLE=$(PAY_CERTS)/ca.pem \
 	CORS_ORIGINS=http://127.0.0.1:$(MOCK_PORT),http://localhost:$(MOCK_PORT) \
 	$(BIN)/flask serve --port $(WEB_PORT) & \
 	servers="$$servers $$!"; \

@@ -422,6 +422,7 @@ def _payment_page(payment_id: int) -> str:
         payment=item,
         units=payments.receipt_units(item),
         verify_url=payments.receipt_url(item),
+        refund=payments.refund_of(item),
     )
 
 
@@ -442,7 +443,7 @@ def payment_refund(payment_id: int):
         payments.refund_payment(current_staff(), payment_id, request.form.get("reason", ""))
     except DomainError as exc:
         return _refused(exc, lambda: _payment_page(payment_id))
-    flash("已退款，相关账单恢复为未缴", "success")
+    flash("退款已提交微信支付；微信支付确认退款后，相关账单恢复为未缴", "success")
     return redirect(url_for("admin.payment", payment_id=payment_id))
 
 

@@ -8,7 +8,7 @@ import os
 from flask import Flask, Response
 
 from backend import config as settings
-from backend.core import headers
+from backend.core import headers, outage
 from backend.core.db import configure_sqlite
 from backend.extensions import cors, csrf, db, limiter, migrate, redis_store
 
@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     _register_blueprints(app)
     headers.init_app(app)
+    outage.init_app(app)
     _register_request_boundary(app)
     _register_cli(app)
     _register_fast_paths(app)
@@ -115,7 +116,19 @@ def _register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
+        """The process is up (nothing else is asked)."""
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        """PostgreSQL and Redis answer within their bounds; 503 otherwise (load balancers)."""
+        body, status = outage.readiness()
+        response = app.json.response(body)
+        response.status_code = status
+        response.headers["Cache-Control"] = "no-store"
+        if status == 503:
+            response.headers["Retry-After"] = str(app.config["OUTAGE_RETRY_AFTER"])
+        return response
 
     @app.get("/favicon.ico")
     def favicon():
@@ -146,11 +159,13 @@ def _register_request_boundary(app: Flask) -> None:
 
     @app.after_request
     def finish_transaction(response: Response) -> Response:
-        if response.status_code >= 400:
-            rollback()
-            return response
         try:
+            if response.status_code >= 400:
+                rollback()
+                return response
             commit()
+        except outage.OUTAGE_ERRORS as exc:
+            return outage.outage_response(exc)
         except IntegrityError:
             app.logger.warning("request rolled back by a database constraint", exc_info=True)
             message = "数据与已有记录冲突，请刷新后重试"

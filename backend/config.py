@@ -29,6 +29,8 @@ DIRECT_ENV = (
     "WECHAT_PAY_API_KEY",
     "WECHAT_PAY_API_BASE",
     "WECHAT_PAY_NOTIFY_URL",
+    "WECHAT_PAY_MCH_CERT",
+    "WECHAT_PAY_MCH_KEY",
     "JOBS_INLINE",
     "CORS_ORIGINS",
     "RATELIMIT_LOGIN",
@@ -68,6 +70,17 @@ class Config:
     OUTBOX_STALE_AFTER = timedelta(minutes=15)
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: PostgreSQL: seconds to wait for a connection (a new one, or a free one of the pool)
+    DATABASE_CONNECT_TIMEOUT = 3
+    #: PostgreSQL: seconds a statement may run before the server cancels it (0: no limit,
+    #: e.g. for a long migration); a call on a connection that stopped answering is cut a
+    #: moment after (see backend/core/outage.py), so a hung database costs a bounded wait
+    DATABASE_STATEMENT_TIMEOUT = 15
+    #: Redis: seconds to connect, and to wait for any answer
+    REDIS_CONNECT_TIMEOUT = 2
+    REDIS_SOCKET_TIMEOUT = 5
+    #: a 503 during an outage tells clients to come back after this many seconds
+    OUTAGE_RETRY_AFTER = 5
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     TIMEZONE = "Asia/Shanghai"
@@ -90,6 +103,17 @@ class Config:
     WECHAT_PAY_API_KEY = "linlidemopaykey00000000000000000"
     #: None → the same base as WECHAT_API_BASE (the fake server); real: https://api.mch.weixin.qq.com
     WECHAT_PAY_API_BASE: str | None = None
+    #: the merchant's API certificate and its key (PEM files: apiclient_cert.pem,
+    #: apiclient_key.pem): refunds (``secapi``) are refused without them, and a production
+    #: configuration with a real 商户号 does not start without them
+    WECHAT_PAY_MCH_CERT: str | None = None
+    WECHAT_PAY_MCH_KEY: str | None = None
+    #: CA file that WeChat Pay's server certificate is checked against; None → the system's
+    #: (tests point it at the CA they made for the fake server)
+    WECHAT_PAY_CA_BUNDLE: str | None = None
+    #: seconds between tries of a refund WeChat Pay has not finished (accepted, processing,
+    #: or not reached); the last one repeats until WeChat Pay gives a final answer
+    REFUND_RETRY_DELAYS: tuple[int, ...] = (10, 60, 300, 1800)
     #: where WeChat Pay posts notifications; None → this server's own URL of the endpoint
     WECHAT_PAY_NOTIFY_URL: str | None = None
     #: an unpaid order is closed after this long and its bills can be paid again
@@ -236,7 +260,7 @@ DURATIONS = (
     "VOTE_CLOSING_REMINDER",
 )
 #: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
-SECOND_LISTS = ("NOTIFY_RETRY_DELAYS",)
+SECOND_LISTS = ("NOTIFY_RETRY_DELAYS", "REFUND_RETRY_DELAYS")
 #: lists of text: ``a,b`` or a JSON list
 TEXT_LISTS = ("CORS_ORIGINS",)
 #: true/false, yes/no, on/off, 1/0; ``None`` keeps its meaning ("decide from the rest")
@@ -259,6 +283,11 @@ INTEGERS = (
     "DOCUMENT_MAX_BYTES",
     "VOTE_NOTICE_DAYS",
     "VOTE_NOTICE_DAYS_EXTRAORDINARY",
+    "DATABASE_CONNECT_TIMEOUT",
+    "DATABASE_STATEMENT_TIMEOUT",
+    "REDIS_CONNECT_TIMEOUT",
+    "REDIS_SOCKET_TIMEOUT",
+    "OUTAGE_RETRY_AFTER",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -375,10 +404,55 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+def _merchant_certificate(config: MutableMapping) -> None:
+    """A production deployment with a real 商户号 must have the merchant's API certificate:
+    without it every refund is refused by WeChat Pay (``secapi``), so it does not start."""
+    if config.get("TESTING") or not any(config.get(name) for name in PRODUCTION_SERVICES):
+        return
+    if config.get("WECHAT_PAY_MCH_ID") == Config.WECHAT_PAY_MCH_ID:
+        return  # the fake server's demo merchant: WeChat Pay is not configured
+    for key in ("WECHAT_PAY_MCH_CERT", "WECHAT_PAY_MCH_KEY"):
+        path = config.get(key)
+        if not path:
+            raise ConfigError(f"{key} must be set when WECHAT_PAY_MCH_ID is (see README)")
+        if not os.access(path, os.R_OK):
+            raise ConfigError(f"{key}={path!r} cannot be read")
+
+
+def redis_timeouts(config: Mapping) -> dict:
+    """Keyword arguments of a Redis client that bound its waits (REDIS_* settings)."""
+    return {
+        "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"],
+        "socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
+    }
+
+
+def _postgresql_options(config: MutableMapping) -> dict:
+    """Engine options that bound every wait on PostgreSQL (see the DATABASE_* settings)."""
+    given = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    connect_args = {"connect_timeout": max(config["DATABASE_CONNECT_TIMEOUT"], 1)}
+    statement_ms = config["DATABASE_STATEMENT_TIMEOUT"] * 1000
+    if statement_ms:
+        connect_args["options"] = f"-c statement_timeout={statement_ms}"
+    # a call on a connection that stopped answering is cut this long after it began
+    config["DATABASE_CALL_LIMIT"] = (
+        config["DATABASE_STATEMENT_TIMEOUT"] + config["DATABASE_CONNECT_TIMEOUT"]
+        if statement_ms
+        else 0
+    )
+    return {
+        "pool_pre_ping": True,
+        "pool_timeout": config["DATABASE_CONNECT_TIMEOUT"],
+        **given,
+        "connect_args": {**connect_args, **given.get("connect_args", {})},
+    }
+
+
 def finalize(config: MutableMapping, instance_path: str) -> None:
     """Type the values, then derive the settings that depend on others (database, queue)."""
     parse_values(config)
     _secret_key(config, instance_path)
+    _merchant_certificate(config)
     if config.get("SESSION_COOKIE_SECURE") is None:
         # served over TLS (directly or by the proxy): the session never travels in clear
         config["SESSION_COOKIE_SECURE"] = (
@@ -398,10 +472,7 @@ def finalize(config: MutableMapping, instance_path: str) -> None:
             **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
         }
     else:
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_pre_ping": True,
-            **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
-        }
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = _postgresql_options(config)
     if config.get("JOBS_INLINE") is None:
         config["JOBS_INLINE"] = not config.get("REDIS_URL")
     if not config.get("WECHAT_PAY_API_BASE"):
@@ -410,3 +481,5 @@ def finalize(config: MutableMapping, instance_path: str) -> None:
         config["STORAGE_URL"] = "file://" + os.path.join(instance_path, "storage")
     if not config.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    if config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_timeouts(config))

@@ -57,7 +57,9 @@ class RedisConnection:
     def init_app(self, app: Flask) -> None:
         url = app.config.get("REDIS_URL")
         if url:
-            client = redis.Redis.from_url(url)
+            from backend.config import redis_timeouts
+
+            client = redis.Redis.from_url(url, **redis_timeouts(app.config))
         else:
             try:
                 import fakeredis

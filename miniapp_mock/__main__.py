@@ -23,9 +23,37 @@ def main() -> None:
         default=None,
         help="subscribe-message templates file (default: the backend's own)",
     )
+    parser.add_argument(
+        "--pay-tls-port",
+        type=int,
+        default=None,
+        help="also serve WeChat Pay over TLS on this port (secapi needs the merchant certificate)",
+    )
+    parser.add_argument(
+        "--pay-certs",
+        default="instance/pay-tls",
+        help="folder of the TLS certificates (made on first use: CA, server, merchant)",
+    )
     args = parser.parse_args()
     app = create_app(args.appid, args.secret, args.api_base, args.templates)
+    if args.pay_tls_port:
+        _serve_pay_over_tls(app, args.host, args.pay_tls_port, args.pay_certs)
     app.run(host=args.host, port=args.port, threaded=True)
+
+
+def _serve_pay_over_tls(app, host: str, port: int, folder: str) -> None:
+    """The same fake server over TLS in a thread, as api.mch.weixin.qq.com: point the
+    backend's ``WECHAT_PAY_API_BASE`` there, with ``WECHAT_PAY_MCH_CERT``/``KEY`` and
+    ``LINLI_WECHAT_PAY_CA_BUNDLE`` from ``folder``."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from miniapp_mock import tls
+
+    certificates = tls.in_folder(folder, app.extensions["fake_wechat_pay"].mch_id)
+    server = make_server(host, port, app, threaded=True, ssl_context=certificates.server_context())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import requests
 from defusedxml import ElementTree
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 blueprint = Blueprint("fake_wechat_pay", __name__)
@@ -32,11 +32,24 @@ class FakePayState:
     orders: dict[str, dict] = field(default_factory=dict)
     refunds: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: levers: refund requests whose answer is lost after the refund is made (a timeout on
+    #: the merchant's side), and whether new refunds stay PROCESSING (the bank is slow)
+    lose_refund_answers: int = 0
+    hold_refunds: bool = False
+    #: seconds the answer of a refund request is held back after the refund is made (a
+    #: slow network: the merchant's process may die before it reads the answer)
+    refund_answer_delay: float = 0
+    #: the out_refund_no of every refund request that reached secapi (with the certificate)
+    refund_requests: list[str] = field(default_factory=list)
 
     def reset(self) -> None:
         with self.lock:
             self.orders.clear()
             self.refunds.clear()
+            self.lose_refund_answers = 0
+            self.hold_refunds = False
+            self.refund_answer_delay = 0
+            self.refund_requests.clear()
 
 
 def install(app, appid: str, mch_id: str, api_key: str) -> FakePayState:
@@ -173,24 +186,67 @@ def close_order(state: FakePayState, data: dict, order: dict):
     return _answer({"appid": state.appid, "mch_id": state.mch_id})
 
 
+def _merchant_certificate_missing() -> Response | None:
+    """WeChat Pay's ``secapi`` answers only a client presenting the merchant certificate
+    over TLS (the TLS layer has checked it against the CA; its name must be the 商户号)."""
+    from miniapp_mock.tls import client_common_name
+
+    if client_common_name(request.environ.get("SSL_CLIENT_CERT", "")) != _state().mch_id:
+        return Response(
+            "<xml><return_code>FAIL</return_code>"
+            "<return_msg>证书错误：请使用商户 API 证书</return_msg></xml>",
+            mimetype="text/xml",
+        )
+    return None
+
+
+@blueprint.after_request
+def _hold_the_answer(response: Response) -> Response:
+    # outside the state's lock: other calls (a refund query) are answered meanwhile
+    delay = g.pop("fake_pay_answer_delay", 0)
+    if delay:
+        time.sleep(delay)
+    return response
+
+
+@blueprint.before_request
+def _secapi_needs_the_certificate():
+    if request.path.startswith("/secapi/"):
+        return _merchant_certificate_missing()
+    return None
+
+
 @blueprint.post("/secapi/pay/refund")
 @_order_call("订单不存在或未支付", paid=True)
 def refund(state: FakePayState, data: dict, order: dict):
     refund_fee = int(data.get("refund_fee") or 0)
-    refunded = sum(
-        r["refund_fee"] for r in state.refunds if r["out_trade_no"] == order["out_trade_no"]
-    )
-    if refund_fee <= 0 or refund_fee + refunded > order["total_fee"]:
-        return _fail("INVALID_REQUEST", "退款金额无效")
-    record = {
-        "out_trade_no": order["out_trade_no"],
-        "out_refund_no": data.get("out_refund_no", ""),
-        "refund_id": "50" + secrets.token_hex(12),
-        "refund_fee": refund_fee,
-        "refund_desc": data.get("refund_desc", ""),
-    }
-    state.refunds.append(record)
-    order["trade_state"] = "REFUND"
+    out_refund_no = data.get("out_refund_no", "")
+    state.refund_requests.append(out_refund_no)
+    record = next((r for r in state.refunds if r["out_refund_no"] == out_refund_no), None)
+    if record is not None:
+        # 同一退款单号多次请求只退一笔: a repeat answers the refund already made
+        if record["refund_fee"] != refund_fee or record["out_trade_no"] != order["out_trade_no"]:
+            return _fail("INVALID_REQUEST", "退款单号已用于另一笔退款")
+    else:
+        refunded = sum(
+            r["refund_fee"] for r in state.refunds if r["out_trade_no"] == order["out_trade_no"]
+        )
+        if not out_refund_no or refund_fee <= 0 or refund_fee + refunded > order["total_fee"]:
+            return _fail("INVALID_REQUEST", "退款金额无效")
+        record = {
+            "out_trade_no": order["out_trade_no"],
+            "out_refund_no": out_refund_no,
+            "refund_id": "50" + secrets.token_hex(12),
+            "refund_fee": refund_fee,
+            "refund_desc": data.get("refund_desc", ""),
+            "refund_status": "PROCESSING" if state.hold_refunds else "SUCCESS",
+        }
+        state.refunds.append(record)
+        order["trade_state"] = "REFUND"
+    if state.lose_refund_answers > 0:
+        state.lose_refund_answers -= 1
+        return Response("upstream timeout", status=504)
+    g.fake_pay_answer_delay = state.refund_answer_delay
     return _answer(
         {
             "appid": state.appid,
@@ -202,6 +258,49 @@ def refund(state: FakePayState, data: dict, order: dict):
             "total_fee": order["total_fee"],
         }
     )
+
+
+@blueprint.post("/pay/refundquery")
+def refund_query():
+    """查询退款 by ``out_refund_no`` (or the order): ``REFUNDNOTEXIST`` when none was made."""
+    data = _read_request()
+    if isinstance(data, Response):
+        return data
+    state = _state()
+    with state.lock:
+        found = [
+            r
+            for r in state.refunds
+            if (data.get("out_refund_no") and r["out_refund_no"] == data["out_refund_no"])
+            or (data.get("out_trade_no") and r["out_trade_no"] == data["out_trade_no"])
+        ]
+        if not found:
+            return _fail("REFUNDNOTEXIST", "退款订单查询失败")
+        answer = {
+            "appid": state.appid,
+            "mch_id": state.mch_id,
+            "out_trade_no": found[0]["out_trade_no"],
+            "total_fee": state.orders[found[0]["out_trade_no"]]["total_fee"],
+            "refund_count": len(found),
+        }
+        for n, record in enumerate(found):
+            answer[f"out_refund_no_{n}"] = record["out_refund_no"]
+            answer[f"refund_id_{n}"] = record["refund_id"]
+            answer[f"refund_fee_{n}"] = record["refund_fee"]
+            answer[f"refund_status_{n}"] = record["refund_status"]
+    return _answer(answer)
+
+
+@blueprint.post("/_mock/pay/refunds/settle")
+def settle_refunds():
+    """The bank finishes the refunds held PROCESSING: ``{"status": "SUCCESS"|"REFUNDCLOSE"}``."""
+    status = (request.get_json(force=True, silent=True) or {}).get("status", "SUCCESS")
+    state = _state()
+    with state.lock:
+        for record in state.refunds:
+            if record["refund_status"] == "PROCESSING":
+                record["refund_status"] = status
+    return jsonify({"ok": True})
 
 
 # --- control: the phone's payment sheet and the tests' levers -------------------------------

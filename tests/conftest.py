@@ -27,6 +27,7 @@ REAL_DATABASE_URL = os.environ.get(
 )
 REAL_REDIS_URL = os.environ.get("LINLI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 APPID, SECRET = "wxlinlitest0000001", "linli-test-secret"
+MCH_ID = "1900000109"
 
 
 def pytest_report_header(config):
@@ -42,11 +43,14 @@ def free_port() -> int:
 class ServerThread:
     """A WSGI app served on a free localhost port in a thread, for the length of the tests."""
 
-    def __init__(self, wsgi_app):
+    def __init__(self, wsgi_app, ssl_context=None):
         self.port = free_port()
-        self.server = make_server("127.0.0.1", self.port, wsgi_app, threaded=True)
+        self.server = make_server(
+            "127.0.0.1", self.port, wsgi_app, threaded=True, ssl_context=ssl_context
+        )
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{self.port}"
+        scheme = "https" if ssl_context else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
 
     def __enter__(self):
         self.thread.start()
@@ -59,8 +63,12 @@ class ServerThread:
 class FakeWeChat:
     """The running fake WeChat server, with the levers tests pull."""
 
-    def __init__(self, url: str, app):
+    def __init__(self, url: str, app, pay_url: str, certificates):
         self.url = url
+        #: WeChat Pay's address: the same fake server over TLS, as api.mch.weixin.qq.com
+        self.pay_url = pay_url
+        #: the CA, server and merchant certificates the tests made (miniapp_mock.tls)
+        self.certificates = certificates
         #: the fake server's app: it also hosts the H5 simulator
         self.app = app
         self.state = app.extensions["fake_wechat"]
@@ -108,10 +116,26 @@ class FakeWeChat:
 
 
 @pytest.fixture(scope="session")
-def fake_wechat():
+def fake_wechat(tmp_path_factory):
+    from miniapp_mock import tls
+
     app = create_fake_wechat(APPID, SECRET)
-    with ServerThread(app) as server:
-        yield FakeWeChat(server.url, app)
+    certificates = tls.generate(tmp_path_factory.mktemp("pay-tls"), MCH_ID)
+    with (
+        ServerThread(app) as server,
+        ServerThread(app, ssl_context=certificates.server_context()) as pay_server,
+    ):
+        yield FakeWeChat(server.url, app, pay_server.url, certificates)
+
+
+def pay_settings(fake_wechat) -> dict:
+    """WeChat Pay pointed at the fake server over TLS, with the tests' merchant certificate."""
+    return {
+        "WECHAT_PAY_API_BASE": fake_wechat.pay_url,
+        "WECHAT_PAY_MCH_CERT": str(fake_wechat.certificates.mch_cert),
+        "WECHAT_PAY_MCH_KEY": str(fake_wechat.certificates.mch_key),
+        "WECHAT_PAY_CA_BUNDLE": str(fake_wechat.certificates.ca),
+    }
 
 
 def _stack_config(tmp_path_factory) -> dict:
@@ -131,6 +155,7 @@ def app(tmp_path_factory, fake_wechat):
         "WECHAT_APPID": APPID,
         "WECHAT_SECRET": SECRET,
         "WECHAT_API_BASE": fake_wechat.url,
+        **pay_settings(fake_wechat),
         "NOTIFY_RETRY_DELAYS": (0, 0),
         "WTF_CSRF_ENABLED": False,
         "STORAGE_URL": "file://" + str(tmp_path_factory.mktemp("storage")),

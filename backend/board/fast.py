@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import redis
+
 from backend.board import cache
 from backend.board.api import PUBLIC_CACHE_CONTROL
 
@@ -52,7 +54,10 @@ class PublicBoardFastPath:
         if match is None or int(match[1]) >= 2**31:
             return self.wsgi_app(environ, start_response)
         if self.headers is not None:
-            stored = cache.stored(self.app.extensions["linli_redis"], int(match[1]))
+            try:
+                stored = cache.stored(self.app.extensions["linli_redis"], int(match[1]))
+            except redis.RedisError:
+                stored = None  # Redis is away: the app answers (from the database, or 503)
             if stored is not None:
                 return self._answer(environ, start_response, *stored)
         return self.wsgi_app(environ, self._keeping_headers(start_response))

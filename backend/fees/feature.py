@@ -71,6 +71,8 @@ feature = Feature(
         PeriodicJob("backend.fees.jobs:generate_monthly_bills_job", cron="30 16 * * *"),
         # orders whose payment notification never came: ask WeChat Pay, credit or close them
         PeriodicJob("backend.fees.jobs:settle_lost_orders_job", interval=300),
+        # refunds WeChat Pay has not finished, or whose job was lost: try them again
+        PeriodicJob("backend.fees.jobs:resume_refunds_job", interval=300),
     ),
     demo="backend.fees.demo:seed",
     # fee items and standards on the disclosure board (明码标价), regenerated on change

@@ -6,6 +6,7 @@ import logging
 
 import sqlalchemy as sa
 
+from backend.core.time import utcnow
 from backend.extensions import db
 from backend.jobs import job
 
@@ -51,8 +52,52 @@ def tell_bills_issued_job(estate_id: int, period: str) -> int:
 
 
 @job
-def refund_late_payment_job(payment_id: int) -> bool:
-    """Refund a payment that arrived after its order was closed (its bills were settled)."""
-    from backend.fees.payments import refund_late_payment
+def refund_job(refund_id: int) -> str | None:
+    """One try of a refund: claimed and committed first (so a process killed while WeChat
+    Pay answers leaves a claim the next try sees), then asked of WeChat Pay and queried;
+    a refund not final is tried again after a backoff (``REFUND_RETRY_DELAYS``; after the
+    last of them, by :func:`resume_refunds_job`). Safe to run twice."""
+    from backend.core.db import commit, defer
+    from backend.fees.models import FINAL_REFUND_STATES
+    from backend.fees.payments import claim_refund_try, try_refund
 
-    return refund_late_payment(payment_id) is not None
+    refund = claim_refund_try(refund_id)
+    if refund is None:
+        return None
+    commit()
+    state = try_refund(refund)
+    # the first tries follow at once on their own; after them the sweep goes on
+    if state not in FINAL_REFUND_STATES and refund.attempts < len(_delays()):
+        delay = (refund.next_try_at - utcnow()).total_seconds()
+        defer(
+            refund_job,
+            refund_id,
+            delay=max(delay, 1),
+            key=f"refund:{refund_id}:try:{refund.attempts}",
+        )
+    return state.value
+
+
+def _delays() -> tuple[int, ...]:
+    from flask import current_app
+
+    return current_app.config["REFUND_RETRY_DELAYS"]
+
+
+@job
+def resume_refunds_job() -> int:
+    """Try again every refund whose next try is due and whose job was lost (Redis down at
+    the commit, a killed worker). Every few minutes."""
+    from backend.core.db import commit
+    from backend.fees.payments import claim_refund_try, due_refunds, try_refund
+
+    tried = 0
+    for refund_id in due_refunds():
+        refund = claim_refund_try(refund_id)
+        if refund is None:
+            continue
+        commit()
+        try_refund(refund)
+        commit()
+        tried += 1
+    return tried

@@ -350,8 +350,27 @@ class PaymentNotification(db.Model):
     remote_addr: Mapped[str] = mapped_column(sa.String(45), default="")
 
 
+class RefundState(LabeledEnum):
+    #: recorded; WeChat Pay has not (surely) accepted it yet
+    requested = "requested", "待提交"
+    #: WeChat Pay accepted it; the money is on its way back
+    processing = "processing", "退款中"
+    succeeded = "succeeded", "已退款"
+    #: WeChat Pay gave a final no (REFUNDCLOSE, CHANGE, or a refusal that no retry changes)
+    failed = "failed", "退款失败"
+
+
+#: states that no later answer of WeChat Pay changes
+FINAL_REFUND_STATES = (RefundState.succeeded, RefundState.failed)
+
+
 class Refund(db.Model):
-    """A refund of an online payment through WeChat Pay, with reason and approver."""
+    """A refund of an online payment through WeChat Pay, with reason and approver.
+
+    The row is committed before WeChat Pay is asked, with the ``out_refund_no`` every try
+    reuses (WeChat refunds once per number); its state, and the payment's, follow WeChat
+    Pay's answers.
+    """
 
     __tablename__ = "refunds"
 
@@ -363,8 +382,20 @@ class Refund(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(200))
     #: none for the automatic refund of a payment that arrived after its order was closed
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    #: WeChat Pay's refund id (微信退款单号), once it accepted the refund
     refund_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    state: Mapped[RefundState] = mapped_column(
+        _enum(RefundState), default=RefundState.requested, index=True
+    )
+    #: tries so far (each is claimed and committed before WeChat Pay is called)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: when the next try is due (the sweep picks up a try whose job was lost)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: WeChat Pay accepted it, and it ended (succeeded or failed)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     payment: Mapped[Payment] = relationship()
     approved_by = relationship("Staff")

@@ -27,6 +27,7 @@ from backend.core.time import SHANGHAI, to_local, utcnow
 from backend.extensions import db
 from backend.fees import wechat_pay
 from backend.fees.models import (
+    FINAL_REFUND_STATES,
     OFFLINE_METHODS,
     Bill,
     BillStatus,
@@ -39,6 +40,7 @@ from backend.fees.models import (
     PaymentOrder,
     PaymentStatus,
     Refund,
+    RefundState,
     order_bills,
     payment_bills,
 )
@@ -458,41 +460,15 @@ def settle_late_payment(order: PaymentOrder, transaction_id: str) -> Notificatio
         log.info("late payment of closed order %s credited", order.out_trade_no)
         return NotificationOutcome.credited
     payment = _wechat_payment(order, transaction_id, now, {}, note=LATE_REFUND_REASON)
-    from backend.fees.jobs import refund_late_payment_job
-
-    defer(refund_late_payment_job, payment.id, key=f"late-payment-refund:{payment.id}")
+    request_refund(payment, LATE_REFUND_REASON, approved_by_id=None)
     log.warning("late payment of closed order %s: bills settled otherwise, refunding", order.id)
     return NotificationOutcome.late_refund
 
 
 #: why a late payment is refunded (on the refund record, the payment and the message)
 LATE_REFUND_REASON = "订单关闭后到账，账单已另行结清，原路退回"
-
-
-def refund_late_payment(payment_id: int) -> Refund | None:
-    """Refund a late payment in full through WeChat Pay (no approver: the rule decides) and
-    tell the payer. Safe to run twice: the payment moves to refunded once."""
-    payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.order is None:
-        return None
-    if not transition(
-        Payment, payment.id, Payment.status, PaymentStatus.valid, status=PaymentStatus.refunded
-    ):
-        return None
-    refund = _refund_in_full(payment, LATE_REFUND_REASON, approved_by_id=None)
-    db.session.flush()
-    from backend.notify.services import notify_resident
-
-    notify_resident(
-        payment.resident_id,
-        "payment_refunded",
-        estate_id=payment.estate_id,
-        payment_id=payment.id,
-        amount_fen=payment.amount_fen,
-        reason="订单已关闭，账单已另行结清",
-        at=utcnow(),
-    )
-    return refund
+#: what the payer's message says about a late payment's refund
+LATE_REFUND_MESSAGE = "订单已关闭，账单已另行结清"
 
 
 def settle_lost_orders(older_than: timedelta = timedelta(minutes=2)) -> dict[str, int]:
@@ -621,31 +597,195 @@ def get_payment(staff: Staff, payment_id: int) -> Payment:
     return scope.get_scoped(Payment, payment_id, staff)
 
 
-def _refund_in_full(payment: Payment, reason: str, approved_by_id: int | None) -> Refund:
-    """Refund an online payment in full through WeChat Pay and record it (``WeChatError``
-    if WeChat Pay refuses)."""
-    out_refund_no = _new_trade_no("RF")
-    result = wechat_pay.refund(
-        payment.order.out_trade_no,
-        out_refund_no,
-        payment.order.total_fen,
-        payment.amount_fen,
-        reason,
-    )
+# --- refunds: recorded first, then asked of WeChat Pay by a job, following its answers -----
+
+#: WeChat Pay's refusals of a refund that no retry changes (others, and network errors, are
+#: retried with the same out_refund_no: SYSTEMERROR, NOTENOUGH, FREQUENCY_LIMITED, …)
+FINAL_REFUND_REFUSALS = frozenset(
+    {
+        "TRADE_OVERDUE",
+        "USER_ACCOUNT_ABNORMAL",
+        "INVALID_TRANSACTIONID",
+        "INVALID_REQUEST",
+        "ORDERNOTEXIST",
+        "PARAM_ERROR",
+        "ERROR",
+    }
+)
+
+
+def request_refund(payment: Payment, reason: str, approved_by_id: int | None) -> Refund:
+    """Record a full refund of an online payment and have a job ask WeChat Pay for it after
+    the commit. The payment stays valid until WeChat Pay says the money went back; a second
+    refund of one payment is refused by the database (one refund per payment)."""
     refund = Refund(
         payment_id=payment.id,
-        out_refund_no=out_refund_no,
+        out_refund_no=_new_trade_no("RF"),
         amount_fen=payment.amount_fen,
         reason=reason,
         approved_by_id=approved_by_id,
-        refund_id=str(result.get("refund_id", ""))[:64],
+        state=RefundState.requested,
+        next_try_at=utcnow(),
     )
     db.session.add(refund)
+    db.session.flush()
+    from backend.fees.jobs import refund_job
+
+    defer(refund_job, refund.id, key=f"refund:{refund.id}:try:0")
     return refund
 
 
+def claim_refund_try(refund_id: int) -> Refund | None:
+    """Claim the next try of a refund that is not final, or ``None``.
+
+    One conditional UPDATE of the try count, so two workers never ask at once; the claim
+    sets when the next try is due (backoff, ``REFUND_RETRY_DELAYS``), so a try whose process
+    died is picked up by :func:`resume_refunds` then. Commit before calling WeChat Pay.
+    """
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.state in FINAL_REFUND_STATES:
+        return None
+    delays = current_app.config["REFUND_RETRY_DELAYS"] or (60,)
+    delay = delays[min(refund.attempts, len(delays) - 1)]
+    if not transition(
+        Refund,
+        refund.id,
+        Refund.attempts,
+        refund.attempts,
+        attempts=refund.attempts + 1,
+        next_try_at=utcnow() + timedelta(seconds=delay),
+    ):
+        return None
+    return refund
+
+
+def try_refund(refund: Refund) -> RefundState:
+    """One claimed try: ask WeChat Pay to refund (with the refund's own ``out_refund_no``),
+    then query the refund and follow the answer.
+
+    A try after an earlier one first queries: if the earlier try reached WeChat Pay and
+    only its answer was lost, the query finds the refund, and nothing is asked twice.
+    """
+    try:
+        status = refund_id = None
+        if refund.state == RefundState.requested and refund.attempts > 1:
+            status, refund_id = _refund_status_or_none(refund)
+        if refund.state == RefundState.requested and status is None:
+            payment = refund.payment
+            result = wechat_pay.refund(
+                payment.order.out_trade_no,
+                refund.out_refund_no,
+                payment.order.total_fen,
+                refund.amount_fen,
+                refund.reason,
+            )
+            _accepted(refund, str(result.get("refund_id", "")))
+        if status is None:
+            status, refund_id = wechat_pay.refund_status(refund.out_refund_no)
+    except WeChatError as exc:
+        refund.last_error = str(exc)[:200]
+        if exc.errcode in FINAL_REFUND_REFUSALS:
+            _refund_ended(refund, RefundState.failed)
+        log.warning("refund %s try %s: %s", refund.out_refund_no, refund.attempts, exc)
+        return refund.state
+    _follow_refund_status(refund, status, refund_id or "")
+    return refund.state
+
+
+def _refund_status_or_none(refund: Refund) -> tuple[str | None, str | None]:
+    try:
+        return wechat_pay.refund_status(refund.out_refund_no)
+    except WeChatError as exc:
+        if exc.errcode == "REFUNDNOTEXIST":
+            return None, None
+        raise
+
+
+def _accepted(refund: Refund, refund_id: str) -> None:
+    if refund_id:
+        refund.refund_id = refund_id[:64]
+    if refund.state == RefundState.requested:
+        refund.state = RefundState.processing
+        refund.accepted_at = utcnow()
+
+
+def _follow_refund_status(refund: Refund, status: str, refund_id: str) -> None:
+    """The refund (and its payment) as WeChat Pay's refund query says."""
+    _accepted(refund, refund_id)
+    if status == "SUCCESS":
+        _refund_ended(refund, RefundState.succeeded)
+    elif status in {"REFUNDCLOSE", "CHANGE"}:
+        refund.last_error = f"微信支付退款状态 {status}"
+        _refund_ended(refund, RefundState.failed)
+    else:
+        refund.last_error = "" if status == "PROCESSING" else f"微信支付退款状态 {status}"
+
+
+def _refund_ended(refund: Refund, state: RefundState) -> None:
+    """A final answer: a succeeded refund makes its payment refunded (its bills unpaid
+    again) and tells the payer; a failed one leaves the payment as it was."""
+    if not transition(
+        Refund,
+        refund.id,
+        Refund.state,
+        refund.state,
+        state=state,
+        finished_at=utcnow(),
+        next_try_at=None,
+    ):
+        return
+    if state != RefundState.succeeded:
+        log.error("refund %s failed: %s", refund.out_refund_no, refund.last_error)
+        return
+    payment = refund.payment
+    if not transition(
+        Payment, payment.id, Payment.status, PaymentStatus.valid, status=PaymentStatus.refunded
+    ):
+        return
+    db.session.execute(
+        sa.update(Bill)
+        .where(Bill.payment_id == payment.id)
+        .values(status=BillStatus.unpaid, payment_id=None, paid_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    from backend.notify.services import notify_resident
+
+    notify_resident(
+        payment.resident_id,
+        "payment_refunded",
+        estate_id=payment.estate_id,
+        payment_id=payment.id,
+        amount_fen=refund.amount_fen,
+        reason=LATE_REFUND_MESSAGE if refund.approved_by_id is None else refund.reason,
+        at=utcnow(),
+    )
+    log.info("refund %s of payment %s succeeded", refund.out_refund_no, payment.id)
+
+
+def refund_of(payment: Payment) -> Refund | None:
+    """The refund of a payment, if one was asked for."""
+    return db.session.scalars(sa.select(Refund).where(Refund.payment_id == payment.id)).first()
+
+
+def due_refunds(limit: int = 200) -> list[int]:
+    """Refunds not final whose next try is due (their job was lost, or is waiting)."""
+    return list(
+        db.session.scalars(
+            sa.select(Refund.id)
+            .where(
+                Refund.state.in_([RefundState.requested, RefundState.processing]),
+                sa.or_(Refund.next_try_at.is_(None), Refund.next_try_at <= utcnow()),
+            )
+            .order_by(Refund.id)
+            .limit(limit)
+        )
+    )
+
+
 def refund_payment(staff: Staff, payment_id: int, reason: str) -> Refund:
-    """Refund an online payment in full through WeChat Pay; its bills are unpaid again."""
+    """Refund an online payment in full through WeChat Pay: recorded now, asked of WeChat Pay
+    after the commit; the payment is refunded and its bills unpaid again once WeChat Pay
+    says the money went back."""
     scope.require(staff, "fees.refund")
     payment = get_payment(staff, payment_id)
     reason = (reason or "").strip()
@@ -653,29 +793,24 @@ def refund_payment(staff: Staff, payment_id: int, reason: str) -> Refund:
         raise Invalid("请填写退款原因", {"reason": ["请填写退款原因"]})
     if payment.method != PaymentMethod.wechat or payment.order is None:
         raise Invalid("只有微信支付的款项可以原路退回")
-    if not transition(
-        Payment, payment.id, Payment.status, PaymentStatus.valid, status=PaymentStatus.refunded
+    if (
+        payment.status != PaymentStatus.valid
+        or db.session.scalars(sa.select(Refund.id).where(Refund.payment_id == payment.id)).first()
     ):
-        raise Conflict("该笔款项已退款")
-    try:
-        refund = _refund_in_full(payment, reason, approved_by_id=staff.id)
-    except WeChatError as exc:
-        log.warning("refund of payment %s refused: %s", payment.id, exc)
-        raise UpstreamError("微信支付退款失败，请稍后再试") from exc
-    db.session.execute(
-        sa.update(Bill)
-        .where(Bill.payment_id == payment.id)
-        .values(status=BillStatus.unpaid, payment_id=None, paid_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.flush()
+        raise Conflict("该笔款项已申请退款")
+    refund = request_refund(payment, reason, approved_by_id=staff.id)
     audit.record(
         staff,
         "payment.refund",
         "payment",
         payment.id,
         before={"status": "valid"},
-        after={"status": "refunded", "reason": reason, "amount_fen": payment.amount_fen},
+        after={
+            "refund": refund.out_refund_no,
+            "state": refund.state.value,
+            "reason": reason,
+            "amount_fen": payment.amount_fen,
+        },
         estate_id=payment.estate_id,
     )
     return refund

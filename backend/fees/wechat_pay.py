@@ -19,6 +19,19 @@ from backend.wechat.client import WeChatError
 MAX_NOTIFICATION_BYTES = 64 * 1024
 
 
+class _SessionTrusting(requests.Session):
+    """A session that checks the server against one CA file, whatever REQUESTS_CA_BUNDLE
+    says (requests lets that variable override a session's own ``verify``)."""
+
+    def __init__(self, ca_bundle: str):
+        super().__init__()
+        self.ca_bundle = ca_bundle
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("verify", self.ca_bundle)
+        return super().request(method, url, **kwargs)
+
+
 def get_pay() -> WeChatPay:
     """The app's WeChat Pay client (real WeChat Pay or the fake server, by configuration)."""
     client = current_app.extensions.get("linli_wechat_pay")
@@ -28,9 +41,15 @@ def get_pay() -> WeChatPay:
             cfg["WECHAT_APPID"],
             cfg["WECHAT_PAY_API_KEY"],
             cfg["WECHAT_PAY_MCH_ID"],
+            # wechatpy presents the merchant certificate only when both are set; WeChat Pay
+            # refuses a refund (secapi) without it
+            mch_cert=cfg["WECHAT_PAY_MCH_CERT"],
+            mch_key=cfg["WECHAT_PAY_MCH_KEY"],
             timeout=cfg["WECHAT_TIMEOUT"],
         )
         client.API_BASE_URL = cfg["WECHAT_PAY_API_BASE"].rstrip("/") + "/"
+        if cfg["WECHAT_PAY_CA_BUNDLE"]:
+            client._http = _SessionTrusting(cfg["WECHAT_PAY_CA_BUNDLE"])
         current_app.extensions["linli_wechat_pay"] = client
     return client
 
@@ -43,7 +62,7 @@ def _call(fn, *args, **kwargs) -> dict:
         detail = exc.errmsg or exc.return_msg or ""
         raise WeChatError(f"{code}: {exc.errcode or ''} {detail}".strip(), exc.errcode) from exc
     except requests.RequestException as exc:
-        raise WeChatError(f"network: {exc.__class__.__name__}") from exc
+        raise WeChatError(f"network: {exc.__class__.__name__} {exc}") from exc
 
 
 def unified_order(
@@ -92,7 +111,8 @@ def close_order(out_trade_no: str) -> dict:
 
 
 def refund(out_trade_no: str, out_refund_no: str, total_fen: int, refund_fen: int, reason: str):
-    """Refund an order (in full or part) through WeChat Pay."""
+    """Ask WeChat Pay to refund an order (in full or part). WeChat refunds once per
+    ``out_refund_no``, so asking again with the same number is safe."""
     return _call(
         get_pay().refund.apply,
         total_fee=total_fen,
@@ -101,6 +121,18 @@ def refund(out_trade_no: str, out_refund_no: str, total_fen: int, refund_fen: in
         out_trade_no=out_trade_no,
         refund_desc=reason[:80],
     )
+
+
+def refund_status(out_refund_no: str) -> tuple[str, str]:
+    """``(refund_status, refund_id)`` of a refund as WeChat Pay knows it (查询退款):
+    ``SUCCESS``, ``PROCESSING``, ``REFUNDCLOSE`` or ``CHANGE``; ``WeChatError`` with errcode
+    ``REFUNDNOTEXIST`` when WeChat never made it."""
+    result = _call(get_pay().refund.query, out_refund_no=out_refund_no)
+    count = int(result.get("refund_count") or 0)
+    for n in range(count):
+        if result.get(f"out_refund_no_{n}") == out_refund_no:
+            return result.get(f"refund_status_{n}", ""), result.get(f"refund_id_{n}", "")
+    raise WeChatError("REFUNDNOTEXIST: refund not in the answer", "REFUNDNOTEXIST")
 
 
 class BadNotification(ValueError):

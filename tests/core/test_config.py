@@ -79,6 +79,15 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "LINLI_OUTBOX_BACKOFF_MAX": "600",
         "LINLI_OUTBOX_REDISPATCH_AFTER": "2m",
         "LINLI_OUTBOX_STALE_AFTER": "1h",
+        "WECHAT_PAY_MCH_CERT": str(tmp_path / "apiclient_cert.pem"),
+        "WECHAT_PAY_MCH_KEY": str(tmp_path / "apiclient_key.pem"),
+        "LINLI_WECHAT_PAY_CA_BUNDLE": str(tmp_path / "ca.pem"),
+        "LINLI_REFUND_RETRY_DELAYS": "5,1m",
+        "LINLI_DATABASE_CONNECT_TIMEOUT": "2",
+        "LINLI_DATABASE_STATEMENT_TIMEOUT": "20",
+        "LINLI_REDIS_CONNECT_TIMEOUT": "1",
+        "LINLI_REDIS_SOCKET_TIMEOUT": "3",
+        "LINLI_OUTAGE_RETRY_AFTER": "7",
     }
     if STACK == "real":
         environment["REDIS_URL"] = REAL_REDIS_URL
@@ -115,6 +124,16 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["OUTBOX_BACKOFF_MAX"] == 600
     assert app.config["OUTBOX_REDISPATCH_AFTER"] == timedelta(minutes=2)
     assert app.config["OUTBOX_STALE_AFTER"] == timedelta(hours=1)
+    assert app.config["WECHAT_PAY_MCH_CERT"].endswith("apiclient_cert.pem")
+    assert app.config["WECHAT_PAY_MCH_KEY"].endswith("apiclient_key.pem")
+    assert app.config["WECHAT_PAY_CA_BUNDLE"].endswith("ca.pem")
+    assert app.config["REFUND_RETRY_DELAYS"] == (5, 60)
+    assert (app.config["DATABASE_CONNECT_TIMEOUT"], app.config["DATABASE_STATEMENT_TIMEOUT"]) == (
+        2,
+        20,
+    )
+    assert (app.config["REDIS_CONNECT_TIMEOUT"], app.config["REDIS_SOCKET_TIMEOUT"]) == (1, 3)
+    assert app.config["OUTAGE_RETRY_AFTER"] == 7
     assert app.config["WECHAT_PAY_ORDER_TTL"] == timedelta(minutes=20)
     assert app.config["WECHAT_PAY_NOTIFY_URL"].startswith("https://linli.example/")
     assert app.config["BOARD_PUBLIC_URL"] == "https://linli.example.gov.cn"

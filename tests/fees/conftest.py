@@ -41,6 +41,19 @@ def home(db):
     )
 
 
+@pytest.fixture
+def paid(client, db, home, fake_wechat):
+    """The owner of ``home`` paid both bills through WeChat Pay: the payment."""
+    import sqlalchemy as sa
+
+    from backend.fees.models import Payment
+
+    resp = pay(client, home.headers, [b.id for b in home.bills])
+    assert resp.status_code == 201, resp.json
+    notify(client, fake_wechat.complete_payment(resp.json["out_trade_no"])["xml"])
+    return db.session.scalars(sa.select(Payment)).one()
+
+
 def pay(client, headers, bill_ids):
     return client.post("/api/v1/me/payments", json={"bill_ids": bill_ids}, headers=headers)
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from wechatpy.pay.utils import calculate_signature
 
+from backend.core.db import commit
 from backend.fees.models import (
     Bill,
     NotificationOutcome,
@@ -17,6 +18,8 @@ from backend.fees.models import (
     Payment,
     PaymentNotification,
     PaymentOrder,
+    PaymentStatus,
+    RefundState,
 )
 from backend.fees.payments import refund_payment, settle_lost_orders
 from tests.conftest import STACK
@@ -209,12 +212,16 @@ def test_a_refund_goes_through_wechat_pay_and_reopens_the_bills(client, db, home
     admin = StaffFactory()
 
     refund = refund_payment(admin, payment.id, "重复缴费，原路退回")
-    db.session.commit()
+    commit()  # the refund job runs after the commit (inline in tests)
 
+    db.session.expire_all()
     assert refund.amount_fen == home.total
     assert refund.approved_by_id == admin.id
+    assert refund.state == RefundState.succeeded
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.refunded
     assert [bill_status(db, b.id) for b in home.bills] == ["unpaid", "unpaid"]
     assert fake_wechat.pay.refunds[0]["refund_fee"] == home.total
+    assert fake_wechat.pay.refunds[0]["out_refund_no"] == refund.out_refund_no
 
 
 @pytest.mark.realstack

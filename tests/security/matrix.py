@@ -84,6 +84,10 @@ SITE = {
     "GET /healthz": {
         "-":                                   "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
     },
+    # readiness for load balancers: public, says only whether PostgreSQL and Redis answer
+    "GET /readyz": {
+        "-":                                   "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+    },
     "GET /static/{filename}": {
         "filename=swagger":                    "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
     },

@@ -1,0 +1,235 @@
+"""Fault tests on the real stack: a redis-server of the test's own on a free port (never the
+shared one), and PostgreSQL reached through a TCP proxy the test controls (pass, refuse,
+hang). Each fault app is a second app on the test database, built with short timeouts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+
+from tests.conftest import REAL_DATABASE_URL, STACK, free_port
+from tests.fees.conftest import home, paid  # noqa: F401  (an owner's unit, bills, payment)
+
+pytestmark = pytest.mark.realstack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(config, items):
+    if STACK == "real":
+        return
+    skip = pytest.mark.skip(reason="fault tests run on the real stack (PostgreSQL, Redis)")
+    for item in items:
+        if "tests/faults/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(skip)
+
+
+class TCPProxy:
+    """A TCP proxy on a free port to ``target``: ``pass`` forwards, ``refuse`` closes the
+    listening socket and every connection (connection refused), ``hang`` accepts and keeps
+    every connection open without forwarding a byte (a server that stopped answering)."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.mode = "pass"
+        self._listener: socket.socket | None = None
+        self._pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._listen()
+
+    def _listen(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while not self._stopped:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            if self.mode == "hang":
+                with self._lock:
+                    self._pairs.append((client, client))
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._pairs.append((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                while self.mode == "hang" and not self._stopped:
+                    time.sleep(0.05)  # hold the bytes: nothing goes through any more
+                if self.mode == "refuse":
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def _drop_all(self) -> None:
+        with self._lock:
+            pairs, self._pairs = self._pairs, []
+        for pair in pairs:
+            for s in pair:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+
+    def set(self, mode: str) -> None:
+        assert mode in ("pass", "refuse", "hang")
+        previous, self.mode = self.mode, mode
+        if mode == "refuse":
+            if self._listener is not None:
+                self._listener.close()
+                self._listener = None
+            self._drop_all()
+        elif mode == "pass":
+            if previous == "hang":
+                self._drop_all()  # what was held is lost, as after a network partition
+            if self._listener is None:
+                self._listen()
+
+    def close(self) -> None:
+        self._stopped = True
+        self.set("refuse")
+
+
+def proxied_url(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0] + "@" if len(netloc) == 2 else ""
+    return urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{port}"))
+
+
+@pytest.fixture
+def pg_proxy():
+    target = urlsplit(REAL_DATABASE_URL)
+    proxy = TCPProxy(target.hostname or "127.0.0.1", target.port or 5432)
+    yield proxy
+    proxy.close()
+
+
+class RedisServer:
+    """A redis-server of the test's own: no persistence, so a restart comes back empty."""
+
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def process_env(**values: str) -> dict[str, str]:
+    """Environment of a backend process under test (a worker, the clock, a job)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_TEST_")}
+    env.update(
+        {
+            "SECRET_KEY": "fault-test-secret",
+            "DATABASE_URL": REAL_DATABASE_URL,
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            **values,
+        }
+    )
+    return env
+
+
+def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
