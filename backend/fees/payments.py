@@ -13,7 +13,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, request, url_for
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -22,6 +22,7 @@ from backend.audit import services as audit
 from backend.authz import scope
 from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Invalid, NotFound, UpstreamError
+from backend.core.origin import public_url_for
 from backend.core.time import SHANGHAI, to_local, utcnow
 from backend.extensions import db
 from backend.fees import wechat_pay
@@ -148,8 +149,8 @@ def _new_trade_no(prefix: str) -> str:
 
 
 def _notify_url() -> str:
-    return current_app.config.get("WECHAT_PAY_NOTIFY_URL") or url_for(
-        "wechat_pay.wechat_notify", _external=True
+    return current_app.config.get("WECHAT_PAY_NOTIFY_URL") or public_url_for(
+        "wechat_pay.wechat_notify"
     )
 
 
@@ -745,7 +746,7 @@ def payment_for_code(code: str) -> Payment | None:
 
 
 def receipt_url(payment: Payment) -> str:
-    return url_for("receipts.verify", code=receipt_code(payment), _external=True)
+    return public_url_for("receipts.verify", code=receipt_code(payment))
 
 
 def receipt_qr_png(payment: Payment) -> bytes:
