@@ -11,9 +11,7 @@ from tests.board.conftest import world  # noqa: F401  (the board's small world)
 
 def _publish_with_attachment(world):  # noqa: F811
     document = upload_document(b"%PDF-1.4\n%%EOF\n", "收支表.pdf", staff_id=world.company.id)
-    return world.publish(
-        section="public_income", title="公共收益公示", document_ids=(document.id,)
-    )
+    return world.publish(section="public_income", title="公共收益公示", document_ids=(document.id,))
 
 
 def _urls(board):
@@ -50,7 +48,8 @@ def test_a_forwarded_host_changes_no_link_and_no_cached_board(client, world):  #
     _publish_with_attachment(world)
     board = f"/api/v1/estates/{world.estate.id}/board"
     # first reader arrives on a trusted but different name, with a forged forwarded host
-    first = client.get(board, headers={"Host": "127.0.0.1:8080", "X-Forwarded-Host": "evil.example"})
+    forged = {"Host": "127.0.0.1:8080", "X-Forwarded-Host": "evil.example"}
+    first = client.get(board, headers=forged)
     assert first.status_code == 200
     (url,) = _urls(first.json)
     assert url.startswith("http://localhost/api/v1/media/")
