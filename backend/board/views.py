@@ -2,7 +2,8 @@
 with its versions. Times are ISO 8601 in Asia/Shanghai; money is integer fen.
 
 Everything the public sees passes :func:`public_json`: personal numbers in any text are
-masked (``backend.board.richtext.mask_personal``), and no person is named: posts carry
+masked (``backend.core.masking.mask_public``; a ``service_phone`` field is declared on
+purpose and stays visible), and no person is named: posts carry
 their publisher (a company, the committee, the street office), never the staff member.
 """
 
@@ -13,8 +14,8 @@ from datetime import date, datetime
 
 from backend.board import compliance, services
 from backend.board.models import Post, PostVersion
-from backend.board.richtext import mask_personal
 from backend.board.sections import Section, sections
+from backend.core.masking import mask_public
 from backend.core.time import local_today, to_local, utcnow
 from backend.media.documents import document_view
 from backend.media.services import photo_view
@@ -139,19 +140,35 @@ def board_view(estate: Estate, *, public: bool) -> dict:
     }
 
 
-def jsonable(value, *, mask: bool = False):
-    """``value`` with times as ISO 8601 (Asia/Shanghai) and dates as YYYY-MM-DD; with
-    ``mask``, personal numbers in every text are masked (links are left whole)."""
+def declared_phones(value) -> set[str]:
+    """Every ``service_phone`` in ``value``: numbers published on purpose."""
     if isinstance(value, dict):
-        return {k: (v if k.endswith("url") else jsonable(v, mask=mask)) for k, v in value.items()}
+        found = {value["service_phone"]} if value.get("service_phone") else set()
+        return found.union(*(declared_phones(v) for v in value.values()))
     if isinstance(value, (list, tuple)):
-        return [jsonable(v, mask=mask) for v in value]
+        return set().union(*(declared_phones(v) for v in value))
+    return set()
+
+
+def jsonable(value, *, mask: bool = False, keep: frozenset[str] | None = None):
+    """``value`` with times as ISO 8601 (Asia/Shanghai) and dates as YYYY-MM-DD; with
+    ``mask``, personal numbers in every text are masked (links are left whole), except the
+    ``service_phone`` numbers ``value`` declares."""
+    if mask and keep is None:
+        keep = frozenset(declared_phones(value))
+    if isinstance(value, dict):
+        return {
+            k: (v if k.endswith("url") else jsonable(v, mask=mask, keep=keep))
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, mask=mask, keep=keep) for v in value]
     if isinstance(value, datetime):
         return to_local(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if mask and isinstance(value, str):
-        return mask_personal(value)
+        return mask_public(value, keep or ())
     return value
 
 

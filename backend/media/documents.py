@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from backend.core.errors import Invalid, NotFound
+from backend.core.masking import mask_public
 from backend.core.signing import signed_url
 from backend.core.time import utcnow
 from backend.extensions import db
@@ -129,6 +130,7 @@ def clean_filename(name: str, kind: str) -> str:
     """A storable, displayable file name: the client's base name, cleaned, with the
     extension of the sniffed type."""
     base = unicodedata.normalize("NFC", (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+    base = mask_public(base)  # a name shown on a public board: no phone, no ID number
     base = base.rsplit(".", 1)[0] if "." in base else base
     base = _NAME_JUNK.sub("", base).strip(" .")[:100] or "附件"
     return f"{base}.{kind}"
