@@ -46,9 +46,22 @@ def version_view(version: PostVersion) -> dict:
     }
 
 
-def post_view(post: Post, *, versions: bool = False) -> dict:
+#: what a withdrawn post shows the public and residents in place of its content
+WITHDRAWN_CONTENT = {
+    "body_html": "",
+    "statement": None,
+    "data": None,
+    "attachments": [],
+}
+
+
+def post_view(post: Post, *, versions: bool = False, public: bool = False) -> dict:
     """A post as the board shows it: its current version, the trail of corrections (each
-    version's number, reason and time) and, with ``versions``, every version in full."""
+    version's number, reason and time) and, with ``versions``, every version in full.
+
+    With ``public`` (the public and residents' views) a withdrawn post shows its title, the
+    time and reason of its withdrawal and the trail, never its content (text, figures,
+    attachments) of any version: it was withdrawn for a reason, often what it disclosed."""
     current = post.current
     today = local_today()
     view = {
@@ -74,6 +87,10 @@ def post_view(post: Post, *, versions: bool = False) -> dict:
     }
     if versions:
         view["versions"] = [version_view(v) for v in reversed(post.versions)]
+    if public and post.withdrawn:
+        view.update(WITHDRAWN_CONTENT)
+        for shown in view.get("versions", []):
+            shown.update(WITHDRAWN_CONTENT)
     return view
 
 

@@ -91,3 +91,37 @@ def test_the_estates_service_phone_is_shown_whole(client, world):  # noqa: F811
     assert board["estate"]["service_phone"] == "13800001111"
     (post,) = next(s for s in board["sections"] if s["code"] == "manager")["posts"]
     assert "13800001111" in post["body_html"]
+
+
+def test_a_withdrawn_post_is_listed_with_its_reason_but_its_content_is_not_served(
+    client,
+    world,  # noqa: F811
+):
+    from backend.board import services
+    from backend.core.db import commit
+    from tests.helpers import bearer
+
+    document = upload_document(b"%PDF-1.4\n%%EOF\n", "名单.pdf", staff_id=world.company.id)
+    post = world.publish(
+        section="public_income",
+        title="欠费名单",
+        body="<p>张三欠费 3,000 元，秘密内容</p>",
+        document_ids=(document.id,),
+    )
+    services.withdraw(world.company, post.id, "含有业主个人信息")
+    commit()
+    board = client.get(f"/api/v1/estates/{world.estate.id}/board").json
+    section = next(s for s in board["sections"] if s["code"] == "public_income")
+    assert section["posts"] == []
+    (listed,) = section["withdrawn"]
+    assert listed["title"] == "欠费名单" and listed["withdraw_reason"] == "含有业主个人信息"
+    pages = [
+        client.get(f"/api/v1/estates/{world.estate.id}/board/posts/{post.id}"),
+        client.get(f"/board/{world.estate.id}/posts/{post.id}"),
+        client.get(f"/api/v1/me/board/posts/{post.id}", headers=bearer(world.owners[0])),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "秘密内容" not in text and "名单.pdf" not in text and "/media/" not in text
+        assert "含有业主个人信息" in text
