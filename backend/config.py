@@ -140,6 +140,11 @@ class Config:
     #: before decoding), longest edge and thumbnail edge of what is stored, JPEG quality
     PHOTO_MAX_BYTES = 10 * 1024 * 1024
     PHOTO_MAX_PIXELS = 50_000_000
+    #: formats decoded in full (PNG, WebP, HEIC: no cheap reduction as JPEG's draft mode)
+    #: are bounded lower, so that one hostile upload costs well under a second of CPU
+    PHOTO_MAX_PIXELS_FULL_DECODE = 16_000_000
+    #: photos decoded at once per worker process; more are answered 503 at once
+    PHOTO_DECODE_CONCURRENCY = 2
     PHOTO_MAX_EDGE = 1920
     PHOTO_THUMB_EDGE = 360
     PHOTO_JPEG_QUALITY = 85
@@ -243,6 +248,8 @@ INTEGERS = (
     "PAY_MAX_BILLS",
     "PHOTO_MAX_BYTES",
     "PHOTO_MAX_PIXELS",
+    "PHOTO_MAX_PIXELS_FULL_DECODE",
+    "PHOTO_DECODE_CONCURRENCY",
     "PHOTO_MAX_EDGE",
     "PHOTO_THUMB_EDGE",
     "PHOTO_JPEG_QUALITY",

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import functools
 
+import sqlalchemy as sa
 from flask import g, request
 
-from backend.accounts.models import Resident
+from backend.accounts.models import Residency, Resident
 from backend.authz.tokens import resident_for_token
-from backend.core.errors import Unauthorized
+from backend.core.errors import Forbidden, Unauthorized
+from backend.extensions import db
 
 #: the OpenAPI security scheme of residents' tokens, and a view's requirement of it
 BEARER_SCHEME_NAME = "bearer"
@@ -54,3 +56,18 @@ def resident_rate_key() -> str:
     if resident is not None:
         return f"resident:{resident.id}"
     return "address:" + (request.remote_addr or "")
+
+
+NO_HOME = "请先绑定房屋后再上传照片"
+
+
+def require_bound_home(resident: Resident) -> None:
+    """Refuse (403) a resident bound to no home: costly work (decoding uploads) is for
+    people of an estate, not for any WeChat account."""
+    bound = db.session.scalar(
+        sa.select(Residency.id)
+        .where(Residency.resident_id == resident.id, Residency.is_current)
+        .limit(1)
+    )
+    if bound is None:
+        raise Forbidden(NO_HOME)
