@@ -182,6 +182,8 @@ class Config:
     VOTE_NOTICE_DAYS_BY_CITY: dict = {}
     #: owners who have not voted are reminded this long before voting closes
     VOTE_CLOSING_REMINDER = timedelta(hours=24)
+    #: WeChat Pay notifications per source address (its servers are few; junk is cheap)
+    RATELIMIT_WECHAT_NOTIFY = "300 per minute"
     #: ballot submissions per resident (a second ballot is refused anyway; this bounds abuse)
     RATELIMIT_BALLOT = "30 per minute"
     #: how long a signed URL of a private file stays valid

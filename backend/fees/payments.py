@@ -371,8 +371,49 @@ def handle_notification(body: bytes, remote_addr: str = "") -> tuple[bool, str]:
     )
     # added once decided (a flush before would store a notification without an outcome)
     ok, message = _apply_notification(note, body)
+    if note.reason in UNVERIFIED:
+        # anyone can post junk here: it is counted, and only a bounded sample is kept
+        _count_unverified()
+        if not _sample_has_room():
+            return ok, message
+        note.body = note.body[:UNVERIFIED_BODY_CHARS]
     db.session.add(note)
     return ok, message
+
+
+#: reasons of refusal before the body was shown to come from WeChat Pay (its signature)
+UNVERIFIED = frozenset({"XML 格式错误", "通信失败（return_code）", "签名错误"})
+#: of unverified bodies, at most this many are kept per hour, each cut at this length
+UNVERIFIED_SAMPLE_PER_HOUR = 50
+UNVERIFIED_BODY_CHARS = 1000
+UNVERIFIED_COUNTER = "payments:notify:unverified"
+
+
+def _count_unverified() -> None:
+    from backend.extensions import redis_store
+
+    try:
+        redis_store.client.incr(UNVERIFIED_COUNTER)
+    except Exception:  # the count is a gauge; a Redis outage must not fail the answer
+        log.warning("could not count an unverified payment notification")
+
+
+def unverified_count() -> int:
+    """How many notifications failed verification (since Redis was last emptied)."""
+    from backend.extensions import redis_store
+
+    return int(redis_store.client.get(UNVERIFIED_COUNTER) or 0)
+
+
+def _sample_has_room() -> bool:
+    kept = db.session.scalar(
+        sa.select(sa.func.count(PaymentNotification.id)).where(
+            PaymentNotification.outcome == NotificationOutcome.refused,
+            PaymentNotification.reason.in_(UNVERIFIED),
+            PaymentNotification.received_at > utcnow() - timedelta(hours=1),
+        )
+    )
+    return kept < UNVERIFIED_SAMPLE_PER_HOUR
 
 
 def _apply_notification(note: PaymentNotification, body: bytes) -> tuple[bool, str]:
