@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from backend.accounts.models import Residency, Resident, Staff, StaffRole
+from backend.audit import services as audit
 from backend.authz import scope
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.core.time import utcnow
@@ -246,6 +247,22 @@ def apply(
         at=now,
         **_actor_columns(actor),
     )
+    if actor.staff is not None:
+        # every staff write is in the audit log (issue 17): who moved which ticket how
+        after = {"state": action.target.value}
+        if "assignee_id" in values:
+            after["assignee_id"] = ticket.assignee_id
+        if note:
+            after["note"] = note[:200]
+        audit.record(
+            actor.staff,
+            f"ticket.{action.name}",
+            "ticket",
+            ticket.id,
+            before={"state": from_state.value},
+            after=after,
+            estate_id=ticket.estate_id,
+        )
     if notify and actor.resident is None:
         notices.ticket_status_changed(ticket, event)
     log.info("ticket %s: %s (%s → %s)", ticket.id, action.name, from_state, action.target)
