@@ -16,6 +16,7 @@ from admin.forms import ActiveForm, FeeItemScopeForm, ReadingForm, ReadingImport
 from admin.page import form_date, form_int, paginate, paginate_rows
 from backend.authz import scope
 from backend.core.errors import DomainError, Invalid
+from backend.core.sheets import write_xlsx
 from backend.core.time import local_today
 from backend.fees import payments, readings, reminders, reports, services
 from backend.fees.models import (
@@ -584,7 +585,7 @@ def fee_export(kind: str):
         )
     else:
         abort(404)
-    stream = reports.write_xlsx(kind, headers, rows)
+    stream = write_xlsx(kind, headers, rows)
     return send_file(
         stream,
         mimetype=XLSX,

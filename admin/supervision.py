@@ -25,8 +25,8 @@ from admin.forms import Form
 from admin.page import form_date, form_int, paginate
 from backend.authz import scope
 from backend.core.errors import DomainError, Forbidden, Invalid, NotFound
+from backend.core.sheets import write_xlsx
 from backend.core.time import SHANGHAI, local_today, utcnow
-from backend.fees.reports import write_xlsx
 from backend.supervision import (
     credit,
     dashboard,

@@ -438,9 +438,11 @@ def motion_correct(motion_id: int):
 @login_required
 @permission_required("vote.read")
 def motion_result_json(motion_id: int):
-    """下载已公布的结果文件（可用 python -m backend.votes.recount 复核）。"""
-    motion = services.staff_motion(current_staff(), motion_id)
-    document = services.published_of(motion)
+    """下载已公布的完整结果文件（含每张票的面积，可用 python -m backend.votes.recount
+    复核）；每次查阅记入操作日志。"""
+    staff = current_staff()
+    motion = services.staff_motion(staff, motion_id)
+    document = services.oversight_document(staff, motion)
     return Response(
         json.dumps(document, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -456,9 +458,11 @@ def motion_result_json(motion_id: int):
 @permission_required("vote.read")
 def motion_ballots_xlsx(motion_id: int):
     """导出匿名选票清单（Excel：回执码、选择、面积、人数、哈希链；不含姓名与房号）。"""
-    motion = services.staff_motion(current_staff(), motion_id)
+    staff = current_staff()
+    motion = services.staff_motion(staff, motion_id)
     if motion.state not in (MotionState.closed, MotionState.published):
         raise Conflict("投票截止后才能导出选票清单")
+    services.open_ballot_list(staff, motion)
     return send_file(
         panel.ballots_xlsx(motion),
         mimetype=XLSX,

@@ -26,11 +26,6 @@ def create_app(config: dict | None = None) -> Flask:
     settings.finalize(app.config, app.instance_path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    if app.config["PROXY_COUNT"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _import_models()
     _install_registry()
     db.init_app(app)
@@ -51,7 +46,22 @@ def create_app(config: dict | None = None) -> Flask:
     _register_request_boundary(app)
     _register_cli(app)
     _register_fast_paths(app)
+    _register_front_middleware(app)
     return app
+
+
+def _register_front_middleware(app: Flask) -> None:
+    """In front of everything (fast paths included): the trusted-hosts guard, and before it
+    the proxy's headers (the host the guard checks is then the one the client asked for)."""
+    from backend.core.origin import TrustedHosts, public_url_for
+
+    app.jinja_env.globals["public_url_for"] = public_url_for
+    app.wsgi_app = TrustedHosts(app.wsgi_app, app.config["TRUSTED_HOSTS"])
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
 
 def _register_fast_paths(app: Flask) -> None:

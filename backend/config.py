@@ -145,9 +145,17 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     #: "https" when the public URLs are https; the session cookie is then Secure
     PREFERRED_URL_SCHEME = "http"
-    #: the address residents' phones reach this server at (``https://linli.example.gov.cn``),
-    #: put in the board posters' QR codes; None → the address the request came in on
+    #: the site's public origin (``https://linli.example.gov.cn``): every absolute link the
+    #: product makes (signed media links, board links, receipts' and posters' QR codes) starts
+    #: with it, never with the request's Host; None → BOARD_PUBLIC_URL, else the demo's
+    #: ``http://127.0.0.1:5000`` (backend/core/origin.py)
+    PUBLIC_URL: str | None = None
+    #: the older name of PUBLIC_URL (posters only), still read when PUBLIC_URL is unset
     BOARD_PUBLIC_URL: str | None = None
+    #: host names requests may be addressed to (``.example.gov.cn`` takes subdomains too);
+    #: any other Host is answered 400 before anything runs. None → PUBLIC_URL's host,
+    #: localhost and 127.0.0.1
+    TRUSTED_HOSTS: list[str] | None = None
     #: a font file with Chinese glyphs for the board posters; None → the first one found
     BOARD_POSTER_FONT: str | None = None
     #: None → Secure when PREFERRED_URL_SCHEME is https or a proxy (nginx with TLS) is in front
@@ -165,6 +173,11 @@ class Config:
     #: before decoding), longest edge and thumbnail edge of what is stored, JPEG quality
     PHOTO_MAX_BYTES = 10 * 1024 * 1024
     PHOTO_MAX_PIXELS = 50_000_000
+    #: formats decoded in full (PNG, WebP, HEIC: no cheap reduction as JPEG's draft mode)
+    #: are bounded lower, so that one hostile upload costs well under a second of CPU
+    PHOTO_MAX_PIXELS_FULL_DECODE = 16_000_000
+    #: photos decoded at once per worker process; more are answered 503 at once
+    PHOTO_DECODE_CONCURRENCY = 2
     PHOTO_MAX_EDGE = 1920
     PHOTO_THUMB_EDGE = 360
     PHOTO_JPEG_QUALITY = 85
@@ -205,6 +218,8 @@ class Config:
     VOTE_NOTICE_DAYS_BY_CITY: dict = {}
     #: owners who have not voted are reminded this long before voting closes
     VOTE_CLOSING_REMINDER = timedelta(hours=24)
+    #: WeChat Pay notifications per source address (its servers are few; junk is cheap)
+    RATELIMIT_WECHAT_NOTIFY = "300 per minute"
     #: ballot submissions per resident (a second ballot is refused anyway; this bounds abuse)
     RATELIMIT_BALLOT = "30 per minute"
     #: how long a signed URL of a private file stays valid
@@ -262,7 +277,7 @@ DURATIONS = (
 #: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
 SECOND_LISTS = ("NOTIFY_RETRY_DELAYS", "REFUND_RETRY_DELAYS")
 #: lists of text: ``a,b`` or a JSON list
-TEXT_LISTS = ("CORS_ORIGINS",)
+TEXT_LISTS = ("CORS_ORIGINS", "TRUSTED_HOSTS")
 #: true/false, yes/no, on/off, 1/0; ``None`` keeps its meaning ("decide from the rest")
 BOOLEANS = ("JOBS_INLINE", "SESSION_COOKIE_SECURE")
 INTEGERS = (
@@ -277,6 +292,8 @@ INTEGERS = (
     "OUTBOX_BACKOFF_MAX",
     "PHOTO_MAX_BYTES",
     "PHOTO_MAX_PIXELS",
+    "PHOTO_MAX_PIXELS_FULL_DECODE",
+    "PHOTO_DECODE_CONCURRENCY",
     "PHOTO_MAX_EDGE",
     "PHOTO_THUMB_EDGE",
     "PHOTO_JPEG_QUALITY",
@@ -355,7 +372,8 @@ def parse_values(config: MutableMapping) -> None:
     for key in SECOND_LISTS:
         config[key] = tuple(_seconds(key, item) for item in _items(config[key]))
     for key in TEXT_LISTS:
-        config[key] = [str(item) for item in _items(config[key])]
+        if config.get(key) is not None:
+            config[key] = [str(item) for item in _items(config[key])]
     for key in BOOLEANS:
         config[key] = _boolean(key, config.get(key))
     for key in INTEGERS:
@@ -448,11 +466,32 @@ def _postgresql_options(config: MutableMapping) -> dict:
     }
 
 
+DEMO_PUBLIC_URL = "http://127.0.0.1:5000"
+
+
+def _public_origin(config: MutableMapping) -> None:
+    """PUBLIC_URL (an http(s) origin, no query) and the trusted hosts derived from it."""
+    from urllib.parse import urlsplit
+
+    from backend.core.origin import default_trusted_hosts
+
+    url = (config.get("PUBLIC_URL") or config.get("BOARD_PUBLIC_URL") or DEMO_PUBLIC_URL).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(
+            f"PUBLIC_URL={url!r} is not an http(s) address like https://linli.example"
+        )
+    config["PUBLIC_URL"] = url.rstrip("/")
+    if not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = default_trusted_hosts(url)
+
+
 def finalize(config: MutableMapping, instance_path: str) -> None:
     """Type the values, then derive the settings that depend on others (database, queue)."""
     parse_values(config)
     _secret_key(config, instance_path)
     _merchant_certificate(config)
+    _public_origin(config)
     if config.get("SESSION_COOKIE_SECURE") is None:
         # served over TLS (directly or by the proxy): the session never travels in clear
         config["SESSION_COOKIE_SECURE"] = (

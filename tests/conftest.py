@@ -158,6 +158,8 @@ def app(tmp_path_factory, fake_wechat):
         **pay_settings(fake_wechat),
         "NOTIFY_RETRY_DELAYS": (0, 0),
         "WTF_CSRF_ENABLED": False,
+        # the test client's host: absolute links read http://localhost/…
+        "PUBLIC_URL": "http://localhost",
         "STORAGE_URL": "file://" + str(tmp_path_factory.mktemp("storage")),
         # the H5 simulator is served by the fake WeChat server and calls the API from there
         "CORS_ORIGINS": [fake_wechat.url],

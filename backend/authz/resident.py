@@ -17,7 +17,7 @@ from flask import g, has_request_context, request
 
 from backend.accounts.models import Residency, ResidencyRole, Resident
 from backend.authz.tokens import resident_for_token
-from backend.core.errors import NotFound, Unauthorized
+from backend.core.errors import Forbidden, NotFound, Unauthorized
 from backend.extensions import db
 from backend.org.models import Estate
 
@@ -138,3 +138,18 @@ def estate_of(resident: Resident, estate_id: int) -> Estate:
     if estate_id not in estate_ids(resident):
         raise NotFound("未找到该小区，或您尚未绑定该小区的房屋")
     return db.session.get(Estate, estate_id)
+
+
+NO_HOME = "请先绑定房屋后再上传照片"
+
+
+def require_bound_home(resident: Resident) -> None:
+    """Refuse (403) a resident bound to no home: costly work (decoding uploads) is for
+    people of an estate, not for any WeChat account."""
+    bound = db.session.scalar(
+        sa.select(Residency.id)
+        .where(Residency.resident_id == resident.id, Residency.is_current)
+        .limit(1)
+    )
+    if bound is None:
+        raise Forbidden(NO_HOME)

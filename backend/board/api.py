@@ -73,7 +73,9 @@ def public_post(estate_id, post_id):
         f"post-{post_id}",
         lambda: views.public_json(
             views.post_view(
-                services.post_in_estate(estate_id, post_id, public_only=True), versions=True
+                services.post_in_estate(estate_id, post_id, public_only=True),
+                versions=True,
+                public=True,
             )
         ),
     )
@@ -136,7 +138,7 @@ def my_section(estate_id, code):
 
 
 def _detail(post, resident) -> dict:
-    view = views.post_view(post, versions=True)
+    view = views.post_view(post, versions=True, public=True)
     view["read"] = bool(services.read_post_ids(resident, [post.id]))
     view["read_share"] = services.read_share(post).as_dict() if post.must_read else None
     return views.jsonable(view, mask=True)

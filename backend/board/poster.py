@@ -23,12 +23,13 @@ from datetime import date
 
 import qrcode
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy.orm import joinedload
 
 from backend.core.errors import NotFound
+from backend.core.origin import public_url_for
 from backend.core.time import local_today
 from backend.extensions import db, redis_store
 from backend.org.models import Community, Estate
@@ -86,15 +87,10 @@ class PosterFacts:
 def public_board_url(estate_id: int) -> str:
     """The address the poster's QR code opens: the estate's public board page.
 
-    ``BOARD_PUBLIC_URL`` (the address residents reach this server at, e.g.
-    ``https://linli.example.gov.cn``) is used when set: the panel may be served on an
-    internal address that a resident's phone cannot open.
+    It is on ``PUBLIC_URL`` (the address residents reach this server at): the panel may be
+    served on an internal address that a resident's phone cannot open.
     """
-    path = url_for("board_public.board", estate_id=estate_id)
-    base = current_app.config.get("BOARD_PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + path
-    return url_for("board_public.board", estate_id=estate_id, _external=True)
+    return public_url_for("board_public.board", estate_id=estate_id)
 
 
 def poster_facts(estate: Estate) -> PosterFacts:

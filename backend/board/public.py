@@ -45,7 +45,9 @@ def public_post(estate_id: int, post_id: int) -> dict:
         f"post-{post_id}",
         lambda: views.public_json(
             views.post_view(
-                services.post_in_estate(estate_id, post_id, public_only=True), versions=True
+                services.post_in_estate(estate_id, post_id, public_only=True),
+                versions=True,
+                public=True,
             )
         ),
     )

@@ -47,16 +47,3 @@ def plain_to_html(text: str) -> str:
         "<p>" + "<br>".join(html.escape(line) for line in p.splitlines()) + "</p>"
         for p in paragraphs
     )
-
-
-#: mainland mobile numbers and resident identity card numbers
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_ID_CARD = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
-
-
-def mask_personal(text: str) -> str:
-    """``text`` with personal numbers masked: mobiles ``138****0001``, identity card
-    numbers ``330106********123X``. Landlines and service hotlines (the complaint phone
-    the board must show) stay as they are."""
-    text = _ID_CARD.sub(lambda m: f"{m[1]}********{m[2]}", text)
-    return _MOBILE.sub(lambda m: f"{m[1]}****{m[3]}", text)

@@ -2,7 +2,8 @@
 with its versions. Times are ISO 8601 in Asia/Shanghai; money is integer fen.
 
 Everything the public sees passes :func:`public_json`: personal numbers in any text are
-masked (``backend.board.richtext.mask_personal``), and no person is named: posts carry
+masked (``backend.core.masking.mask_public``; a ``service_phone`` field is declared on
+purpose and stays visible), and no person is named: posts carry
 their publisher (a company, the committee, the street office), never the staff member.
 """
 
@@ -13,8 +14,8 @@ from datetime import date, datetime
 
 from backend.board import compliance, services
 from backend.board.models import Post, PostVersion
-from backend.board.richtext import mask_personal
 from backend.board.sections import Section, sections
+from backend.core.masking import mask_public
 from backend.core.time import local_today, to_local, utcnow
 from backend.media.documents import document_view
 from backend.media.services import photo_view
@@ -45,9 +46,22 @@ def version_view(version: PostVersion) -> dict:
     }
 
 
-def post_view(post: Post, *, versions: bool = False) -> dict:
+#: what a withdrawn post shows the public and residents in place of its content
+WITHDRAWN_CONTENT = {
+    "body_html": "",
+    "statement": None,
+    "data": None,
+    "attachments": [],
+}
+
+
+def post_view(post: Post, *, versions: bool = False, public: bool = False) -> dict:
     """A post as the board shows it: its current version, the trail of corrections (each
-    version's number, reason and time) and, with ``versions``, every version in full."""
+    version's number, reason and time) and, with ``versions``, every version in full.
+
+    With ``public`` (the public and residents' views) a withdrawn post shows its title, the
+    time and reason of its withdrawal and the trail, never its content (text, figures,
+    attachments) of any version: it was withdrawn for a reason, often what it disclosed."""
     current = post.current
     today = local_today()
     view = {
@@ -73,6 +87,10 @@ def post_view(post: Post, *, versions: bool = False) -> dict:
     }
     if versions:
         view["versions"] = [version_view(v) for v in reversed(post.versions)]
+    if public and post.withdrawn:
+        view.update(WITHDRAWN_CONTENT)
+        for shown in view.get("versions", []):
+            shown.update(WITHDRAWN_CONTENT)
     return view
 
 
@@ -139,19 +157,35 @@ def board_view(estate: Estate, *, public: bool) -> dict:
     }
 
 
-def jsonable(value, *, mask: bool = False):
-    """``value`` with times as ISO 8601 (Asia/Shanghai) and dates as YYYY-MM-DD; with
-    ``mask``, personal numbers in every text are masked (links are left whole)."""
+def declared_phones(value) -> set[str]:
+    """Every ``service_phone`` in ``value``: numbers published on purpose."""
     if isinstance(value, dict):
-        return {k: (v if k.endswith("url") else jsonable(v, mask=mask)) for k, v in value.items()}
+        found = {value["service_phone"]} if value.get("service_phone") else set()
+        return found.union(*(declared_phones(v) for v in value.values()))
     if isinstance(value, (list, tuple)):
-        return [jsonable(v, mask=mask) for v in value]
+        return set().union(*(declared_phones(v) for v in value))
+    return set()
+
+
+def jsonable(value, *, mask: bool = False, keep: frozenset[str] | None = None):
+    """``value`` with times as ISO 8601 (Asia/Shanghai) and dates as YYYY-MM-DD; with
+    ``mask``, personal numbers in every text are masked (links are left whole), except the
+    ``service_phone`` numbers ``value`` declares."""
+    if mask and keep is None:
+        keep = frozenset(declared_phones(value))
+    if isinstance(value, dict):
+        return {
+            k: (v if k.endswith("url") else jsonable(v, mask=mask, keep=keep))
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, mask=mask, keep=keep) for v in value]
     if isinstance(value, datetime):
         return to_local(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if mask and isinstance(value, str):
-        return mask_personal(value)
+        return mask_public(value, keep or ())
     return value
 
 

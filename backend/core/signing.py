@@ -15,6 +15,7 @@ from flask import current_app, request, url_for
 from itsdangerous import BadSignature, Signer
 
 from backend.core.errors import Forbidden, Gone
+from backend.core.origin import public_url_for
 from backend.core.time import utcnow
 
 _SALT = "linli.signed-url"
@@ -42,7 +43,7 @@ def signed_url(endpoint: str, ttl: timedelta | None = None, **values) -> str:
     path = url_for(endpoint, **values)
     expires = int((utcnow() + ttl).timestamp())
     sig = _signer().get_signature(_message(path, expires)).decode()
-    return url_for(endpoint, **values, expires=expires, sig=sig, _external=True)
+    return public_url_for(endpoint, **values, expires=expires, sig=sig)
 
 
 def check_signed_request() -> None:

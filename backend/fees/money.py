@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from backend.core.money import yuan as format_yuan
@@ -34,14 +35,19 @@ def yuan(fen: int) -> str:
     return format_yuan(int(fen))
 
 
-def parse_yuan(text: str) -> int:
-    """``"1234.5"`` (yuan, at most two decimals) → ``123450`` fen; ``ValueError`` otherwise."""
-    from decimal import InvalidOperation
+#: the largest amount typed anywhere (1 亿元): more is a typing error, never a fee
+MAX_YUAN_FEN = 100_000_000 * 100
+_YUAN = re.compile(r"(?:0|[1-9][0-9]{0,8}|[1-9][0-9]{0,2}(?:,[0-9]{3}){1,2})(?:\.[0-9]{1,2})?")
 
-    try:
-        value = Decimal(str(text).strip().replace(",", "").removeprefix("¥"))
-    except InvalidOperation:
-        raise ValueError("not an amount") from None
-    if not value.is_finite() or value < 0 or value != value.quantize(FEN):
+
+def parse_yuan(text: str) -> int:
+    """``"1234.5"`` (yuan: a plain decimal, at most two places, ``¥`` and thousands commas
+    allowed) → ``123450`` fen; ``ValueError`` for anything else: exponents (``1E+5``),
+    signs, ``NaN``, three places, more than :data:`MAX_YUAN_FEN`."""
+    written = str(text).strip().removeprefix("¥").removeprefix("￥").strip()
+    if not _YUAN.fullmatch(written):
         raise ValueError("not an amount")
-    return int(value * 100)
+    fen = int(Decimal(written.replace(",", "")) * 100)
+    if fen > MAX_YUAN_FEN:
+        raise ValueError("amount too large")
+    return fen

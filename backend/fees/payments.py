@@ -13,7 +13,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, request, url_for
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -23,6 +23,7 @@ from backend.authz import scope
 from backend.authz.resident import in_my_units
 from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Invalid, NotFound, UpstreamError
+from backend.core.origin import public_url_for
 from backend.core.time import SHANGHAI, to_local, utcnow
 from backend.extensions import db
 from backend.fees import wechat_pay
@@ -149,8 +150,8 @@ def _new_trade_no(prefix: str) -> str:
 
 
 def _notify_url() -> str:
-    return current_app.config.get("WECHAT_PAY_NOTIFY_URL") or url_for(
-        "wechat_pay.wechat_notify", _external=True
+    return current_app.config.get("WECHAT_PAY_NOTIFY_URL") or public_url_for(
+        "wechat_pay.wechat_notify"
     )
 
 
@@ -371,8 +372,49 @@ def handle_notification(body: bytes, remote_addr: str = "") -> tuple[bool, str]:
     )
     # added once decided (a flush before would store a notification without an outcome)
     ok, message = _apply_notification(note, body)
+    if note.reason in UNVERIFIED:
+        # anyone can post junk here: it is counted, and only a bounded sample is kept
+        _count_unverified()
+        if not _sample_has_room():
+            return ok, message
+        note.body = note.body[:UNVERIFIED_BODY_CHARS]
     db.session.add(note)
     return ok, message
+
+
+#: reasons of refusal before the body was shown to come from WeChat Pay (its signature)
+UNVERIFIED = frozenset({"XML 格式错误", "通信失败（return_code）", "签名错误"})
+#: of unverified bodies, at most this many are kept per hour, each cut at this length
+UNVERIFIED_SAMPLE_PER_HOUR = 50
+UNVERIFIED_BODY_CHARS = 1000
+UNVERIFIED_COUNTER = "payments:notify:unverified"
+
+
+def _count_unverified() -> None:
+    from backend.extensions import redis_store
+
+    try:
+        redis_store.client.incr(UNVERIFIED_COUNTER)
+    except Exception:  # the count is a gauge; a Redis outage must not fail the answer
+        log.warning("could not count an unverified payment notification")
+
+
+def unverified_count() -> int:
+    """How many notifications failed verification (since Redis was last emptied)."""
+    from backend.extensions import redis_store
+
+    return int(redis_store.client.get(UNVERIFIED_COUNTER) or 0)
+
+
+def _sample_has_room() -> bool:
+    kept = db.session.scalar(
+        sa.select(sa.func.count(PaymentNotification.id)).where(
+            PaymentNotification.outcome == NotificationOutcome.refused,
+            PaymentNotification.reason.in_(UNVERIFIED),
+            PaymentNotification.received_at > utcnow() - timedelta(hours=1),
+        )
+    )
+    return kept < UNVERIFIED_SAMPLE_PER_HOUR
 
 
 def _apply_notification(note: PaymentNotification, body: bytes) -> tuple[bool, str]:
@@ -879,7 +921,7 @@ def payment_for_code(code: str) -> Payment | None:
 
 
 def receipt_url(payment: Payment) -> str:
-    return url_for("receipts.verify", code=receipt_code(payment), _external=True)
+    return public_url_for("receipts.verify", code=receipt_code(payment))
 
 
 def receipt_qr_png(payment: Payment) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from backend.extensions import limiter
+from backend.extensions import configured_limit, limiter
 from backend.fees import payments
 from backend.fees.money import yuan
 from backend.fees.wechat_pay import xml_answer
@@ -15,7 +15,7 @@ callbacks = Blueprint("wechat_pay", __name__)
 
 
 @callbacks.post("/api/v1/payments/wechat/notify")
-@limiter.exempt
+@limiter.limit(configured_limit("RATELIMIT_WECHAT_NOTIFY"))
 def wechat_notify():
     """微信支付结果通知：校验后入账（只入账一次），应答 XML SUCCESS/FAIL。"""
     ok, message = payments.handle_notification(

@@ -8,19 +8,17 @@ checked whole: every faulty row is reported by its row number and nothing is wri
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, BinaryIO
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy.orm import joinedload
 
 from backend.audit import services as audit
 from backend.authz import scope
+from backend.core import sheets
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.extensions import db
 from backend.fees.models import FeeBasis, FeeItem, MeterReading
@@ -336,20 +334,19 @@ def _read_lines(lines, columns: dict[str, int]) -> tuple[list[_Line], list[tuple
 
 def template_workbook() -> bytes:
     """A blank readings template: the header row and an example."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "抄表"
-    sheet.append(list(COLUMNS.values()))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for letter in "ABCD":
-        sheet.column_dimensions[letter].width = 14
-        sheet.column_dimensions[letter].number_format = "@" if letter in "AB" else "0.00"
-    notes = workbook.create_sheet("说明")
-    notes.append(["楼栋、房号：须为本小区已有的房屋；本期读数：最多两位小数，不得小于上期读数。"])
-    notes.append(["上期读数：仅在该房屋首次抄表时填写，其后自动取上一期的本期读数。"])
-    notes.append(["文件有任何一处错误时不会写入任何数据，并会列出每个出错的行号。"])
-    notes.append(["示例", "1幢", "1101", "1256.50", "1230.00"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    readings = sheets.Sheet(
+        "抄表",
+        list(COLUMNS.values()),
+        widths=(14, 14, 14, 14),
+        formats={"A": "@", "B": "@", "C": "0.00", "D": "0.00"},
+    )
+    notes = sheets.Sheet(
+        "说明",
+        rows=[
+            ["楼栋、房号：须为本小区已有的房屋；本期读数：最多两位小数，不得小于上期读数。"],
+            ["上期读数：仅在该房屋首次抄表时填写，其后自动取上一期的本期读数。"],
+            ["文件有任何一处错误时不会写入任何数据，并会列出每个出错的行号。"],
+            ["示例", "1幢", "1101", "1256.50", "1230.00"],
+        ],
+    )
+    return sheets.write_bytes(readings, notes)

@@ -3,8 +3,7 @@ Excel exports (streamed in openpyxl's write-only mode)."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -127,21 +126,6 @@ def collection_rate(
 
 def _fen(value) -> Decimal:
     return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))
-
-
-def write_xlsx(title: str, headers: list[str], rows: Iterable[Iterable]):
-    """An .xlsx file (a temporary file, rewound) written row by row in write-only mode."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(list(row))
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to send_file, which closes it
-    workbook.save(out)
-    out.seek(0)
-    return out
 
 
 def _stream(stmt: sa.Select) -> Iterator:

@@ -6,7 +6,13 @@ from urllib.parse import quote
 
 from flask import Response, current_app, request
 
-from backend.authz.resident import BEARER, current_resident, resident_rate_key, resident_required
+from backend.authz.resident import (
+    BEARER,
+    current_resident,
+    require_bound_home,
+    resident_rate_key,
+    resident_required,
+)
 from backend.core.api import Blueprint
 from backend.core.errors import NotFound
 from backend.core.signing import check_signed_request
@@ -89,14 +95,17 @@ def read_uploaded_files(field: str) -> list[bytes]:
 @blp.response(201, PhotoSchema)
 @blp.alt_response(413, description="照片过大")
 @blp.alt_response(422, description="不是可接受的照片（格式、像素、文件损坏）")
-@blp.errors(400, 401, 413, 422, 429)
+@blp.alt_response(503, description="同时处理的照片过多，请稍后重试")
+@blp.errors(400, 401, 403, 413, 422, 429)
 def upload_photo():
     """上传一张照片（JPEG/PNG/WebP/HEIC），返回照片编号与签名链接
 
     照片会被摆正、去除全部元数据（含 GPS）并重新压缩；原图不保留。24 小时内未被使用的照片会被删除。
     """
+    resident = current_resident()
+    require_bound_home(resident)
     data = read_uploaded_file()
-    resident_id = current_resident().id
+    resident_id = resident.id
     release_transaction()
     photo = services.upload_photo(data, resident_id=resident_id)
     return services.photo_view(photo)

@@ -2,8 +2,11 @@
 
 Nothing the client says is trusted: the type is sniffed from the bytes (a PDF starts with
 ``%PDF-`` and ends with ``%%EOF``; an xlsx is a whole ZIP archive holding
-``[Content_Types].xml`` and ``xl/workbook.xml``, with no macros and a bounded unpacked
-size), the size is bounded (``DOCUMENT_MAX_BYTES``) and the stored name is rebuilt from
+``[Content_Types].xml`` and ``xl/workbook.xml`` with a bounded unpacked size), active
+content is refused (:func:`active_content`: an xlsx with macros in any letter case,
+external links, DDE or embedded objects; a PDF with JavaScript, launch actions or embedded
+files, also when hidden in compressed streams or ``#xx``-escaped names), the size is
+bounded (``DOCUMENT_MAX_BYTES``) and the stored name is rebuilt from
 the cleaned base name and the sniffed extension. Files are private: they are handed out
 only through signed URLs (:func:`document_view`).
 """
@@ -15,11 +18,13 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 
 import sqlalchemy as sa
 from flask import current_app
 
 from backend.core.errors import Invalid, NotFound
+from backend.core.masking import mask_public
 from backend.core.signing import signed_url
 from backend.core.time import utcnow
 from backend.extensions import db
@@ -46,17 +51,86 @@ def sniff_document(data: bytes) -> str | None:
         if (
             "[Content_Types].xml" in names
             and "xl/workbook.xml" in names
-            and "xl/vbaProject.bin" not in names
             and unpacked <= XLSX_MAX_UNPACKED
         ):
             return "xlsx"
     return None
 
 
+XLSX_ACTIVE = "Excel 文件含有宏、外部链接、DDE 或嵌入对象，请删除后另存为普通 .xlsx 再上传"
+PDF_ACTIVE = "PDF 文件含有脚本、启动动作或嵌入文件，请另存（打印）为普通 PDF 后再上传"
+
+#: parts of an xlsx that run or fetch something: macros, ActiveX, OLE/embedded objects,
+#: external workbook links (DDE links live there too)
+_XLSX_ACTIVE_PART = re.compile(
+    r"(vbaproject|vbadata|activex|embeddings/|oleobject|externallinks/|\.exe$)", re.I
+)
+_XLSX_ACTIVE_XML = re.compile(
+    rb"(ddeLink|oleObject|oleLink|macroEnabled|vbaProject|externalLink|activeX"
+    rb"|<(?:\w+:)?f\b[^>]*>[^<]*\|)",  # a formula calling another program: =cmd|' /C calc'!A0
+    re.I,
+)
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_ACTIVE = re.compile(
+    rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|ImportData|GoToE|GoToR|SubmitForm)"
+    rb"(?![A-Za-z0-9])"
+)
+_PDF_STREAM = re.compile(rb"stream\r?\n")
+#: the most bytes inflated from a PDF's streams while looking for hidden actions
+PDF_MAX_INFLATED = 64 * 1024 * 1024
+
+
+def active_content(data: bytes, kind: str) -> str | None:
+    """Why ``data`` (a sniffed ``kind``) is refused as an attachment, or ``None``."""
+    if kind == "xlsx":
+        return XLSX_ACTIVE if _xlsx_is_active(data) else None
+    if kind == "pdf":
+        return PDF_ACTIVE if _pdf_is_active(data) else None
+    return None
+
+
+def _xlsx_is_active(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if _XLSX_ACTIVE_PART.search(info.filename):
+                return True
+            # bounded: sniff_document refused more than XLSX_MAX_UNPACKED in all
+            if info.filename.lower().endswith((".xml", ".rels")) and _XLSX_ACTIVE_XML.search(
+                archive.read(info)
+            ):
+                return True
+    return False
+
+
+def _pdf_is_active(data: bytes) -> bool:
+    def unescaped(chunk: bytes) -> bytes:
+        return _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), chunk)
+
+    if _PDF_ACTIVE.search(unescaped(data)):
+        return True
+    budget = PDF_MAX_INFLATED
+    for match in _PDF_STREAM.finditer(data):
+        end = data.find(b"endstream", match.end())
+        if end < 0:
+            break
+        try:
+            inflater = zlib.decompressobj()
+            inflated = inflater.decompress(data[match.end() : end], budget)
+        except zlib.error:
+            continue  # not a Flate stream (an image, plain text): scanned above as it is
+        budget -= len(inflated)
+        if _PDF_ACTIVE.search(unescaped(inflated)):
+            return True
+        if budget <= 0:
+            return True  # more packed inside than any disclosure needs: refuse, unread
+    return False
+
+
 def clean_filename(name: str, kind: str) -> str:
     """A storable, displayable file name: the client's base name, cleaned, with the
     extension of the sniffed type."""
     base = unicodedata.normalize("NFC", (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+    base = mask_public(base)  # a name shown on a public board: no phone, no ID number
     base = base.rsplit(".", 1)[0] if "." in base else base
     base = _NAME_JUNK.sub("", base).strip(" .")[:100] or "附件"
     return f"{base}.{kind}"
@@ -76,6 +150,9 @@ def upload_document(data: bytes, filename: str, *, staff_id: int) -> Document:
     kind = sniff_document(data)
     if kind is None:
         raise PhotoRefused("附件只支持 PDF 或 Excel（xlsx）文件")
+    reason = active_content(data, kind)
+    if reason:
+        raise PhotoRefused(reason)
     sha = hashlib.sha256(data).hexdigest()
     document = Document(
         sha256=sha,

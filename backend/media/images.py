@@ -74,6 +74,7 @@ def clean_photo(
     max_edge: int,
     thumb_edge: int,
     quality: int = 85,
+    max_pixels_full_decode: int | None = None,
 ) -> CleanPhoto:
     """Check, decode, turn upright, strip and re-encode ``data`` as JPEG.
 
@@ -95,7 +96,12 @@ def clean_photo(
             # Pillow warns (rather than refuses) of corrupt EXIF, and of sizes between 1× and
             # 2× its own bomb bound: ours is lower and checked below
             warnings.simplefilter("ignore")
-            image, orientation, target = _decode(data, kind, max_pixels, max_edge)
+            bound = (
+                max_pixels
+                if kind == "JPEG"
+                else min(max_pixels, max_pixels_full_decode or max_pixels)
+            )
+            image, orientation, target = _decode(data, kind, bound, max_edge)
     except PhotoRejected:
         raise
     except Image.DecompressionBombError as exc:

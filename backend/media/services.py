@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -31,6 +32,17 @@ class PhotoRefused(DomainError):
         self.status = status
 
 
+BUSY = "同时处理的照片过多，请稍后重试"
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def _decoding_slot(count: int) -> threading.BoundedSemaphore:
+    """This process's semaphore of ``count`` decodes at once (one per configured count)."""
+    with _SLOTS_LOCK:
+        return _SLOTS.setdefault(count, threading.BoundedSemaphore(max(count, 1)))
+
+
 def upload_photo(
     data: bytes, *, resident_id: int | None = None, staff_id: int | None = None
 ) -> Photo:
@@ -40,17 +52,22 @@ def upload_photo(
     the original bytes are never stored.
     """
     config = current_app.config
+    if not _decoding_slot(config["PHOTO_DECODE_CONCURRENCY"]).acquire(blocking=False):
+        raise PhotoRefused(BUSY, 503)
     try:
         clean = clean_photo(
             data,
             max_bytes=config["PHOTO_MAX_BYTES"],
             max_pixels=config["PHOTO_MAX_PIXELS"],
+            max_pixels_full_decode=config["PHOTO_MAX_PIXELS_FULL_DECODE"],
             max_edge=config["PHOTO_MAX_EDGE"],
             thumb_edge=config["PHOTO_THUMB_EDGE"],
             quality=config["PHOTO_JPEG_QUALITY"],
         )
     except PhotoRejected as exc:
         raise PhotoRefused(exc.message, exc.status) from exc
+    finally:
+        _decoding_slot(config["PHOTO_DECODE_CONCURRENCY"]).release()
     sha = clean.sha256
     storage = get_storage()
     storage.put(photo_key(sha), clean.data, "image/jpeg")

@@ -7,9 +7,7 @@ a savepoint, so a database constraint that refuses a row also leaves nothing beh
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -17,14 +15,13 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.utils import get_column_letter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from backend.audit import services as audit
 from backend.authz import scope
+from backend.core import sheets
 from backend.core.area import AreaError, parse_area
 from backend.core.errors import Invalid
 from backend.core.phone import is_mobile, normalize_phone
@@ -84,9 +81,8 @@ MAX_NAME = 40
 MAX_OWNER_NAME = 60
 MIN_FLOOR, MAX_FLOOR = -10, 200
 #: refuse archives that would unpack to more than this (an .xlsx "zip bomb")
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
-NOT_XLSX = "文件不是有效的 Excel（.xlsx）文件"
+NOT_XLSX = sheets.NOT_XLSX
 UNREADABLE = "表格内容无法读取，请用 Excel 或 WPS 重新保存为 .xlsx 后再导入"
 #: columns read from each row; headers further right are ignored like any unknown column
 MAX_COLUMNS = 64
@@ -233,19 +229,16 @@ def read_sheet(stream: BinaryIO, read_header, read_body):
 
 
 def _open_workbook(data: bytes):
+    """The one reader (backend/core/sheets.py), its refusals as this importer's errors."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise ImportFailed([(0, "文件解压后过大，请拆分后分批导入")])
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ImportFailed:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds on a file that is not .xlsx
-        raise ImportFailed([(0, NOT_XLSX)]) from exc
-    if not workbook.worksheets:
-        workbook.close()
-        raise ImportFailed([(0, NOT_XLSX)])
-    return workbook
+        return sheets.open_workbook(data, max_cells=_max_cells())
+    except sheets.SheetRefused as exc:
+        raise ImportFailed([(0, str(exc))]) from exc
+
+
+def _max_cells() -> int:
+    # a full sheet of the most rows and columns read, and as many shared strings
+    return (current_app.config["IMPORT_MAX_ROWS"] + 2) * MAX_COLUMNS
 
 
 def _header_name(value) -> str:
@@ -598,52 +591,47 @@ _NOTES = [
 ]
 
 
+def _column_range(letter: str) -> str:
+    return f"{letter}2:{letter}20001"
+
+
 def template_workbook() -> bytes:
     """A blank import template: the header row on the first sheet, explanations and an
     example row on the sheet "说明"."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
     headers = list(COLUMNS.values())
-    sheet.append(headers)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for index, cell in enumerate(sheet[1]):
-        cell.font = bold
-        cell.fill = fill
-        letter = cell.column_letter
-        sheet.column_dimensions[letter].width = 28 if headers[index].startswith("业主") else 14
-    sheet.freeze_panes = "A2"
-    letters = {key: sheet.cell(1, i + 1).column_letter for i, key in enumerate(COLUMNS)}
+    letters = {key: get_column_letter(i + 1) for i, key in enumerate(COLUMNS)}
     # text columns, so that Excel keeps leading zeros and does not show phones as 1.38E+10
-    for key in ("building", "number", "owner_phones"):
-        sheet.column_dimensions[letters[key]].number_format = "@"
-    sheet.column_dimensions[letters["area"]].number_format = "0.00"
-    sources = DataValidation(type="list", formula1='"不动产登记,测绘,合同"', allow_blank=False)
-    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    sheet.add_data_validation(sources)
-    sheet.add_data_validation(yes_no)
-    sources.add(f"{letters['area_source']}2:{letters['area_source']}20001")
-    yes_no.add(f"{letters['developer_held']}2:{letters['developer_held']}20001")
-
-    notes = workbook.create_sheet("说明")
-    notes.append(["列名", "是否必填", "说明", "示例"])
-    for row in _NOTES:
-        notes.append(list(row))
-    notes.append([])
-    notes.append(["示例行（请在“房屋”工作表中填写，第一行为表头，表头顺序可调整）"])
-    notes.append(headers)
-    notes.append([example for *_, example in _NOTES])
-    notes.append([])
-    notes.append(["文件有任何一处错误时不会写入任何数据，并会列出每个出错的行号。"])
-    for cell in notes[1]:
-        cell.font = bold
-        cell.fill = fill
-    for letter, width in (("A", 12), ("B", 10), ("C", 70), ("D", 28)):
-        notes.column_dimensions[letter].width = width
-    for row in notes.iter_rows(min_row=2, max_row=len(_NOTES) + 1):
-        row[2].alignment = Alignment(wrap_text=True, vertical="top")
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    formats = {letters[key]: "@" for key in ("building", "number", "owner_phones")}
+    formats[letters["area"]] = "0.00"
+    units = sheets.Sheet(
+        SHEET_TITLE,
+        headers,
+        widths=[28 if name.startswith("业主") else 14 for name in headers],
+        formats=formats,
+        freeze_header=True,
+        header_fill="DDEBF7",
+        choices=[
+            (
+                ("不动产登记", "测绘", "合同"),
+                f"{letters['area_source']}2:{letters['area_source']}20001",
+            ),
+            (("是", "否"), f"{letters['developer_held']}2:{letters['developer_held']}20001"),
+        ],
+    )
+    notes = sheets.Sheet(
+        "说明",
+        ["列名", "是否必填", "说明", "示例"],
+        [
+            *(list(row) for row in _NOTES),
+            [],
+            ["示例行（请在“房屋”工作表中填写，第一行为表头，表头顺序可调整）"],
+            headers,
+            [example for *_, example in _NOTES],
+            [],
+            ["文件有任何一处错误时不会写入任何数据，并会列出每个出错的行号。"],
+        ],
+        widths=(12, 10, 70, 28),
+        header_fill="DDEBF7",
+        wrap_columns=(3,),
+    )
+    return sheets.write_bytes(units, notes)

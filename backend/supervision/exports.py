@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from backend.authz import scope
+from backend.core.sheets import write_xlsx
 from backend.core.time import to_local, utcnow
 from backend.extensions import db
-from backend.fees.reports import write_xlsx
 from backend.supervision import credit, dashboard, evaluation, filings
 from backend.supervision.dashboard import Figures, Filter
-from backend.supervision.overdue import safe
 
 FIGURE_HEADERS = [
     "工单数",
@@ -63,7 +62,7 @@ def export_breakdown(staff, f: Filter, by: str = "company"):
 
     def lines() -> Iterator[list]:
         for figures in rows:
-            yield [safe(figures.label), *figure_cells(figures)]
+            yield [figures.label, *figure_cells(figures)]
         yield ["合计", *figure_cells(total)]
 
     title = f"工单统计_{dashboard.DIMENSIONS[by]}"
@@ -91,7 +90,7 @@ def export_evaluations(staff, year: int | None = None):
             parts = e.parts or {}
             yield [
                 f"{e.month:%Y-%m}",
-                safe(e.company.name),
+                e.company.name,
                 float(e.score),
                 *(_blank((parts.get(c.code) or {}).get("points")) for c in evaluation.FORMULA),
             ]
@@ -107,11 +106,11 @@ def export_credit(staff, company_id: int | None = None):
         for e in db.session.scalars(credit.entries(staff, company_id=company_id)):
             yield [
                 e.occurred_on.isoformat(),
-                safe(e.company.name),
-                safe(e.manager.name) if e.manager else "",
+                e.company.name,
+                e.manager.name if e.manager else "",
                 e.source.label,
                 e.points,
-                safe(e.reason),
+                e.reason,
             ]
 
     return write_xlsx("信用记录", headers, lines())
@@ -126,10 +125,10 @@ def export_lists(staff, year: int | None = None):
             yield [
                 e.year,
                 e.kind.label,
-                safe(e.company.name),
+                e.company.name,
                 _blank(e.average_score and float(e.average_score)),
                 e.credit_points,
-                safe(e.reason),
+                e.reason,
             ]
 
     return write_xlsx("红黑名单", headers, lines())
@@ -144,12 +143,12 @@ def export_filings(staff, kind=None, state=None):
             yield [
                 f.id,
                 f.kind.label,
-                safe(filings.subject_label(f)),
+                filings.subject_label(f),
                 f.state.label,
                 _time(f.submitted_at),
                 _time(f.reviewed_at),
                 f.expires_on.isoformat() if f.expires_on else "",
-                safe(f.review_note),
+                f.review_note,
             ]
 
     return write_xlsx("备案", headers, lines())

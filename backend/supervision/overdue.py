@@ -157,17 +157,12 @@ def _time(value: datetime | None) -> str:
     return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def safe(text: str) -> str:
-    """A cell that Excel will not run as a formula (CSV/formula injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def overdue_rows(rows: list[OverdueRow]) -> Iterator[list]:
     for r in rows:
         yield [
             f"T{r.ticket_id}",
-            safe(r.estate),
-            safe(r.company),
+            r.estate,
+            r.company,
             r.kind_label,
             r.urgency_label,
             r.state_label,
@@ -181,7 +176,7 @@ def overdue_rows(rows: list[OverdueRow]) -> Iterator[list]:
 
 def export_overdue(staff, **options):
     """The overdue list as an .xlsx file (rewound temporary file, for ``send_file``)."""
-    from backend.fees.reports import write_xlsx
+    from backend.core.sheets import write_xlsx
 
     scope.require(staff, "supervision.export")
     return write_xlsx("超时工单", OVERDUE_HEADERS, overdue_rows(overdue_tickets(staff, **options)))

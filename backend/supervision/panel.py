@@ -20,7 +20,6 @@ from backend.extensions import db
 from backend.org.models import Company, Estate
 from backend.supervision import credit
 from backend.supervision.models import SupervisionOrder
-from backend.supervision.overdue import safe
 from backend.tickets import sla
 from backend.tickets.models import Ticket
 
@@ -111,14 +110,14 @@ def ticket_rows(tickets: Iterable[Ticket], now: datetime | None = None) -> Itera
         timing = sla.timing(t, now)
         yield [
             f"T{t.id}",
-            safe(t.estate.name),
-            safe(t.estate.company.name) if t.estate.company else "",
+            t.estate.name,
+            t.estate.company.name if t.estate.company else "",
             t.kind.label,
             t.state.label,
             _local(t.created_at),
             duration_text(timing.response_time),
             duration_text(timing.resolution_time),
-            safe(t.description),
+            t.description,
         ]
 
 
@@ -147,14 +146,14 @@ def order_rows(stmt: sa.Select) -> Iterator[list]:
     for o in db.session.scalars(stmt):
         yield [
             f"T{o.ticket_id}",
-            safe(o.estate.name),
-            safe(o.company.name),
+            o.estate.name,
+            o.company.name,
             _local(o.issued_at),
             _local(o.deadline),
-            safe(o.instructions),
+            o.instructions,
             o.status.label,
             _local(o.answered_at),
-            safe(o.answer),
+            o.answer,
         ]
 
 

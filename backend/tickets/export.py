@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
+from backend.core.sheets import Sheet, write_bytes
 from backend.core.time import to_local
 from backend.extensions import db
 from backend.tickets import sla
@@ -51,43 +50,33 @@ def _time(value: datetime | None) -> str:
 
 def export_tickets(stmt: sa.Select, now: datetime) -> bytes:
     """An .xlsx of the tickets ``stmt`` selects (at most ``MAX_ROWS``), with their timers."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "工单"
-    sheet.append(HEADER)
+    return write_bytes(Sheet("工单", HEADER, _rows(stmt, now), widths=WIDTHS, freeze_header=True))
+
+
+WIDTHS = (8, 14, 18, 10, 12, 8, 10, 40, 17, 10, 10, 8, 10, 17, 6, 30)
+
+
+def _rows(stmt: sa.Select, now: datetime) -> Iterator[tuple]:
     for ticket in db.session.scalars(stmt.limit(MAX_ROWS)):
         timing = sla.timing(ticket, now)
-        sheet.append(
-            (
-                ticket.id,
-                ticket.estate.name,
-                ticket.place,
-                ticket.kind.label,
-                REPORT_CATEGORIES.get(ticket.category, ""),
-                ticket.urgency.label,
-                ticket.state.label,
-                _safe(ticket.description),
-                _time(ticket.created_at),
-                _minutes(timing.response_time),
-                _hours(timing.resolution_time),
-                "是" if timing.overdue else "",
-                ticket.assignee.name if ticket.assignee else "",
-                _time(ticket.escalated_at),
-                ticket.rating or "",
-                _safe(ticket.rating_comment),
-            )
+        yield (
+            ticket.id,
+            ticket.estate.name,
+            ticket.place,
+            ticket.kind.label,
+            REPORT_CATEGORIES.get(ticket.category, ""),
+            ticket.urgency.label,
+            ticket.state.label,
+            ticket.description,
+            _time(ticket.created_at),
+            _minutes(timing.response_time),
+            _hours(timing.resolution_time),
+            "是" if timing.overdue else "",
+            ticket.assignee.name if ticket.assignee else "",
+            _time(ticket.escalated_at),
+            ticket.rating or "",
+            ticket.rating_comment,
         )
-    for index, width in enumerate((8, 14, 18, 10, 12, 8, 10, 40, 17, 10, 10, 8, 10, 17, 6, 30), 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    # a cell starting with = + - @ would be run as a formula by Excel (CSV/formula injection)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def filename(now: datetime) -> str:

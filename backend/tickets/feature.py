@@ -1,7 +1,10 @@
 """Tickets, as registered with the app (see ``backend/features.py``)."""
 
+from backend.accounts.models import Staff
 from backend.authz.roles import StaffRole
-from backend.core.feature import Feature, NavEntry, PeriodicJob
+from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
+from backend.tickets.models import Ticket, TicketState
+from backend.tickets.states import ACTIONS
 
 feature = Feature(
     name="tickets",
@@ -23,6 +26,16 @@ feature = Feature(
                 StaffRole.bureau_officer,
             }
         ),
+    },
+    # every staff action on a ticket, as the audit log names it (工单受理, 工单派单…)
+    audit_actions={f"ticket.{a.name}": f"工单{a.label}" for a in ACTIONS.values()},
+    audit_entities={
+        "ticket": AuditEntity(
+            "工单",
+            Ticket,
+            fields={"state": "状态", "assignee_id": "处理人", "note": "说明"},
+            values={"state": TicketState, "assignee_id": Staff},
+        )
     },
     # overdue tickets head the staff's to-do list (and the queue's banner)
     todo="backend.tickets.services:todo",

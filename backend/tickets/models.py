@@ -84,6 +84,9 @@ class Ticket(db.Model):
     rating: Mapped[int | None] = mapped_column()
     rating_comment: Mapped[str] = mapped_column(sa.String(500), default="")
 
+    def __str__(self) -> str:  # how the audit log names it
+        return f"工单 T{self.id}"
+
     estate = relationship("Estate")
     unit = relationship("Unit")
     resident = relationship("Resident")

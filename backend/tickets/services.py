@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from backend.accounts.models import Residency, Resident, Staff, StaffRole
+from backend.audit import services as audit
 from backend.authz import scope
 from backend.core import ticket_hook
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -60,13 +61,24 @@ def create_ticket(
     """Submit a ticket; returns it and whether it is new.
 
     The same ``idempotency_key`` from the same resident returns the first ticket, even
-    when both requests race (a unique constraint decides). Arrears never stop a resident
-    from reporting (民法典 Art. 944: no service may be withheld to force payment).
+    when both requests race (a unique constraint decides); the same key with a different
+    request is refused (422), never answered with the first ticket. Arrears never stop a
+    resident from reporting (民法典 Art. 944: no service may be withheld to force payment).
     """
+    request = {
+        "kind": kind,
+        "urgency": urgency,
+        "description": description.strip(),
+        "unit_id": unit_id,
+        "estate_id": estate_id,
+        "location": location.strip(),
+        "category": category if kind == TicketKind.report else "",
+        "photo_ids": list(photo_ids or []),
+    }
     if idempotency_key:
         existing = _by_key(resident.id, idempotency_key)
         if existing is not None:
-            return existing, False
+            return _replayed(existing, request), False
     estate_id, unit_id = _place(resident, kind, unit_id, estate_id, location)
     if kind == TicketKind.report and category and category not in REPORT_CATEGORIES:
         raise Invalid("报事类别无效", {"category": ["取值不在允许范围内"]})
@@ -91,7 +103,7 @@ def create_ticket(
         existing = _by_key(resident.id, idempotency_key) if idempotency_key else None
         if existing is None:
             raise
-        return existing, False
+        return _replayed(existing, request), False
     photos = media.attach_photos(photo_ids or [], resident_id=resident.id)
     _record(
         ticket,
@@ -105,6 +117,28 @@ def create_ticket(
     )
     log.info("ticket %s submitted by resident %s", ticket.id, resident.id)
     return ticket, True
+
+
+KEY_REUSED = "Idempotency-Key 已用于另一条不同内容的提交，请为新的提交使用新的 Idempotency-Key"
+
+
+def _replayed(ticket: Ticket, request: dict) -> Ticket:
+    """``ticket`` if it was created by the same ``request`` (a retry), else 422: a key
+    reused for another body must not silently answer with the first ticket."""
+    created = next((e for e in ticket.events if e.action == "created"), None)
+    first = {
+        "kind": ticket.kind,
+        "urgency": ticket.urgency,
+        "description": ticket.description,
+        "unit_id": request["unit_id"] and ticket.unit_id,
+        "estate_id": request["estate_id"] and ticket.estate_id,
+        "location": ticket.location,
+        "category": ticket.category,
+        "photo_ids": [p.id for p in created.photos] if created is not None else [],
+    }
+    if first != request:
+        raise Invalid(KEY_REUSED, {"Idempotency-Key": [KEY_REUSED]})
+    return ticket
 
 
 def _by_key(resident_id: int, key: str) -> Ticket | None:
@@ -213,6 +247,22 @@ def apply(
         at=now,
         **_actor_columns(actor),
     )
+    if actor.staff is not None:
+        # every staff write is in the audit log (issue 17): who moved which ticket how
+        after = {"state": action.target.value}
+        if "assignee_id" in values:
+            after["assignee_id"] = ticket.assignee_id
+        if note:
+            after["note"] = note[:200]
+        audit.record(
+            actor.staff,
+            f"ticket.{action.name}",
+            "ticket",
+            ticket.id,
+            before={"state": from_state.value},
+            after=after,
+            estate_id=ticket.estate_id,
+        )
     if notify and actor.resident is None:
         notices.ticket_status_changed(ticket, event)
     log.info("ticket %s: %s (%s → %s)", ticket.id, action.name, from_state, action.target)

@@ -228,9 +228,9 @@ def motion_result(motion_id):
 @blp.alt_response(409, description="结果尚未公布")
 @blp.errors(401, 404, 409)
 def published_file(motion_id):
-    """下载公布的选票清单（匿名：回执码、选项、面积、人数、哈希链），可自行重新计票"""
+    """下载公布的选票清单（匿名：回执码、选项、人数、哈希链；不含每张票的面积，以免据面积对应到房屋），可核对本人回执与人数"""
     motion = services.resident_motion(current_resident(), motion_id)
-    document = services.published_of(motion)
+    document = services.resident_document(motion)
     response = Response(
         json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json"
     )
@@ -249,8 +249,9 @@ def published_file(motion_id):
 @blp.errors(401, 404, 409)
 def check_receipt(args, motion_id):
     """核对回执码是否在公布的选票清单中"""
-    motion = services.resident_motion(current_resident(), motion_id)
-    found = services.check_receipt(motion, args["receipt"])
+    resident = current_resident()
+    motion = services.resident_motion(resident, motion_id)
+    found = services.check_receipt(motion, args["receipt"], resident)
     return {
         "receipt": args["receipt"].strip().upper(),
         "found": found is not None,

@@ -37,6 +37,7 @@ feature = Feature(
         "motion.correct": "更正表决人名册",
         "ballot.paper": "录入纸质表决票",
         "ballot.proxy": "录入委托投票",
+        "motion.ballots_opened": "查阅完整选票清单（含面积）",
     },
     audit_entities={"motion": AuditEntity("表决事项", Motion)},
     # voting windows open and close on time even when nobody presses the button

@@ -5,7 +5,6 @@ the anonymous ballot list as an Excel file."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.accounts.models import Staff
 from backend.authz import scope
+from backend.core import sheets
 from backend.core.errors import Invalid, NotFound
 from backend.core.time import to_local
 from backend.extensions import db
@@ -248,23 +248,17 @@ def ballot_rows(motion: Motion, ballots: list[dict]) -> Iterator[list]:
 def ballots_xlsx(motion: Motion):
     """The anonymous ballot list as an .xlsx file (a temporary file, rewound), with the
     totals and the chain head above the rows."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("选票清单")
-    sheet.append([f"表决事项 #{motion.id}", motion.title])
-    sheet.append(["总面积（m²）", tally.area_text(Decimal(motion.total_area or 0))])
-    sheet.append(["总人数", motion.total_heads or 0])
     ballots = services.ballot_list(motion)
-    sheet.append(["哈希链末端", ballots[-1]["hash"] if ballots else services.chain.GENESIS])
-    sheet.append([])
-    sheet.append(BALLOT_HEADERS)
-    for row in ballot_rows(motion, ballots):
-        sheet.append(row)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to send_file, which closes it
-    workbook.save(out)
-    out.seek(0)
-    return out
+    preamble = [
+        [f"表决事项 #{motion.id}", motion.title],
+        ["总面积（m²）", tally.area_text(Decimal(motion.total_area or 0))],
+        ["总人数", motion.total_heads or 0],
+        ["哈希链末端", ballots[-1]["hash"] if ballots else services.chain.GENESIS],
+        [],
+    ]
+    return sheets.write(
+        sheets.Sheet("选票清单", BALLOT_HEADERS, ballot_rows(motion, ballots), preamble=preamble)
+    )
 
 
 def export_name(motion: Motion, now: datetime, ext: str) -> str:

@@ -943,13 +943,58 @@ def published_of(motion: Motion) -> dict:
     return motion.published
 
 
-def check_receipt(motion: Motion, receipt: str) -> dict | None:
-    """The published ballot with ``receipt`` (as published: no names), or None."""
+def check_receipt(motion: Motion, receipt: str, resident: Resident | None = None) -> dict | None:
+    """The published ballot with ``receipt`` as residents see it (no area), or None; its
+    area too when it is ``resident``'s own ballot (they know their unit anyway)."""
     wanted = (receipt or "").strip().upper()
     for position, ballot in enumerate(published_of(motion)["ballots"], start=1):
         if ballot["receipt"] == wanted:
-            return {"position": position, **ballot}
+            own = resident is not None and _is_own_ballot(resident, motion, wanted)
+            shown = ballot if own else _resident_ballot_view(ballot)
+            return {"position": position, "area": None, **shown}
     return None
+
+
+def _is_own_ballot(resident: Resident, motion: Motion, receipt: str) -> bool:
+    ballot = resident_ballot(resident, motion)
+    return ballot is not None and ballot.receipt == receipt
+
+
+#: what residents see of each published ballot: enough to find their own receipt and
+#: choice, check the chain's order and count heads; no area, which (unique for many units)
+#: would link a ballot to a unit through the area register (docs/security.md)
+RESIDENT_BALLOT_FIELDS = ("receipt", "choice", "heads", "prev", "hash")
+
+
+def _resident_ballot_view(ballot: dict) -> dict:
+    return {key: ballot[key] for key in RESIDENT_BALLOT_FIELDS if key in ballot}
+
+
+def resident_document(motion: Motion) -> dict:
+    """The published file as residents get it: every figure, the chain head and each
+    ballot without its area. The full list (with areas, for the area-weighted recount) is
+    for the committee, the street and the bureau: :func:`oversight_document`."""
+    document = published_of(motion)
+    return {
+        **document,
+        "ballots": [_resident_ballot_view(b) for b in document["ballots"]],
+        "ballot_areas": "withheld",
+    }
+
+
+def oversight_document(staff: Staff, motion: Motion) -> dict:
+    """The full published file (every ballot with its area: ``python -m
+    backend.votes.recount`` reproduces the result from it) for oversight; each opening is
+    audited, as it can link ballots to units."""
+    document = published_of(motion)
+    open_ballot_list(staff, motion)
+    return document
+
+
+def open_ballot_list(staff: Staff, motion: Motion) -> None:
+    """Record that ``staff`` opened the full ballot list (with areas) of ``motion``."""
+    scope.require(staff, "vote.read")
+    audit.record(staff, "motion.ballots_opened", "motion", motion.id, estate_id=motion.estate_id)
 
 
 # --- the tally -----------------------------------------------------------------------------

@@ -123,7 +123,9 @@ def test_on_plain_http_the_cookie_is_not_secure_and_there_is_no_hsts(tmp_path, f
 
 
 def test_with_https_urls_the_cookie_is_secure_and_hsts_is_sent(tmp_path, fake_wechat):
-    client = _app(tmp_path, PREFERRED_URL_SCHEME="https").test_client()
+    client = _app(
+        tmp_path, PREFERRED_URL_SCHEME="https", PUBLIC_URL="https://linli.example"
+    ).test_client()
     response = client.get("/admin/login", base_url="https://linli.example")
 
     assert "; Secure" in _session_cookie(response)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from backend.board.richtext import mask_personal, sanitize
+from backend.board.richtext import sanitize
 from backend.board.statements import check_statement
 from backend.core.errors import Invalid
+from backend.core.masking import mask_public as mask_personal
 
 
 @pytest.mark.parametrize(

@@ -140,11 +140,11 @@ def test_the_poster_pdf_is_one_a4_page_with_the_qr(client, world):
 
 
 def test_the_poster_uses_the_public_address_when_one_is_set(app, client, world):
-    app.config["BOARD_PUBLIC_URL"] = "https://linli.example.gov.cn/"
+    app.config["PUBLIC_URL"] = "https://linli.example.gov.cn"
     try:
         resp = client.get(f"/board/{world.estate.id}/poster.png")
     finally:
-        app.config["BOARD_PUBLIC_URL"] = None
+        app.config["PUBLIC_URL"] = "http://localhost"
     image = Image.open(io.BytesIO(resp.data))
     assert _qr_texts(image) == [f"https://linli.example.gov.cn/board/{world.estate.id}"]
 

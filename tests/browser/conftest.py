@@ -91,12 +91,16 @@ def live_stack(app, fake_wechat) -> Iterator[LiveStack]:
     with ServerThread(app) as backend:
         api_base = f"{backend.url}/api/v1"
         fake_wechat.app.config["SIMULATOR_API_BASE"] = api_base
+        # links the backend makes (signed photos, receipts) point where the browser reaches it
+        public_url = app.config["PUBLIC_URL"]
+        app.config["PUBLIC_URL"] = backend.url
         yield LiveStack(
             backend_url=backend.url,
             api_base=api_base,
             wechat_url=fake_wechat.url,
             simulator_url=f"{fake_wechat.url}/simulator/",
         )
+        app.config["PUBLIC_URL"] = public_url
 
 
 @pytest.fixture(scope="session")

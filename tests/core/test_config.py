@@ -68,6 +68,8 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "LINLI_SESSION_COOKIE_SECURE": "false",
         "LINLI_HSTS_MAX_AGE": "600",
         "LINLI_BOARD_PUBLIC_URL": "https://linli.example.gov.cn",
+        "LINLI_PUBLIC_URL": "https://www.linli.example.gov.cn/",
+        "LINLI_TRUSTED_HOSTS": ".linli.example.gov.cn,localhost",
         "LINLI_BOARD_POSTER_FONT": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
         "LINLI_VOTE_NOTICE_DAYS": "20",
         "LINLI_VOTE_NOTICE_DAYS_EXTRAORDINARY": "10",
@@ -137,6 +139,8 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["WECHAT_PAY_ORDER_TTL"] == timedelta(minutes=20)
     assert app.config["WECHAT_PAY_NOTIFY_URL"].startswith("https://linli.example/")
     assert app.config["BOARD_PUBLIC_URL"] == "https://linli.example.gov.cn"
+    assert app.config["PUBLIC_URL"] == "https://www.linli.example.gov.cn"
+    assert app.config["TRUSTED_HOSTS"] == [".linli.example.gov.cn", "localhost"]
     assert app.config["BOARD_POSTER_FONT"].endswith("wqy-microhei.ttc")
     with app.app_context():
         _db.create_all()

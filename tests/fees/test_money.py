@@ -68,7 +68,30 @@ def test_parse_yuan(text, fen):
     assert parse_yuan(text) == fen
 
 
-@pytest.mark.parametrize("text", ["", "abc", "-1", "0.001", "NaN", "Infinity"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "abc",
+        "-1",
+        "0.001",
+        "NaN",
+        "Infinity",
+        # issue 17 finding 9: exponents, signs, padding tricks and absurd sizes
+        "1e30",
+        "1E+5",
+        "1e2",
+        "+5",
+        "0x10",
+        "1_000",
+        "１００",
+        "100000001",
+        "99999999999999999999",
+        "1,00",
+        "5.",
+        ".5",
+    ],
+)
 def test_parse_yuan_refuses_non_amounts(text):
     with pytest.raises(ValueError):
         parse_yuan(text)

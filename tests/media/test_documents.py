@@ -49,7 +49,8 @@ def test_a_workbook_with_macros_is_refused():
         for item in source.infolist():
             target.writestr(item, source.read(item))
         target.writestr("xl/vbaProject.bin", b"macro")
-    assert documents.sniff_document(out.getvalue()) is None
+    data = out.getvalue()
+    assert documents.active_content(data, documents.sniff_document(data)) == documents.XLSX_ACTIVE
 
 
 def test_the_name_is_cleaned_and_takes_the_sniffed_extension():

@@ -9,7 +9,7 @@ from moto.server import ThreadedMotoServer
 
 from backend.media.storage import S3Storage, StoredFileMissing, get_storage
 from tests.conftest import free_port
-from tests.factories import ResidentFactory
+from tests.factories import ResidencyFactory, ResidentFactory
 from tests.helpers import bearer
 from tests.media.conftest import jpeg, upload
 
@@ -53,7 +53,7 @@ def test_storage_url_s3_selects_the_bucket(db, s3):
 
 
 def test_uploaded_photo_is_stored_in_the_bucket_and_served_by_signed_url(client, db, s3):
-    resp = upload(client, bearer(ResidentFactory()), jpeg((80, 60)))
+    resp = upload(client, bearer(ResidencyFactory().resident), jpeg((80, 60)))
 
     assert resp.status_code == 201
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
@@ -72,7 +72,7 @@ def test_bucket_objects_are_not_public(db, s3, moto_server):
 
 
 def test_refused_upload_puts_nothing_in_the_bucket(client, db, s3):
-    resp = upload(client, bearer(ResidentFactory()), b"not an image")
+    resp = upload(client, bearer(ResidencyFactory().resident), b"not an image")
     assert resp.status_code == 422
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from backend.core import signing
 from backend.core.time import utcnow
-from tests.factories import ResidentFactory
+from tests.factories import ResidencyFactory
 from tests.helpers import bearer
 from tests.media.conftest import jpeg, upload
 
@@ -18,7 +18,7 @@ def _path_and_query(url: str) -> tuple[str, dict]:
 
 
 def test_signed_url_serves_the_photo(client, db):
-    resp = upload(client, bearer(ResidentFactory()), jpeg())
+    resp = upload(client, bearer(ResidencyFactory().resident), jpeg())
     got = client.get(resp.json["url"])
     assert got.status_code == 200
     assert got.headers["X-Content-Type-Options"] == "nosniff"
@@ -27,7 +27,7 @@ def test_signed_url_serves_the_photo(client, db):
 
 
 def test_expired_url_is_refused(client, db, monkeypatch):
-    url = upload(client, bearer(ResidentFactory()), jpeg()).json["url"]
+    url = upload(client, bearer(ResidencyFactory().resident), jpeg()).json["url"]
     later = utcnow() + timedelta(minutes=16)
     monkeypatch.setattr(signing, "utcnow", lambda: later)
 
@@ -38,7 +38,7 @@ def test_expired_url_is_refused(client, db, monkeypatch):
 
 
 def test_url_is_valid_up_to_its_expiry(client, db, monkeypatch):
-    url = upload(client, bearer(ResidentFactory()), jpeg()).json["url"]
+    url = upload(client, bearer(ResidencyFactory().resident), jpeg()).json["url"]
     _, query = _path_and_query(url)
     from datetime import UTC, datetime
 
@@ -50,7 +50,7 @@ def test_url_is_valid_up_to_its_expiry(client, db, monkeypatch):
 
 
 def test_tampered_signature_is_refused(client, db):
-    url = upload(client, bearer(ResidentFactory()), jpeg()).json["url"]
+    url = upload(client, bearer(ResidencyFactory().resident), jpeg()).json["url"]
     path, query = _path_and_query(url)
     query["sig"] = ("A" if query["sig"][0] != "A" else "B") + query["sig"][1:]
 
@@ -61,16 +61,16 @@ def test_tampered_signature_is_refused(client, db):
 
 
 def test_extended_expiry_is_refused(client, db):
-    url = upload(client, bearer(ResidentFactory()), jpeg()).json["url"]
+    url = upload(client, bearer(ResidencyFactory().resident), jpeg()).json["url"]
     path, query = _path_and_query(url)
     query["expires"] = str(int(query["expires"]) + 86400)
     assert client.get(path, query_string=query).status_code == 403
 
 
 def test_signature_of_one_photo_does_not_open_another(client, db):
-    headers = bearer(ResidentFactory())
+    headers = bearer(ResidencyFactory().resident)
     mine = upload(client, headers, jpeg(color=(1, 2, 3))).json
-    other = upload(client, bearer(ResidentFactory()), jpeg(color=(9, 9, 9))).json
+    other = upload(client, bearer(ResidencyFactory().resident), jpeg(color=(9, 9, 9))).json
     _, query = _path_and_query(mine["url"])
 
     resp = client.get(f"/api/v1/media/photos/{other['id']}/full.jpg", query_string=query)
@@ -81,5 +81,5 @@ def test_signature_of_one_photo_does_not_open_another(client, db):
 
 
 def test_unsigned_url_is_refused(client, db):
-    photo = upload(client, bearer(ResidentFactory()), jpeg()).json
+    photo = upload(client, bearer(ResidencyFactory().resident), jpeg()).json
     assert client.get(f"/api/v1/media/photos/{photo['id']}/full.jpg").status_code == 403

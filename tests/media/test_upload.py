@@ -10,9 +10,13 @@ import sqlalchemy as sa
 from PIL import Image, ImageChops, ImageStat
 
 from backend.media.models import Photo
-from tests.factories import ResidentFactory
+from tests.factories import ResidencyFactory
 from tests.helpers import bearer
 from tests.media.conftest import image_bytes, jpeg, png_header_only, upload
+
+
+def _bound():
+    return ResidencyFactory().resident
 
 
 def _photo_count(db) -> int:
@@ -49,7 +53,7 @@ def test_hostile_upload_is_refused_and_nothing_is_stored(client, db, stored_file
     data, filename, status, words = HOSTILE[case]
     before = stored_files()
 
-    resp = upload(client, bearer(ResidentFactory()), data, filename)
+    resp = upload(client, bearer(_bound()), data, filename)
 
     assert resp.status_code == status
     assert words in resp.json["message"]
@@ -59,7 +63,7 @@ def test_hostile_upload_is_refused_and_nothing_is_stored(client, db, stored_file
 
 def test_200_megapixel_frame_is_refused_before_decoding(client, db, stored_files):
     before = stored_files()
-    resp = upload(client, bearer(ResidentFactory()), png_header_only(16384, 12500), "x.png")
+    resp = upload(client, bearer(_bound()), png_header_only(16384, 12500), "x.png")
     assert resp.status_code == 422
     assert "像素" in resp.json["message"]
     assert stored_files() == before
@@ -67,7 +71,7 @@ def test_200_megapixel_frame_is_refused_before_decoding(client, db, stored_files
 
 def test_pixel_bound_is_inclusive(client, db, app, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_MAX_PIXELS", 100 * 100)
-    headers = bearer(ResidentFactory())
+    headers = bearer(_bound())
     assert upload(client, headers, jpeg((100, 100))).status_code == 201
     assert upload(client, headers, jpeg((100, 101))).status_code == 422
 
@@ -76,7 +80,7 @@ def test_jpeg_with_gps_exif_is_stored_with_no_exif(client, db, app):
     original = Image.open(io.BytesIO(image_bytes("exif_gps.jpg")))
     assert original.getexif().get_ifd(0x8825)  # the test file does carry GPS
 
-    resp = upload(client, bearer(ResidentFactory()), image_bytes("exif_gps.jpg"))
+    resp = upload(client, bearer(_bound()), image_bytes("exif_gps.jpg"))
 
     assert resp.status_code == 201
     for url in (resp.json["url"], resp.json["thumbnail_url"]):
@@ -88,7 +92,7 @@ def test_jpeg_with_gps_exif_is_stored_with_no_exif(client, db, app):
 
 
 def test_heic_metadata_is_all_stripped(client, db):
-    resp = upload(client, bearer(ResidentFactory()), image_bytes("L_exif_xmp_iptc.heic"), "m.heic")
+    resp = upload(client, bearer(_bound()), image_bytes("L_exif_xmp_iptc.heic"), "m.heic")
 
     assert resp.status_code == 201
     stored = _fetch(client, resp.json["url"])
@@ -98,7 +102,7 @@ def test_heic_metadata_is_all_stripped(client, db):
 
 
 def test_orientation_6_jpeg_is_stored_upright(client, db):
-    headers = bearer(ResidentFactory())
+    headers = bearer(_bound())
     upright = upload(client, headers, image_bytes("hopper.jpg"))
     rotated = upload(client, headers, image_bytes("hopper_orientation_6.jpg"))
 
@@ -115,7 +119,7 @@ def test_orientation_6_of_a_landscape_frame_gives_a_portrait_photo(client, db):
     out = io.BytesIO()
     frame.save(out, "JPEG", exif=exif, quality=95)
 
-    resp = upload(client, bearer(ResidentFactory()), out.getvalue())
+    resp = upload(client, bearer(_bound()), out.getvalue())
 
     assert (resp.json["width"], resp.json["height"]) == (40, 60)
     stored = Image.open(io.BytesIO(_fetch(client, resp.json["url"]))).convert("RGB")
@@ -129,14 +133,14 @@ def test_broken_exif_block_does_not_crash_the_upload(client, db):
     broken_app1 = b"\xff\xe1\x00\x20Exif\x00\x00MM\x00\x2a\x00\x00\xff\xff\xff\xf0" + b"\x00" * 14
     data[2:2] = broken_app1
 
-    resp = upload(client, bearer(ResidentFactory()), bytes(data))
+    resp = upload(client, bearer(_bound()), bytes(data))
 
     assert resp.status_code == 201
     assert (resp.json["width"], resp.json["height"]) == (50, 30)
 
 
 def test_heic_photo_is_accepted_and_converted_to_jpeg(client, db, app):
-    resp = upload(client, bearer(ResidentFactory()), image_bytes("pug.heic"), "IMG_0001.HEIC")
+    resp = upload(client, bearer(_bound()), image_bytes("pug.heic"), "IMG_0001.HEIC")
 
     assert resp.status_code == 201
     edge = app.config["PHOTO_MAX_EDGE"]
@@ -150,7 +154,7 @@ def test_heic_photo_is_accepted_and_converted_to_jpeg(client, db, app):
 
 @pytest.mark.parametrize("name", ["hopper.png", "hopper.webp"])
 def test_png_and_webp_are_accepted_as_jpeg(client, db, name):
-    resp = upload(client, bearer(ResidentFactory()), image_bytes(name), name)
+    resp = upload(client, bearer(_bound()), image_bytes(name), name)
     assert resp.status_code == 201
     assert Image.open(io.BytesIO(_fetch(client, resp.json["url"]))).format == "JPEG"
 
@@ -158,13 +162,13 @@ def test_png_and_webp_are_accepted_as_jpeg(client, db, name):
 def test_transparent_png_is_laid_on_white(client, db):
     out = io.BytesIO()
     Image.new("RGBA", (20, 20), (0, 0, 0, 0)).save(out, "PNG")
-    resp = upload(client, bearer(ResidentFactory()), out.getvalue(), "t.png")
+    resp = upload(client, bearer(_bound()), out.getvalue(), "t.png")
     pixel = Image.open(io.BytesIO(_fetch(client, resp.json["url"]))).getpixel((10, 10))
     assert min(pixel) > 245
 
 
 def test_same_picture_twice_is_stored_once_under_its_hash(client, db, stored_files):
-    headers = bearer(ResidentFactory())
+    headers = bearer(_bound())
     before = stored_files()
 
     first = upload(client, headers, image_bytes("hopper.jpg"))
@@ -188,7 +192,7 @@ def test_missing_file_field_is_refused(client, db):
     resp = client.post(
         "/api/v1/media/photos",
         data={"photo": (io.BytesIO(jpeg()), "a.jpg")},
-        headers=bearer(ResidentFactory()),
+        headers=bearer(_bound()),
         content_type="multipart/form-data",
     )
     assert resp.status_code == 422
@@ -197,7 +201,7 @@ def test_missing_file_field_is_refused(client, db):
 
 def test_uploads_are_rate_limited_per_resident(client, db, app, monkeypatch):
     monkeypatch.setitem(app.config, "RATELIMIT_PHOTO_UPLOAD", "2 per minute")
-    one, other = bearer(ResidentFactory()), bearer(ResidentFactory())
+    one, other = bearer(_bound()), bearer(_bound())
 
     codes = [upload(client, one, jpeg()).status_code for _ in range(3)]
 
@@ -206,7 +210,7 @@ def test_uploads_are_rate_limited_per_resident(client, db, app, monkeypatch):
 
 
 def test_upload_answers_id_signed_urls_and_upright_size(client, db):
-    resp = upload(client, bearer(ResidentFactory()), jpeg((300, 200)))
+    resp = upload(client, bearer(_bound()), jpeg((300, 200)))
 
     assert resp.status_code == 201
     assert set(resp.json) == {"id", "url", "thumbnail_url", "width", "height"}

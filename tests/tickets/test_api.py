@@ -95,7 +95,7 @@ def test_shared_place_report_needs_estate_and_location(client, world):
 
 
 def test_someone_elses_photo_cannot_be_attached(client, world):
-    theirs = _photo(client, bearer(ResidentFactory()))
+    theirs = _photo(client, bearer(ResidencyFactory().resident))
     resp = _submit(client, world, photo_ids=[theirs["id"]])
     assert resp.status_code == 422
     assert services.db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
