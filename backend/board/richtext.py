@@ -49,6 +49,22 @@ def plain_to_html(text: str) -> str:
     )
 
 
+#: a tag, opening or closing: what tells HTML from plain text
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
+
+
+def as_html(text: str) -> str:
+    """What a publisher typed, as HTML (not yet sanitised): HTML stays as it is; plain
+    text becomes paragraphs (a blank line between paragraphs, a line break within one)."""
+    return text if _TAG.search(text or "") else plain_to_html(text)
+
+
+def body_html(text: str) -> str:
+    """The HTML a board post stores for what its publisher typed: :func:`as_html`, then
+    :func:`sanitize`."""
+    return sanitize(as_html(text))
+
+
 def to_text(body_html: str) -> str:
     """The readable text of a sanitised body (for previews and messages)."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body_html or "")).split())
