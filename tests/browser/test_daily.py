@@ -1,0 +1,121 @@
+"""Issue 19, daily work in Chromium: what a newcomer hit walking every role through a day.
+Each test measures what a person sees (element heights, colour contrast, the wall-clock
+time printed) rather than the markup. Screenshots in test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+
+from backend.authz.roles import StaffRole
+from backend.fees.models import PaymentMethod
+from tests.browser.test_admin_panel import log_in
+from tests.factories import (
+    BillFactory,
+    BuildingFactory,
+    FeeItemFactory,
+    OwnerRecordFactory,
+    StaffFactory,
+    UnitFactory,
+)
+
+expect = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").expect
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def csrf_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two CSS ``rgb(…)`` colours."""
+    fg, bg = (tuple(int(x) for x in re.findall(r"\d+", c)[:3]) for c in (foreground, background))
+    light, dark = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_company_admins_menu_fits_at_1280_px_without_a_wrapped_label(
+    page, live_url, db, screenshot
+):
+    """Defect 3: every label of the top menu is one line high (all 11 wrapped before)."""
+    building = BuildingFactory(name="1幢", estate__company__name="嘉禾物业")
+    StaffFactory(
+        username="jiahe.admin",
+        name="林晓峰",
+        role=StaffRole.company_admin,
+        company=building.estate.company,
+    )
+    db.session.commit()
+    log_in(page, live_url, "jiahe.admin")
+    links = page.locator("#main-nav ul a")
+    assert links.count() >= 10
+    heights = links.evaluate_all(
+        "links => links.map(a => [a.textContent.trim(), a.getBoundingClientRect().height,"
+        " parseFloat(getComputedStyle(a).lineHeight),"
+        " parseFloat(getComputedStyle(a).paddingTop) + parseFloat(getComputedStyle(a).paddingBottom)"
+        " + parseFloat(getComputedStyle(a).borderBottomWidth)])"
+    )
+    wrapped = [label for label, height, line, extra in heights if height > line + extra + 1]
+    assert not wrapped, f"labels on two lines at 1280 px: {wrapped}"
+    # nothing sticks out of the window either
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    screenshot("daily-01-company-menu-1280")
+
+
+def test_the_current_page_number_is_visible(page, live_url, db, screenshot):
+    """Defect 4: the current page of a paginated list has readable contrast (≥ 4.5:1)."""
+    unit = UnitFactory(number="101", building__name="1幢")
+    OwnerRecordFactory(unit=unit)
+    item = FeeItemFactory(estate=unit.estate, name="物业服务费")
+    for month in range(25):
+        BillFactory(unit=unit, fee_item=item, period=date(2025 + month // 12, month % 12 + 1, 1))
+    StaffFactory(
+        username="kefu", name="许文静", role=StaffRole.service_desk, company=unit.estate.company
+    )
+    db.session.commit()
+    log_in(page, live_url, "kefu")
+    page.goto(f"{live_url}/admin/bills")
+    current = page.locator(".pagination [aria-current=page]")
+    expect(current).to_have_text("1")
+    colours = current.evaluate(
+        "el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]"
+    )
+    assert contrast(*colours) >= 4.5, colours
+    screenshot("daily-02-pagination-current")
+
+
+def test_the_receipt_page_shows_beijing_time_just_after_midnight(
+    page, live_url, db, monkeypatch, screenshot
+):
+    """Defect 5: paid at 01:30 Beijing time (17:30 UTC the day before), the public receipt
+    page shows 2026-12-07 01:30, not the UTC day or an ISO timestamp."""
+    from backend.fees import payments
+
+    clock = datetime(2026, 12, 6, 17, 30, 5, tzinfo=UTC)  # 2026-12-07 01:30:05 in Beijing
+    monkeypatch.setattr(payments, "utcnow", lambda: clock)
+    unit = UnitFactory(number="201", building__name="1幢")
+    OwnerRecordFactory(unit=unit)
+    bill = BillFactory(unit=unit, period=date(2026, 12, 1))
+    cashier = StaffFactory(
+        username="kefu", name="许文静", role=StaffRole.service_desk, company=unit.estate.company
+    )
+    payment = payments.record_offline_payment(cashier, [bill.id], PaymentMethod.cash, "王先生")
+    db.session.commit()
+    page.goto(f"{live_url}/receipts/{payments.receipt_code(payment)}")
+    expect(page.locator("#receipt-no")).to_have_text(payment.receipt_no)
+    expect(page.locator("#receipt-time")).to_have_text("2026-12-07 01:30")
+    expect(page.locator("body")).not_to_contain_text("+00:00")
+    expect(page.locator("body")).not_to_contain_text("2026-12-06")
+    screenshot("daily-03-receipt-beijing-time")
