@@ -62,10 +62,10 @@ def test_the_company_admins_menu_fits_at_1280_px_without_a_wrapped_label(
     links = page.locator("#main-nav ul a")
     assert links.count() >= 10
     heights = links.evaluate_all(
-        "links => links.map(a => [a.textContent.trim(), a.getBoundingClientRect().height,"
-        " parseFloat(getComputedStyle(a).lineHeight),"
-        " parseFloat(getComputedStyle(a).paddingTop) + parseFloat(getComputedStyle(a).paddingBottom)"
-        " + parseFloat(getComputedStyle(a).borderBottomWidth)])"
+        "links => links.map(a => { const s = getComputedStyle(a); return ["
+        " a.textContent.trim(), a.getBoundingClientRect().height, parseFloat(s.lineHeight),"
+        " parseFloat(s.paddingTop) + parseFloat(s.paddingBottom)"
+        " + parseFloat(s.borderBottomWidth)]; })"
     )
     wrapped = [label for label, height, line, extra in heights if height > line + extra + 1]
     assert not wrapped, f"labels on two lines at 1280 px: {wrapped}"
