@@ -119,3 +119,70 @@ def test_the_receipt_page_shows_beijing_time_just_after_midnight(
     expect(page.locator("body")).not_to_contain_text("+00:00")
     expect(page.locator("body")).not_to_contain_text("2026-12-06")
     screenshot("daily-03-receipt-beijing-time")
+
+
+def test_an_answered_order_leaves_the_ticket_overdue_for_the_company_and_the_street(
+    browser, page, live_url, db, screenshot
+):
+    """Defect 6: a street officer orders the company (督办) on an urgent ticket nobody
+    accepted; the service desk answers the order. The answer is to the street office, not
+    the company's response to the resident: the ticket stays 响应超时 on the company's
+    超时工单 list and to-do, and the street's overdue list shows the order as 已回复 with
+    the time past the response deadline (not 未到期限 and 下达督办)."""
+    from datetime import timedelta
+
+    from backend.core.time import utcnow
+    from backend.supervision import orders
+    from backend.tickets import services
+    from backend.tickets.models import TicketKind, Urgency
+    from tests.factories import (
+        CommunityFactory,
+        CompanyFactory,
+        EstateFactory,
+        ResidencyFactory,
+        StreetFactory,
+    )
+
+    street = StreetFactory(name="文新街道")
+    jiahe = CompanyFactory(name="杭州嘉禾物业")
+    garden = EstateFactory(
+        name="嘉绿景苑", community=CommunityFactory(street=street), company=jiahe
+    )
+    home = ResidencyFactory(unit__building__estate=garden, unit__number="1101")
+    desk = StaffFactory(
+        username="jiahe.kefu", name="沈佳怡", role=StaffRole.service_desk, company=jiahe
+    )
+    officer = StaffFactory(
+        username="wenxin.jiedao", name="钱文博", role=StaffRole.street_officer, street=street
+    )
+    now = utcnow()
+    ticket, _ = services.create_ticket(
+        home.resident,
+        kind=TicketKind.home_repair,
+        urgency=Urgency.urgent,
+        description="厨房水管爆裂，水流不止",
+        unit_id=home.unit_id,
+        now=now - timedelta(hours=3),
+    )
+    order = orders.issue_order(
+        officer, ticket.id, "请立即派人处理", now + timedelta(days=1), now=now - timedelta(hours=2)
+    )
+    services.flag_overdue(now=now - timedelta(minutes=90), notify=False)
+    orders.answer_order(desk, order.id, "已联系住户，今天下午上门", now=now - timedelta(hours=1))
+    db.session.commit()
+
+    log_in(page, live_url, "jiahe.kefu")
+    expect(page.locator("#todo-tickets-1")).to_have_text("1")
+    page.goto(f"{live_url}/admin/tickets?overdue=1")
+    expect(page.locator(f"#ticket-{ticket.id}")).to_contain_text("响应超时")
+    screenshot("daily-04-answered-order-still-overdue")
+
+    officer_page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(officer_page, live_url, "wenxin.jiedao")
+    officer_page.goto(f"{live_url}/admin/supervision/overdue")
+    row = officer_page.locator(f"#overdue-{ticket.id}")
+    expect(row.locator(".order-state")).to_have_text("已回复")
+    expect(row).not_to_contain_text("未到期限")
+    expect(row).not_to_contain_text("下达督办")
+    officer_page.screenshot(path="test-artifacts/screenshots/daily-05-street-overdue-list.png")
+    officer_page.context.close()
