@@ -519,6 +519,18 @@ def unread_owners_to_remind(post: Post) -> list[int]:
     )
 
 
+def mark_owners_reminded(post: Post) -> int:
+    """Count today's owners as reminded of must-read ``post`` without a message (its
+    source told them with its own); owners who arrive later still get the notice. Returns
+    how many were marked."""
+    ids = unread_owners_to_remind(post)
+    if ids:
+        db.session.execute(
+            sa.insert(MustReadReminder), [{"post_id": post.id, "resident_id": i} for i in ids]
+        )
+    return len(ids)
+
+
 def remind_unread_owners(post_id: int) -> int:
     """Send the must-read notice to each owner who has not read ``post_id`` (once each)."""
     from backend.notify import notify_resident

@@ -57,6 +57,8 @@ def items(estate_id: int) -> list[BoardItem]:
                         "total_heads": motion.total_heads,
                     },
                     must_read=True,
+                    # the owners get 表决公告 (vote_announced), which opens the motion
+                    owners_notified=True,
                 )
             )
     return posts

@@ -123,3 +123,25 @@ def test_announcing_tells_the_owners(client, world, fake_wechat):
     assert [m["template_id"] for m in sent] == ["tmpl-vote-announced"]
     inbox = client.get("/api/v1/me/messages", headers=bearer(owner)).get_json()
     assert any(m["event"] == "vote_announced" for m in inbox)
+
+
+def test_one_announcement_sends_one_message(client, world, fake_wechat):
+    """Issue 19 defect 8: the owner gets 表决公告, not also 必读公告 for the board's notice
+    of the same motion, neither at once nor from the hourly must-read reminder."""
+    from backend.board.jobs import remind_must_read_job
+    from tests.votes.conftest import T0
+
+    unit = world.unit("100.00", ["甲"])
+    owner = world.owner(unit)
+    subscribe(
+        fake_wechat, owner, {"tmpl-vote-announced": "accept", "tmpl-must-read-notice": "accept"}
+    )
+    services.announce(world.committee, world.motion(), now=T0 - timedelta(days=16))
+    commit()
+    remind_must_read_job()
+    commit()
+    assert [m["template_id"] for m in fake_wechat.messages(owner.openid)] == [
+        "tmpl-vote-announced"
+    ]
+    inbox = client.get("/api/v1/me/messages", headers=bearer(owner)).get_json()
+    assert [m["event"] for m in inbox] == ["vote_announced"]
