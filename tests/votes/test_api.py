@@ -140,8 +140,6 @@ def test_one_announcement_sends_one_message(client, world, fake_wechat):
     commit()
     remind_must_read_job()
     commit()
-    assert [m["template_id"] for m in fake_wechat.messages(owner.openid)] == [
-        "tmpl-vote-announced"
-    ]
+    assert [m["template_id"] for m in fake_wechat.messages(owner.openid)] == ["tmpl-vote-announced"]
     inbox = client.get("/api/v1/me/messages", headers=bearer(owner)).get_json()
     assert [m["event"] for m in inbox] == ["vote_announced"]
