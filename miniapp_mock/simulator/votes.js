@@ -461,7 +461,7 @@
             h("button", { type: "button", class: "btn btn-primary", testid: "go-check", onClick: () => go(`#/votes/${id}/check`) }, "核对我的回执"),
             h("button", { type: "button", class: "btn", testid: "download-published", onClick: () => download(id) }, "下载选票清单"),
           ),
-          h("p", { class: "hint" }, "任何人可下载选票清单，用 python -m backend.votes.recount 文件名 自行重新计票并校验哈希链。"),
+          h("p", { class: "hint" }, "任何人可下载选票清单，自行重新计票并核对哈希链末端与上面公布的是否一致。"),
         );
       });
     }
