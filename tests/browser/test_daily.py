@@ -186,3 +186,103 @@ def test_an_answered_order_leaves_the_ticket_overdue_for_the_company_and_the_str
     expect(row).not_to_contain_text("下达督办")
     officer_page.screenshot(path="test-artifacts/screenshots/daily-05-street-overdue-list.png")
     officer_page.context.close()
+
+
+def _field_look(page, selector: str) -> dict:
+    return page.locator(selector).first.evaluate(
+        "el => { const s = getComputedStyle(el); return {radius: s.borderTopLeftRadius,"
+        " border: s.borderTopColor, padding: s.paddingLeft}; }"
+    )
+
+
+def test_every_input_of_bills_and_collection_rates_looks_like_the_others(
+    page, live_url, db, screenshot
+):
+    """Defect 10: the month, number and untyped inputs on 账单 and 收缴率 are styled like
+    the selects next to them (they were the browser's bare boxes)."""
+    unit = UnitFactory(number="101", building__name="1幢")
+    OwnerRecordFactory(unit=unit)
+    BillFactory(unit=unit, period=date(2026, 11, 1))
+    StaffFactory(
+        username="kefu", name="许文静", role=StaffRole.service_desk, company=unit.estate.company
+    )
+    db.session.commit()
+    log_in(page, live_url, "kefu")
+    for path, inputs in (
+        ("/admin/bills", ["input[name=period]", "#payer-name", "#pay-note"]),
+        ("/admin/fee-reports", ["input[name=from]", "input[name=to]"]),
+    ):
+        page.goto(live_url + path)
+        select = _field_look(page, "select")
+        for selector in inputs:
+            assert _field_look(page, selector) == select, (path, selector)
+    screenshot("daily-06-collection-rate-inputs")
+
+
+@pytest.mark.parametrize("role", ["street_officer", "company_admin"])
+def test_the_home_and_dashboard_do_not_scroll_sideways_at_375_px(
+    page, live_url, db, screenshot, role
+):
+    """Defect 10: no horizontal overflow on a phone (13 px before)."""
+    from tests.factories import CommunityFactory, EstateFactory, StreetFactory
+
+    street = StreetFactory(name="文新街道")
+    estate = EstateFactory(name="嘉绿景苑", community=CommunityFactory(street=street))
+    StaffFactory(
+        username="staff375",
+        name="钱文博",
+        role=StaffRole(role),
+        street=street if role == "street_officer" else None,
+        company=estate.company if role == "company_admin" else None,
+    )
+    db.session.commit()
+    page.set_viewport_size({"width": 375, "height": 812})
+    log_in(page, live_url, "staff375")
+    paths = ["/admin/"] + (["/admin/supervision"] if role == "street_officer" else [])
+    for path in paths:
+        page.goto(live_url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path}: {width - 375} px wider than the phone"
+    screenshot(f"daily-07-{role}-375")
+
+
+@pytest.fixture
+def demo(db):
+    """The demo street (``flask seed-demo``), committed."""
+    from backend.demo import seed_demo
+
+    seed_demo()
+    db.session.commit()
+
+
+DEMO_PAGES = {
+    "wenxin.jiedao": ["/admin/", "/admin/supervision", "/admin/supervision/overdue"],
+    "jiahe.admin": ["/admin/", "/admin/tickets", "/admin/bills", "/admin/fee-reports"],
+    "jljy.yeweihui": ["/admin/", "/admin/votes", "/admin/board"],
+}
+
+
+def test_no_demo_page_scrolls_sideways_at_375_px(browser, live_url, demo, screenshot_dir):
+    """Defect 10: with the demo's data no page of a day's round is wider than a phone (the
+    street's dashboard was 12 px wider: a table widened its grid column)."""
+    from backend.accounts.demo import DEMO_PASSWORD
+    from tests.browser.conftest import PHONE
+
+    wide = []
+    for username, paths in DEMO_PAGES.items():
+        context = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        page.goto(f"{live_url}/admin/login")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.locator("#login-button").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
+        for path in paths:
+            page.goto(live_url + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            name = f"daily-08-375-{username}-{path.strip('/').replace('/', '-')}"
+            page.screenshot(path=screenshot_dir / f"{name}.png", full_page=True)
+            if width > 375:
+                wide.append((username, path, width - 375))
+        context.close()
+    assert not wide, f"wider than the phone (px): {wide}"
