@@ -14,7 +14,8 @@ from backend.authz import scope
 from backend.core.errors import Invalid
 from backend.core.time import to_local, utcnow
 from backend.extensions import db
-from backend.supervision.models import OrderStatus, SupervisionOrder, TicketFact
+from backend.supervision.models import SupervisionOrder, TicketFact
+from backend.supervision.orders import UNANSWERED
 from backend.tickets import sla
 from backend.tickets.models import OPEN_STATES, Ticket
 
@@ -106,7 +107,7 @@ def _open_orders(ticket_ids: list[int]) -> dict[int, int]:
         sa.select(SupervisionOrder.ticket_id, sa.func.count())
         .where(
             SupervisionOrder.ticket_id.in_(ticket_ids),
-            SupervisionOrder.status.in_((OrderStatus.open, OrderStatus.missed)),
+            SupervisionOrder.status.in_(UNANSWERED),
         )
         .group_by(SupervisionOrder.ticket_id)
     )
