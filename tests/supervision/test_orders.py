@@ -160,7 +160,8 @@ def test_a_sent_back_answer_goes_back_on_the_companys_to_do_with_its_reason(app,
     orders.return_answer(world.street, order.id, "未说明结果", T0 + 72 * H, now=T0 + 6 * H)
     assert order.status == OrderStatus.returned and order.deadline == T0 + 72 * H
     assert order.review_note == "未说明结果"
-    assert "未说明结果" in ticket.events[-1].note and ticket.events[-1].action == "supervision_return"
+    last = ticket.events[-1]
+    assert last.action == "supervision_return" and "未说明结果" in last.note
     with app.test_request_context():
         assert _todo(world.desk).get("待回复督办") == 1
         assert "待审核督办回复" not in _todo(world.street)
