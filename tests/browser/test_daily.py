@@ -286,3 +286,99 @@ def test_no_demo_page_scrolls_sideways_at_375_px(browser, live_url, demo, screen
                 wide.append((username, path, width - 375))
         context.close()
     assert not wide, f"wider than the phone (px): {wide}"
+
+
+def test_the_full_supervision_cycle_send_back_then_accept(browser, live_url, db, screenshot_dir):
+    """Screen 5: the officer (desktop) sends the company's answer back with a reason; the
+    service desk (phone) finds the order on its to-do again, reads the reason and answers
+    again; the officer accepts. Both to-do lists follow."""
+    from datetime import timedelta
+
+    from backend.core.time import utcnow
+    from backend.supervision import orders
+    from backend.tickets import services
+    from backend.tickets.models import TicketKind, Urgency
+    from tests.browser.conftest import DESKTOP, PHONE
+    from tests.factories import (
+        CommunityFactory,
+        CompanyFactory,
+        EstateFactory,
+        ResidencyFactory,
+        StreetFactory,
+    )
+
+    street = StreetFactory(name="文新街道")
+    jiahe = CompanyFactory(name="杭州嘉禾物业")
+    garden = EstateFactory(
+        name="嘉绿景苑", community=CommunityFactory(street=street), company=jiahe
+    )
+    home = ResidencyFactory(unit__building__estate=garden, unit__number="1101")
+    StaffFactory(username="jiahe.kefu", name="沈佳怡", role=StaffRole.service_desk, company=jiahe)
+    officer = StaffFactory(
+        username="wenxin.jiedao", name="钱文博", role=StaffRole.street_officer, street=street
+    )
+    now = utcnow()
+    ticket, _ = services.create_ticket(
+        home.resident,
+        kind=TicketKind.complaint,
+        urgency=Urgency.normal,
+        description="楼下商铺夜间噪音扰民",
+        estate_id=garden.id,
+        location="3幢底商",
+        now=now - timedelta(days=2),
+    )
+    orders.issue_order(officer, ticket.id, "请三日内与商户协商整改", now + timedelta(days=3))
+    db.session.commit()
+
+    def signed_in(device: dict, username: str):
+        context = browser.new_context(**device, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        log_in(page, live_url, username)
+        return page
+
+    def shot(page, name: str) -> None:
+        page.screenshot(path=screenshot_dir / f"{name}.png", full_page=True)
+
+    desk = signed_in(PHONE, "jiahe.kefu")
+    desk.locator("#todo-supervision_orders").click()
+    desk.locator("#orders-list textarea").fill("已约谈商户")
+    desk.locator("#orders-list button[type=submit]").click()
+    expect(desk.locator(".alert-success")).to_contain_text("已回复督办")
+
+    street_page = signed_in(DESKTOP, "wenxin.jiedao")
+    expect(street_page.locator("#todo-supervision_orders-review")).to_have_text("1")
+    street_page.locator("#todo-supervision_orders-review").click()
+    street_page.locator("#orders-list a.btn-primary").first.click()
+    street_page.locator("textarea[name=note]").fill("未说明整改结果和完成时间，请补充")
+    shot(street_page, "daily-09-supervision-review-1280")
+    street_page.locator("button[value=return]").click()
+    expect(street_page.locator(".alert-success")).to_contain_text("已退回督办回复")
+    expect(street_page.locator("#ticket-orders li").first).to_have_attribute(
+        "data-status", "returned"
+    )
+    expect(street_page.locator("#ticket-timeline")).to_contain_text("街道退回督办回复")
+
+    desk.goto(f"{live_url}/admin/")
+    expect(desk.locator("#todo-supervision_orders")).to_have_text("1")
+    desk.goto(f"{live_url}/admin/tickets/{ticket.id}")
+    expect(desk.locator("#supervision-orders")).to_contain_text("未说明整改结果和完成时间")
+    shot(desk, "daily-10-supervision-sent-back-375")
+    desk.locator("#supervision-orders textarea").fill(
+        "商户已加装隔音门，22 点后停止营业，已回访住户"
+    )
+    desk.locator("#supervision-orders button[type=submit]").click()
+    expect(desk.locator(".alert-success")).to_contain_text("已回复督办")
+
+    street_page.reload()
+    street_page.locator("button[value=accept]").click()
+    expect(street_page.locator(".alert-success")).to_contain_text("已认可督办回复")
+    expect(street_page.locator("#ticket-orders li").first).to_have_attribute(
+        "data-status", "accepted"
+    )
+    shot(street_page, "daily-11-supervision-accepted-1280")
+    street_page.goto(f"{live_url}/admin/")
+    expect(street_page.locator("#todo-supervision_orders-review")).to_have_count(0)
+    desk.goto(f"{live_url}/admin/")
+    expect(desk.locator("#todo-supervision_orders")).to_have_count(0)
+    for page in (desk, street_page):
+        page.context.close()
