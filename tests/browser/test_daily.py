@@ -382,3 +382,67 @@ def test_the_full_supervision_cycle_send_back_then_accept(browser, live_url, db,
     expect(desk.locator("#todo-supervision_orders")).to_have_count(0)
     for page in (desk, street_page):
         page.context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_cashier_finds_a_household_collects_and_prints_the_receipt(
+    browser, live_url, db, screenshot_dir, tmp_path, width
+):
+    """Screen 3: "1幢 201" finds the unit (exact match first); every unpaid bill with the
+    total, all selected; one payment; a receipt with payee, items and the amount in capitals,
+    printed on A5 and on an 80 mm roll (the PDF's page size says which)."""
+    import pypdf
+
+    from tests.factories import BuildingFactory
+
+    one = BuildingFactory(name="1幢", estate__name="嘉绿景苑", estate__company__name="杭州嘉禾物业")
+    unit = UnitFactory(building=one, number="201")
+    UnitFactory(building=one, number="2011")
+    OwnerRecordFactory(unit=unit)
+    fee = FeeItemFactory(estate=one.estate, name="物业服务费")
+    parking = FeeItemFactory(estate=one.estate, name="车位管理费")
+    BillFactory(unit=unit, fee_item=fee, period=date(2026, 10, 1), amount_fen=23_412)
+    BillFactory(unit=unit, fee_item=fee, period=date(2026, 11, 1), amount_fen=23_412)
+    BillFactory(unit=unit, fee_item=parking, period=date(2026, 11, 1), amount_fen=15_000)
+    StaffFactory(
+        username="kefu", name="许文静", role=StaffRole.service_desk, company=one.estate.company
+    )
+    db.session.commit()
+    context = browser.new_context(
+        viewport={"width": width, "height": 900 if width > 375 else 812},
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
+    page = context.new_page()
+    log_in(page, live_url, "kefu")
+    page.goto(f"{live_url}/admin/bills")
+    page.locator("#tab-cashier").click()
+    page.locator("#cashier-q").fill("1幢 201")
+    page.locator("#cashier-q").press("Enter")
+    matches = page.locator("#cashier-matches a")
+    expect(matches.first).to_have_text("嘉绿景苑 · 1幢 201")
+    page.screenshot(path=screenshot_dir / f"daily-12-cashier-search-{width}.png", full_page=True)
+    matches.first.click()
+    expect(page.locator("#household-total")).to_have_text("¥618.24")
+    expect(page.locator("#household-bills input[type=checkbox]:checked")).to_have_count(3)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=screenshot_dir / f"daily-13-cashier-household-{width}.png", full_page=True)
+    page.locator("#payer-name").fill("王先生")
+    page.locator("#collect").click()
+    expect(page.locator("#receipt-capitals")).to_have_text("人民币陆佰壹拾捌元贰角肆分")
+    expect(page.locator("#receipt-payee")).to_have_text("杭州嘉禾物业")
+    expect(page.locator("#receipt-bills")).to_contain_text("车位管理费")
+    page.screenshot(path=screenshot_dir / f"daily-14-cashier-receipt-{width}.png", full_page=True)
+    if width == 1280:
+        for paper, (wide, high) in (("a5", (148, 210)), ("80mm", (80, 200))):
+            if paper == "80mm":
+                page.locator("#paper-80mm").click()
+            page.emulate_media(media="print")
+            page.screenshot(path=screenshot_dir / f"daily-15-receipt-print-{paper}.png")
+            page.emulate_media(media="screen")
+            path = tmp_path / f"{paper}.pdf"
+            page.pdf(path=str(path), prefer_css_page_size=True)
+            box = pypdf.PdfReader(path).pages[0].mediabox
+            mm = (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4))
+            assert mm == (wide, high), (paper, mm)
+    context.close()
