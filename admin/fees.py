@@ -19,6 +19,7 @@ from backend.core.errors import DomainError, Invalid
 from backend.core.sheets import write_xlsx
 from backend.core.time import local_today
 from backend.fees import payments, readings, reminders, reports, services
+from backend.fees.capitals import amount_in_capitals
 from backend.fees.models import (
     AdjustmentKind,
     BillStatus,
@@ -424,6 +425,9 @@ def _payment_page(payment_id: int) -> str:
         units=payments.receipt_units(item),
         verify_url=payments.receipt_url(item),
         refund=payments.refund_of(item),
+        capitals=amount_in_capitals,
+        # printed on A5 paper, or on an 80 mm receipt printer (?paper=80mm)
+        paper="80mm" if request.args.get("paper") == "80mm" else "a5",
     )
 
 

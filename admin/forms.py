@@ -13,7 +13,15 @@ import re
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional, Regexp, ValidationError
 
 from backend.accounts.models import Residency, ResidencyRole, Staff
@@ -48,7 +56,9 @@ class Form(FlaskForm):
                 and isinstance(field, StringField)
                 and not isinstance(field, PasswordField)
             ):
-                extra.setdefault(name, []).insert(0, CleanText())
+                # a textarea takes line breaks (paragraphs of a post, a note, an answer)
+                multiline = isinstance(field, TextAreaField)
+                extra.setdefault(name, []).insert(0, CleanText(multiline=multiline))
         return super().validate(extra)
 
     def checked(self) -> dict:

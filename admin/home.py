@@ -101,6 +101,10 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 @blueprint.app_template_filter("local_date")
 def local_date(value: date | None) -> str:
+    """A date as ``YYYY-MM-DD``; a (UTC) time gives its date in Asia/Shanghai, so that
+    between 00:00 and 08:00 Beijing time it is not the day before."""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
     return value.isoformat() if value else ""
 
 

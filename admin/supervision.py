@@ -38,7 +38,13 @@ from backend.supervision import (
     panel,
 )
 from backend.supervision.dashboard import DIMENSIONS, METRICS, Filter
-from backend.supervision.models import CreditSource, FilingKind, FilingState, OrderStatus
+from backend.supervision.models import (
+    CreditSource,
+    FilingKind,
+    FilingState,
+    OrderStatus,
+    SupervisionOrder,
+)
 from backend.tickets import sla
 from backend.tickets.models import FINAL_STATES, TicketKind
 from backend.tickets.states import EVENT_LABELS
@@ -352,6 +358,9 @@ def _ticket_page(ticket_id: int, form: OrderForm | None = None, error: str | Non
         form=form,
         error=error,
         event_labels=EVENT_LABELS,
+        review_deadline=(utcnow() + timedelta(days=3))
+        .astimezone(SHANGHAI)
+        .strftime("%Y-%m-%dT%H:%M"),
     )
 
 
@@ -391,6 +400,10 @@ def _orders_reader(staff) -> None:
         raise Forbidden("您的角色没有此项权限")
 
 
+#: ``?status=review``: the answers waiting for the officer's review (on time or late)
+REVIEW = "review"
+
+
 def _status() -> OrderStatus | None:
     value = request.args.get("status", "")
     return OrderStatus(value) if value in OrderStatus.__members__ else None
@@ -400,7 +413,10 @@ def _orders_page(error: str | None = None):
     staff = current_staff()
     _orders_reader(staff)
     status = _status()
-    page = paginate(orders.orders_query(staff, status=status))
+    stmt = orders.orders_query(staff, status=status)
+    if request.args.get("status") == REVIEW:
+        stmt = stmt.where(SupervisionOrder.status.in_(orders.AWAITING_REVIEW))
+    page = paginate(stmt)
     return render_template(
         "admin/supervision/orders.html",
         page=page,
@@ -408,6 +424,7 @@ def _orders_page(error: str | None = None):
         statuses=list(OrderStatus),
         can_answer=scope.can(staff, "supervision.answer"),
         unanswered=orders.UNANSWERED,
+        review=request.args.get("status") == REVIEW,
         now=utcnow(),
         error=error,
     )
@@ -452,6 +469,57 @@ def supervision_order_answer(order_id: int):
     if form.back.data == "ticket":
         return redirect(url_for("admin.ticket", ticket_id=order.ticket_id))
     return redirect(url_for("admin.supervision_orders"))
+
+
+class ReviewForm(Form):
+    """街道审核物业的督办回复：认可，或退回重办（原因与新的办理期限）。"""
+
+    decision = HiddenField(validators=[AnyOf(("accept", "return"), message="取值无效")])
+    note = TextAreaField(
+        "审核意见", validators=[Optional(), Length(max=500, message="审核意见最多 500 字")]
+    )
+    deadline = DateTimeLocalField("新的办理期限", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+@blueprint.post("/supervision/orders/<int:order_id>/review")
+@login_required
+@permission_required("supervision.order")
+def supervision_order_review(order_id: int):
+    """街道审核督办回复：认可（督办办结），或写明原因并给出新期限退回重办。"""
+    staff = current_staff()
+    order = orders.order_for(staff, order_id)  # out of the jurisdiction: 404
+    form = ReviewForm()
+    try:
+        data = form.checked()
+        if data["decision"] == "accept":
+            orders.accept_answer(staff, order_id, data["note"] or "")
+            message = f"已认可督办回复（工单 T{order.ticket_id}）"
+        else:
+            if data["deadline"] is None:
+                raise Invalid("请填写新的办理期限", {"deadline": ["必填项"]})
+            deadline = data["deadline"].replace(tzinfo=SHANGHAI)
+            orders.return_answer(staff, order_id, data["note"] or "", deadline)
+            message = f"已退回督办回复，要求重办（工单 T{order.ticket_id}）"
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        from backend.core.db import rollback
+
+        rollback()
+        return _ticket_page(order.ticket_id, error=exc.message), exc.status
+    flash(message, "success")
+    return redirect(url_for("admin.supervision_ticket", ticket_id=order.ticket_id))
+
+
+@blueprint.app_template_global("order_badge")
+def order_badge(order) -> str:
+    """The badge class of a 督办 order's status: done green, waiting amber, late red."""
+    return {
+        OrderStatus.answered: "badge-active",
+        OrderStatus.accepted: "badge-active",
+        OrderStatus.open: "badge-pending",
+        OrderStatus.returned: "badge-pending",
+    }.get(order.status, "badge-rejected")
 
 
 @blueprint.app_template_global("supervision_orders_of")

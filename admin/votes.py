@@ -27,7 +27,7 @@ from backend.core.api import MAX_ID
 from backend.core.db import rollback
 from backend.core.errors import Conflict, DomainError, Invalid, NotFound
 from backend.core.text import CleanText
-from backend.core.time import SHANGHAI, utcnow
+from backend.core.time import SHANGHAI, to_local, utcnow
 from backend.media import services as media
 from backend.media.api import read_uploaded_files, release_transaction
 from backend.votes import panel, services
@@ -230,6 +230,110 @@ def motion_create():
     return redirect(url_for("admin.motion", motion_id=motion.id))
 
 
+def _draft_form(motion: Motion) -> MotionForm:
+    """The edit form of a draft, filled with what it says (times as Beijing wall clock)."""
+    return MotionForm(
+        formdata=None,
+        data={
+            "estate_id": motion.estate_id,
+            "item": motion.item,
+            "kind": motion.kind.value,
+            "title": motion.title,
+            "body": motion.body,
+            "extraordinary": motion.extraordinary,
+            "seats": motion.seats,
+            "candidates": "\n".join(c.name for c in motion.candidates),
+            "opens_at": to_local(motion.opens_at),
+            "closes_at": to_local(motion.closes_at),
+        },
+    )
+
+
+def _edit_page(motion: Motion, form: MotionForm, errors: dict | None = None, status: int = 200):
+    staff = current_staff()
+    return (
+        render_template(
+            "admin/votes/new.html",
+            motion=motion,
+            form=form,
+            errors=errors or {},
+            estates=panel.estates_for(staff, "vote.manage"),
+            items=ITEM_LABELS,
+            kinds=list(MotionKind),
+            estate_id=motion.estate_id,
+        ),
+        status,
+    )
+
+
+def _editable_draft(motion_id: int) -> Motion:
+    motion = services.staff_motion(current_staff(), motion_id, "vote.manage")
+    if motion.state != MotionState.draft:
+        raise Conflict("只有草稿可以修改或删除；已公告的事项不能再改")
+    return motion
+
+
+@blueprint.get("/votes/<int:motion_id>/edit")
+@login_required
+@permission_required("vote.manage")
+def motion_edit(motion_id: int):
+    """修改表决事项草稿：事项类别、内容、投票时间与会议类型（候选人与附件按起草时）。"""
+    motion = _editable_draft(motion_id)
+    return _edit_page(motion, _draft_form(motion))
+
+
+@blueprint.post("/votes/<int:motion_id>/edit")
+@login_required
+@permission_required("vote.manage")
+def motion_update(motion_id: int):
+    """保存草稿的修改。"""
+    staff = current_staff()
+    motion = _editable_draft(motion_id)
+    form = MotionForm()
+    # the estate, the kind and the candidates stay as drafted (the form shows them fixed)
+    form.estate_id.data = motion.estate_id
+    try:
+        data = form.checked()
+        services.update_draft(
+            staff,
+            motion,
+            item=data["item"],
+            title=data["title"],
+            body=data["body"] or "",
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
+            extraordinary=bool(data["extraordinary"]),
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _edit_page(services.staff_motion(staff, motion_id), form, exc.errors, exc.status)
+    flash(f"已保存草稿：{motion.title}", "success")
+    return redirect(url_for("admin.motion", motion_id=motion.id))
+
+
+@blueprint.post("/votes/<int:motion_id>/delete")
+@login_required
+@permission_required("vote.manage")
+def motion_delete(motion_id: int):
+    """删除表决事项草稿（已公告的事项不能删除）。"""
+    staff = current_staff()
+    motion = services.staff_motion(staff, motion_id, "vote.manage")
+    title = motion.title
+    try:
+        services.delete_draft(staff, motion)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _motion_page(motion_id, exc.errors, exc.status)
+    flash(f"已删除草稿：{title}", "success")
+    return redirect(url_for("admin.votes"))
+
+
 # --- one motion ----------------------------------------------------------------------------
 
 
@@ -253,6 +357,7 @@ def _motion_page(motion_id: int, errors: dict | None = None, status: int = 200, 
             photo_view=media.photo_view,
             choice_text=lambda choice: panel.choice_text(motion, choice),
             ratio_percent=panel.ratio_percent,
+            ratio_reading=panel.ratio_reading,
             failed_conditions=panel.FAILED_CONDITIONS,
             threshold_labels=panel.THRESHOLD_LABELS,
             actions=_actions(motion),

@@ -12,6 +12,7 @@ from backend.authz.roles import StaffRole
 from backend.board import generated, services
 from backend.board.models import Post, PostVersion
 from backend.board.services import Content
+from backend.board.statements import check_statement
 from backend.core.time import utcnow
 from backend.extensions import db
 
@@ -73,7 +74,9 @@ def _staff(demo: Demo, role: StaffRole, **scope):
     return None
 
 
-def _backdated(estate_id: int, section: str, title: str, body: str, days: int) -> Post:
+def _backdated(
+    estate_id: int, section: str, title: str, body: str, days: int, statement: dict | None = None
+) -> Post:
     """A company post published ``days`` ago (demo only: shows a stale section)."""
     at = utcnow() - timedelta(days=days)
     post = Post(
@@ -87,7 +90,14 @@ def _backdated(estate_id: int, section: str, title: str, body: str, days: int) -
     db.session.add(post)
     db.session.flush()
     db.session.add(
-        PostVersion(post_id=post.id, number=1, title=title, body_html=body, created_at=at)
+        PostVersion(
+            post_id=post.id,
+            number=1,
+            title=title,
+            body_html=body,
+            statement=check_statement(statement) if statement else None,
+            created_at=at,
+        )
     )
     return post
 
@@ -113,6 +123,8 @@ def seed(demo: Demo) -> None:
                 "公共收益收支（上上季度）",
                 "<p>详见收支明细。</p>",
                 days=125,
+                # the post says "see the statement": it has one
+                statement={**STATEMENT, "title": "上上季度公共收益收支明细"},
             )
         else:
             services.publish(

@@ -91,7 +91,10 @@ def refresh(estate_id: int, section_code: str) -> dict:
             db.session.flush()
             counts["created"] += 1
             reason = ""
-            if item.must_read:
+            if item.must_read and item.owners_notified:
+                # one announcement, one message: the feature's own message is the notice
+                services.mark_owners_reminded(post)
+            elif item.must_read:
                 from backend.board.jobs import send_must_read_reminders
                 from backend.core.db import defer
 

@@ -16,7 +16,7 @@ from backend.accounts.models import Staff
 from backend.authz import scope
 from backend.board import compliance, services
 from backend.board.models import Post
-from backend.board.richtext import sanitize
+from backend.board.richtext import as_html, sanitize
 from backend.board.sections import Section, sections
 from backend.board.statements import check_statement
 from backend.core.errors import DomainError, Forbidden, Invalid
@@ -88,7 +88,8 @@ class Preview:
 
 def preview(body: str, statement: dict | None) -> Preview:
     """What publishing ``body`` and ``statement`` would store; nothing is saved."""
-    body_html = sanitize(body)
+    source = as_html(body)
+    body_html = sanitize(source)
     error = None
     checked = None
     try:
@@ -99,7 +100,7 @@ def preview(body: str, statement: dict | None) -> Preview:
         body_html=body_html,
         statement=checked,
         statement_error=error,
-        body_changed=_normalised(body_html) != _normalised(body),
+        body_changed=_normalised(body_html) != _normalised(source),
     )
 
 

@@ -47,3 +47,19 @@ def plain_to_html(text: str) -> str:
         "<p>" + "<br>".join(html.escape(line) for line in p.splitlines()) + "</p>"
         for p in paragraphs
     )
+
+
+#: a tag, opening or closing: what tells HTML from plain text
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
+
+
+def as_html(text: str) -> str:
+    """What a publisher typed, as HTML (not yet sanitised): HTML stays as it is; plain
+    text becomes paragraphs (a blank line between paragraphs, a line break within one)."""
+    return text if _TAG.search(text or "") else plain_to_html(text)
+
+
+def body_html(text: str) -> str:
+    """The HTML a board post stores for what its publisher typed: :func:`as_html`, then
+    :func:`sanitize`."""
+    return sanitize(as_html(text))

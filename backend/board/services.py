@@ -24,7 +24,7 @@ from backend.authz import resident as resident_authz
 from backend.authz import scope
 from backend.board import cache
 from backend.board.models import Attachment, MustReadReminder, Post, PostRead, PostVersion
-from backend.board.richtext import sanitize
+from backend.board.richtext import body_html as typed_body_html
 from backend.board.sections import ROLE_PUBLISHER, Publisher, Section, section, sections
 from backend.board.statements import check_statement
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -217,7 +217,7 @@ def _add_version(
     title = (content.title or "").strip()
     if not 2 <= len(title) <= 120:
         raise Invalid("标题为 2–120 个字", {"title": ["标题为 2–120 个字"]})
-    html = body_html if body_html is not None else sanitize(content.body)
+    html = body_html if body_html is not None else typed_body_html(content.body)
     if len(html) > 50_000:
         raise Invalid("正文过长（最多约 5 万字符）", {"body": ["正文过长"]})
     statement = check_statement(content.statement)
@@ -489,6 +489,18 @@ def unread_owners_to_remind(post: Post) -> list[int]:
             .order_by(Residency.resident_id)
         )
     )
+
+
+def mark_owners_reminded(post: Post) -> int:
+    """Count today's owners as reminded of must-read ``post`` without a message (its
+    source told them with its own); owners who arrive later still get the notice. Returns
+    how many were marked."""
+    ids = unread_owners_to_remind(post)
+    if ids:
+        db.session.execute(
+            sa.insert(MustReadReminder), [{"post_id": post.id, "resident_id": i} for i in ids]
+        )
+    return len(ids)
 
 
 def remind_unread_owners(post_id: int) -> int:

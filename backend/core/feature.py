@@ -134,6 +134,10 @@ class BoardItem:
     body: str
     data: Mapping[str, Any] | None = None
     must_read: bool = False
+    #: the feature sends the estate's owners its own message about this item (a vote
+    #: announcement opens the motion): the board sends them no must-read notice besides,
+    #: only to owners who arrive later
+    owners_notified: bool = False
 
 
 def load(path: str):

@@ -11,9 +11,15 @@ feature = Feature(
     label="物业收费",
     models="backend.fees.models",
     api="backend.fees.api:blp",
-    admin=("admin.fees",),
+    admin=("admin.fees", "admin.cashier"),
     nav=(
-        NavEntry("admin.bills", "物业收费", module="admin.fees", permission="fees.read"),
+        NavEntry(
+            "admin.bills",
+            "物业收费",
+            module="admin.fees",
+            permission="fees.read",
+            pages=("admin.cashier_search", "admin.cashier_unit", "admin.cashier_collect"),
+        ),
         # oversight bodies: the collection rates (no per-unit bills or arrears)
         NavEntry("admin.fee_reports", "物业收费", module="admin.fees", permission="fees.oversee"),
     ),

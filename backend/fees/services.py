@@ -353,6 +353,8 @@ def _generate_by_units(item: FeeItem, price: Decimal, period: date) -> int:
     tail = (sa.literal(0), sa.literal(BillStatus.unpaid.value), now)
     if item.basis == FeeBasis.fixed:
         amount = charge_fen(Decimal(1), price)
+        if amount == 0:
+            return 0  # nothing to pay is no bill (a ¥0.00 bill could never be paid)
         select = sa.select(
             *common,
             sa.literal(Decimal("1.00"), sa.Numeric(12, 2)),
@@ -386,7 +388,7 @@ def _generate_by_units(item: FeeItem, price: Decimal, period: date) -> int:
                 *tail,
             )
             .join(amounts, amounts.c.area == Unit.area)
-            .where(*conditions)
+            .where(*conditions, amounts.c.amount_fen > 0)
         )
         return _run_insert(select)
     finally:
@@ -404,7 +406,8 @@ def _run_insert(select: sa.Select) -> int:
 
 
 def _generate_metered(item: FeeItem, price: Decimal, period: date) -> int:
-    """Bill the units with a meter reading for the period: consumption × price."""
+    """Bill the units with a meter reading for the period: consumption × price. A charge of
+    ¥0.00 (no consumption) makes no bill: it could never be paid and would stand as arrears."""
     rows = db.session.execute(
         sa.select(MeterReading, Unit.building_id)
         .join(Unit, Unit.id == MeterReading.unit_id)
@@ -429,6 +432,7 @@ def _generate_metered(item: FeeItem, price: Decimal, period: date) -> int:
             "created_at": utcnow(),
         }
         for reading, building_id in rows
+        if charge_fen(reading.consumption, price) > 0
     ]
     if not values:
         return 0

@@ -67,6 +67,8 @@ feature = Feature(
     audit_actions={
         "supervision.order": "下达督办",
         "supervision.answer": "回复督办",
+        "supervision.accept": "认可督办回复",
+        "supervision.return": "退回督办回复",
         "credit.record": "记录信用",
         "inspection.record": "录入检查",
         "supervision.lists": "评定红黑名单",

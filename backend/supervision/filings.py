@@ -35,7 +35,6 @@ from backend.supervision.models import (
     Filing,
     FilingKind,
     FilingState,
-    OrderStatus,
     ProjectManager,
     SupervisionOrder,
 )
@@ -338,7 +337,8 @@ TODO_ENDPOINTS = {
 
 def todo(staff) -> list[ToDo]:
     """What waits for ``staff``: filings to review and terms or contracts ending soon
-    (officers who review), 督办 orders to answer (company)."""
+    (officers who review), 督办 orders to answer (company, sent-back ones too) and answers
+    to accept or send back (officers)."""
     items = []
     if scope.can(staff, "filing.review"):
         pending = _count(filings_query(staff, state=FilingState.submitted))
@@ -347,15 +347,23 @@ def todo(staff) -> list[ToDo]:
         ending = _count(expiring(staff))
         if ending:
             items.append(ToDo("60 天内到期的任期与合同", ending, TODO_ENDPOINTS["expiring"]))
+    from backend.supervision import orders
+
     if scope.can(staff, "supervision.answer"):
         waiting = _count(
             scope.scoped(sa.select(SupervisionOrder), staff, SupervisionOrder.estate_id).where(
                 SupervisionOrder.company_id == staff.company_id,
-                SupervisionOrder.status.in_((OrderStatus.open, OrderStatus.missed)),
+                SupervisionOrder.status.in_(orders.UNANSWERED),
             )
         )
         if waiting:
             items.append(ToDo("待回复督办", waiting, TODO_ENDPOINTS["orders"]))
+    if scope.can(staff, "supervision.order"):
+        to_review = orders.awaiting_review_count(staff)
+        if to_review:
+            items.append(
+                ToDo("待审核督办回复", to_review, TODO_ENDPOINTS["orders"], (("status", "review"),))
+            )
     return [item for item in items if item.endpoint in current_app.view_functions]
 
 

@@ -125,6 +125,10 @@ class OrderStatus(LabeledEnum):
     answered = "answered", "已回复"
     missed = "missed", "逾期未回复"
     answered_late = "answered_late", "逾期后回复"
+    #: the officer took the answer: the order is done
+    accepted = "accepted", "已认可"
+    #: the officer sent the answer back with a reason and a new deadline: answer again
+    returned = "returned", "退回重办"
 
 
 class SupervisionOrder(db.Model):
@@ -148,12 +152,17 @@ class SupervisionOrder(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     #: when the deadline-sweep found it unanswered
     missed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the officer's review of the latest answer: accepted, or sent back with this reason
+    review_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
 
     ticket = relationship("Ticket")
     estate = relationship("Estate")
     company = relationship("Company")
     officer = relationship("Staff", foreign_keys=[officer_id])
     answered_by = relationship("Staff", foreign_keys=[answered_by_id])
+    reviewed_by = relationship("Staff", foreign_keys=[reviewed_by_id])
 
     def __str__(self) -> str:
         """How the record reads for people (the audit log names it so)."""

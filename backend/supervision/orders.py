@@ -27,8 +27,12 @@ from backend.tickets.models import FINAL_STATES, Ticket
 
 log = logging.getLogger(__name__)
 
-#: statuses in which the company has not answered yet
-UNANSWERED = (OrderStatus.open, OrderStatus.missed)
+#: statuses in which the company has not answered yet (or must answer again)
+UNANSWERED = (OrderStatus.open, OrderStatus.missed, OrderStatus.returned)
+#: statuses in which an answer waits for the officer's review
+AWAITING_REVIEW = (OrderStatus.answered, OrderStatus.answered_late)
+#: statuses the deadline sweep marks missed once their deadline has passed
+RUNNING = (OrderStatus.open, OrderStatus.returned)
 
 
 def _when(value: datetime) -> str:
@@ -93,7 +97,10 @@ def answer_order(
     now = now or utcnow()
     order = company_order(staff, order_id)
     answer = text(answer, "answer", "回复内容", max_length=1000, multiline=True)
-    status = OrderStatus.answered if order.status == OrderStatus.open else OrderStatus.answered_late
+    on_time = order.status == OrderStatus.open or (
+        order.status == OrderStatus.returned and now <= order.deadline
+    )
+    status = OrderStatus.answered if on_time else OrderStatus.answered_late
     if order.status not in UNANSWERED or not transition(
         SupervisionOrder,
         order.id,
@@ -129,6 +136,106 @@ def answer_order(
     return order
 
 
+def _reviewable(officer, order_id: int) -> SupervisionOrder:
+    scope.require(officer, "supervision.order")
+    order = db.session.scalars(
+        orders_query(officer).where(SupervisionOrder.id == order_id).order_by(None)
+    ).first()
+    if order is None:
+        raise NotFound(NOT_FOUND)
+    if order.status not in AWAITING_REVIEW:
+        raise Conflict(f"该督办当前为「{order.status.label}」，没有待审核的回复")
+    return order
+
+
+def accept_answer(
+    officer, order_id: int, note: str = "", now: datetime | None = None
+) -> SupervisionOrder:
+    """The officer accepts the company's answer: the order is done (已认可). Only an
+    answer waiting for review; the conditional update refuses a second review (409)."""
+    now = now or utcnow()
+    order = _reviewable(officer, order_id)
+    note = text(note or "", "note", "审核意见", max_length=500, multiline=True, required=False)
+    before = order.status
+    if not transition(
+        SupervisionOrder,
+        order.id,
+        SupervisionOrder.status,
+        before,
+        status=OrderStatus.accepted,
+        review_note=note,
+        reviewed_at=now,
+        reviewed_by_id=officer.id,
+    ):
+        raise Conflict("该督办刚刚被审核，请刷新后重试")
+    db.session.refresh(order)
+    ticket = db.session.get(Ticket, order.ticket_id)
+    tickets.record_event(ticket, "supervision_accept", note, staff=officer, at=now)
+    audit.record(
+        officer,
+        "supervision.accept",
+        "supervision_order",
+        order.id,
+        before={"status": before.value},
+        after={"status": order.status.value},
+        estate_id=order.estate_id,
+    )
+    return order
+
+
+def return_answer(
+    officer, order_id: int, reason: str, deadline: datetime, now: datetime | None = None
+) -> SupervisionOrder:
+    """The officer sends the company's answer back (退回重办) with a reason and a new
+    deadline: the company must answer again, the order is on its to-do list again and the
+    sweep marks it missed if the new deadline passes."""
+    now = now or utcnow()
+    order = _reviewable(officer, order_id)
+    reason = text(reason, "note", "退回原因", max_length=500, multiline=True)
+    if deadline.tzinfo is None:
+        raise Invalid("期限须带时区", {"deadline": ["取值无效"]})
+    if deadline <= now:
+        raise Invalid("新的办理期限须晚于现在", {"deadline": ["须晚于现在"]})
+    before = order.status
+    if not transition(
+        SupervisionOrder,
+        order.id,
+        SupervisionOrder.status,
+        before,
+        status=OrderStatus.returned,
+        review_note=reason,
+        reviewed_at=now,
+        reviewed_by_id=officer.id,
+        deadline=deadline,
+    ):
+        raise Conflict("该督办刚刚被审核，请刷新后重试")
+    db.session.refresh(order)
+    ticket = db.session.get(Ticket, order.ticket_id)
+    tickets.record_event(
+        ticket,
+        "supervision_return",
+        f"{reason}（新的办理期限：{_when(deadline)}）",
+        staff=officer,
+        at=now,
+    )
+    audit.record(
+        officer,
+        "supervision.return",
+        "supervision_order",
+        order.id,
+        before={"status": before.value},
+        after={"status": order.status.value, "deadline": deadline.isoformat()},
+        estate_id=order.estate_id,
+    )
+    return order
+
+
+def awaiting_review_count(officer) -> int:
+    """How many answers in ``officer``'s jurisdiction wait for their review."""
+    stmt = orders_query(officer).where(SupervisionOrder.status.in_(AWAITING_REVIEW))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+
+
 def mark_missed(now: datetime | None = None) -> int:
     """Mark the orders unanswered past their deadline as missed: an event on the ticket
     and a bad entry in the company's (and its project manager's) credit record. Safe to
@@ -136,7 +243,7 @@ def mark_missed(now: datetime | None = None) -> int:
     now = now or utcnow()
     due = db.session.scalars(
         sa.select(SupervisionOrder)
-        .where(SupervisionOrder.status == OrderStatus.open, SupervisionOrder.deadline < now)
+        .where(SupervisionOrder.status.in_(RUNNING), SupervisionOrder.deadline < now)
         .order_by(SupervisionOrder.id)
     ).all()
     marked = 0
@@ -145,7 +252,7 @@ def mark_missed(now: datetime | None = None) -> int:
             SupervisionOrder,
             order.id,
             SupervisionOrder.status,
-            OrderStatus.open,
+            order.status,
             status=OrderStatus.missed,
             missed_at=now,
         ):

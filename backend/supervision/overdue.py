@@ -14,7 +14,8 @@ from backend.authz import scope
 from backend.core.errors import Invalid
 from backend.core.time import to_local, utcnow
 from backend.extensions import db
-from backend.supervision.models import OrderStatus, SupervisionOrder, TicketFact
+from backend.supervision.models import SupervisionOrder, TicketFact
+from backend.supervision.orders import UNANSWERED
 from backend.tickets import sla
 from backend.tickets.models import OPEN_STATES, Ticket
 
@@ -47,6 +48,8 @@ class OverdueRow:
     #: hours past the deadline that binds now (resolution, else response); 0 if none passed
     late_hours: float
     open_orders: int
+    #: the state of the ticket's latest 督办 order (待回复, 已回复, …), "" if none
+    order_state: str = ""
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -83,8 +86,10 @@ def overdue_tickets(
         .order_by(Ticket.id)
         .limit(MAX_ROWS)
     ).all()
-    open_orders = _open_orders([t.id for t in tickets])
-    rows = [_row(t, now, open_orders.get(t.id, 0)) for t in tickets]
+    ids = [t.id for t in tickets]
+    open_orders = _open_orders(ids)
+    latest = _latest_order_states(ids)
+    rows = [_row(t, now, open_orders.get(t.id, 0), latest.get(t.id, "")) for t in tickets]
     key = {
         "age": lambda r: r.age_hours,
         "late": lambda r: r.late_hours,
@@ -102,14 +107,29 @@ def _open_orders(ticket_ids: list[int]) -> dict[int, int]:
         sa.select(SupervisionOrder.ticket_id, sa.func.count())
         .where(
             SupervisionOrder.ticket_id.in_(ticket_ids),
-            SupervisionOrder.status.in_((OrderStatus.open, OrderStatus.missed)),
+            SupervisionOrder.status.in_(UNANSWERED),
         )
         .group_by(SupervisionOrder.ticket_id)
     )
     return {ticket_id: count for ticket_id, count in db.session.execute(stmt)}
 
 
-def _row(ticket: Ticket, now: datetime, open_orders: int) -> OverdueRow:
+def _latest_order_states(ticket_ids: list[int]) -> dict[int, str]:
+    """The label of each ticket's latest 督办 order's status."""
+    if not ticket_ids:
+        return {}
+    latest = (
+        sa.select(sa.func.max(SupervisionOrder.id))
+        .where(SupervisionOrder.ticket_id.in_(ticket_ids))
+        .group_by(SupervisionOrder.ticket_id)
+    )
+    stmt = sa.select(SupervisionOrder.ticket_id, SupervisionOrder.status).where(
+        SupervisionOrder.id.in_(latest)
+    )
+    return {ticket_id: status.label for ticket_id, status in db.session.execute(stmt)}
+
+
+def _row(ticket: Ticket, now: datetime, open_orders: int, order_state: str = "") -> OverdueRow:
     timing = sla.timing(ticket, now)
     # not answered yet: late since the response deadline, else since the resolution's
     due = timing.respond_due if timing.response_time is None else timing.resolve_due
@@ -129,6 +149,7 @@ def _row(ticket: Ticket, now: datetime, open_orders: int) -> OverdueRow:
         age_hours=_hours(now - ticket.created_at),
         late_hours=max(_hours(now - due), 0.0) if due is not None else 0.0,
         open_orders=open_orders,
+        order_state=order_state,
     )
 
 

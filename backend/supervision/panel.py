@@ -92,6 +92,8 @@ def duration_text(value: timedelta | float | None, *, minutes: bool = False) -> 
     if value is None:
         return "—"
     total = float(value) if minutes else value.total_seconds() / 60
+    if total < 1:
+        return "不到 1 分钟"
     if total < 60:
         return f"{total:.0f} 分钟"
     if total < 48 * 60:

@@ -93,8 +93,18 @@ def policy_for(ticket: Ticket) -> Policy:
     return city_policy(ticket.kind, ticket.urgency)
 
 
-#: events by staff that are not the company's response (an officer's 督办 order)
-NOT_A_RESPONSE = frozenset({"supervision_order"})
+#: events by staff that are not the company's response to the resident: the 督办 cycle
+#: (an officer's order, the company's answer to the officer, the officer's review); an
+#: answer to the street office neither accepts nor assigns the ticket
+NOT_A_RESPONSE = frozenset(
+    {
+        "supervision_order",
+        "supervision_answer",
+        "supervision_missed",
+        "supervision_accept",
+        "supervision_return",
+    }
+)
 
 
 def responded_at(events: list[TicketEvent]) -> datetime | None:

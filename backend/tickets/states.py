@@ -123,5 +123,7 @@ EVENT_LABELS: dict[str, str] = {
     # supervision (backend/supervision/orders.py)
     "supervision_order": "街道督办",
     "supervision_answer": "物业回复督办",
+    "supervision_accept": "街道认可督办回复",
+    "supervision_return": "街道退回督办回复",
     "supervision_missed": "督办逾期未回复",
 }

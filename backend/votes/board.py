@@ -32,7 +32,7 @@ def items(estate_id: int) -> list[BoardItem]:
                             window,
                             f"有效表决票 {len(document['ballots'])} 张；"
                             f"哈希链末端 {document['chain_head']}",
-                            "任何人可下载选票清单，用 python -m backend.votes.recount 复核。",
+                            "任何人可下载选票清单自行重新计票，并核对哈希链末端。",
                         ]
                     ),
                     data={
@@ -57,6 +57,8 @@ def items(estate_id: int) -> list[BoardItem]:
                         "total_heads": motion.total_heads,
                     },
                     must_read=True,
+                    # the owners get 表决公告 (vote_announced), which opens the motion
+                    owners_notified=True,
                 )
             )
     return posts

@@ -30,6 +30,7 @@ feature = Feature(
     audit_actions={
         "motion.create": "起草表决事项",
         "motion.update": "修改表决事项草稿",
+        "motion.delete": "删除表决事项草稿",
         "motion.announce": "发布表决公告",
         "motion.open": "开始投票",
         "motion.close": "截止投票",

@@ -76,6 +76,11 @@ class Bar:
     percent: float
     reached: bool
 
+    @property
+    def reading(self) -> str:
+        """The exact share as people read it (``"0（0%）"``, ``"2/3（66.67%）"``)."""
+        return ratio_reading(self.ratio)
+
 
 #: where the 2/3 mark is drawn on a bar (percent of its width)
 BAR_MARK = float(tally.PARTICIPATION_BAR * 100)
@@ -114,11 +119,22 @@ def participation_bars(motion: Motion) -> dict:
 
 
 def ratio_percent(ratio: str | None) -> str:
-    """``"2/3"`` → ``"66.67%"`` (shown beside the exact fraction, never instead of it)."""
+    """``"2/3"`` → ``"66.67%"``, ``"0/1"`` → ``"0%"`` (shown beside the exact fraction,
+    never instead of it)."""
     if not ratio:
         return "—"
-    value = Fraction(ratio) * 100
-    return f"{float(value):.2f}%"
+    value = f"{float(Fraction(ratio) * 100):.2f}".rstrip("0").rstrip(".")
+    return f"{value}%"
+
+
+def ratio_reading(ratio: str | None) -> str:
+    """A published fraction as people read it: ``"2/3（66.67%）"``; a whole number without
+    its denominator (``"0/1"`` → ``"0（0%）"``, ``"1/1"`` → ``"1（100%）"``)."""
+    if not ratio:
+        return "—"
+    fraction = Fraction(ratio)
+    text = str(fraction.numerator) if fraction.denominator == 1 else f"{fraction}"
+    return f"{text}（{ratio_percent(ratio)}）"
 
 
 def result_figures(motion: Motion) -> dict | None:

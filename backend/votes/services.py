@@ -206,6 +206,35 @@ def update_draft(
     return motion
 
 
+def delete_draft(staff: Staff, motion: Motion) -> None:
+    """Delete a draft (a matter the committee will not put to the vote after all). Only a
+    draft goes: once announced a motion is on the board and stays, as its record. The
+    delete is conditional on the state, so a draft announced meanwhile is kept (409)."""
+    _require_manage(staff, motion)
+    if motion.state != MotionState.draft:
+        raise Conflict("只有草稿可以删除；已公告的事项不能删除")
+    before = audit.snapshot(motion, ("title", "item", "kind", "opens_at", "closes_at"))
+    motion_id, estate_id = motion.id, motion.estate_id
+    # a draft has candidates and documents, nothing else (no electorate, no ballots); if
+    # the motion was announced meanwhile, the refusal below rolls these deletes back too
+    for child in (Candidate, MotionDocument):
+        db.session.execute(
+            sa.delete(child)
+            .where(child.motion_id == motion_id)
+            .execution_options(synchronize_session=False)
+        )
+    gone = db.session.execute(
+        sa.delete(Motion)
+        .where(Motion.id == motion_id, Motion.state == MotionState.draft)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not gone:
+        raise Conflict(STALE)
+    db.session.expunge(motion)
+    audit.record(staff, "motion.delete", "motion", motion_id, before=before, estate_id=estate_id)
+    log.info("draft motion %s deleted by staff %s", motion_id, staff.id)
+
+
 def notice_days(estate: Estate, extraordinary: bool) -> int:
     """The notice period in days before voting may open: the city's (setting
     ``VOTE_NOTICE_DAYS_BY_CITY``), else 15 days, or 7 for an extraordinary meeting."""

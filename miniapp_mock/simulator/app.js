@@ -1036,11 +1036,10 @@
   function homePage(root) {
     setTitle("邻里");
     const summary = h("div", { class: "banner-sub", testid: "home-summary" }, "正在读取房屋信息…");
-    const soon = () => toast("该功能即将开放");
-    const service = (label, name, color, action, testid, later = false) =>
+    const service = (label, name, color, action, testid) =>
       h(
         "button",
-        { type: "button", class: later ? "grid-item soon" : "grid-item", testid, onClick: action },
+        { type: "button", class: "grid-item", testid, onClick: action },
         h("span", { class: "grid-icon", style: `background:${color}` }, icon(name)),
         h("span", null, label),
       );
@@ -1064,7 +1063,7 @@
           service("消息通知", "bell", "#6467f0", () => go("#/messages"), "home-messages"),
         ),
       ),
-      h("div", { class: "section-title" }, h("span", null, "物业服务"), h("span", { class: "small" }, "即将开放")),
+      h("div", { class: "section-title" }, h("span", null, "物业服务")),
       h(
         "div",
         { class: "cells" },

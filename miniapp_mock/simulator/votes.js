@@ -42,9 +42,15 @@
   /** "2/3" → "66.67%" (a ratio is published as an exact fraction; this is only a reading aid). */
   function percent(ratio) {
     if (!ratio) return "—";
-    const [a, b] = String(ratio).split("/").map(Number);
+    const [a, b = 1] = String(ratio).split("/").map(Number);
     if (!b) return "—";
-    return `${((a * 100) / b).toFixed(2)}%`;
+    return `${Number(((a * 100) / b).toFixed(2))}%`;
+  }
+
+  /** "2/3" → "2/3"; a whole number without its denominator: "0/1" → "0", "1/1" → "1". */
+  function fractionText(ratio) {
+    const [a, b = 1] = String(ratio).split("/").map(Number);
+    return b && a % b === 0 ? String(a / b) : String(ratio);
   }
 
   (window.LINLI_PAGES = window.LINLI_PAGES || []).push((kit) => {
@@ -396,12 +402,12 @@
         const t = r.tally;
         const election = r.motion.kind === "election";
         const figure = (label, value, testid) => row(label, value, testid);
-        const ratio = (value) => (value ? `${value}（${percent(value)}）` : "—");
+        const ratio = (value) => (value ? `${fractionText(value)}（${percent(value)}）` : "—");
         const headline = election
           ? h("div", { class: "result-title", testid: "result-headline" }, `当选 ${t.elected.length} 名 / 应选 ${t.seats} 名${t.unfilled_seats ? `，空缺 ${t.unfilled_seats} 席` : ""}`)
           : h("div", { class: `result-title ${t.result === "passed" ? "vote-passed" : "vote-failed"}`, testid: "result-headline", dataset: { result: t.result } }, t.result === "passed" ? "表决通过" : "未通过");
         const bar = (label, value, ratioText) =>
-          h("div", { class: "vote-bar" }, h("div", { class: "small" }, `${label} ${value}`), h("progress", { max: "100", value: String(Math.min(100, parseFloat(percent(ratioText)) || 0)) }), h("div", { class: "small muted" }, `${ratioText}（${percent(ratioText)}），门槛三分之二`));
+          h("div", { class: "vote-bar" }, h("div", { class: "small" }, `${label} ${value}`), h("progress", { max: "100", value: String(Math.min(100, parseFloat(percent(ratioText)) || 0)) }), h("div", { class: "small muted" }, `${fractionText(ratioText)}（${percent(ratioText)}），门槛三分之二`));
         return h(
           "div",
           { testid: "vote-result", dataset: { result: t.result || "election" } },
@@ -461,7 +467,7 @@
             h("button", { type: "button", class: "btn btn-primary", testid: "go-check", onClick: () => go(`#/votes/${id}/check`) }, "核对我的回执"),
             h("button", { type: "button", class: "btn", testid: "download-published", onClick: () => download(id) }, "下载选票清单"),
           ),
-          h("p", { class: "hint" }, "任何人可下载选票清单，用 python -m backend.votes.recount 文件名 自行重新计票并校验哈希链。"),
+          h("p", { class: "hint" }, "任何人可下载选票清单，自行重新计票并核对哈希链末端与上面公布的是否一致。"),
         );
       });
     }

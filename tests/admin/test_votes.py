@@ -125,6 +125,72 @@ def test_a_refused_draft_shows_the_form_again_with_the_message(as_staff, vw):
     assert _db.session.scalar(sa.select(sa.func.count(Motion.id))) == 0
 
 
+def test_a_draft_is_edited_and_a_refused_one_deleted_but_an_announced_one_stays(as_staff, vw):
+    """Issue 19 defect 7: a draft opens in its edit form with what it says, is saved with
+    changes (audited); a draft can be deleted (audited, gone from the list); once announced a
+    motion can be neither edited nor deleted."""
+    from backend.audit.models import AuditEntry
+    from backend.votes.models import Candidate
+
+    client = as_staff(vw.committee)
+    opens = utcnow() + timedelta(days=20)
+    motion = vw.motion(
+        item=3,
+        kind=MotionKind.election,
+        seats=1,
+        candidates=["赵敏"],
+        title="选举业委会委员（草稿）",
+        opens_at=opens,
+        closes_at=opens + timedelta(days=7),
+    )
+    page = client.get(f"/admin/votes/{motion.id}")
+    assert 'id="edit-draft"' in page.text and 'id="delete-draft"' in page.text
+    form = client.get(f"/admin/votes/{motion.id}/edit")
+    assert form.status_code == 200
+    assert 'value="选举业委会委员（草稿）"' in form.text and _local(opens) in form.text
+    resp = client.post(
+        f"/admin/votes/{motion.id}/edit",
+        data={
+            "item": "3",
+            "title": "选举第二届业委会委员",
+            "body": "第一行\n第二行",
+            "opens_at": _local(opens + timedelta(days=1)),
+            "closes_at": _local(opens + timedelta(days=8)),
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    edited = _motion(motion.id)
+    assert (edited.title, edited.body) == ("选举第二届业委会委员", "第一行\n第二行")
+    assert _local(edited.opens_at) == _local(opens + timedelta(days=1))
+    # a refused edit shows the form again and changes nothing
+    resp = client.post(
+        f"/admin/votes/{motion.id}/edit",
+        data={"item": "3", "title": "", "opens_at": _local(opens), "closes_at": _local(opens)},
+    )
+    assert resp.status_code == 422 and "请填写表决事项" in resp.text
+    assert _motion(motion.id).title == "选举第二届业委会委员"
+
+    resp = client.post(f"/admin/votes/{motion.id}/delete")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/admin/votes")
+    assert _motion(motion.id) is None
+    assert _db.session.scalar(sa.select(sa.func.count(Candidate.id))) == 0
+    actions = _db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.entity_id == str(motion.id))
+    ).all()
+    assert {"motion.update", "motion.delete"} <= set(actions)
+    listing = client.get("/admin/votes").text
+    assert "已删除草稿：选举第二届业委会委员" in listing
+    assert f'href="/admin/votes/{motion.id}"' not in listing
+
+    announced = vw.motion(
+        opens_at=utcnow() + timedelta(days=16), closes_at=utcnow() + timedelta(days=23)
+    )
+    assert client.post(f"/admin/votes/{announced.id}/announce").status_code == 302
+    assert client.get(f"/admin/votes/{announced.id}/edit").status_code == 409
+    assert client.post(f"/admin/votes/{announced.id}/delete").status_code == 409
+    assert _motion(announced.id).state == MotionState.announced
+
+
 def test_participation_is_drawn_against_the_two_thirds_bar_and_polled(as_staff, vw):
     motion = vw.open_motion()
     owner = vw.owner(vw.units[0])

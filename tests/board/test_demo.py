@@ -30,3 +30,25 @@ def test_demo_fills_every_section_of_the_board(db):
         if s.state == "stale"
     ]
     assert stale
+
+
+def test_every_demo_post_that_points_to_its_statement_has_one(db):
+    """Issue 19: "详见收支明细" (see the statement) is never said of a post without one."""
+    seed_demo()
+    pointing = [
+        p for p in db.session.scalars(sa.select(Post)) if "收支明细" in (p.current.body_html or "")
+    ]
+    assert pointing
+    assert all(p.current.statement for p in pointing), [p.current.title for p in pointing]
+
+
+def test_the_demo_names_the_company_as_it_is_registered():
+    """Issue 19: the demo's motions say 嘉禾, as the company is named, never 嘉和."""
+    from pathlib import Path
+
+    import backend
+
+    root = Path(backend.__file__).parent
+    assert not [
+        str(path) for path in root.rglob("*.py") if "嘉和" in path.read_text(encoding="utf-8")
+    ]

@@ -216,3 +216,19 @@ def test_an_unknown_form_action_is_refused(panel, world):
     resp = client.post("/admin/board/compose", data=_post_form(world, action="x" * 1000))
     assert resp.status_code == 422
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+
+def test_a_post_typed_with_line_breaks_is_published_as_paragraphs(panel, world):
+    """Issue 19 defect 1: plain text with line breaks is accepted, not refused as "不能换行";
+    a blank line starts a paragraph, a single line break stays a line break."""
+    client = panel(world.company)
+    typed = "第一行\n第二行\r\n\r\n第二段 <不是标签> & 符号"
+    resp = client.post("/admin/board/compose", data=_post_form(world, body=typed, action="preview"))
+    assert resp.status_code == 200 and "不能换行" not in resp.text
+    assert "<p>第一行<br>第二行</p>" in resp.text
+    resp = client.post("/admin/board/compose", data=_post_form(world, body=typed))
+    assert resp.status_code == 302, resp.text
+    post = _db.session.scalars(sa.select(Post)).one()
+    assert post.current.body_html == (
+        "<p>第一行<br>第二行</p><p>第二段 &lt;不是标签&gt; &amp; 符号</p>"
+    )

@@ -89,6 +89,8 @@ def test_resident_binds_with_an_invite_code_and_sees_the_unit_and_the_message(
     page.get_by_test_id("login-user-o-demo-chen").click()
     expect(page.get_by_test_id("hello")).to_have_text("你好，陈静（新住户）")
     expect(page.get_by_test_id("home-summary")).to_contain_text("还没有绑定房屋")
+    # issue 19: the services work, none is labelled as coming later
+    expect(page.locator("body")).not_to_contain_text("即将开放")
     screenshot("simulator-02-home")
 
     page.get_by_test_id("tab-units").click()

@@ -243,6 +243,8 @@ def test_an_owners_vote_from_announcement_to_the_published_result(
     expect(zhang.get_by_test_id("fig-participation-head-ratio")).to_contain_text("2/3")
     expect(zhang.get_by_test_id("fig-agree-area")).to_have_text("190.00 m²")
     expect(zhang.get_by_test_id("result-chain-head")).to_have_text(published["chain_head"])
+    # issue 19 defect 9: no command line for developers on the residents' page
+    expect(zhang.locator("body")).not_to_contain_text("python")
     _shot(zhang, screenshot_dir, "votes-10-simulator-result")
     zhang.get_by_test_id("go-check").click()
     expect(zhang.get_by_test_id("check-receipt-input")).to_have_value(receipt)

@@ -257,3 +257,39 @@ def test_a_bill_run_tells_each_resident_once_per_period(db, fake_wechat):
     assert "物业服务费" in mine.data["thing2"]["value"]
     [sent] = fake_wechat.messages(owner.openid)
     assert sent["data"]["amount3"]["value"] == "¥370.00"
+
+
+def test_a_metered_charge_of_nothing_makes_no_bill_no_notice_and_no_arrears(db):
+    """Issue 19 defect 2: a reading equal to the previous one (100 → 100) bills ¥0.00: no
+    bill is made, no "bill issued" message goes out, and the arrears list stays empty."""
+    from backend.fees.reports import arrears_query
+    from backend.notify.models import Notification
+    from tests.factories import ResidencyFactory
+
+    building = BuildingFactory()
+    unit = _owned_unit(building, "100.00")
+    ResidencyFactory(unit=unit)
+    water = FeeItemFactory(
+        estate=building.estate, name="水费", basis=FeeBasis.metered, meter_unit="吨", price="2.9000"
+    )
+    fixed_free = FeeItemFactory(
+        estate=building.estate, name="免费项目", basis=FeeBasis.fixed, price="0.0000"
+    )
+    assert fixed_free.id
+    db.session.add(
+        MeterReading(
+            fee_item_id=water.id,
+            unit_id=unit.id,
+            period=NOV,
+            previous=Decimal("100.00"),
+            current=Decimal("100.00"),
+        )
+    )
+    db.session.commit()
+    report = generate_bills(building.estate_id, NOV)
+    db.session.commit()
+    assert report.created == 0
+    assert _bills(db) == []
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+    staff = StaffFactory(company=building.estate.company)
+    assert db.session.execute(arrears_query(staff)).all() == []

@@ -35,4 +35,19 @@ ADMIN_FEES_EXTRA = {
         "item_id=x":                           "401  401  401  401  401  422  403  403  404  403  403  403  403  403  403  422",
         "item_id=y":                           "401  401  401  401  401  404  403  403  422  403  403  403  403  403  403  422",
     },
+    # the cashier's screen per household (admin/cashier.py): the desk and admins of the unit's
+    # company; a payment method that does not exist is the form's 422
+    "GET /admin/cashier": {
+        "query": {"q": "1幢 201"},
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
+    },
+    "GET /admin/cashier/units/{unit_id}": {
+        "unit_id=x":                           "401  401  401  401  401  200  200  403  404  404  403  403  403  403  403  200",
+        "unit_id=y":                           "401  401  401  401  401  404  404  403  200  200  403  403  403  403  403  200",
+    },
+    "POST /admin/cashier/units/{unit_id}": {
+        "form": {"method": "barter"},
+        "unit_id=x":                           "401  401  401  401  401  422  422  403  404  404  403  403  403  403  403  422",
+        "unit_id=y":                           "401  401  401  401  401  404  404  403  422  422  403  403  403  403  403  422",
+    },
 }

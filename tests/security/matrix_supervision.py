@@ -141,6 +141,12 @@ ADMIN_SUPERVISION = {
         "order_id=sup_x":                      "401  401  401  401  401  302  302  403  404  404  403  403  403  403  403  403",
         "order_id=sup_y":                      "401  401  401  401  401  404  404  403  302  302  403  403  403  403  403  403",
     },
+    # the officer's review of an answer: a fresh order has none yet (409 once let in)
+    "POST /admin/supervision/orders/{order_id}/review": {
+        "form": {"decision": "accept"},
+        "order_id=sup_x":                      "401  401  401  401  401  403  403  403  403  403  403  403  409  404  409  409",
+        "order_id=sup_y":                      "401  401  401  401  401  403  403  403  403  403  403  403  404  409  404  409",
+    },
     "GET /admin/supervision/overdue": {
         "query": {"estate_id": "{estate_id}"},
         "estate_id=x":                         "401  401  401  401  401  403  403  403  403  403  403  403  200  404  200  200",

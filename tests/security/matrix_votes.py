@@ -169,6 +169,20 @@ VOTES_PANEL = {
         "motion_id=open_x,action=announce":    "401  401  401  401  401  403  403  403  403  403  403  409  409  404  403  409",
         "motion_id=open_y,action=announce":    "401  401  401  401  401  403  403  403  403  403  403  404  404  409  403  409",
     },
+    # drafts only: an open motion is refused by its state (409) once authorization let one in
+    "GET /admin/votes/{motion_id}/edit": {
+        "motion_id=open_x":                    "401  401  401  401  401  403  403  403  403  403  403  409  409  404  403  409",
+        "motion_id=open_y":                    "401  401  401  401  401  403  403  403  403  403  403  404  404  409  403  409",
+    },
+    "POST /admin/votes/{motion_id}/edit": {
+        "form": {"item": "4", "title": "续聘物业", **_WINDOW},
+        "motion_id=open_x":                    "401  401  401  401  401  403  403  403  403  403  403  409  409  404  403  409",
+        "motion_id=open_y":                    "401  401  401  401  401  403  403  403  403  403  403  404  404  409  403  409",
+    },
+    "POST /admin/votes/{motion_id}/delete": {
+        "motion_id=open_x":                    "401  401  401  401  401  403  403  403  403  403  403  409  409  404  403  409",
+        "motion_id=open_y":                    "401  401  401  401  401  403  403  403  403  403  403  404  404  409  403  409",
+    },
     # paper and proxy ballots: the committee member only; without a scan the entry is refused
     "POST /admin/votes/{motion_id}/ballots": {
         "form": {"channel": "paper", "unit_id": "{unit_id}", "choice": "agree"},

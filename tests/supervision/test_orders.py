@@ -123,3 +123,75 @@ def test_a_closed_ticket_is_not_ordered(world, clock):
     services.apply(Actor(staff=world.desk), ticket, "reject", note="重复提交", now=T0 + H)
     with pytest.raises(Conflict):
         orders.issue_order(world.street, ticket.id, "督办", T0 + 48 * H, now=T0 + 2 * H)
+
+
+# --- the officer's review: accept, or send back with a reason (issue 19) ----------------------
+
+
+def _todo(staff) -> dict[str, int]:
+    from backend.supervision.filings import todo
+
+    return {item.label: item.count for item in todo(staff)}
+
+
+def test_the_officer_accepts_an_answer_and_the_order_is_done(app, world, clock):
+    ticket, order = _order(world)
+    orders.answer_order(world.desk, order.id, "已修复", now=T0 + 5 * H)
+    with app.test_request_context():
+        assert _todo(world.street).get("待审核督办回复") == 1
+        assert "待回复督办" not in _todo(world.desk)
+    orders.accept_answer(world.street, order.id, "处理及时", now=T0 + 6 * H)
+    assert order.status == OrderStatus.accepted and order.review_note == "处理及时"
+    assert order.reviewed_by_id == world.street.id
+    assert [e.action for e in ticket.events][-1] == "supervision_accept"
+    with app.test_request_context():
+        assert "待审核督办回复" not in _todo(world.street)
+    # reviewed once: a second review is refused
+    with pytest.raises(Conflict):
+        orders.accept_answer(world.street, order.id, now=T0 + 7 * H)
+    with pytest.raises(Conflict):
+        orders.return_answer(world.street, order.id, "再退回", T0 + 99 * H, now=T0 + 7 * H)
+
+
+def test_a_sent_back_answer_goes_back_on_the_companys_to_do_with_its_reason(app, world, clock):
+    ticket, order = _order(world)
+    orders.answer_order(world.desk, order.id, "已联系", now=T0 + 5 * H)
+    with pytest.raises(Invalid):
+        orders.return_answer(world.street, order.id, " ", T0 + 72 * H, now=T0 + 6 * H)
+    with pytest.raises(Invalid):
+        orders.return_answer(world.street, order.id, "未说明结果", T0 + 5 * H, now=T0 + 6 * H)
+    orders.return_answer(world.street, order.id, "未说明结果", T0 + 72 * H, now=T0 + 6 * H)
+    assert order.status == OrderStatus.returned and order.deadline == T0 + 72 * H
+    assert order.review_note == "未说明结果"
+    last = ticket.events[-1]
+    assert last.action == "supervision_return" and "未说明结果" in last.note
+    with app.test_request_context():
+        assert _todo(world.desk).get("待回复督办") == 1
+        assert "待审核督办回复" not in _todo(world.street)
+    # the company answers again, on time; the officer accepts
+    orders.answer_order(world.desk, order.id, "已修复并回访业主", now=T0 + 30 * H)
+    assert order.status == OrderStatus.answered and order.answer == "已修复并回访业主"
+    orders.accept_answer(world.street, order.id, now=T0 + 31 * H)
+    assert order.status == OrderStatus.accepted
+    answers = [e.note for e in ticket.events if e.action == "supervision_answer"]
+    assert answers == ["已联系", "已修复并回访业主"]
+
+
+def test_a_sent_back_order_past_its_new_deadline_is_missed_and_answered_late(world, clock):
+    _, order = _order(world)
+    orders.answer_order(world.desk, order.id, "已联系", now=T0 + 5 * H)
+    orders.return_answer(world.street, order.id, "请补充照片", T0 + 24 * H, now=T0 + 6 * H)
+    assert orders.mark_missed(T0 + 25 * H) == 1 and order.status == OrderStatus.missed
+    orders.answer_order(world.desk, order.id, "补充照片", now=T0 + 26 * H)
+    assert order.status == OrderStatus.answered_late
+
+
+def test_only_an_officer_in_scope_reviews(world, other, clock):
+    _, order = _order(world)
+    with pytest.raises(Conflict):  # nothing answered yet
+        orders.accept_answer(world.street, order.id, now=T0 + 2 * H)
+    orders.answer_order(world.desk, order.id, "已处理", now=T0 + 5 * H)
+    with pytest.raises(NotFound):
+        orders.accept_answer(other.street, order.id, now=T0 + 6 * H)
+    with pytest.raises(Forbidden):
+        orders.accept_answer(world.desk, order.id, now=T0 + 6 * H)

@@ -187,3 +187,12 @@ def test_export_has_the_filtered_tickets(client, world):
 def test_technician_cannot_export(client, world):
     login(client, world.tech)
     assert client.get("/admin/tickets/export.xlsx").status_code == 403
+
+
+def test_reject_is_a_danger_button_and_accept_the_primary_one(client, world):
+    """Issue 19: 驳回 (it ends the resident's ticket) is not styled as the main action."""
+    ticket = _ticket(world)
+    login(client, world.desk)
+    page = client.get(f"/admin/tickets/{ticket.id}").get_data(as_text=True)
+    assert 'class="btn btn-danger" id="do-reject"' in page
+    assert 'class="btn btn-primary" id="do-accept"' in page

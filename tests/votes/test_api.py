@@ -149,3 +149,23 @@ def test_my_motions_are_paginated_in_a_bounded_number_of_statements(client, live
     rows = response.get_json()
     assert len(rows) == 2 and all(r["can_vote"] for r in rows)
     assert json.loads(response.headers["X-Pagination"])["total"] == 12
+
+
+def test_one_announcement_sends_one_message(client, world, fake_wechat):
+    """Issue 19 defect 8: the owner gets 表决公告, not also 必读公告 for the board's notice
+    of the same motion, neither at once nor from the hourly must-read reminder."""
+    from backend.board.jobs import remind_must_read_job
+    from tests.votes.conftest import T0
+
+    unit = world.unit("100.00", ["甲"])
+    owner = world.owner(unit)
+    subscribe(
+        fake_wechat, owner, {"tmpl-vote-announced": "accept", "tmpl-must-read-notice": "accept"}
+    )
+    services.announce(world.committee, world.motion(), now=T0 - timedelta(days=16))
+    commit()
+    remind_must_read_job()
+    commit()
+    assert [m["template_id"] for m in fake_wechat.messages(owner.openid)] == ["tmpl-vote-announced"]
+    inbox = client.get("/api/v1/me/messages", headers=bearer(owner)).get_json()
+    assert [m["event"] for m in inbox] == ["vote_announced"]
