@@ -1,0 +1,45 @@
+"""The special maintenance fund, as registered with the app (see ``backend/features.py``)."""
+
+from backend.authz.roles import StaffRole
+from backend.core.feature import AuditEntity, Feature
+from backend.fund.models import FundUse
+
+#: who reads the fund in their scope: the committee (its estate), the company (its estates),
+#: the street and the bureau (their jurisdiction), the platform for support
+READERS = frozenset(
+    {
+        StaffRole.company_admin,
+        StaffRole.service_desk,
+        StaffRole.committee_member,
+        StaffRole.street_officer,
+        StaffRole.bureau_officer,
+        StaffRole.platform_admin,
+    }
+)
+
+feature = Feature(
+    name="fund",
+    label="维修资金",
+    models="backend.fund.models",
+    permissions={
+        "fund.read": READERS,
+        # the ledger: initial deposits, top-ups, interest, opening balances, bank statements
+        "fund.ledger": frozenset({StaffRole.committee_member, StaffRole.platform_admin}),
+        # a use's plan: the company (165号令 Art. 22/23) or the committee (民法典 Art. 281)
+        "fund.apply": frozenset({StaffRole.company_admin, StaffRole.committee_member}),
+        # review of a use (who of them reviews follows the city's rules, backend/fund/rules.toml)
+        "fund.review": frozenset(
+            {StaffRole.street_officer, StaffRole.bureau_officer, StaffRole.committee_member}
+        ),
+    },
+    audit_actions={
+        "fund.deposit": "登记维修资金首期交存",
+        "fund.entry": "登记维修资金分户账记录",
+        "fund.import_opening": "导入维修资金期初余额",
+        "fund.reconcile": "核对维修资金银行流水",
+        "fund_use.create": "起草维修资金使用方案",
+        "fund_use.move": "办理维修资金使用申请",
+        "fund_use.payment": "登记维修资金划款",
+    },
+    audit_entities={"fund_use": AuditEntity("维修资金使用申请", FundUse)},
+)
