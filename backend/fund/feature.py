@@ -1,7 +1,7 @@
 """The special maintenance fund, as registered with the app (see ``backend/features.py``)."""
 
 from backend.authz.roles import StaffRole
-from backend.core.feature import AuditEntity, Feature
+from backend.core.feature import AuditEntity, Feature, PeriodicJob
 from backend.fund.models import FundUse
 
 #: who reads the fund in their scope: the committee (its estate), the company (its estates),
@@ -27,10 +27,19 @@ feature = Feature(
         "fund.ledger": frozenset({StaffRole.committee_member, StaffRole.platform_admin}),
         # a use's plan: the company (165号令 Art. 22/23) or the committee (民法典 Art. 281)
         "fund.apply": frozenset({StaffRole.company_admin, StaffRole.committee_member}),
-        # review of a use (who of them reviews follows the city's rules, backend/fund/rules.toml)
-        "fund.review": frozenset(
-            {StaffRole.street_officer, StaffRole.bureau_officer, StaffRole.committee_member}
-        ),
+        # a company sees and acts on the uses it applied for, not its estates' others
+        "fund.own_applications": frozenset({StaffRole.company_admin, StaffRole.service_desk}),
+        # the committee organises the owners' vote on a plan; the street office may act for
+        # the owners' assembly (《业主大会和业主委员会指导规则》)
+        "fund.vote": frozenset({StaffRole.committee_member, StaffRole.street_officer}),
+        # review of a use: the reviewer the city's rules name (backend/fund/rules.toml)
+        "fund.review_street": frozenset({StaffRole.street_officer}),
+        "fund.review_bureau": frozenset({StaffRole.bureau_officer}),
+        "fund.review_committee": frozenset({StaffRole.committee_member}),
+        # the fund's bank records what it paid
+        "fund.pay": frozenset({StaffRole.fund_bank}),
+        # the final account and the disclosure after acceptance
+        "fund.disclose": frozenset({StaffRole.committee_member, StaffRole.company_admin}),
     },
     audit_actions={
         "fund.deposit": "登记维修资金首期交存",
@@ -42,4 +51,7 @@ feature = Feature(
         "fund_use.payment": "登记维修资金划款",
     },
     audit_entities={"fund_use": AuditEntity("维修资金使用申请", FundUse)},
+    # reviews answer on time; where the city says so, silence becomes approval
+    jobs=(PeriodicJob("backend.fund.jobs:lapse_reviews_job", interval=600),),
+    board_sources={"fund_uses": "backend.fund.board:items"},
 )

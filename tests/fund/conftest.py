@@ -26,6 +26,7 @@ class FundWorld:
     committee: Staff
     street: Staff
     bureau: Staff
+    bank: Staff
     building: object
     units: list = field(default_factory=list)
 
@@ -42,11 +43,14 @@ class FundWorld:
 def fund_world(db) -> FundWorld:
     estate = EstateFactory()
     street = db.session.get(Street, estate.street_id)
+    # the national defaults (backend/fund/rules.toml [default]); tests of a city set its name
+    street.city = "测试市"
     return FundWorld(
         estate=estate,
         company=StaffFactory(role=StaffRole.company_admin, company_id=estate.company_id),
         committee=StaffFactory(role=StaffRole.committee_member, estate=estate),
         street=StaffFactory(role=StaffRole.street_officer, street_id=estate.street_id),
         bureau=StaffFactory(role=StaffRole.bureau_officer, district=street.district),
+        bank=StaffFactory(role=StaffRole.fund_bank, district=street.district),
         building=BuildingFactory(estate=estate, name="1幢"),
     )
