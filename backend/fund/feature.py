@@ -53,5 +53,6 @@ feature = Feature(
     audit_entities={"fund_use": AuditEntity("维修资金使用申请", FundUse)},
     # reviews answer on time; where the city says so, silence becomes approval
     jobs=(PeriodicJob("backend.fund.jobs:lapse_reviews_job", interval=600),),
+    demo="backend.fund.demo:seed",
     board_sources={"fund_uses": "backend.fund.board:items"},
 )

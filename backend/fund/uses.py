@@ -30,7 +30,7 @@ from backend.authz import scope
 from backend.core import board_hook
 from backend.core.db import transition
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
-from backend.core.time import utcnow
+from backend.core.time import SHANGHAI, utcnow
 from backend.extensions import db
 from backend.fund import ledger
 from backend.fund.models import FundPayment, FundUse, FundUseEvent, FundUseUnit, UseKind, UseState
@@ -492,27 +492,21 @@ def overdue_reviews(estate_ids, now: datetime | None = None) -> sa.Select:
     return stmt
 
 
-def undisclosed_emergencies(estate_ids, now: datetime | None = None) -> sa.Select:
-    """Emergency uses paid more than the city's disclosure days ago and not yet disclosed."""
+def undisclosed_emergencies(estate_ids, now: datetime | None = None) -> list[FundUse]:
+    """Emergency uses whose disclosure is overdue: paid longer ago than the city's
+    disclosure days (counted from the last instalment's payment date) and not disclosed."""
     now = now or utcnow()
-    last_paid = (
-        sa.select(sa.func.max(FundPayment.created_at))
-        .where(FundPayment.use_id == FundUse.id)
-        .scalar_subquery()
-    )
     stmt = sa.select(FundUse).where(
-        FundUse.kind == EMERGENCY,
-        FundUse.state.in_([S.paid, S.accepted]),
-        last_paid < now - timedelta(days=1),
+        FundUse.kind == EMERGENCY, FundUse.state.in_([S.paid, S.accepted])
     )
     if estate_ids is not None:
         stmt = stmt.where(FundUse.estate_id.in_(estate_ids))
-    rows = db.session.scalars(stmt).all()
-    late = [
-        u.id
-        for u in rows
-        if max(p.created_at for p in u.payments)
-        + timedelta(days=rules_for(u.estate).emergency_disclosure_days)
-        < now
+    today = now.astimezone(SHANGHAI).date()
+    return [
+        use
+        for use in db.session.scalars(stmt.order_by(FundUse.id))
+        if use.payments
+        and max(p.paid_on for p in use.payments)
+        + timedelta(days=rules_for(use.estate).emergency_disclosure_days)
+        < today
     ]
-    return sa.select(FundUse).where(FundUse.id.in_(late))

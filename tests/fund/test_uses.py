@@ -247,3 +247,26 @@ def test_silence_is_not_approval_under_the_national_rules(db, fund_world):
         uses.overdue_reviews(None, now=datetime(2027, 1, 1, tzinfo=SHANGHAI))
     ).all()
     assert overdue == [use]
+
+
+def test_an_undisclosed_emergency_is_overdue_after_the_citys_days_from_payment(db, fund_world):
+    unit = fund_world.unit()
+    ledger.post_initial_deposits(fund_world.estate.id, Decimal("100"), date(2026, 1, 5))
+    use = uses.create_use(
+        fund_world.company, fund_world.estate.id, title="水泵抢修", unit_ids=[unit.id],
+        budget_fen=500_00, kind=EMG, emergency_category="pump",
+    )  # fmt: skip
+    uses.act(fund_world.company, use, "submit")
+    uses.act(fund_world.bureau, use, "approve")
+    uses.act(fund_world.bureau, use, "notify_bank")
+    uses.record_payment(
+        fund_world.bank, use, instalment=1, amount_fen=500_00, paid_on=date(2026, 3, 1)
+    )
+    # 30 days (rules.toml emergency_disclosure_days): due by 31 March, overdue on 1 April
+    assert uses.undisclosed_emergencies(None, now=datetime(2026, 3, 31, 12, tzinfo=SHANGHAI)) == []
+    assert uses.undisclosed_emergencies(None, now=datetime(2026, 4, 1, 12, tzinfo=SHANGHAI)) == [
+        use
+    ]
+    uses.act(fund_world.company, use, "accept")
+    uses.act(fund_world.committee, use, "disclose")
+    assert uses.undisclosed_emergencies(None, now=datetime(2026, 4, 1, 12, tzinfo=SHANGHAI)) == []
