@@ -1,7 +1,7 @@
 """The special maintenance fund, as registered with the app (see ``backend/features.py``)."""
 
 from backend.authz.roles import StaffRole
-from backend.core.feature import AuditEntity, Feature, PeriodicJob
+from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
 from backend.fund.models import FundUse
 
 #: who reads the fund in their scope: the committee (its estate), the company (its estates),
@@ -21,6 +21,13 @@ feature = Feature(
     name="fund",
     label="维修资金",
     models="backend.fund.models",
+    api="backend.fund.api:blp",
+    admin=("admin.fund",),
+    nav=(
+        NavEntry("admin.fund", "维修资金", module="admin.fund", permission="fund.read"),
+        # the bank holds no fund.read: its entry leads to the orders addressed to it
+        NavEntry("admin.fund_orders", "划款通知", module="admin.fund", permission="fund.orders"),
+    ),
     permissions={
         "fund.read": READERS,
         # the ledger: initial deposits, top-ups, interest, opening balances, bank statements
@@ -36,8 +43,9 @@ feature = Feature(
         "fund.review_street": frozenset({StaffRole.street_officer}),
         "fund.review_bureau": frozenset({StaffRole.bureau_officer}),
         "fund.review_committee": frozenset({StaffRole.committee_member}),
-        # the fund's bank records what it paid
+        # the fund's bank records what it paid; it and the platform read the payment orders
         "fund.pay": frozenset({StaffRole.fund_bank}),
+        "fund.orders": frozenset({StaffRole.fund_bank, StaffRole.platform_admin}),
         # the final account and the disclosure after acceptance
         "fund.disclose": frozenset({StaffRole.committee_member, StaffRole.company_admin}),
     },

@@ -112,6 +112,9 @@ ACTIONS: dict[str, Action] = {
     )
 }
 
+#: states in which the bank holds a payment order for a use
+ORDERED = (S.bank_notified, S.paid, S.accepted, S.disclosed, S.closed)
+
 REVIEW_PERMISSIONS = {
     "street": "fund.review_street",
     "bureau": "fund.review_bureau",
@@ -125,16 +128,14 @@ REVIEW_PERMISSIONS = {
 def staff_uses(staff) -> sa.Select:
     """Uses in ``staff``'s scope: the estate's for the committee, what a company applied for,
     the jurisdiction's for street and bureau, the orders addressed to the bank."""
-    if not (scope.can(staff, "fund.read") or scope.can(staff, "fund.pay")):
+    if not (scope.can(staff, "fund.read") or scope.can(staff, "fund.orders")):
         raise Forbidden("您的角色没有此项权限")
     stmt = scope.scoped(sa.select(FundUse), staff, FundUse.estate_id)
     if scope.can(staff, "fund.own_applications"):
         stmt = stmt.where(FundUse.company_id == staff.company_id)
     if not scope.can(staff, "fund.read"):
         # the bank: payment orders only, once the reviewer notified it
-        stmt = stmt.where(
-            FundUse.state.in_([S.bank_notified, S.paid, S.accepted, S.disclosed, S.closed])
-        )
+        stmt = stmt.where(FundUse.state.in_(ORDERED))
     return stmt.order_by(FundUse.id.desc())
 
 
