@@ -406,6 +406,9 @@ def record_payment(
         raise Invalid("期数须为正整数", {"instalment": ["须为正整数"]})
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise Invalid("金额须为正整数（分）", {"amount_fen": ["须为正整数"]})
+    if any(p.instalment == instalment for p in use.payments):
+        # said plainly here; two recordings at once are settled by the unique constraint below
+        raise Conflict(f"第 {instalment} 期划款已登记")
     if use.paid_fen + amount_fen > use.budget_fen:
         raise Invalid("累计划款不能超过核准的预算", {"amount_fen": ["超过预算"]})
     source = use.state
