@@ -66,12 +66,9 @@ def yearly_statement(estate_id: int, year: int) -> dict:
 
 
 def years_with_entries(estate_id: int) -> list[int]:
-    """The years in which the estate's ledger has entries, ascending."""
-    days = db.session.execute(
-        sa.select(sa.func.min(FundEntry.booked_on), sa.func.max(FundEntry.booked_on)).where(
-            FundEntry.estate_id == estate_id
-        )
-    ).one()
-    if days[0] is None:
-        return []
-    return list(range(days[0].year, days[1].year + 1))
+    """The years in which the estate's ledger has entries, ascending (a year without any
+    movement has no statement of its own: its balance is carried to the next one)."""
+    days = db.session.scalars(
+        sa.select(FundEntry.booked_on).where(FundEntry.estate_id == estate_id).distinct()
+    )
+    return sorted({day.year for day in days})
