@@ -62,5 +62,6 @@ feature = Feature(
     # reviews answer on time; where the city says so, silence becomes approval
     jobs=(PeriodicJob("backend.fund.jobs:lapse_reviews_job", interval=600),),
     demo="backend.fund.demo:seed",
+    todo="backend.fund.notices:todo",
     board_sources={"fund_uses": "backend.fund.board:items"},
 )

@@ -28,11 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from backend.audit import services as audit
 from backend.authz import scope
 from backend.core import board_hook
-from backend.core.db import transition
+from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.core.time import SHANGHAI, utcnow
 from backend.extensions import db
-from backend.fund import ledger
+from backend.fund import ledger, notices
 from backend.fund.models import FundPayment, FundUse, FundUseEvent, FundUseUnit, UseKind, UseState
 from backend.fund.rules import rules_for
 from backend.org.models import Estate, Unit
@@ -321,6 +321,8 @@ def _publicise(actor, use, now):
         closes_at=opens_at + timedelta(days=VOTE_DAYS),
     )
     votes.announce(actor, motion, now=now, notify=False, unit_ids=unit_ids_of(use))
+    # the owners of the 列支范围, not the whole estate, are told (after commit)
+    defer(notices.notify_scope_owners, use.id, "publicised")
     return S.publicised, {"motion_id": motion.id, "publicised_at": now}
 
 
@@ -337,6 +339,7 @@ def _open_vote(actor, use, now):
         votes.open_voting(actor, motion, now=now)
     if motion.state != MotionState.open:
         raise Conflict(f"表决当前为「{motion.state.label}」，不能开始")
+    defer(notices.notify_scope_owners, use.id, "voting")
     return S.voting, {}
 
 

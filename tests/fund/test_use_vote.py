@@ -169,3 +169,24 @@ def test_a_passed_use_is_reviewed_paid_in_instalments_split_by_area_and_disclose
     assert item.data["state"] == "disclosed"
     assert [p["instalment"] for p in item.data["payments"]] == [1, 2]
     assert item.data["vote"]["result"] == "passed"
+
+
+def test_only_the_owners_within_the_scope_are_told_of_the_vote(db, fund_world):
+    import sqlalchemy as sa
+
+    from backend.notify.models import Notification
+
+    inside = fund_world.unit("80.00", owners=["甲"])
+    outside = fund_world.unit("90.00", owners=["乙"])
+    told, not_told = owner(inside), owner(outside)
+    commit()
+    use = publicised(fund_world, [inside])
+    open_(fund_world, use)
+    kinds = db.session.execute(
+        sa.select(Notification.resident_id, Notification.kind)
+        .where(Notification.kind.in_(["vote_announced", "vote_closing"]))
+        .order_by(Notification.id)
+    ).all()
+    # (the board's must-read notice of the announcement is the board's, to every resident)
+    assert kinds == [(told.id, "vote_announced"), (told.id, "vote_closing")]
+    assert not_told.id not in {r for r, _ in kinds}
