@@ -4,7 +4,6 @@ puts them to the owners, the reviewer, and the bank that pays; each estate's led
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
@@ -17,12 +16,11 @@ from backend.authz import scope
 from backend.core.api import MAX_ID
 from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid, NotFound
-from backend.extensions import db
 from backend.fees.money import parse_yuan, yuan
-from backend.fund import board, ledger, orders, reports, statements, uses
+from backend.fund import board, ledger, orders, panel, reports, statements, uses
 from backend.fund.models import FundUse, UseKind
 from backend.fund.rules import rules_for
-from backend.org.models import Building, Estate, Unit
+from backend.org.models import Estate
 
 
 class UseForm(Form):
@@ -82,18 +80,13 @@ def fund_orders():
 
 def _estates(staff) -> list[Estate]:
     """The estates in ``staff``'s scope, by name."""
-    stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
-    return list(db.session.scalars(stmt))
+    return panel.estates_for(staff)
 
 
 def _new_page(form=None, errors=None, status=200):
     staff = current_staff()
     estates = _estates(staff)
-    buildings = db.session.scalars(
-        sa.select(Building)
-        .where(Building.estate_id.in_([e.id for e in estates]))
-        .order_by(Building.estate_id, Building.name)
-    ).all()
+    buildings = panel.buildings_of([e.id for e in estates])
     categories = rules_for(estates[0]).emergency_categories if estates else {}
     return (
         render_template(
@@ -129,14 +122,7 @@ def fund_use_create():
             budget = parse_yuan(data["budget"])
         except ValueError:
             raise Invalid("预算须为金额（元，最多两位小数）", {"budget": ["金额无效"]}) from None
-        unit_ids = list(
-            db.session.scalars(
-                sa.select(Unit.id).where(
-                    Unit.building_id.in_(data["buildings"] or []),
-                    Unit.estate_id == data["estate_id"],
-                )
-            )
-        )
+        unit_ids = panel.unit_ids_in(data["estate_id"], data["buildings"] or [])
         use = uses.create_use(
             staff,
             data["estate_id"],
@@ -261,14 +247,7 @@ def _ledger_page(estate_id: int, reconciliation=None, errors=None, status=200):
     estate = _estate(estate_id)
     rules = rules_for(estate)
     figures = ledger.balances(estate.id)
-    units = {
-        unit_id: f"{building} {number}"
-        for unit_id, building, number in db.session.execute(
-            sa.select(Unit.id, Building.name, Unit.number)
-            .join(Building, Building.id == Unit.building_id)
-            .where(Unit.estate_id == estate.id)
-        )
-    }
+    units = panel.unit_labels(estate.id)
     rows = sorted(figures.values(), key=lambda b: units.get(b.unit_id, ""))
     years = reports.years_with_entries(estate.id)
     flagged = [b for b in rows if b.needs_top_up(rules.top_up_threshold)]
