@@ -117,6 +117,10 @@ def _register_blueprints(app: Flask) -> None:
 
     # the public board page the QR poster on the paper board opens (no sign-in)
     app.register_blueprint(board_blueprint)
+    from backend.fund.public import blueprint as fund_orders_blueprint
+
+    # the page a maintenance-fund payment order's QR code opens (no sign-in)
+    app.register_blueprint(fund_orders_blueprint)
 
     @app.get("/")
     def index():

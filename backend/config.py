@@ -193,6 +193,8 @@ class Config:
     #: and how long the public board stays cached (it is also dropped on every publication;
     #: keep it well below SIGNED_URL_TTL, as it holds signed links to attachments)
     BOARD_SECTIONS_FILE: str | None = None
+    #: maintenance fund: a city's own rules file (None: backend/fund/rules.toml)
+    FUND_RULES_FILE: str | None = None
     BOARD_CACHE_TTL = timedelta(minutes=5)
     #: tickets: the city's SLA limits over the design's defaults, e.g.
     #: ``{"complaint.normal": {"respond": 720, "resolve": 14400}}`` (minutes)

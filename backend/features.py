@@ -13,6 +13,7 @@ from backend.authz.roles import StaffRole
 from backend.board.feature import feature as board
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob, ToDo, load
 from backend.fees.feature import feature as fees
+from backend.fund.feature import feature as fund
 from backend.media.feature import feature as media
 from backend.notify.feature import feature as notify
 from backend.org.feature import feature as org
@@ -35,6 +36,7 @@ FEATURES: tuple[Feature, ...] = (
     board,
     votes,
     outbox,
+    fund,
 )
 
 

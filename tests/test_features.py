@@ -105,7 +105,7 @@ def _scope_of(role: StaffRole) -> dict:
         return {"estate": EstateFactory()}
     if role == StaffRole.street_officer:
         return {"street": StreetFactory()}
-    if role == StaffRole.bureau_officer:
+    if role in (StaffRole.bureau_officer, StaffRole.fund_bank):
         return {"district": "西湖区"}
     return {}
 

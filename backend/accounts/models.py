@@ -245,7 +245,7 @@ class Staff(db.Model):
             return f"{self.estate.name}业委会"
         if self.role == StaffRole.street_officer and self.street:
             return self.street.name
-        if self.role == StaffRole.bureau_officer:
+        if self.role in (StaffRole.bureau_officer, StaffRole.fund_bank):
             return self.district or ""
         return "全平台"
 

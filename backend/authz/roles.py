@@ -15,6 +15,9 @@ class StaffRole(LabeledEnum):
     street_officer = "street_officer", "街道工作人员"
     bureau_officer = "bureau_officer", "区住建部门"  # 区住建局工作人员
     platform_admin = "platform_admin", "平台管理员"
+    #: the bank holding a district's maintenance fund (维修资金专户银行): reads the payment
+    #: orders addressed to it and records payments, nothing else (backend/fund)
+    fund_bank = "fund_bank", "维修资金专户银行"
 
 
 COMPANY_ROLES = (StaffRole.company_admin, StaffRole.service_desk, StaffRole.technician)
@@ -25,4 +28,5 @@ ROLE_SCOPE_FIELD = {
     StaffRole.committee_member: "estate_id",
     StaffRole.street_officer: "street_id",
     StaffRole.bureau_officer: "district",
+    StaffRole.fund_bank: "district",
 }

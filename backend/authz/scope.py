@@ -68,7 +68,8 @@ def estate_ids(staff: Staff) -> sa.Select | None:
         return sa.select(Estate.id).where(Estate.id == staff.estate_id)
     if role == StaffRole.street_officer:
         return sa.select(Estate.id).where(Estate.street_id == staff.street_id)
-    if role == StaffRole.bureau_officer:
+    # the fund's bank serves a district's estates; it holds only the fund's payment permissions
+    if role in (StaffRole.bureau_officer, StaffRole.fund_bank):
         return (
             sa.select(Estate.id)
             .join(Street, Street.id == Estate.street_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -271,10 +272,16 @@ def _move(staff: Staff | None, motion: Motion, source: MotionState, action: str,
 
 
 def announce(
-    staff: Staff, motion: Motion, *, now: datetime | None = None, notify: bool = True
+    staff: Staff,
+    motion: Motion,
+    *,
+    now: datetime | None = None,
+    notify: bool = True,
+    unit_ids: Collection[int] | None = None,
 ) -> Motion:
     """Announce a draft: post it on the board, freeze the electorate, tell the owners
-    (``notify=False``: not, for history such as demo data).
+    (``notify=False``: not, for history such as demo data). ``unit_ids``: the electorate is
+    the owners of exactly these units of the estate (a fund use's 列支范围), not all of it.
 
     Refused (422) when voting would open before the notice period ends (15 days, 7 for an
     extraordinary meeting, or the city's).
@@ -302,7 +309,7 @@ def announce(
         announced_at=now,
         notice_days=days,
     )
-    freeze_electorate(motion)
+    freeze_electorate(motion, unit_ids)
     if notify:
         defer(
             _notify_owners_job(),
@@ -460,22 +467,26 @@ def staff_motion(staff: Staff, motion_id: int, permission: str = "vote.read") ->
 # --- the electorate ------------------------------------------------------------------------
 
 
-def holdings_of_estate(estate_id: int) -> list[electorate.Holding]:
-    """The estate's units as the electorate counts them, from the owner registry.
+def holdings_of_estate(
+    estate_id: int, unit_ids: Collection[int] | None = None
+) -> list[electorate.Holding]:
+    """The estate's units (or just ``unit_ids`` of them) as the electorate counts them, from
+    the owner registry.
 
     An owner of record is one person across units by name and phone; the unit's area is its
     registered area, else surveyed, else contract area (Art. 8; kept so by the registry).
     """
+    only = (Unit.id.in_(list(unit_ids)),) if unit_ids is not None else ()
     units = db.session.execute(
         sa.select(Unit.id, Unit.area, Unit.developer_held)
-        .where(Unit.estate_id == estate_id)
+        .where(Unit.estate_id == estate_id, *only)
         .order_by(Unit.id)
     ).all()
     owners: dict[int, set] = {}
     for unit_id, name, phone in db.session.execute(
         sa.select(OwnerRecord.unit_id, OwnerRecord.name, OwnerRecord.phone)
         .join(Unit, Unit.id == OwnerRecord.unit_id)
-        .where(Unit.estate_id == estate_id)
+        .where(Unit.estate_id == estate_id, *only)
     ):
         owners.setdefault(unit_id, set()).add((name.strip(), phone.strip()))
     return [
@@ -489,9 +500,10 @@ def holdings_of_estate(estate_id: int) -> list[electorate.Holding]:
     ]
 
 
-def freeze_electorate(motion: Motion) -> None:
-    """Store the motion's voters as counted now (法释〔2020〕17号 Art. 9) and their totals."""
-    holdings = holdings_of_estate(motion.estate_id)
+def freeze_electorate(motion: Motion, unit_ids: Collection[int] | None = None) -> None:
+    """Store the motion's voters as counted now (法释〔2020〕17号 Art. 9) and their totals;
+    ``unit_ids``: only the owners of these units of the estate."""
+    holdings = holdings_of_estate(motion.estate_id, unit_ids)
     if not holdings:
         raise Invalid("该小区没有房屋，无法确定表决人")
     voters = electorate.count_voters(holdings)

@@ -32,8 +32,8 @@ def nav_entries(html: str) -> set[str]:
 @pytest.mark.parametrize(
     ("member", "expected"),
     [
-        ("platform", ALL_ENTRIES | {"监管", "业主表决", "后台任务"}),
-        ("admin_a", ALL_ENTRIES | {"督办"}),
+        ("platform", ALL_ENTRIES | {"监管", "业主表决", "后台任务", "维修资金", "划款通知"}),
+        ("admin_a", ALL_ENTRIES | {"督办", "维修资金"}),
         (
             "desk_a",
             {
@@ -46,6 +46,7 @@ def nav_entries(html: str) -> set[str]:
                 "工单",
                 "信息公示",
                 "督办",
+                "维修资金",
             },
         ),
         ("technician_a", {"首页", "小区房屋", "消息触达", "住户查询", "工单", "信息公示"}),
@@ -60,6 +61,7 @@ def nav_entries(html: str) -> set[str]:
                 "工单",
                 "信息公示",
                 "业主表决",
+                "维修资金",
             },
         ),
         (
@@ -74,6 +76,7 @@ def nav_entries(html: str) -> set[str]:
                 "信息公示",
                 "监管",
                 "业主表决",
+                "维修资金",
             },
         ),
         (
@@ -88,6 +91,7 @@ def nav_entries(html: str) -> set[str]:
                 "信息公示",
                 "监管",
                 "业主表决",
+                "维修资金",
             },
         ),
     ],

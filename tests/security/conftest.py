@@ -38,6 +38,7 @@ from tests.factories import (
     UnitFactory,
 )
 from tests.helpers import bearer
+from tests.security.matrix_fund import seed_fund
 from tests.security.matrix_votes import seed_votes
 
 #: what the guardrails report at the end of the run (route × actor cases, fuzzed examples)
@@ -128,6 +129,7 @@ def world(db):
     _fees(w)
     _tickets(w)
     seed_votes(w)
+    seed_fund(w)
     return w
 
 

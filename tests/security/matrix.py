@@ -46,6 +46,7 @@ from __future__ import annotations
 from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 from tests.security.matrix_outbox import OUTBOX_PANEL
+from tests.security.matrix_fund import FUND
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
 from tests.security.matrix_votes import VOTES_API, VOTES_PANEL
 
@@ -610,4 +611,5 @@ ROUTES = _join(
     VOTES_API,
     VOTES_PANEL,
     OUTBOX_PANEL,
+    FUND,
 )

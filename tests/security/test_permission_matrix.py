@@ -26,6 +26,7 @@ from tests.security import matrix
 from tests.security.conftest import SUMMARY, pending_residency
 from tests.security.matrix_board import TARGETS as BOARD_TARGETS
 from tests.security.matrix_outbox import TARGETS as OUTBOX_TARGETS
+from tests.security.matrix_fund import TARGETS as FUND_TARGETS
 from tests.security.matrix_supervision import SUPERVISION_TARGETS
 from tests.security.matrix_votes import TARGETS as VOTE_TARGETS
 
@@ -145,6 +146,7 @@ TARGETS: dict[str, Callable] = {
     **SUPERVISION_TARGETS,
     **VOTE_TARGETS,
     **OUTBOX_TARGETS,
+    **FUND_TARGETS,
 }
 
 

@@ -1,0 +1,322 @@
+"""The maintenance fund in the panel: uses for the company that applies, the committee that
+puts them to the owners, the reviewer, and the bank that pays; each estate's ledger with its
+续筹 flags, bank reconciliation and opening balances. Every rule is in ``backend.fund``."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from admin import blueprint
+from admin.auth import current_staff, login_required, permission_required
+from admin.forms import BAD_CHOICE, Form
+from admin.page import paginate
+from backend.authz import scope
+from backend.core.api import MAX_ID
+from backend.core.db import rollback
+from backend.core.errors import DomainError, Invalid, NotFound
+from backend.fees.money import parse_yuan, yuan
+from backend.fund import board, ledger, orders, panel, reports, statements, uses
+from backend.fund.models import FundUse, UseKind
+from backend.fund.rules import rules_for
+from backend.org.models import Estate
+
+
+class UseForm(Form):
+    """A use's plan: estate, title, items, budget in yuan, contractor, the 列支范围 by building."""
+
+    estate_id = IntegerField(
+        validators=[DataRequired("请选择小区"), NumberRange(1, MAX_ID, message=BAD_CHOICE)]
+    )
+    kind = StringField(default=UseKind.ordinary.value)
+    emergency_category = StringField()
+    title = StringField(validators=[DataRequired("请填写标题")])
+    items = TextAreaField()
+    budget = StringField(validators=[DataRequired("请填写预算（元）")])
+    contractor = StringField()
+    buildings = SelectMultipleField(coerce=int, validate_choice=False)
+
+
+class PaymentForm(Form):
+    instalment = IntegerField(validators=[DataRequired("请填写期数"), NumberRange(1, 99)])
+    amount = StringField(validators=[DataRequired("请填写金额（元）")])
+    paid_on = DateField(validators=[DataRequired("请填写划款日期")])
+    bank_reference = StringField(validators=[Optional()])
+
+
+def _reader():
+    staff = current_staff()
+    if not scope.can(staff, "fund.orders"):
+        scope.require(staff, "fund.read")
+    return staff
+
+
+@blueprint.get("/fund")
+@login_required
+@permission_required("fund.read")
+def fund():
+    """维修资金：管辖范围内的使用申请与各小区分户账。"""
+    staff = current_staff()
+    return render_template(
+        "admin/fund/list.html",
+        page=paginate(uses.staff_uses(staff)),
+        estates=_estates(staff),
+        yuan=yuan,
+        orders_only=False,
+    )
+
+
+@blueprint.get("/fund/orders")
+@login_required
+@permission_required("fund.orders")
+def fund_orders():
+    """划款通知：已通知专户银行划款的使用申请（银行逐期登记划款）。"""
+    stmt = uses.staff_uses(current_staff()).where(FundUse.state.in_(uses.ORDERED))
+    return render_template(
+        "admin/fund/list.html", page=paginate(stmt), estates=[], yuan=yuan, orders_only=True
+    )
+
+
+def _estates(staff) -> list[Estate]:
+    """The estates in ``staff``'s scope, by name."""
+    return panel.estates_for(staff)
+
+
+def _new_page(form=None, errors=None, status=200):
+    staff = current_staff()
+    estates = _estates(staff)
+    buildings = panel.buildings_of([e.id for e in estates])
+    categories = rules_for(estates[0]).emergency_categories if estates else {}
+    return (
+        render_template(
+            "admin/fund/new.html",
+            form=form or UseForm(formdata=None),
+            errors=errors or {},
+            estates=estates,
+            buildings=buildings,
+            categories=categories,
+        ),
+        status,
+    )
+
+
+@blueprint.get("/fund/new")
+@login_required
+@permission_required("fund.apply")
+def fund_use_new():
+    """起草维修资金使用申请：方案、预算、列支范围（按楼栋）；应急使用须选应急情形。"""
+    return _new_page()
+
+
+@blueprint.post("/fund/new")
+@login_required
+@permission_required("fund.apply")
+def fund_use_create():
+    """保存使用申请草稿。"""
+    form = UseForm()
+    staff = current_staff()
+    try:
+        data = form.checked()
+        try:
+            budget = parse_yuan(data["budget"])
+        except ValueError:
+            raise Invalid("预算须为金额（元，最多两位小数）", {"budget": ["金额无效"]}) from None
+        unit_ids = panel.unit_ids_in(data["estate_id"], data["buildings"] or [])
+        use = uses.create_use(
+            staff,
+            data["estate_id"],
+            title=data["title"],
+            unit_ids=unit_ids,
+            budget_fen=budget,
+            items=data["items"] or "",
+            contractor=data["contractor"] or "",
+            kind=UseKind(data["kind"] if data["kind"] in UseKind.__members__ else "ordinary"),
+            emergency_category=data["emergency_category"] or "",
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _new_page(form, exc.errors, exc.status)
+    flash(f"已保存草稿：{use.title}", "success")
+    return redirect(url_for("admin.fund_use", use_id=use.id))
+
+
+def _use_page(use_id: int, errors=None, status=200):
+    staff = _reader()
+    use = uses.staff_use(staff, use_id)
+    return (
+        render_template(
+            "admin/fund/use.html",
+            use=use,
+            actions=[a for a in uses.allowed_actions(staff, use) if a.code != "pay"],
+            can_pay=any(a.code == "pay" for a in uses.allowed_actions(staff, use)),
+            units=len(uses.unit_ids_of(use)),
+            item=board.use_item(use),
+            event_labels=board.EVENT_LABELS,
+            ordered=use.state in orders.ORDERED,
+            errors=errors or {},
+            yuan=yuan,
+            payment_form=PaymentForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@blueprint.get("/fund/uses/<int:use_id>")
+@login_required
+def fund_use(use_id: int):
+    """维修资金使用申请：方案、列支范围、表决、审核、划款、验收与公示，及可办理的操作。"""
+    return _use_page(use_id)[0]
+
+
+@blueprint.post("/fund/uses/<int:use_id>/actions/<action>")
+@login_required
+def fund_use_action(use_id: int, action: str):
+    """办理一步（提出方案、公示并发布表决、计票、提交审核、审核、通知银行、验收、公示、结案）。"""
+    if action not in uses.ACTIONS or action == "pay":
+        raise NotFound("不支持的操作")
+    staff = _reader()
+    use = uses.staff_use(staff, use_id)
+    try:
+        uses.act(staff, use, action, note=(request.form.get("note") or "").strip()[:500])
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _use_page(use_id, exc.errors, exc.status)
+    flash(f"{use.title}：已{uses.ACTIONS[action].label}", "success")
+    return redirect(url_for("admin.fund_use", use_id=use_id))
+
+
+@blueprint.post("/fund/uses/<int:use_id>/payments")
+@login_required
+@permission_required("fund.pay")
+def fund_use_payment(use_id: int):
+    """银行登记一期划款：同一期只能登记一次；按面积分摊到列支范围内各户分户账。"""
+    staff = current_staff()
+    use = uses.staff_use(staff, use_id)
+    form = PaymentForm()
+    try:
+        data = form.checked()
+        try:
+            amount = parse_yuan(data["amount"])
+        except ValueError:
+            raise Invalid("金额无效（元，最多两位小数）", {"amount": ["金额无效"]}) from None
+        uses.record_payment(
+            staff, use, instalment=data["instalment"], amount_fen=amount,
+            paid_on=data["paid_on"], bank_reference=data["bank_reference"] or "",
+        )  # fmt: skip
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _use_page(use_id, exc.errors, exc.status)
+    flash(f"已登记第 {data['instalment']} 期划款 {yuan(amount)}", "success")
+    return redirect(url_for("admin.fund_use", use_id=use_id))
+
+
+@blueprint.get("/fund/uses/<int:use_id>/order")
+@login_required
+def fund_use_order(use_id: int):
+    """可打印的划款通知（带可验证的二维码）。"""
+    use = uses.staff_use(_reader(), use_id)
+    if use.state not in orders.ORDERED:
+        raise NotFound("尚未通知银行划款")
+    return render_template(
+        "admin/fund/order.html",
+        use=use,
+        code=orders.order_code(use),
+        url=orders.order_url(use),
+        units=len(uses.unit_ids_of(use)),
+        yuan=yuan,
+    )
+
+
+def _estate(estate_id: int, permission: str = "fund.read") -> Estate:
+    staff = current_staff()
+    scope.require(staff, permission)
+    return scope.get_scoped(Estate, estate_id, staff)
+
+
+def _ledger_page(estate_id: int, reconciliation=None, errors=None, status=200):
+    estate = _estate(estate_id)
+    rules = rules_for(estate)
+    figures = ledger.balances(estate.id)
+    units = panel.unit_labels(estate.id)
+    rows = sorted(figures.values(), key=lambda b: units.get(b.unit_id, ""))
+    years = reports.years_with_entries(estate.id)
+    flagged = [b for b in rows if b.needs_top_up(rules.top_up_threshold)]
+    show = request.args.get("flagged") == "1"
+    return (
+        render_template(
+            "admin/fund/ledger.html",
+            estate=estate,
+            rows=flagged if show else rows[:500],
+            total_rows=len(rows),
+            flagged=len(flagged),
+            show_flagged=show,
+            units=units,
+            threshold=rules.top_up_threshold,
+            total=sum(b.balance_fen for b in rows),
+            statement=reports.yearly_statement(estate.id, years[-1]) if years else None,
+            reconciliation=reconciliation,
+            errors=errors or {},
+            yuan=yuan,
+        ),
+        status,
+    )
+
+
+@blueprint.get("/fund/estates/<int:estate_id>")
+@login_required
+def fund_ledger(estate_id: int):
+    """小区维修资金分户账：各户余额（由明细汇总）、续筹提示、年度收支。"""
+    return _ledger_page(estate_id)[0]
+
+
+@blueprint.post("/fund/estates/<int:estate_id>/statement")
+@login_required
+@permission_required("fund.ledger")
+def fund_statement(estate_id: int):
+    """上传银行流水（Excel 或 CSV）与分户账核对，列出每一笔未匹配的流水。"""
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid("请选择银行流水文件", {"file": ["必选"]})
+        result = statements.reconcile_statement(
+            current_staff(), estate_id, upload.stream, upload.filename
+        )
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _ledger_page(estate_id, errors=exc.errors, status=exc.status)
+    return _ledger_page(estate_id, reconciliation=result)[0]
+
+
+@blueprint.post("/fund/estates/<int:estate_id>/openings")
+@login_required
+@permission_required("fund.ledger")
+def fund_openings(estate_id: int):
+    """导入各户期初余额（Excel 或 CSV）：有任何错误则逐行列出且不写入。"""
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid("请选择期初余额文件", {"file": ["必选"]})
+        count = statements.import_openings(
+            current_staff(), estate_id, upload.stream, upload.filename
+        )
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _ledger_page(estate_id, errors=exc.errors, status=exc.status)
+    flash(f"已导入 {count} 户期初余额", "success")
+    return redirect(url_for("admin.fund_ledger", estate_id=estate_id))

@@ -1,0 +1,69 @@
+"""Response shapes of the resident fund API."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from backend.accounts.schemas import LocalDateTime
+from backend.core.api import Schema
+
+
+class FundEntrySchema(Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String(
+        metadata={
+            "description": "opening/initial_deposit/top_up/interest/debit/transfer_in/transfer_out"
+        }
+    )
+    kind_label = ma.fields.String()
+    amount_fen = ma.fields.Integer(metadata={"description": "分；收入为正，支出为负"})
+    booked_on = ma.fields.Date()
+    memo = ma.fields.String()
+    use_id = ma.fields.Integer(allow_none=True)
+
+
+class FundAccountSchema(Schema):
+    unit_id = ma.fields.Integer()
+    unit = ma.fields.String()
+    area = ma.fields.String(metadata={"description": "专有部分面积（m²）"})
+    balance_fen = ma.fields.Integer(metadata={"description": "余额（分），由分户账记录汇总"})
+    initial_fen = ma.fields.Integer(metadata={"description": "首期交存及期初余额（分）"})
+    needs_top_up = ma.fields.Boolean(metadata={"description": "余额低于首期交存的续筹比例"})
+    overdrawn = ma.fields.Boolean()
+    entries = ma.fields.List(ma.fields.Nested(FundEntrySchema))
+
+
+class FundPaymentSchema(Schema):
+    instalment = ma.fields.Integer()
+    amount_fen = ma.fields.Integer()
+    paid_on = ma.fields.Date()
+
+
+class FundEventSchema(Schema):
+    action = ma.fields.String()
+    action_label = ma.fields.String()
+    to_state = ma.fields.String()
+    at = LocalDateTime()
+
+
+class FundUseSchema(Schema):
+    id = ma.fields.Integer()
+    estate_id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "ordinary=一般使用、emergency=应急使用"})
+    kind_label = ma.fields.String()
+    title = ma.fields.String()
+    state = ma.fields.String()
+    state_label = ma.fields.String()
+    budget_fen = ma.fields.Integer()
+    paid_fen = ma.fields.Integer()
+    my_share_fen = ma.fields.Integer(metadata={"description": "已从我名下房屋分户账列支（分）"})
+    motion_id = ma.fields.Integer(allow_none=True, metadata={"description": "业主表决事项"})
+
+
+class FundUseDetailSchema(FundUseSchema):
+    items = ma.fields.String()
+    contractor = ma.fields.String()
+    emergency_category = ma.fields.String()
+    units = ma.fields.Integer(metadata={"description": "列支范围户数"})
+    payments = ma.fields.List(ma.fields.Nested(FundPaymentSchema))
+    events = ma.fields.List(ma.fields.Nested(FundEventSchema))

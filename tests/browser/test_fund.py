@@ -1,0 +1,255 @@
+"""A use of the maintenance fund from proposal to disclosure in Chromium, on a controlled
+clock: the company drafts and proposes it in the panel, the committee puts it to the owners
+of its 列支范围, an owner votes in the simulator, the street office (杭州市's reviewer)
+approves and notifies the bank, the bank records the payment against a verifiable order,
+the company accepts the work, the committee discloses it, and the estate's public board
+shows it with its vote and payment. Screenshots in test-artifacts/screenshots/fund-*.png."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from backend.accounts.models import ResidencyRole, Resident, StaffRole
+from backend.core.db import commit
+from backend.core.time import utcnow
+from backend.fund import ledger
+from backend.fund import uses as fund_uses
+from backend.fund.models import FundUse
+from backend.votes import api as votes_api
+from backend.votes import services as votes_services
+from backend.votes.models import Motion
+from tests.browser.conftest import PHONE
+from tests.browser.test_admin_panel import log_in
+from tests.browser.test_simulator import answer_subscribe, sign_in
+from tests.factories import (
+    BuildingFactory,
+    EstateFactory,
+    OwnerRecordFactory,
+    ResidencyFactory,
+    ResidentFactory,
+    StaffFactory,
+    UnitFactory,
+)
+
+expect = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").expect
+pytestmark = pytest.mark.browser
+
+
+class Clock:
+    """The clock of the fund and of the votes, moved by the test."""
+
+    def __init__(self, monkeypatch):
+        self.now = utcnow()
+        for module in (fund_uses, votes_services, votes_api):
+            monkeypatch.setattr(module, "utcnow", lambda: self.now)
+
+
+def _phone(browser, errors):
+    page = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return page
+
+
+def _shot(page, screenshot_dir, name):
+    page.screenshot(path=screenshot_dir / f"{name}.png", animations="disabled", caret="hide")
+
+
+#: the simulator's demo users (miniapp_mock/wechat_server.py)
+NICKNAMES = {
+    "o-demo-zhang": "张伟（业主）",
+    "o-demo-li": "李娜（业主）",
+    "o-demo-chen": "陈静（新住户）",
+}
+
+
+@pytest.fixture
+def estate(db):
+    """嘉绿景苑 (杭州市: the street office reviews): 8幢 1101 (张伟) and 1102 (李娜) pay for
+    the use; 9幢 901 (陈静) is outside its 列支范围."""
+    estate = EstateFactory(name="嘉绿景苑")
+    eight = BuildingFactory(estate=estate, name="8幢")
+    nine = BuildingFactory(estate=estate, name="9幢")
+    units = {
+        "1101": UnitFactory(building=eight, number="1101", area=Decimal("100.00")),
+        "1102": UnitFactory(building=eight, number="1102", area=Decimal("90.00")),
+        "901": UnitFactory(building=nine, number="901", area=Decimal("120.00")),
+    }
+    for number, name, openid in (
+        ("1101", "张伟", "o-demo-zhang"),
+        ("1102", "李娜", "o-demo-li"),
+        ("901", "陈静", "o-demo-chen"),
+    ):
+        OwnerRecordFactory(
+            unit=units[number], name=name, phone=f"1380000{len(number):04d}{number[-1]}"
+        )
+        ResidencyFactory(
+            resident=ResidentFactory(openid=openid, nickname=NICKNAMES[openid]),
+            unit=units[number],
+            role=ResidencyRole.owner,
+        )
+    StaffFactory(
+        username="jiahe.admin",
+        name="周建华",
+        role=StaffRole.company_admin,
+        company_id=estate.company_id,
+    )
+    StaffFactory(username="weiyuan", name="周建国", role=StaffRole.committee_member, estate=estate)
+    StaffFactory(
+        username="wenxin", name="钱文博", role=StaffRole.street_officer, street_id=estate.street_id
+    )
+    StaffFactory(username="bank", name="工行文新支行", role=StaffRole.fund_bank, district="西湖区")
+    ledger.post_initial_deposits(estate.id, Decimal("400.00"), date(2019, 6, 1))
+    commit()
+    estate.units = units
+    return estate
+
+
+def test_a_use_from_proposal_to_disclosure(
+    browser, live_stack, db, estate, monkeypatch, screenshot_dir
+):
+    clock = Clock(monkeypatch)
+    errors: list[str] = []
+    backend = live_stack.backend_url
+
+    # --- the company drafts and proposes the plan, on a phone ------------------------------
+    company = _phone(browser, errors)
+    log_in(company, backend, "jiahe.admin")
+    company.goto(f"{backend}/admin/fund")
+    company.locator("#new-use").click()
+    company.fill("#title", "8幢屋面防水翻修")
+    company.fill("#items", "屋面防水层铲除重做；落水管更换")
+    company.fill("#budget", "38000.00")
+    company.fill("#contractor", "杭州恒固防水工程有限公司")
+    company.get_by_label("8幢").check()
+    _shot(company, screenshot_dir, "fund-01-company-draft")
+    company.locator("#save-use").click()
+    expect(company.locator("#use-state")).to_have_attribute("data-state", "draft")
+    use_url = company.url
+    company.locator("#do-propose").click()
+    expect(company.locator("#use-state")).to_have_attribute("data-state", "proposed")
+
+    # --- the committee puts it to the owners of 8幢 ------------------------------------------
+    committee = _phone(browser, errors)
+    log_in(committee, backend, "weiyuan")
+    committee.goto(use_url)
+    committee.locator("#do-publicise").click()
+    expect(committee.locator("#use-state")).to_have_attribute("data-state", "publicised")
+    expect(committee.locator("#use-motion")).to_be_visible()
+    _shot(committee, screenshot_dir, "fund-02-committee-publicised")
+    db.session.rollback()
+    use = db.session.scalars(sa.select(FundUse)).one()
+    motion = db.session.get(Motion, use.motion_id)
+    assert motion.total_heads == 2 and motion.total_area == Decimal("190.00")
+
+    # --- after the notice period the vote opens; 张伟 votes in the simulator ---------------
+    clock.now = motion.opens_at + timedelta(hours=1)
+    committee.goto(use_url)
+    committee.locator("#do-open_vote").click()
+    expect(committee.locator("#use-state")).to_have_attribute("data-state", "voting")
+    zhang = _phone(browser, errors)
+    sign_in(zhang, live_stack, "o-demo-zhang", "张伟（业主）")
+    zhang.get_by_test_id("home-vote").click()
+    zhang.get_by_test_id("motion-cell").first.click()
+    zhang.get_by_test_id("go-ballot").click()
+    zhang.get_by_test_id("choice-agree").check()
+    _shot(zhang, screenshot_dir, "fund-03-simulator-ballot")
+    zhang.get_by_test_id("cast-ballot").click()
+    answer_subscribe(zhang)
+    expect(zhang.get_by_test_id("receipt-code")).to_be_visible()
+    # 陈静 (9幢 901, outside the 列支范围) may not vote on it
+    chen = _phone(browser, errors)
+    sign_in(chen, live_stack, "o-demo-chen", "陈静（新住户）")
+    chen.goto(f"{live_stack.simulator_url}#/votes")
+    chen.get_by_test_id("motion-cell").first.click()
+    expect(chen.get_by_test_id("go-ballot")).to_have_count(0)
+    expect(chen.get_by_test_id("why-not")).to_contain_text("不在本次表决的表决人名册")
+    _shot(chen, screenshot_dir, "fund-04-simulator-outside-scope")
+    # 李娜 votes too (through the service: the simulator's ballot is shown above)
+    db.session.rollback()
+    li = db.session.scalars(sa.select(Resident).where(Resident.openid == "o-demo-li")).one()
+    motion = db.session.get(Motion, use.motion_id)
+    votes_services.cast_online(li, motion, choice="agree", now=clock.now)
+    commit()
+
+    # --- after the window: counted (passed), submitted, reviewed by the street office ------
+    clock.now = motion.closes_at + timedelta(minutes=1)
+    committee.goto(use_url)
+    committee.locator("#do-count").click()
+    expect(committee.locator("#use-state")).to_have_attribute("data-state", "passed")
+    company.goto(use_url)
+    company.locator("#do-submit").click()
+    expect(company.locator("#use-state")).to_have_attribute("data-state", "review")
+    street = _phone(browser, errors)
+    log_in(street, backend, "wenxin")
+    street.goto(use_url)
+    street.fill("#note-approve", "方案、预算与表决结果相符")
+    street.locator("#do-approve").click()
+    expect(street.locator("#use-state")).to_have_attribute("data-state", "approved")
+    street.locator("#do-notify_bank").click()
+    expect(street.locator("#use-state")).to_have_attribute("data-state", "bank_notified")
+    _shot(street, screenshot_dir, "fund-05-street-notified")
+
+    # --- the bank: the order with its QR, then the payment --------------------------------
+    bank = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
+    log_in(bank, backend, "bank")
+    bank.goto(f"{backend}/admin/fund/orders")
+    expect(bank.locator("table")).to_contain_text("8幢屋面防水翻修")
+    bank.goto(f"{use_url}/order")
+    expect(bank.locator("#order-amount")).to_have_text("¥38,000.00")
+    bank.wait_for_function("() => document.querySelector('#order-qr').naturalWidth > 0")
+    _shot(bank, screenshot_dir, "fund-06-bank-order")
+    verify = bank.locator("figcaption").inner_text().split("：", 1)[1]
+    bank.goto(verify)
+    expect(bank.locator("#order-status")).to_contain_text("有效")
+    bank.goto(use_url)
+    bank.fill("#amount", "38000.00")
+    bank.fill("#paid_on", "2026-03-01")
+    bank.fill("#bank_reference", "ICBC-0301-0001")
+    bank.locator("#record-payment").click()
+    expect(bank.locator("#use-state")).to_have_attribute("data-state", "paid")
+    expect(bank.locator("#payment-1")).to_contain_text("¥38,000.00")
+    _shot(bank, screenshot_dir, "fund-07-bank-paid")
+
+    # --- accepted, disclosed; the public board shows it --------------------------------------
+    company.goto(use_url)
+    company.fill("#note-accept", "竣工验收合格")
+    company.locator("#do-accept").click()
+    expect(company.locator("#use-state")).to_have_attribute("data-state", "accepted")
+    committee.goto(use_url)
+    committee.locator("#do-disclose").click()
+    expect(committee.locator("#use-state")).to_have_attribute("data-state", "disclosed")
+    _shot(committee, screenshot_dir, "fund-08-committee-disclosed")
+    board = json.loads(
+        committee.request.get(f"{live_stack.api_base}/estates/{estate.id}/board").text()
+    )
+    (section,) = [s for s in board["sections"] if s["code"] == "fund_uses"]
+    (post,) = [p for p in section["posts"] if p["title"].endswith("8幢屋面防水翻修")]
+    assert post["data"]["state"] == "disclosed"
+    assert post["data"]["vote"]["result"] == "passed"
+    assert post["data"]["payments"] == [
+        {"instalment": 1, "amount_fen": 3_800_000, "paid_on": "2026-03-01"}
+    ]
+    public = _phone(browser, errors)
+    public.goto(f"{backend}/board/{estate.id}")
+    expect(public.locator("body")).to_contain_text("8幢屋面防水翻修")
+    public.get_by_text("8幢屋面防水翻修").first.scroll_into_view_if_needed()
+    _shot(public, screenshot_dir, "fund-09-public-board")
+    # the owners' split: 100 : 90 of ¥38,000.00 (as the browser's requests committed it)
+    db.session.rollback()
+    figures = {b.unit_id: b.balance_fen for b in ledger.balances(estate.id).values()}
+    assert figures[estate.units["1101"].id] == 4_000_000 - 2_000_000
+    assert figures[estate.units["1102"].id] == 3_600_000 - 1_800_000
+    assert figures[estate.units["901"].id] == 4_800_000
+
+    for page in (company, committee, zhang, chen, street, bank, public):
+        page.context.close()
+    assert not errors, f"JavaScript errors in the pages: {errors}"
