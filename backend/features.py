@@ -16,6 +16,7 @@ from backend.fees.feature import feature as fees
 from backend.media.feature import feature as media
 from backend.notify.feature import feature as notify
 from backend.org.feature import feature as org
+from backend.safety.feature import feature as safety
 from backend.supervision.feature import feature as supervision
 from backend.tickets.feature import feature as tickets
 from backend.votes.feature import feature as votes
@@ -33,6 +34,7 @@ FEATURES: tuple[Feature, ...] = (
     supervision,
     board,
     votes,
+    safety,
 )
 
 
