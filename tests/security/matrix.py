@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
+from tests.security.matrix_safety import ADMIN_SAFETY
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
 from tests.security.matrix_votes import VOTES_API, VOTES_PANEL
 
@@ -601,4 +602,5 @@ ROUTES = _join(
     ADMIN_SUPERVISION,
     VOTES_API,
     VOTES_PANEL,
+    ADMIN_SAFETY,
 )

@@ -25,6 +25,7 @@ from tests.factories import InviteFactory, UnitFactory
 from tests.security import matrix
 from tests.security.conftest import SUMMARY, pending_residency
 from tests.security.matrix_board import TARGETS as BOARD_TARGETS
+from tests.security.matrix_safety import SAFETY_TARGETS
 from tests.security.matrix_supervision import SUPERVISION_TARGETS
 from tests.security.matrix_votes import TARGETS as VOTE_TARGETS
 
@@ -143,6 +144,7 @@ TARGETS: dict[str, Callable] = {
     **BOARD_TARGETS,
     **SUPERVISION_TARGETS,
     **VOTE_TARGETS,
+    **SAFETY_TARGETS,
 }
 
 
