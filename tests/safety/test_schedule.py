@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -28,7 +29,7 @@ def test_a_15_day_cycle_generated_month_by_month_neither_skips_nor_doubles():
     whole = HALF_MONTH.due_dates(start, date(2027, 1, 1), date(2027, 6, 30))
     assert by_month == whole
     assert len(set(by_month)) == len(by_month)
-    gaps = {(b - a).days for a, b in zip(by_month, by_month[1:], strict=False)}
+    gaps = {(b - a).days for a, b in pairwise(by_month)}
     assert gaps == {15}
     # the Spring Festival does not move the cycle: 3 Feb, then 18 Feb
     assert [d for d in whole if date(2027, 2, 1) <= d <= date(2027, 2, 20)] == [
