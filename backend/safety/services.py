@@ -253,12 +253,14 @@ def generate_tasks(first: date, last: date, estate_ids: Iterable[int] | None = N
     def flush_batch():
         nonlocal created
         if batch:
-            result = db.session.execute(
-                insert(SafetyTask)
+            table = SafetyTask.__table__
+            stmt = (
+                insert(table)
                 .values(batch)
                 .on_conflict_do_nothing(index_elements=["equipment_id", "item", "due_on"])
+                .returning(table.c.id)
             )
-            created += max(result.rowcount, 0)
+            created += len(db.session.execute(stmt).all())
             batch.clear()
 
     for equipment_id, estate_id, kind, start in db.session.execute(stmt):
