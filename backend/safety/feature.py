@@ -62,5 +62,7 @@ feature = Feature(
     },
     # 01:00 Asia/Shanghai (17:00 UTC): make the tasks due in the coming 31 days
     jobs=(PeriodicJob("backend.safety.jobs:generate_tasks_job", cron="0 17 * * *"),),
+    demo="backend.safety.demo:seed",
     todo="backend.safety.services:todo",
+    board_sources={"equipment": "backend.safety.board:items"},
 )

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.audit import services as audit
 from backend.authz import scope
+from backend.core import board_hook
 from backend.core.db import transition
 from backend.core.errors import Conflict, Invalid
 from backend.core.feature import ToDo
@@ -68,6 +69,8 @@ MAX_LENGTH = {
     "certificate_no": 40,
 }
 PHONE = re.compile(r"[0-9]{5,20}")
+#: the board section of the register (``board.py``)
+BOARD_SECTION = "equipment"
 #: rows per INSERT when generating tasks
 CHUNK = 5000
 
@@ -139,6 +142,8 @@ def add_equipment(staff: Staff, estate_id: int, values: dict) -> Equipment:
     row = Equipment(estate_id=estate.id, **fields)
     db.session.add(row)
     db.session.flush()
+    if row.kind == EquipmentKind.lift:
+        board_hook.source_changed(estate.id, BOARD_SECTION)
     audit.record(
         staff,
         "safety.equipment",
@@ -196,6 +201,8 @@ def import_equipment(
             db.session.flush()
     except IntegrityError as exc:
         raise ImportFailed([(0, "数据库拒绝写入（可能与同时进行的录入冲突），请重试")]) from exc
+    if any(fields["kind"] == EquipmentKind.lift for _line, fields in rows):
+        board_hook.source_changed(estate.id, BOARD_SECTION)
     audit.record(
         staff, "safety.import", "estate", estate.id,
         after={"created": len(rows), "filename": filename}, estate_id=estate.id,
@@ -322,6 +329,8 @@ def complete_task(
     if not won:
         raise Conflict("该任务已完成，请勿重复提交")
     db.session.refresh(task)
+    if task.equipment.kind == EquipmentKind.lift:
+        board_hook.source_changed(task.estate_id, BOARD_SECTION)  # its last maintenance
     audit.record(
         staff, "safety.task", "safety_task", task.id,
         before={"state": TaskState.due.value},
@@ -391,6 +400,19 @@ def tasks_query(staff: Staff, estate_id: int | None, today: date | None = None) 
 
 def _count(stmt: sa.Select) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def estates_to_refresh(today: date) -> list[int]:
+    """Estates whose board section changes today without an edit: a lift's certificate
+    expired yesterday, or a lift's routine maintenance fell due (its next date moved)."""
+    lifts = sa.select(Equipment.estate_id).where(Equipment.kind == EquipmentKind.lift)
+    expired = lifts.where(Equipment.certificate_expires_on == today - timedelta(days=1))
+    due = (
+        sa.select(SafetyTask.estate_id)
+        .join(Equipment, Equipment.id == SafetyTask.equipment_id)
+        .where(Equipment.kind == EquipmentKind.lift, SafetyTask.due_on == today)
+    )
+    return sorted(set(db.session.scalars(expired.union(due))))
 
 
 def todo(staff: Staff) -> list[ToDo]:

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from backend.audit.models import AuditEntry
 from backend.core.errors import Conflict, Invalid, NotFound
+from backend.core.time import local_today
 from backend.extensions import db
 from backend.org.importer import ImportFailed
 from backend.safety import checkin, services
@@ -36,7 +37,9 @@ def _task(world, due=date(2027, 1, 25)):
     services.generate_tasks(due, due, [world.estate.id])
     return db.session.scalars(
         sa.select(SafetyTask).where(
-            SafetyTask.equipment_id == world.lift.id, SafetyTask.due_on == due
+            SafetyTask.equipment_id == world.lift.id,
+            SafetyTask.due_on == due,
+            SafetyTask.item == "half_month",
         )
     ).one()
 
@@ -203,3 +206,35 @@ def test_todo_lists_overdue_tasks_and_expiring_certificates(world, monkeypatch):
     assert labels["逾期未完成的设施设备维保"] > 0
     officer = {t.label for t in services.todo(world.officer)}
     assert officer == {"逾期未完成的设施设备维保（已超宽限期）"}
+
+
+def test_the_board_shows_each_lifts_maintainer_and_flags_an_expired_certificate(world, monkeypatch):
+    from backend.safety import board
+
+    task = _task(world, date(2027, 1, 10))
+    services.complete_task(world.tech, task.id, _answers(task))
+    monkeypatch.setattr(board, "local_today", lambda: date(2027, 7, 1))
+    [post] = board.items(world.estate.id)
+    assert "杭州奥的斯电梯维保有限公司" in post.body and "0571-88880000" in post.body
+    assert "最近维护保养：2027-01-10" in post.body
+    assert "下次应保养：2027-07-09" in post.body  # 10 January + 12 × 15 days
+    assert post.title.startswith(board.EXPIRED) and post.must_read
+    monkeypatch.setattr(board, "local_today", lambda: date(2027, 6, 30))
+    [post] = board.items(world.estate.id)
+    assert board.EXPIRED not in post.title + post.body  # valid through its last day
+
+
+def test_the_demo_has_a_certificate_expiring_in_20_days_and_two_missed_checks(db):
+    from backend.demo import seed_demo
+    from backend.safety.models import EquipmentKind
+
+    seed_demo()
+    today = local_today()
+    lifts = db.session.scalars(
+        sa.select(Equipment).where(Equipment.kind == EquipmentKind.lift)
+    ).all()
+    assert [(e.certificate_expires_on - today).days for e in lifts].count(20) == 1
+    missed = db.session.scalars(
+        sa.select(SafetyTask).where(SafetyTask.state == TaskState.due, SafetyTask.due_on < today)
+    ).all()
+    assert len(missed) == 2
