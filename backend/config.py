@@ -202,6 +202,13 @@ class Config:
     #: supervision: the red/black list rules over ``evaluation.DEFAULT_LIST_RULES``, e.g.
     #: ``{"black_min_missed_orders": 2}``
     SUPERVISION_LIST_RULES: dict = {}
+    #: safety: a city's own schedules file (None: backend/safety/schedules.toml); a lift's
+    #: certificate warns this many calendar months before it expires (特种设备安全法 Art. 40:
+    #: the inspection is requested one month before); an overdue task reaches the street
+    #: officer's list this many days after its due date
+    SAFETY_SCHEDULES_FILE: str | None = None
+    SAFETY_CERTIFICATE_WARNING_MONTHS = 1
+    SAFETY_OVERDUE_GRACE_DAYS = 7
     #: a resident may reopen a resolved ticket within this time
     TICKET_REOPEN_WINDOW = timedelta(days=7)
     RATELIMIT_TICKET_CREATE = "10 per minute;50 per day"
@@ -307,6 +314,8 @@ INTEGERS = (
     "REDIS_CONNECT_TIMEOUT",
     "REDIS_SOCKET_TIMEOUT",
     "OUTAGE_RETRY_AFTER",
+    "SAFETY_CERTIFICATE_WARNING_MONTHS",
+    "SAFETY_OVERDUE_GRACE_DAYS",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -18,6 +18,7 @@ from backend.media.feature import feature as media
 from backend.notify.feature import feature as notify
 from backend.org.feature import feature as org
 from backend.outbox.feature import feature as outbox
+from backend.safety.feature import feature as safety
 from backend.supervision.feature import feature as supervision
 from backend.tickets.feature import feature as tickets
 from backend.votes.feature import feature as votes
@@ -37,6 +38,7 @@ FEATURES: tuple[Feature, ...] = (
     votes,
     outbox,
     fund,
+    safety,
 )
 
 

@@ -15,8 +15,13 @@ def test_demo_fills_every_section_of_the_board(db):
     seed_demo()
     posts = db.session.scalars(sa.select(Post)).all()
     shown = {p.section for p in posts}
-    # votes, supervision and the fund fill their generated sections when they land
-    assert {s.code for s in sections()} - shown <= {"vote_results", "evaluations", "fund_uses"}
+    # votes, supervision, the fund and safety fill their generated sections after the board demo
+    assert {s.code for s in sections()} - shown <= {
+        "vote_results",
+        "evaluations",
+        "fund_uses",
+        "equipment",
+    }
     assert any(p.version_count > 1 and p.versions[-1].reason for p in posts)
     assert any(p.withdrawn and p.withdraw_reason for p in posts)
     assert any(p.must_read for p in posts)

@@ -25,8 +25,9 @@ from tests.factories import InviteFactory, UnitFactory
 from tests.security import matrix
 from tests.security.conftest import SUMMARY, pending_residency
 from tests.security.matrix_board import TARGETS as BOARD_TARGETS
-from tests.security.matrix_outbox import TARGETS as OUTBOX_TARGETS
 from tests.security.matrix_fund import TARGETS as FUND_TARGETS
+from tests.security.matrix_outbox import TARGETS as OUTBOX_TARGETS
+from tests.security.matrix_safety import SAFETY_TARGETS
 from tests.security.matrix_supervision import SUPERVISION_TARGETS
 from tests.security.matrix_votes import TARGETS as VOTE_TARGETS
 
@@ -147,6 +148,7 @@ TARGETS: dict[str, Callable] = {
     **VOTE_TARGETS,
     **OUTBOX_TARGETS,
     **FUND_TARGETS,
+    **SAFETY_TARGETS,
 }
 
 

@@ -1,7 +1,7 @@
 """refunds follow WeChat Pay: state, tries, next try, last error, accepted and finished times
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 10:00:00
 
 """
@@ -13,7 +13,7 @@ import backend.core.time
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

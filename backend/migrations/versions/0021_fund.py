@@ -2,7 +2,7 @@
 append-only on PostgreSQL
 
 Revision ID: 0021
-Revises: 0014
+Revises: 0020
 Create Date: 2026-12-07 09:43:10.535042
 
 """
@@ -15,7 +15,7 @@ from backend.fund.models import APPEND_ONLY_FUNCTION, APPEND_ONLY_TABLES, APPEND
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0014'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

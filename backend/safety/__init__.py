@@ -1,0 +1,1 @@
+"""Safety that is checked: lift and fire-system equipment on schedules, with check-ins."""

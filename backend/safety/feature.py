@@ -1,0 +1,68 @@
+"""Safety, as registered with the app (see ``backend/features.py``)."""
+
+from backend.authz.roles import StaffRole
+from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
+from backend.safety.models import Equipment, EquipmentKind, SafetyTask, TaskState
+
+feature = Feature(
+    name="safety",
+    label="设施设备安全",
+    models="backend.safety.models",
+    admin=("admin.safety",),
+    nav=(NavEntry("admin.safety", "设施设备", module="admin.safety", permission="safety.read"),),
+    permissions={
+        # the register, the tasks and the overdue list of the estates in scope (officers:
+        # their jurisdiction, to supervise)
+        "safety.read": frozenset(
+            {
+                StaffRole.platform_admin,
+                StaffRole.company_admin,
+                StaffRole.service_desk,
+                StaffRole.technician,
+                StaffRole.street_officer,
+                StaffRole.bureau_officer,
+            }
+        ),
+        # keeping the register (adding, importing, printing check-in codes)
+        "safety.manage": frozenset({StaffRole.platform_admin, StaffRole.company_admin}),
+        # doing the tasks at the equipment
+        "safety.work": frozenset(
+            {StaffRole.company_admin, StaffRole.service_desk, StaffRole.technician}
+        ),
+    },
+    audit_actions={
+        "safety.equipment": "登记设备",
+        "safety.import": "导入设备台账",
+        "safety.task": "完成维保任务",
+    },
+    audit_entities={
+        "safety_equipment": AuditEntity(
+            "设备",
+            Equipment,
+            fields={
+                "kind": "类型",
+                "name": "名称",
+                "location": "位置",
+                "registration_code": "注册代码",
+                "maintenance_company": "维保单位",
+                "maintenance_phone": "维保电话",
+                "maintenance_contract": "维保合同",
+                "certificate_no": "检验合格证编号",
+                "certificate_expires_on": "检验有效期至",
+                "schedule_start": "首次保养日期",
+            },
+            values={"kind": EquipmentKind},
+        ),
+        "safety_task": AuditEntity(
+            "维保任务",
+            SafetyTask,
+            fields={"state": "状态", "checked_in": "现场扫码"},
+            values={"state": TaskState},
+        ),
+    },
+    # 01:00 Asia/Shanghai (17:00 UTC): make the tasks due in the coming 31 days
+    jobs=(PeriodicJob("backend.safety.jobs:generate_tasks_job", cron="0 17 * * *"),),
+    demo="backend.safety.demo:seed",
+    todo="backend.safety.services:todo",
+    board_sources={"equipment": "backend.safety.board:items"},
+)
