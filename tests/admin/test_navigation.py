@@ -32,8 +32,11 @@ def nav_entries(html: str) -> set[str]:
 @pytest.mark.parametrize(
     ("member", "expected"),
     [
-        ("platform", ALL_ENTRIES | {"监管", "业主表决", "后台任务", "维修资金", "划款通知"}),
-        ("admin_a", ALL_ENTRIES | {"督办", "维修资金"}),
+        (
+            "platform",
+            ALL_ENTRIES | {"监管", "业主表决", "后台任务", "维修资金", "划款通知", "设施设备"},
+        ),
+        ("admin_a", ALL_ENTRIES | {"督办", "维修资金", "设施设备"}),
         (
             "desk_a",
             {
@@ -47,9 +50,13 @@ def nav_entries(html: str) -> set[str]:
                 "信息公示",
                 "督办",
                 "维修资金",
+                "设施设备",
             },
         ),
-        ("technician_a", {"首页", "小区房屋", "消息触达", "住户查询", "工单", "信息公示"}),
+        (
+            "technician_a",
+            {"首页", "小区房屋", "消息触达", "住户查询", "工单", "信息公示", "设施设备"},
+        ),
         (
             "committee_a",
             {
@@ -77,6 +84,7 @@ def nav_entries(html: str) -> set[str]:
                 "监管",
                 "业主表决",
                 "维修资金",
+                "设施设备",
             },
         ),
         (
@@ -92,6 +100,7 @@ def nav_entries(html: str) -> set[str]:
                 "监管",
                 "业主表决",
                 "维修资金",
+                "设施设备",
             },
         ),
     ],
