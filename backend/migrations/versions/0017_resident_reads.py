@@ -1,7 +1,7 @@
 """resident reads: indexes that let a resident's lists start from the resident
 
 Revision ID: 0017
-Revises: 0016
+Revises: 0015
 Create Date: 2026-12-07 10:10:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

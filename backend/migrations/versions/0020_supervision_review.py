@@ -1,7 +1,7 @@
 """督办 review: the officer accepts an answer or sends it back with a reason
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-07 10:20:00
 
 The two new statuses (accepted, returned) need no DDL: the status column is a VARCHAR(20)
@@ -15,7 +15,7 @@ import backend.core.time
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """refunds follow WeChat Pay: state, tries, next try, last error, accepted and finished times
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 10:00:00
 
 """
@@ -12,8 +12,8 @@ import backend.core.time
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
