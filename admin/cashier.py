@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
+from admin.forms import SearchForm
 from backend.core.errors import DomainError, Invalid
 from backend.fees import cashier, payments
 from backend.fees.models import OFFLINE_METHODS, PaymentMethod
@@ -19,7 +20,7 @@ from backend.fees.money import yuan
 @permission_required("fees.collect")
 def cashier_search():
     """收银台：按“楼栋 房号”（如 1幢 201）查找房屋，完全一致的排在前面。"""
-    q = request.args.get("q", "").strip()[:60]
+    q = SearchForm().checked()["q"] or ""
     units = cashier.find_units(current_staff(), q) if q else []
     if q and len(units) == 1:
         return redirect(url_for("admin.cashier_unit", unit_id=units[0].id))

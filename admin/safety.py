@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, send_file, url_for
 
 from admin import blueprint
@@ -15,9 +14,9 @@ from admin.auth import current_staff, login_required, permission_required
 from admin.forms import ImportForm
 from admin.page import paginate
 from backend.authz import scope
+from backend.core.db import rollback
 from backend.core.errors import DomainError, NotFound
 from backend.core.time import local_today
-from backend.extensions import db
 from backend.org.importer import ImportFailed
 from backend.org.models import Estate
 from backend.safety import services
@@ -27,8 +26,7 @@ from backend.safety.schedule import schedules
 
 def _estates(staff) -> list[Estate]:
     """The estates in ``staff``'s scope, for the estate picker."""
-    stmt = scope.scoped(sa.select(Estate).order_by(Estate.name), staff, Estate.id)
-    return list(db.session.scalars(stmt))
+    return scope.estates(staff)
 
 
 def _estate_arg(staff) -> Estate | None:
@@ -89,7 +87,7 @@ def safety_equipment_create():
     try:
         row = services.add_equipment(staff, estate.id, request.form.to_dict())
     except DomainError as exc:
-        db.session.rollback()
+        rollback()
         return _register(staff, estate, exc.message, status=exc.status)
     flash(f"已登记 {row}", "success")
     return redirect(url_for("admin.safety", estate_id=estate.id))
@@ -144,7 +142,7 @@ def safety_task(task_id: int):
                 staff, task.id, answers, request.form.get("code", ""), request.form.get("note", "")
             )
         except DomainError as exc:
-            db.session.rollback()
+            rollback()
             task, entry = services.task_view(staff, task_id)
             error, status = exc.message, exc.status
         else:

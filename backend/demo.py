@@ -18,7 +18,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from backend.accounts.demo import DEMO_PASSWORD, INVITES, PENDING, STAFF
+from backend.accounts.demo import DEMO_PASSWORD, INVITES, PENDING
 from backend.accounts.models import Invite, Residency, ResidencyStatus, Resident, Staff
 from backend.core.feature import load
 from backend.core.time import local_today
@@ -103,9 +103,8 @@ def demo_summary(street: Street, created: bool) -> dict:
             .group_by(Unit.estate_id)
         ).all()
     )
-    staff = db.session.scalars(
-        sa.select(Staff).where(Staff.username.in_([s.username for s in STAFF])).order_by(Staff.id)
-    ).all()
+    # every demo account, also those a feature's own demo adds (the fund's bank)
+    staff = db.session.scalars(sa.select(Staff).order_by(Staff.id)).all()
     invites = db.session.scalars(
         sa.select(Invite).where(Invite.code.in_([code for code, *_ in INVITES])).order_by(Invite.id)
     ).all()

@@ -36,16 +36,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1/linli_bench_fund"
+from bench import common  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--database-url", default=DEFAULT_URL)
+    common.add_arguments(p, "fund")
     p.add_argument("--units", type=int, default=20_000)
     p.add_argument("--scope", type=int, default=5_000, help="units in the use's 列支范围")
     p.add_argument("--repeats", type=int, default=5, help="timed runs of the balances (median)")
-    p.add_argument("--smoke", action="store_true", help="a small estate, to check it runs")
     args = p.parse_args(argv)
     if args.smoke:
         args.units, args.scope, args.repeats = 400, 100, 2
@@ -152,6 +151,23 @@ def seed(units: int, scope: int) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    args.database_url = f"{args.admin_url.rsplit('/', 1)[0]}/{args.database}"
+    try:
+        return run(args)
+    finally:
+        if not args.keep:
+            drop_database(args.database_url)
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(args) -> int:
     recreate_database(args.database_url)
     migrate(args.database_url)
     from datetime import date

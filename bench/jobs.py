@@ -42,6 +42,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import me_load  # noqa: E402
 
+from bench import common  # noqa: E402
+
 SECRET = "bench-jobs-secret"
 APPID, APPSECRET = "wxlinlibench000001", "linli-bench-secret"
 QUEUE = "bench-jobs"
@@ -49,15 +51,21 @@ QUEUE = "bench-jobs"
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1/postgres")
-    parser.add_argument("--database", default="linli_bench_jobs")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
+    parser.add_argument("--admin-url", default=common.admin_url())
+    parser.add_argument("--database", default=common.database_name("jobs"))
+    parser.add_argument("--redis-url", default=common.redis_url("redis://127.0.0.1:6379/1"))
     parser.add_argument("--jobs", type=int, default=2000, help="no-op jobs (phase 1)")
     parser.add_argument("--units", type=int, default=3000, help="residents told (phase 2)")
     parser.add_argument("--worker-class", default="backend.jobs.Worker")
     parser.add_argument("--baseline", type=int, default=0, help="no-op jobs on rq.Worker")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per phase")
-    parser.add_argument("--smoke", type=float, help="quick run bounded by SECONDS per phase")
+    parser.add_argument(
+        "--smoke",
+        type=float,
+        nargs="?",
+        const=90.0,
+        help="quick run bounded by SECONDS per phase (90 when not given)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args(argv)
     if args.smoke:

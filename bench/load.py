@@ -35,18 +35,18 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import me_load, votes  # noqa: E402
+from bench import common, me_load, votes  # noqa: E402
 
 HOST = "127.0.0.1"
-DB_NAME = "linli_bench_load"
+DB_NAME = common.database_name("load")
 STAFF_PASSWORD = "bench-" + secrets.token_hex(6)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1/postgres")
+    p.add_argument("--admin-url", default=common.admin_url())
     p.add_argument("--database", default=DB_NAME)
-    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/2")
+    p.add_argument("--redis-url", default=common.redis_url("redis://127.0.0.1:6379/2"))
     p.add_argument("--users", type=int, default=200)
     p.add_argument("--spawn-rate", type=float, default=20)
     p.add_argument("--seconds", type=int, default=60, help="measured time after the ramp-up")

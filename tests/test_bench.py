@@ -65,6 +65,16 @@ DOCUMENTED = {
     },
     "tickets": {"levels"},
     "votes": {"tally_ms", "ballots_per_s", "errors", "duplicates"},
+    "fund": {"units", "scope_units", "debit_ms", "balances_ms", "exact"},
+    "jobs": {"jobs_per_s", "messages_per_s", "notices", "delivered", "lost", "duplicates"},
+    "load": {"users", "requests", "errors_5xx", "p95_ms", "rps"},
+}
+
+#: what a bench's figures must show beyond their keys, even at smoke size
+HOLDS = {
+    "fund": lambda f: f["exact"] is True and f["debit_entries"] == f["scope_units"],
+    "jobs": lambda f: f["notices"] == f["delivered"] > 0 and f["lost"] == f["duplicates"] == 0,
+    "load": lambda f: f["errors_5xx"] == 0 and f["requests"] > 0,
 }
 
 
@@ -114,3 +124,4 @@ def test_bench_runs_at_smoke_size(name):
     last = json.loads(output.splitlines()[-1])
     assert DOCUMENTED[name] <= last.keys(), sorted(DOCUMENTED[name] - last.keys())
     assert last.get("errors", 0) == 0, last
+    assert HOLDS.get(name, lambda f: True)(last), last

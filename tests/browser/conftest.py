@@ -91,16 +91,28 @@ def live_stack(app, fake_wechat) -> Iterator[LiveStack]:
     with ServerThread(app) as backend:
         api_base = f"{backend.url}/api/v1"
         fake_wechat.app.config["SIMULATOR_API_BASE"] = api_base
-        # links the backend makes (signed photos, receipts) point where the browser reaches it
-        public_url = app.config["PUBLIC_URL"]
-        app.config["PUBLIC_URL"] = backend.url
         yield LiveStack(
             backend_url=backend.url,
             api_base=api_base,
             wechat_url=fake_wechat.url,
             simulator_url=f"{fake_wechat.url}/simulator/",
         )
-        app.config["PUBLIC_URL"] = public_url
+
+
+@pytest.fixture(autouse=True)
+def _links_point_at_the_live_server(request, app):
+    """While a test drives the live stack, the links the backend makes (signed photos,
+    receipts) point where the browser reaches it; every other test keeps the suite's
+    PUBLIC_URL (the live server is session-wide, so it must not change the setting for the
+    tests that run after it)."""
+    if "live_stack" not in request.fixturenames:
+        yield
+        return
+    stack = request.getfixturevalue("live_stack")
+    saved = app.config["PUBLIC_URL"]
+    app.config["PUBLIC_URL"] = stack.backend_url
+    yield
+    app.config["PUBLIC_URL"] = saved
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 
 from backend.accounts.models import ResidencyStatus, StaffRole
@@ -80,7 +81,48 @@ def page_ids(db) -> dict[str, int]:
         "motion_id": _published_motion(unit, admin).id,
         # a page that only a draft has
         "admin.motion_edit:motion_id": _draft_motion(unit, admin).id,
+        "use_id": _fund_use(unit, admin).id,
+        **_safety_rows(unit),
     }
+
+
+def _fund_use(unit, admin):
+    """A maintenance-fund use drafted for the unit (its page and its payment order)."""
+    from backend.core.db import commit
+    from backend.fund import uses
+
+    company_admin = StaffFactory(
+        username="csp.jiahe",
+        role=StaffRole.company_admin,
+        company=unit.building.estate.company,
+    )
+    use = uses.create_use(
+        company_admin,
+        unit.building.estate_id,
+        title="更换屋面防水层",
+        unit_ids=[unit.id],
+        budget_fen=1_200_000,
+        items="屋面防水",
+        contractor="杭州某防水工程有限公司",
+    )
+    commit()
+    return use
+
+
+def _safety_rows(unit) -> dict[str, int]:
+    """A lift of the unit's estate and one task of its schedule (a task page, a QR code)."""
+    from backend.core.db import commit
+    from backend.safety import services as safety
+    from backend.safety.models import SafetyTask
+    from tests.safety.conftest import lift
+
+    row = lift(unit.building.estate, start=date(2027, 1, 10))
+    safety.generate_tasks(date(2027, 1, 10), date(2027, 1, 10), [unit.building.estate_id])
+    commit()
+    task = _db.session.scalars(
+        sa.select(SafetyTask).where(SafetyTask.equipment_id == row.id)
+    ).first()
+    return {"equipment_id": row.id, "task_id": task.id}
 
 
 def _draft_motion(unit, admin):
@@ -178,7 +220,13 @@ def _ticket_with_photo(unit):
 
 #: pages only a publisher opens (the platform admin publishes nothing): visited as the
 #: estate's company admin
-PUBLISHER_PAGES = {"admin.board_compose", "admin.board_correct"}
+#: pages only a company admin opens (publishing, applying to use the maintenance fund)
+PUBLISHER_PAGES = {"admin.board_compose", "admin.board_correct", "admin.fund_use_new"}
+#: pages that exist only once a record has come a long way, rendered by their own browser test
+LATER_STATE_PAGES = {
+    # a use's payment order (划款通知), once the review approved it: tests/browser/test_fund.py
+    "admin.fund_use_order",
+}
 
 
 def _board_post(unit):
@@ -284,7 +332,7 @@ def test_every_panel_page_loads_under_the_csp_without_console_errors(
         assert not DEVELOPER_TEXT.search(shown), f"{url}: {DEVELOPER_TEXT.search(shown)[0]}"
 
     for endpoint, url in pages:
-        if endpoint not in PUBLISHER_PAGES:
+        if endpoint not in PUBLISHER_PAGES and endpoint not in LATER_STATE_PAGES:
             visit(endpoint, url)
     page.context.clear_cookies()
     sign_in(page, live_url, "csp.company")
