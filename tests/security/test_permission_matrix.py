@@ -262,7 +262,9 @@ def app_with_unlisted_route(app):
     def probe_view(thing_id):
         return {"id": thing_id}
 
-    extra = create_app({**app.config, "DATABASE_URL": "sqlite://", "REDIS_URL": None})
+    # the suite's engine options are PostgreSQL's on the real stack: not for this SQLite app
+    config = {k: v for k, v in app.config.items() if k != "SQLALCHEMY_ENGINE_OPTIONS"}
+    extra = create_app({**config, "DATABASE_URL": "sqlite://", "REDIS_URL": None})
     extra.register_blueprint(probe, url_prefix="/admin/unlisted")
     return extra
 
