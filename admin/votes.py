@@ -2,7 +2,8 @@
 the owners' assembly: motions of an estate, drafting and announcing one, live participation
 against the 2/3 bars, paper and proxy ballots with their scans, corrections of the frozen
 electorate, closing and publishing, the tally with every figure, the published file and the
-anonymous ballot list as Excel. Phone width; every rule is in ``backend.votes.services``."""
+anonymous ballot list as Excel. Phone width; every rule is in
+``backend.votes`` (``motions``, ``ballots``, ``publication``)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from backend.core.text import CleanText
 from backend.core.time import SHANGHAI, to_local, utcnow
 from backend.media import services as media
 from backend.media.api import read_uploaded_files, release_transaction
-from backend.votes import panel, services
+from backend.votes import ballots, motions, panel, publication, services
 from backend.votes.models import (
     ITEM_LABELS,
     Candidate,
@@ -206,7 +207,7 @@ def motion_create():
             staff_id = current_staff().id
             release_transaction()
             photo_ids = [media.upload_photo(b, staff_id=staff_id).id for b in files]
-        motion = services.create_motion(
+        motion = motions.create_motion(
             current_staff(),
             data["estate_id"],
             item=data["item"],
@@ -294,7 +295,7 @@ def motion_update(motion_id: int):
     form.estate_id.data = motion.estate_id
     try:
         data = form.checked()
-        services.update_draft(
+        motions.update_draft(
             staff,
             motion,
             item=data["item"],
@@ -323,7 +324,7 @@ def motion_delete(motion_id: int):
     motion = services.staff_motion(staff, motion_id, "vote.manage")
     title = motion.title
     try:
-        services.delete_draft(staff, motion)
+        motions.delete_draft(staff, motion)
     except DomainError as exc:
         if exc.status == 404:
             raise
@@ -346,7 +347,7 @@ def _motion_page(motion_id: int, errors: dict | None = None, status: int = 200, 
         render_template(
             "admin/votes/motion.html",
             motion=motion,
-            notice_ends_at=services.notice_ends_at(motion),
+            notice_ends_at=motions.notice_ends_at(motion),
             live=panel.participation_bars(motion) if frozen else None,
             poll=POLL_SECONDS if motion.state == MotionState.open else None,
             figures=panel.result_figures(motion),
@@ -419,13 +420,13 @@ def motion_action(motion_id: int, action: str):
     motion = services.staff_motion(staff, motion_id, "vote.manage")
     try:
         if action == "announce":
-            services.announce(staff, motion)
+            motions.announce(staff, motion)
         elif action == "open":
-            services.open_voting(staff, motion)
+            motions.open_voting(staff, motion)
         elif action == "close":
-            services.close_voting(staff, motion)
+            motions.close_voting(staff, motion)
         else:
-            services.publish(staff, motion)
+            publication.publish(staff, motion)
     except DomainError as exc:
         if exc.status == 404:
             raise
@@ -461,7 +462,7 @@ def motion_ballot(motion_id: int):
         scan = media.upload_photo(files[0], staff_id=staff_id)
         staff = current_staff()
         motion = services.staff_motion(staff, motion_id)
-        ballot = services.enter_ballot(
+        ballot = ballots.enter_ballot(
             staff,
             motion,
             unit_id,
@@ -523,7 +524,7 @@ def motion_correct(motion_id: int):
     motion = services.staff_motion(staff, motion_id)
     try:
         data = CorrectionForm().checked()
-        services.correct_electorate(
+        motions.correct_electorate(
             staff, motion, data["unit_id"], area=data["area"], reason=data["reason"]
         )
     except DomainError as exc:
@@ -547,7 +548,7 @@ def motion_result_json(motion_id: int):
     复核）；每次查阅记入操作日志。"""
     staff = current_staff()
     motion = services.staff_motion(staff, motion_id)
-    document = services.oversight_document(staff, motion)
+    document = publication.oversight_document(staff, motion)
     return Response(
         json.dumps(document, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -567,7 +568,7 @@ def motion_ballots_xlsx(motion_id: int):
     motion = services.staff_motion(staff, motion_id)
     if motion.state not in (MotionState.closed, MotionState.published):
         raise Conflict("投票截止后才能导出选票清单")
-    services.open_ballot_list(staff, motion)
+    publication.open_ballot_list(staff, motion)
     return send_file(
         panel.ballots_xlsx(motion),
         mimetype=XLSX,

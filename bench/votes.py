@@ -162,12 +162,12 @@ def open_motion(app, seeded: dict) -> tuple[int, float]:
     from backend.core.db import commit
     from backend.core.time import utcnow
     from backend.extensions import db
-    from backend.votes import services
+    from backend.votes import motions
 
     with app.app_context():
         committee = db.session.get(Staff, seeded["committee_id"])
         now = utcnow()
-        motion = services.create_motion(
+        motion = motions.create_motion(
             committee,
             seeded["estate_id"],
             item=4,
@@ -176,9 +176,9 @@ def open_motion(app, seeded: dict) -> tuple[int, float]:
             closes_at=now + timedelta(days=7),
         )
         started = time.perf_counter()
-        services.announce(committee, motion, now=now - timedelta(days=16), notify=False)
+        motions.announce(committee, motion, now=now - timedelta(days=16), notify=False)
         freeze_ms = (time.perf_counter() - started) * 1000
-        services.open_voting(committee, motion, now=now)
+        motions.open_voting(committee, motion, now=now)
         commit()
         motion_id = motion.id
         db.session.remove()
@@ -261,7 +261,7 @@ def fill_and_count(app, motion_id: int, repeats: int) -> dict:
 
     from backend.core.time import utcnow
     from backend.extensions import db
-    from backend.votes import chain, recount, services
+    from backend.votes import ballots, chain, publication, recount
     from backend.votes.models import Ballot, Channel, Motion, Voter
 
     rng = random.Random(7)
@@ -285,7 +285,7 @@ def fill_and_count(app, motion_id: int, repeats: int) -> dict:
                 continue
             seq += 1
             choice = rng.choice(("agree", "agree", "agree", "oppose", "abstain"))
-            receipt = services.new_receipt()
+            receipt = ballots.new_receipt()
             digest = chain.ballot_hash(prev, receipt, choice, Decimal(area), heads)
             rows.append(
                 {
@@ -323,10 +323,10 @@ def fill_and_count(app, motion_id: int, repeats: int) -> dict:
             db.session.expire_all()
             motion = db.session.get(Motion, motion_id)
             started = time.perf_counter()
-            result = services.count(motion)
+            result = publication.count(motion)
             timings.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        document = services.published_document(motion)
+        document = publication.published_document(motion)
         document_ms = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         figures = recount.recount(json.loads(json.dumps(document), parse_float=Decimal))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 
 from backend.extensions import db
@@ -122,14 +121,17 @@ def configure_sqlite(engine) -> None:
 # --- the read-only path -------------------------------------------------------------------------
 
 #: ``session.info`` key: this request is a GET or HEAD, which mostly only reads, so its
-#: session starts without a transaction (PostgreSQL's autocommit): plain SELECTs cost no
-#: BEGIN and no COMMIT or ROLLBACK round trip at the end, about a third of a small read's
-#: cost (issue 8, ``GET /api/v1/me``). The transaction begins, lazily, at the first
-#: statement that needs one (see :func:`_begin_when_needed`), so a GET that writes, locks or
-#: streams is still one transaction from there on, committed or rolled back at the end.
+#: session runs in read-only mode: on PostgreSQL it starts without a transaction
+#: (autocommit), so plain SELECTs cost no BEGIN and no COMMIT or ROLLBACK round trip at the
+#: end, about a third of a small read's cost (issue 8, ``GET /api/v1/me``). A statement that
+#: needs a transaction switches the connection into one (see :func:`needs_transaction`),
+#: so a GET that writes, locks or streams is still one transaction from there on,
+#: committed or rolled back at the end.
 READ_ONLY = "linli_read_only"
-#: a SELECT that locks rows needs a transaction to hold the locks
-_LOCKING = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.I)
+#: execution option: this statement needs a transaction although it is a plain SELECT (a
+#: function with an effect, e.g. ``pg_advisory_xact_lock``), said explicitly with
+#: ``.execution_options(**{TRANSACTION: True})``
+TRANSACTION = "linli_transaction"
 
 
 def _autocommit_engine(engine):
@@ -144,23 +146,38 @@ def _autocommit_engine(engine):
     return found
 
 
-def needs_transaction(statement: str, streamed: bool = False) -> bool:
-    """Whether ``statement`` must run in a transaction: anything but a plain SELECT (a
-    write, a savepoint), a locking SELECT, or a streamed one (a server-side cursor)."""
-    head = statement.lstrip()[:6].upper()
-    return head != "SELECT" or streamed or bool(_LOCKING.search(statement))
+def needs_transaction(context) -> bool:
+    """Whether the statement of execution ``context`` must run in a transaction.
+
+    Decided by what SQLAlchemy compiled, never by the SQL's wording: only a compiled
+    SELECT that neither locks rows (``with_for_update``), nor streams (a server-side
+    cursor), nor carries a writing CTE, nor asks for one (:data:`TRANSACTION`) runs on its
+    own. Everything else does need one: INSERT/UPDATE/DELETE, SAVEPOINT, DDL, ``text()``
+    and driver-level SQL (whose intent no construct tells).
+    """
+    from sqlalchemy.sql.dml import UpdateBase
+    from sqlalchemy.sql.selectable import GenerativeSelect  # a SELECT or a UNION of them
+
+    compiled = getattr(context, "compiled", None)
+    if compiled is None or not isinstance(compiled.statement, GenerativeSelect):
+        return True
+    options = context.execution_options
+    if options.get("stream_results") or options.get(TRANSACTION):
+        return True
+    if compiled.statement._for_update_arg is not None:
+        return True
+    return any(isinstance(cte.element, UpdateBase) for cte in (compiled.ctes or {}))
 
 
 def _begin_when_needed(conn, cursor, statement, parameters, context, executemany) -> None:
-    """On the read-only path, BEGIN before the first statement that needs a transaction
+    """In read-only mode, BEGIN before the first statement that needs a transaction
     (the session's commit or rollback at the end of the request then ends it)."""
     from psycopg.pq import TransactionStatus
 
     dbapi = cursor.connection
     if dbapi.info.transaction_status != TransactionStatus.IDLE:
         return  # in a transaction already
-    streamed = bool(context is not None and context.execution_options.get("stream_results"))
-    if needs_transaction(statement, streamed):
+    if needs_transaction(context):
         dbapi.execute("BEGIN")
 
 

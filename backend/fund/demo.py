@@ -19,7 +19,7 @@ from backend.fund import ledger, uses
 from backend.fund.models import EntryKind, FundAccount, UseKind
 from backend.fund.rules import rules_for
 from backend.org.models import Building, Street, Unit
-from backend.votes import services as votes
+from backend.votes import ballots as vote_ballots
 from backend.votes.models import Motion
 
 ESTATE = "嘉绿景苑"
@@ -161,6 +161,6 @@ def _vote(motion: Motion, rng, *, turnout: float, agree: float, at: datetime) ->
         resident = db.session.get(Resident, resident_id)
         try:
             with db.session.begin_nested():
-                votes.cast_online(resident, motion, choice=choice, unit_id=unit_id, now=at)
+                vote_ballots.cast_online(resident, motion, choice=choice, unit_id=unit_id, now=at)
         except DomainError:  # a co-owner voted already: one ballot per voter
             continue

@@ -306,12 +306,12 @@ def _event(use, code, source, target, actor, note) -> None:
 
 def _publicise(actor, use, now):
     """Post the plan and announce the owners' vote whose electorate is the 列支范围."""
-    from backend.votes import services as votes
+    from backend.votes import motions as vote_motions
 
     rules = rules_for(use.estate)
-    days = max(rules.publicity_days, votes.notice_days(use.estate, False))
+    days = max(rules.publicity_days, vote_motions.notice_days(use.estate, False))
     opens_at = now + timedelta(days=days)
-    motion = votes.create_motion(
+    motion = vote_motions.create_motion(
         actor,
         use.estate_id,
         item=USE_ITEM,
@@ -320,7 +320,7 @@ def _publicise(actor, use, now):
         opens_at=opens_at,
         closes_at=opens_at + timedelta(days=VOTE_DAYS),
     )
-    votes.announce(actor, motion, now=now, notify=False, unit_ids=unit_ids_of(use))
+    vote_motions.announce(actor, motion, now=now, notify=False, unit_ids=unit_ids_of(use))
     # the owners of the 列支范围, not the whole estate, are told (after commit)
     defer(notices.notify_scope_owners, use.id, "publicised")
     return S.publicised, {"motion_id": motion.id, "publicised_at": now}
@@ -331,12 +331,12 @@ VOTE_DAYS = 14
 
 
 def _open_vote(actor, use, now):
-    from backend.votes import services as votes
+    from backend.votes import motions as vote_motions
     from backend.votes.models import Motion, MotionState
 
     motion = db.session.get(Motion, use.motion_id)
     if motion.state == MotionState.announced:
-        votes.open_voting(actor, motion, now=now)
+        vote_motions.open_voting(actor, motion, now=now)
     if motion.state != MotionState.open:
         raise Conflict(f"表决当前为「{motion.state.label}」，不能开始")
     defer(notices.notify_scope_owners, use.id, "voting")
@@ -344,14 +344,15 @@ def _open_vote(actor, use, now):
 
 
 def _count(actor, use, now):
-    from backend.votes import services as votes
+    from backend.votes import motions as vote_motions
+    from backend.votes import publication as vote_publication
     from backend.votes.models import Motion, MotionState
 
     motion = db.session.get(Motion, use.motion_id)
     if motion.state == MotionState.open:
-        votes.close_voting(actor, motion, now=now)
+        vote_motions.close_voting(actor, motion, now=now)
     if motion.state == MotionState.closed:
-        votes.publish(actor, motion, now=now, notify=actor is not None)
+        vote_publication.publish(actor, motion, now=now, notify=actor is not None)
     if motion.state != MotionState.published:
         raise Conflict(f"表决当前为「{motion.state.label}」，不能计票")
     return (S.passed if motion.passed else S.failed), {}

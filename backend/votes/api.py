@@ -13,7 +13,7 @@ from backend.core.errors import NotFound
 from backend.core.time import utcnow
 from backend.extensions import configured_limit, limiter
 from backend.media.services import photo_view
-from backend.votes import services, tally
+from backend.votes import ballots, motions, publication, services, tally
 from backend.votes.models import Choice, MotionState
 from backend.votes.schemas import (
     BallotCastSchema,
@@ -42,7 +42,7 @@ def ballot_view(ballot, resident) -> dict:
         "position": ballot.seq,
         "choice": None if election else ballot.choice,
         "choice_label": "选举票" if election else Choice(ballot.choice).label,
-        "candidates": sorted(services.election_choices(ballot.choice)) if election else None,
+        "candidates": sorted(publication.election_choices(ballot.choice)) if election else None,
         "channel": ballot.channel.value,
         "channel_label": ballot.channel.label,
         "area": tally.area_text(ballot.area),
@@ -67,13 +67,13 @@ def result_view(motion) -> dict | None:
         "ballot_count": len(document["ballots"]),
         "corrections": document["corrections"],
         "published_at": document.get("published_at"),
-        "summary": services.result_summary(motion),
+        "summary": publication.result_summary(motion),
     }
 
 
 def motion_row(motion, resident, ballot, has_voter: bool) -> dict:
     """A motion in a resident's list: ``ballot`` is their voter's (or None) and
-    ``has_voter`` whether they hold a voter of it (see ``services.resident_votes``)."""
+    ``has_voter`` whether they hold a voter of it (see ``ballots.resident_votes``)."""
     now = utcnow()
     can_vote = (
         ballot is None
@@ -105,14 +105,14 @@ def motion_row(motion, resident, ballot, has_voter: bool) -> dict:
 
 def motion_rows(motions, resident) -> list[dict]:
     """A page of motions as a resident's list shows them (a bounded number of statements)."""
-    votes = services.resident_votes(resident, motions)
+    votes = ballots.resident_votes(resident, motions)
     return [motion_row(m, resident, *votes[m.id]) for m in motions]
 
 
 def motion_detail(motion, resident) -> dict:
     """A motion with its documents (signed URLs), candidates, my ballot and its result."""
-    ballot = services.resident_ballot(resident, motion)
-    has_voter = ballot is not None or bool(services.resident_voters(resident, motion))
+    ballot = ballots.resident_ballot(resident, motion)
+    has_voter = ballot is not None or bool(ballots.resident_voters(resident, motion))
     row = motion_row(motion, resident, ballot, has_voter)
     return {
         **row,
@@ -125,7 +125,7 @@ def motion_detail(motion, resident) -> dict:
         ],
         "total_area": tally.area_text(motion.total_area) if motion.total_area else None,
         "total_heads": motion.total_heads,
-        "notice_ends_at": services.notice_ends_at(motion),
+        "notice_ends_at": motions.notice_ends_at(motion),
         "my_ballot": ballot_view(ballot, resident) if ballot else None,
         "result": result_view(motion),
     }
@@ -182,7 +182,7 @@ def cast_ballot(payload, motion_id):
     """投票（每位表决人一票；共有人共用一票，先投者有效）"""
     resident = current_resident()
     motion = services.resident_motion(resident, motion_id)
-    ballot = services.cast_online(resident, motion, **payload)
+    ballot = ballots.cast_online(resident, motion, **payload)
     return ballot_view(ballot, resident)
 
 
@@ -195,7 +195,7 @@ def my_ballot(motion_id):
     """本户的选票与回执码（共有人可见先投出的那一票）"""
     resident = current_resident()
     motion = services.resident_motion(resident, motion_id)
-    ballot = services.resident_ballot(resident, motion)
+    ballot = ballots.resident_ballot(resident, motion)
     if ballot is None:
         raise NotFound("本户尚未投票")
     return ballot_view(ballot, resident)
@@ -210,7 +210,7 @@ def my_ballot(motion_id):
 def motion_result(motion_id):
     """公布的表决结果：全部数据、哈希链末端、名册更正记录"""
     motion = services.resident_motion(current_resident(), motion_id)
-    services.published_of(motion)
+    publication.published_of(motion)
     return result_view(motion)
 
 
@@ -230,7 +230,7 @@ def motion_result(motion_id):
 def published_file(motion_id):
     """下载公布的选票清单（匿名：回执码、选项、人数、哈希链；不含每张票的面积，以免据面积对应到房屋），可核对本人回执与人数"""
     motion = services.resident_motion(current_resident(), motion_id)
-    document = services.resident_document(motion)
+    document = publication.resident_document(motion)
     response = Response(
         json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json"
     )
@@ -251,7 +251,7 @@ def check_receipt(args, motion_id):
     """核对回执码是否在公布的选票清单中"""
     resident = current_resident()
     motion = services.resident_motion(resident, motion_id)
-    found = services.check_receipt(motion, args["receipt"], resident)
+    found = ballots.check_receipt(motion, args["receipt"], resident)
     return {
         "receipt": args["receipt"].strip().upper(),
         "found": found is not None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from backend.core.feature import BoardItem
 from backend.core.time import to_local
-from backend.votes import services
+from backend.votes import publication, services
 from backend.votes.models import MotionState
 
 
@@ -27,7 +27,7 @@ def items(estate_id: int) -> list[BoardItem]:
                     title=f"表决结果：{motion.title}",
                     body="\n\n".join(
                         [
-                            services.result_summary(motion),
+                            publication.result_summary(motion),
                             header,
                             window,
                             f"有效表决票 {len(document['ballots'])} 张；"

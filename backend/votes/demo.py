@@ -27,7 +27,7 @@ from backend.extensions import db
 from backend.media.services import upload_photo
 from backend.org.demo import REGISTRY_MATCH
 from backend.org.models import Building, OwnerRecord, Unit
-from backend.votes import services
+from backend.votes import ballots, motions, publication
 from backend.votes.models import Channel
 
 ESTATE = "嘉绿景苑"
@@ -81,23 +81,23 @@ def seed_votes(estate_id: int, committee, rng, now: datetime | None = None) -> l
     """Create the three demo motions of ``estate_id`` as ``committee``; returns them."""
     now = (now or utcnow()).replace(second=0, microsecond=0)
     voters = _bound_owners(estate_id, now)
-    motions = []
+    made = []
     for title, item, body, days, turnout, agree, abstain in MOTIONS:
         announced, opens, closes = (now + timedelta(days=d) for d in days)
-        motion = services.create_motion(
+        motion = motions.create_motion(
             committee, estate_id, item=item, title=title, body=body,
             opens_at=opens, closes_at=closes,
         )  # fmt: skip
-        services.announce(committee, motion, now=announced, notify=False)
+        motions.announce(committee, motion, now=announced, notify=False)
         if opens <= now:
-            services.open_voting(committee, motion, now=opens)
+            motions.open_voting(committee, motion, now=opens)
             _cast(motion, committee, voters, rng, turnout, agree, abstain, opens, min(now, closes))
         if closes <= now:
-            services.close_voting(committee, motion, now=closes)
-            services.publish(committee, motion, now=closes + timedelta(hours=2), notify=False)
-        motions.append(motion)
+            motions.close_voting(committee, motion, now=closes)
+            publication.publish(committee, motion, now=closes + timedelta(hours=2), notify=False)
+        made.append(motion)
     db.session.flush()
-    return motions
+    return made
 
 
 def _bound_owners(estate_id: int, now: datetime) -> list[tuple[Resident, int]]:
@@ -146,12 +146,12 @@ def _cast(motion, committee, voters, rng, turnout, agree, abstain, start, end) -
         if number < 2:
             channel = Channel.paper if number == 0 else Channel.proxy
             scan = upload_photo(_scan(channel), staff_id=committee.id)
-            services.enter_ballot(
+            ballots.enter_ballot(
                 committee, motion, unit_id, channel=channel, scan_photo_id=scan.id,
                 choice=choice, proxy_name="林晓东" if channel == Channel.proxy else "", now=at,
             )  # fmt: skip
         else:
-            services.cast_online(resident, motion, choice=choice, unit_id=unit_id, now=at)
+            ballots.cast_online(resident, motion, choice=choice, unit_id=unit_id, now=at)
 
 
 def _scan(channel: Channel) -> bytes:

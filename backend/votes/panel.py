@@ -21,7 +21,7 @@ from backend.core.errors import Invalid, NotFound
 from backend.core.time import to_local
 from backend.extensions import db
 from backend.org.models import Building, Estate, Unit
-from backend.votes import services, tally
+from backend.votes import ballots, chain, motions, publication, tally
 from backend.votes.models import (
     ELECTION_PREFIX,
     Ballot,
@@ -34,7 +34,7 @@ from backend.votes.models import (
 )
 
 #: what each failed condition means, in the words of 民法典 Art. 278
-FAILED_CONDITIONS = services.FAILED_CONDITIONS
+FAILED_CONDITIONS = publication.FAILED_CONDITIONS
 THRESHOLD_LABELS = {
     tally.MAJORITY: "双过半（同意须超过参与表决面积与人数的二分之一）",
     tally.THREE_QUARTERS: "双四分之三（同意须达到参与表决面积与人数的四分之三以上）",
@@ -89,7 +89,7 @@ BAR_MARK = float(tally.PARTICIPATION_BAR * 100)
 def participation_bars(motion: Motion) -> dict:
     """The live participation of an announced or later motion: area and heads as bars against
     the 2/3 bar of 民法典 Art. 278, ballots by channel."""
-    figures = services.participation(motion)
+    figures = publication.participation(motion)
     return {
         "bars": [
             Bar(
@@ -145,13 +145,13 @@ def result_figures(motion: Motion) -> dict | None:
     if motion.state != MotionState.closed:
         return None
     if motion.is_election:
-        return services.count_election(motion).as_dict()
-    return services.count(motion).as_dict()
+        return publication.count_election(motion).as_dict()
+    return publication.count(motion).as_dict()
 
 
 def corrections(motion: Motion) -> list:
     """The electorate's corrections, oldest first (shown with the result)."""
-    return services.corrections(motion)
+    return publication.corrections(motion)
 
 
 # --- ballots entered in the panel ----------------------------------------------------------
@@ -161,7 +161,7 @@ def entered_ballots(staff: Staff, motion: Motion) -> list[Ballot]:
     """The paper and proxy ballots of ``motion`` (with their voter, scan and who entered
     them), newest first: the committee's own record, never published with names."""
     stmt = (
-        services.staff_ballots(staff, motion)
+        ballots.staff_ballots(staff, motion)
         .where(Ballot.channel != Channel.online)
         .options(selectinload(Ballot.scan))
         .order_by(None)
@@ -180,7 +180,7 @@ def staff_names(ids: set[int]) -> dict[int, str]:
 def choice_text(motion: Motion, choice: str) -> str:
     """A stored choice as people read it: 同意 / 反对 / 弃权, or the chosen candidates."""
     if choice.startswith(ELECTION_PREFIX):
-        chosen = services.election_choices(choice)
+        chosen = publication.election_choices(choice)
         names = [f"{c.number}. {c.name}" for c in motion.candidates if c.number in chosen]
         return "选：" + "、".join(names) if names else "未选任何候选人（弃权）"
     return Choice(choice).label
@@ -212,7 +212,7 @@ def unit_of_motion(motion: Motion, building_id: int | None, number: str) -> int:
 def electorate_query(motion: Motion, q: str = "") -> sa.Select:
     """The frozen electorate by voter number; ``q`` keeps voters with a unit numbered so
     (or the owner's name as frozen)."""
-    stmt = services.voters_of(motion)
+    stmt = motions.voters_of(motion)
     q = (q or "").strip()[:40]
     if q:
         matching = (
@@ -248,7 +248,7 @@ def voted_voter_ids(motion: Motion, voter_ids: list[int]) -> dict[int, Channel]:
 
 
 def ballot_rows(motion: Motion, ballots: list[dict]) -> Iterator[list]:
-    """The anonymous ballot list ``ballots`` (:func:`services.ballot_list`) as rows."""
+    """The anonymous ballot list ``ballots`` (:func:`publication.ballot_list`) as rows."""
     for position, ballot in enumerate(ballots, start=1):
         yield [
             position,
@@ -264,12 +264,12 @@ def ballot_rows(motion: Motion, ballots: list[dict]) -> Iterator[list]:
 def ballots_xlsx(motion: Motion):
     """The anonymous ballot list as an .xlsx file (a temporary file, rewound), with the
     totals and the chain head above the rows."""
-    ballots = services.ballot_list(motion)
+    ballots = publication.ballot_list(motion)
     preamble = [
         [f"表决事项 #{motion.id}", motion.title],
         ["总面积（m²）", tally.area_text(Decimal(motion.total_area or 0))],
         ["总人数", motion.total_heads or 0],
-        ["哈希链末端", ballots[-1]["hash"] if ballots else services.chain.GENESIS],
+        ["哈希链末端", ballots[-1]["hash"] if ballots else chain.GENESIS],
         [],
     ]
     return sheets.write(

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from backend.core.time import to_local, utcnow
 from backend.extensions import db as _db
-from backend.votes import services
+from backend.votes import ballots, motions
 from backend.votes.models import Ballot, Channel, Motion, MotionKind, MotionState
 from tests.votes.conftest import VoteWorld, png_bytes
 from tests.votes.conftest import world as votes_world  # noqa: F401  (the votes' small world)
@@ -194,7 +194,7 @@ def test_a_draft_is_edited_and_a_refused_one_deleted_but_an_announced_one_stays(
 def test_participation_is_drawn_against_the_two_thirds_bar_and_polled(as_staff, vw):
     motion = vw.open_motion()
     owner = vw.owner(vw.units[0])
-    services.cast_online(owner, motion, choice="agree")
+    ballots.cast_online(owner, motion, choice="agree")
     _db.session.commit()
     client = as_staff(vw.committee)
     page = client.get(f"/admin/votes/{motion.id}").text
@@ -299,14 +299,14 @@ def test_the_electorate_is_corrected_with_a_reason_and_shown(as_staff, vw):
 def test_closing_publishing_and_the_downloads(as_staff, vw, monkeypatch):
     motion = vw.open_motion(item=4)
     for unit, choice in zip(vw.units[:3], ("agree", "agree", "abstain"), strict=True):
-        services.cast_online(vw.owner(unit), motion, choice=choice)
+        ballots.cast_online(vw.owner(unit), motion, choice=choice)
     _db.session.commit()
     client = as_staff(vw.committee)
     early = client.post(f"/admin/votes/{motion.id}/close")
     assert early.status_code == 409 and "尚未到时间" in early.text
     assert client.get(f"/admin/votes/{motion.id}/result.json").status_code == 409
 
-    monkeypatch.setattr(services, "utcnow", lambda: motion.closes_at + timedelta(minutes=1))
+    monkeypatch.setattr(motions, "utcnow", lambda: motion.closes_at + timedelta(minutes=1))
     assert client.post(f"/admin/votes/{motion.id}/close").status_code == 302
     page = client.get(f"/admin/votes/{motion.id}").text
     # 240.75 of 330.75 m² and 3 of 4 heads took part; 180.50 m² and 2 heads agreed
@@ -345,12 +345,12 @@ def test_an_elections_count_shows_each_candidate_and_the_unfilled_seat(as_staff,
         item=3, kind=MotionKind.election, seats=2, candidates=["赵敏", "钱多多", "孙立"]
     )
     for unit, chosen in zip(vw.units[:3], ([1], [1, 2], [1]), strict=True):
-        services.cast_online(vw.owner(unit), motion, candidates=chosen)
+        ballots.cast_online(vw.owner(unit), motion, candidates=chosen)
     _db.session.commit()
     client = as_staff(vw.committee)
     page = client.get(f"/admin/votes/{motion.id}").text
     assert "ballot-candidates" in page and "最多 2 名" in page
-    monkeypatch.setattr(services, "utcnow", lambda: motion.closes_at + timedelta(minutes=1))
+    monkeypatch.setattr(motions, "utcnow", lambda: motion.closes_at + timedelta(minutes=1))
     assert client.post(f"/admin/votes/{motion.id}/close").status_code == 302
     page = client.get(f"/admin/votes/{motion.id}").text
     # 赵敏 chosen by all three voters (3 of 3 participating heads); 钱多多 by one: not elected

@@ -128,10 +128,10 @@ def _safety_rows(unit) -> dict[str, int]:
 def _draft_motion(unit, admin):
     from backend.core.db import commit
     from backend.core.time import utcnow
-    from backend.votes import services
+    from backend.votes import motions
 
     opens = utcnow() + timedelta(days=20)
-    motion = services.create_motion(
+    motion = motions.create_motion(
         admin,
         unit.building.estate_id,
         item=4,
@@ -164,14 +164,14 @@ def _published_motion(unit, admin):
     from backend.core.db import commit
     from backend.core.time import utcnow
     from backend.media.services import upload_photo
-    from backend.votes import services
+    from backend.votes import ballots, motions, publication
     from backend.votes.models import Channel
     from tests.votes.conftest import png_bytes
 
     estate = unit.building.estate
     member = StaffFactory(username="csp.weiyuan", role=StaffRole.committee_member, estate=estate)
     opens = utcnow() - timedelta(days=10)
-    motion = services.create_motion(
+    motion = motions.create_motion(
         admin,
         estate.id,
         item=4,
@@ -179,10 +179,10 @@ def _published_motion(unit, admin):
         opens_at=opens,
         closes_at=opens + timedelta(days=7),
     )
-    services.announce(admin, motion, now=opens - timedelta(days=16))
-    services.open_voting(admin, motion, now=opens)
+    motions.announce(admin, motion, now=opens - timedelta(days=16))
+    motions.open_voting(admin, motion, now=opens)
     scan = upload_photo(png_bytes(), staff_id=member.id)
-    services.enter_ballot(
+    ballots.enter_ballot(
         member,
         motion,
         unit.id,
@@ -191,8 +191,8 @@ def _published_motion(unit, admin):
         choice="agree",
         now=opens + timedelta(days=1),
     )
-    services.close_voting(admin, motion, now=motion.closes_at)
-    services.publish(admin, motion, now=motion.closes_at)
+    motions.close_voting(admin, motion, now=motion.closes_at)
+    publication.publish(admin, motion, now=motion.closes_at)
     commit()
     return motion
 

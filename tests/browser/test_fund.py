@@ -21,7 +21,9 @@ from backend.fund import ledger
 from backend.fund import uses as fund_uses
 from backend.fund.models import FundUse
 from backend.votes import api as votes_api
-from backend.votes import services as votes_services
+from backend.votes import ballots as votes_ballots
+from backend.votes import motions as votes_motions
+from backend.votes import publication as votes_publication
 from backend.votes.models import Motion
 from tests.browser.conftest import PHONE
 from tests.browser.test_admin_panel import log_in
@@ -45,7 +47,7 @@ class Clock:
 
     def __init__(self, monkeypatch):
         self.now = utcnow()
-        for module in (fund_uses, votes_services, votes_api):
+        for module in (fund_uses, votes_motions, votes_ballots, votes_publication, votes_api):
             monkeypatch.setattr(module, "utcnow", lambda: self.now)
 
 
@@ -177,7 +179,7 @@ def test_a_use_from_proposal_to_disclosure(
     db.session.rollback()
     li = db.session.scalars(sa.select(Resident).where(Resident.openid == "o-demo-li")).one()
     motion = db.session.get(Motion, use.motion_id)
-    votes_services.cast_online(li, motion, choice="agree", now=clock.now)
+    votes_ballots.cast_online(li, motion, choice="agree", now=clock.now)
     commit()
 
     # --- after the window: counted (passed), submitted, reviewed by the street office ------

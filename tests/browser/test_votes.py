@@ -23,7 +23,9 @@ from PIL import Image
 from backend.accounts.models import ResidencyRole, StaffRole
 from backend.core.time import to_local, utcnow
 from backend.votes import api as votes_api
-from backend.votes import services as votes_services
+from backend.votes import ballots as votes_ballots
+from backend.votes import motions as votes_motions
+from backend.votes import publication as votes_publication
 from tests.browser.conftest import PHONE
 from tests.browser.test_admin_panel import csrf_on, log_in  # noqa: F401  (CSRF on, as in production)
 from tests.browser.test_simulator import answer_subscribe, sign_in
@@ -46,7 +48,7 @@ class Clock:
 
     def __init__(self, monkeypatch):
         self.now = utcnow()
-        for module in (votes_services, votes_api):
+        for module in (votes_motions, votes_ballots, votes_publication, votes_api):
             monkeypatch.setattr(module, "utcnow", lambda: self.now)
 
     def set(self, moment) -> None:

@@ -1,7 +1,8 @@
-"""GET and HEAD requests mostly read: on PostgreSQL their session starts without a
-transaction (no BEGIN, no COMMIT round trip for plain SELECTs); the first statement that
-needs one (a write, a locking or streamed SELECT, a savepoint) begins it, and the request's
-end commits or rolls it back as usual."""
+"""GET and HEAD requests mostly read: on PostgreSQL their session runs in read-only mode,
+without a transaction (no BEGIN, no COMMIT round trip for plain SELECTs); the first
+statement that needs one (a write, a locking or streamed SELECT, a savepoint, text SQL)
+begins it, decided by the construct and never by the SQL's wording, and the request's end
+commits or rolls it back as usual."""
 
 from __future__ import annotations
 
@@ -11,14 +12,20 @@ import pytest
 import sqlalchemy as sa
 from flask import Response
 
-from backend.core.db import READ_ONLY, needs_transaction
+from backend.core.db import READ_ONLY, TRANSACTION
 from backend.extensions import db
+from backend.org.models import Street
 from tests.conftest import STACK
 from tests.factories import StreetFactory
 
 real = pytest.mark.skipif(STACK != "real", reason="the read-only path is PostgreSQL's")
 
-XACT_START = sa.text("SELECT xact_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+# a compiled SELECT (a text() statement would begin a transaction: its intent is unknown)
+XACT_START = (
+    sa.select(sa.column("xact_start"))
+    .select_from(sa.table("pg_stat_activity"))
+    .where(sa.column("pid") == sa.func.pg_backend_pid())
+)
 
 
 def _request(app, method: str, work, status: int = 200):
@@ -39,13 +46,44 @@ def _two_transaction_starts():
     return first, db.session.scalar(XACT_START)
 
 
-def test_what_needs_a_transaction():
-    assert not needs_transaction("SELECT id FROM bills WHERE unit_id = 1")
-    assert needs_transaction("SELECT id FROM bills FOR UPDATE")
-    assert needs_transaction("select id from bills for no key update skip locked")
-    assert needs_transaction("SELECT id FROM bills", streamed=True)
-    for statement in ("INSERT INTO x VALUES (1)", "UPDATE x SET a = 1", "SAVEPOINT sa_1"):
-        assert needs_transaction(statement)
+def _in_transaction(app, statement) -> bool:
+    """Run ``statement`` in a GET; whether the connection is in a transaction after it."""
+    from psycopg.pq import TransactionStatus
+
+    def work():
+        statement()
+        dbapi = db.session.connection().connection.dbapi_connection
+        return dbapi.info.transaction_status != TransactionStatus.IDLE
+
+    return _request(app, "GET", work)
+
+
+@real
+def test_what_needs_a_transaction_is_told_by_the_construct_not_the_wording(app, db):
+    street_id = StreetFactory().id
+    db.session.commit()
+    run = db.session.execute
+    # plain reads, whatever their text says: a label reading "FOR UPDATE" locks nothing
+    # (the old regular expression on the SQL text began a transaction for it)
+    assert not _in_transaction(app, lambda: run(sa.select(Street.id)))
+    assert not _in_transaction(app, lambda: run(sa.select(sa.literal(1).label("x FOR UPDATE"))))
+    assert not _in_transaction(
+        app, lambda: run(sa.union(sa.select(Street.id), sa.select(Street.id)))
+    )
+    # what needs one
+    assert _in_transaction(app, lambda: run(sa.select(Street.id).with_for_update()))
+    assert _in_transaction(app, lambda: db.session.get(Street, street_id, with_for_update=True))
+    assert _in_transaction(app, lambda: db.session.begin_nested())
+    assert _in_transaction(
+        app, lambda: run(sa.update(Street).where(Street.id == -1).values(name="x"))
+    )
+    assert _in_transaction(app, lambda: run(sa.text("SELECT 1")))  # text: intent unknown
+    # a SELECT whose effect lasts to the transaction's end says so explicitly: the lock
+    # (which the regular expression took for a plain read, so it lasted one statement)
+    # is held until the request ends
+    lock = sa.select(sa.func.pg_advisory_xact_lock(18180)).execution_options(**{TRANSACTION: True})
+    assert _in_transaction(app, lambda: run(lock))
+    assert not _in_transaction(app, lambda: run(sa.select(sa.func.pg_advisory_xact_lock(18181))))
 
 
 @real

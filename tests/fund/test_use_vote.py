@@ -14,7 +14,7 @@ from backend.core.errors import DomainError
 from backend.core.time import utcnow
 from backend.fund import ledger, uses
 from backend.fund.models import UseState
-from backend.votes import services as votes
+from backend.votes import ballots as vote_ballots
 from backend.votes.models import Motion
 from tests.factories import ResidencyFactory
 
@@ -65,12 +65,12 @@ def test_the_electorate_is_exactly_the_owners_in_the_scope_and_a_co_owned_unit_c
     assert motion.total_area == Decimal("270.00")
     # the owner outside the scope cannot vote; co-owners share one ballot
     with pytest.raises(DomainError):
-        votes.cast_online(owner(outside), motion, choice="agree", now=motion.opens_at)
+        vote_ballots.cast_online(owner(outside), motion, choice="agree", now=motion.opens_at)
     first = owner(b)
     second = owner(b)
-    votes.cast_online(first, motion, choice="agree", now=motion.opens_at)
+    vote_ballots.cast_online(first, motion, choice="agree", now=motion.opens_at)
     with pytest.raises(DomainError):
-        votes.cast_online(second, motion, choice="oppose", now=motion.opens_at)
+        vote_ballots.cast_online(second, motion, choice="oppose", now=motion.opens_at)
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_use_thresholds_at_their_boundaries(db, fund_world, choices, state):
     motion = open_(fund_world, use)
     for resident, choice in zip(residents, choices, strict=True):
         if choice:
-            votes.cast_online(resident, motion, choice=choice, now=motion.opens_at)
+            vote_ballots.cast_online(resident, motion, choice=choice, now=motion.opens_at)
     commit()
     uses.act(fund_world.committee, use, "count", now=motion.closes_at)
     commit()
@@ -123,7 +123,7 @@ def test_a_passed_use_is_reviewed_paid_in_instalments_split_by_area_and_disclose
     use = publicised(fund_world, units)
     motion = open_(fund_world, use)
     for resident in residents:
-        votes.cast_online(resident, motion, choice="agree", now=motion.opens_at)
+        vote_ballots.cast_online(resident, motion, choice="agree", now=motion.opens_at)
     uses.act(fund_world.committee, use, "count", now=motion.closes_at)
     uses.act(fund_world.company, use, "submit")
     uses.act(fund_world.bureau, use, "approve")

@@ -15,16 +15,16 @@ from datetime import timedelta
 
 from backend.core.db import commit
 from backend.core.time import utcnow
-from backend.votes import services
+from backend.votes import ballots, motions, publication
 from tests.factories import OwnerRecordFactory, ResidencyFactory, UnitFactory
 
 
 def _motion(staff, side, *, opens_at, closes_at, title):
-    motion = services.create_motion(
+    motion = motions.create_motion(
         staff, side.estate.id, item=4, title=title, opens_at=opens_at, closes_at=closes_at
     )
-    services.announce(staff, motion, now=opens_at - timedelta(days=16))
-    services.open_voting(staff, motion, now=opens_at)
+    motions.announce(staff, motion, now=opens_at - timedelta(days=16))
+    motions.open_voting(staff, motion, now=opens_at)
     return motion
 
 
@@ -47,9 +47,9 @@ def seed_votes(w) -> None:
             closes_at=now - timedelta(days=3),
             title=f"{side.estate.name}增设充电桩",
         )
-        services.cast_online(owner.resident, past, choice="agree", now=now - timedelta(days=5))
-        services.close_voting(staff, past, now=past.closes_at)
-        services.publish(staff, past, now=past.closes_at)
+        ballots.cast_online(owner.resident, past, choice="agree", now=now - timedelta(days=5))
+        motions.close_voting(staff, past, now=past.closes_at)
+        publication.publish(staff, past, now=past.closes_at)
         side.published_motion = past
     # estate Z: its own company, street and owner, none of them an actor
     unit = UnitFactory()
@@ -70,9 +70,9 @@ def seed_votes(w) -> None:
         closes_at=now - timedelta(days=3),
         title="小区Z增设充电桩",
     )
-    services.cast_online(z_owner, past, choice="agree", now=now - timedelta(days=5))
-    services.close_voting(w.staff.plat, past, now=past.closes_at)
-    services.publish(w.staff.plat, past, now=past.closes_at)
+    ballots.cast_online(z_owner, past, choice="agree", now=now - timedelta(days=5))
+    motions.close_voting(w.staff.plat, past, now=past.closes_at)
+    publication.publish(w.staff.plat, past, now=past.closes_at)
     w.z.published_motion = past
     commit()
 

@@ -13,7 +13,7 @@ from backend.accounts.models import ResidencyRole, Staff, StaffRole
 from backend.core.db import commit
 from backend.core.time import utcnow
 from backend.media.services import upload_photo
-from backend.votes import services
+from backend.votes import motions
 from backend.votes.models import MotionKind
 from tests.factories import (
     BuildingFactory,
@@ -76,7 +76,7 @@ class VoteWorld:
             "closes_at": T0 + timedelta(days=7),
             **kw,
         }
-        motion = services.create_motion(
+        motion = motions.create_motion(
             self.committee,
             self.estate.id,
             item=item,
@@ -91,15 +91,15 @@ class VoteWorld:
     def open_motion(self, item=4, **kw):
         """A motion announced 20 days before T0 and opened at T0 (the electorate frozen)."""
         motion = self.motion(item, **kw)
-        services.announce(self.committee, motion, now=T0 - timedelta(days=20))
-        services.open_voting(self.committee, motion, now=T0)
+        motions.announce(self.committee, motion, now=T0 - timedelta(days=20))
+        motions.open_voting(self.committee, motion, now=T0)
         commit()
         return motion
 
     def live_motion(self, title="续聘物业", **kw):
         """A motion open now (its window around the real clock), for requests over HTTP."""
         now = utcnow()
-        motion = services.create_motion(
+        motion = motions.create_motion(
             self.committee,
             self.estate.id,
             item=kw.pop("item", 4),
@@ -108,13 +108,13 @@ class VoteWorld:
             closes_at=now + timedelta(days=1),
             **kw,
         )
-        services.announce(self.committee, motion, now=now - timedelta(days=16))
-        services.open_voting(self.committee, motion, now=now)
+        motions.announce(self.committee, motion, now=now - timedelta(days=16))
+        motions.open_voting(self.committee, motion, now=now)
         commit()
         return motion
 
     def close(self, motion):
-        services.close_voting(self.committee, motion, now=motion.closes_at)
+        motions.close_voting(self.committee, motion, now=motion.closes_at)
         commit()
         return motion
 

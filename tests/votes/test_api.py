@@ -11,7 +11,7 @@ import pytest
 
 from backend.accounts.models import ResidencyRole
 from backend.core.db import commit
-from backend.votes import recount, services
+from backend.votes import motions, publication, recount
 from tests.factories import EstateFactory, ResidencyFactory, UnitFactory
 from tests.helpers import bearer, counted_statements, subscribe
 
@@ -82,8 +82,8 @@ def test_results_download_and_receipt_check(client, live, tmp_path, fake_wechat)
     ).get_json()["receipt"]
     client.post(f"{url}/ballot", json={"choice": "agree"}, headers=bearer(live.jia))
     assert client.get(f"{url}/result", headers=bearer(live.bing)).status_code == 409
-    services.close_voting(live.committee, live.live, now=live.live.closes_at)
-    services.publish(live.committee, live.live, now=live.live.closes_at)
+    motions.close_voting(live.committee, live.live, now=live.live.closes_at)
+    publication.publish(live.committee, live.live, now=live.live.closes_at)
     commit()
     result = client.get(f"{url}/result", headers=bearer(live.bing)).get_json()
     assert result["tally"]["result"] == "passed" and result["ballot_count"] == 2
@@ -93,7 +93,7 @@ def test_results_download_and_receipt_check(client, live, tmp_path, fake_wechat)
     document = json.loads(download.data)
     # residents get no per-ballot area (tests/security/test_ballot_secrecy.py)
     assert all("area" not in b for b in document["ballots"])
-    assert recount.recount(services.oversight_document(live.committee, live.live))["chain_valid"]
+    assert recount.recount(publication.oversight_document(live.committee, live.live))["chain_valid"]
     check = client.get(
         f"{url}/receipt-check", query_string={"receipt": receipt}, headers=bearer(live.bing)
     ).get_json()
@@ -120,7 +120,7 @@ def test_announcing_tells_the_owners(client, world, fake_wechat):
     motion = world.motion()
     from tests.votes.conftest import T0
 
-    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    motions.announce(world.committee, motion, now=T0 - timedelta(days=16))
     commit()
     sent = fake_wechat.messages(owner.openid)
     assert [m["template_id"] for m in sent] == ["tmpl-vote-announced"]
@@ -162,7 +162,7 @@ def test_one_announcement_sends_one_message(client, world, fake_wechat):
     subscribe(
         fake_wechat, owner, {"tmpl-vote-announced": "accept", "tmpl-must-read-notice": "accept"}
     )
-    services.announce(world.committee, world.motion(), now=T0 - timedelta(days=16))
+    motions.announce(world.committee, world.motion(), now=T0 - timedelta(days=16))
     commit()
     remind_must_read_job()
     commit()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from backend.accounts.models import StaffRole
 from backend.audit.models import AuditEntry
 from backend.core.db import commit
-from backend.votes import services
+from backend.votes import motions, publication
 from tests.admin.conftest import login
 from tests.factories import StaffFactory
 from tests.helpers import bearer
@@ -28,8 +28,8 @@ def _published(client, live):  # noqa: F811
         cast = client.post(f"{url}/ballot", json={"choice": choice}, headers=bearer(owner))
         assert cast.status_code == 201, cast.get_json()
         receipts[owner.id] = cast.get_json()["receipt"]
-    services.close_voting(live.committee, live.live, now=live.live.closes_at)
-    services.publish(live.committee, live.live, now=live.live.closes_at)
+    motions.close_voting(live.committee, live.live, now=live.live.closes_at)
+    publication.publish(live.committee, live.live, now=live.live.closes_at)
     commit()
     return url, receipts
 

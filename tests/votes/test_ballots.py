@@ -13,7 +13,7 @@ from backend.accounts.models import ResidencyRole, ResidencyStatus
 from backend.core.db import commit, rollback
 from backend.core.errors import Conflict, Forbidden, Invalid
 from backend.extensions import db
-from backend.votes import chain, services
+from backend.votes import ballots, chain, motions
 from backend.votes.models import Ballot, Channel, MotionKind
 from tests.votes.conftest import DURING, T0
 
@@ -33,7 +33,7 @@ def flat(world):
 
 def test_an_owner_casts_one_ballot_with_a_receipt_on_the_chain(flat):
     motion = flat.open_motion()
-    ballot = services.cast_online(flat.bing, motion, choice="agree", now=DURING)
+    ballot = ballots.cast_online(flat.bing, motion, choice="agree", now=DURING)
     commit()
     assert ballot.channel == Channel.online
     assert len(ballot.receipt) == 14
@@ -41,31 +41,31 @@ def test_an_owner_casts_one_ballot_with_a_receipt_on_the_chain(flat):
     assert ballot.hash == chain.ballot_hash(chain.GENESIS, ballot.receipt, "agree", ballot.area, 1)
     assert motion.chain_head == ballot.hash and motion.ballot_count == 1
     with pytest.raises(Conflict, match="不能重复投票"):
-        services.cast_online(flat.bing, motion, choice="oppose", now=DURING)
+        ballots.cast_online(flat.bing, motion, choice="oppose", now=DURING)
 
 
 def test_family_members_and_tenants_cannot_vote(flat):
     motion = flat.open_motion()
     for resident in (flat.family, flat.tenant):
         with pytest.raises(Forbidden, match="业主本人"):
-            services.cast_online(resident, motion, choice="agree", now=DURING)
+            ballots.cast_online(resident, motion, choice="agree", now=DURING)
 
 
 def test_an_owner_whose_binding_is_pending_cannot_vote(flat):
     pending = flat.owner(flat.u2, status=ResidencyStatus.pending)
     motion = flat.open_motion()
     with pytest.raises(Forbidden):
-        services.cast_online(pending, motion, choice="agree", now=DURING)
+        ballots.cast_online(pending, motion, choice="agree", now=DURING)
 
 
 def test_co_owners_share_one_ballot_the_first_stands_and_the_other_sees_it(flat):
     motion = flat.open_motion()
-    first = services.cast_online(flat.jia, motion, choice="oppose", now=DURING)
+    first = ballots.cast_online(flat.jia, motion, choice="oppose", now=DURING)
     commit()
     with pytest.raises(Conflict, match="共有人"):
-        services.cast_online(flat.yi, motion, choice="agree", now=DURING)
+        ballots.cast_online(flat.yi, motion, choice="agree", now=DURING)
     rollback()
-    seen = services.resident_ballot(flat.yi, motion)
+    seen = ballots.resident_ballot(flat.yi, motion)
     assert seen.id == first.id and seen.choice == "oppose"
     assert db.session.scalar(sa.select(sa.func.count(Ballot.id))) == 1
 
@@ -73,7 +73,7 @@ def test_co_owners_share_one_ballot_the_first_stands_and_the_other_sees_it(flat)
 def test_a_paper_ballot_needs_a_scan_and_refuses_a_later_online_one(flat):
     motion = flat.open_motion()
     with pytest.raises(Invalid, match="扫描件"):
-        services.enter_ballot(
+        ballots.enter_ballot(
             flat.committee,
             motion,
             flat.u2.id,
@@ -82,7 +82,7 @@ def test_a_paper_ballot_needs_a_scan_and_refuses_a_later_online_one(flat):
             choice="agree",
             now=DURING,
         )
-    ballot = services.enter_ballot(
+    ballot = ballots.enter_ballot(
         flat.committee,
         motion,
         flat.u2.id,
@@ -94,15 +94,15 @@ def test_a_paper_ballot_needs_a_scan_and_refuses_a_later_online_one(flat):
     commit()
     assert ballot.staff_id == flat.committee.id and ballot.scan_photo_id
     with pytest.raises(Conflict, match="纸质表决票"):
-        services.cast_online(flat.bing, motion, choice="oppose", now=DURING)
+        ballots.cast_online(flat.bing, motion, choice="oppose", now=DURING)
 
 
 def test_a_proxy_ballot_names_the_proxy_and_an_online_one_refuses_it(flat):
     motion = flat.open_motion()
-    services.cast_online(flat.jia, motion, choice="agree", now=DURING)
+    ballots.cast_online(flat.jia, motion, choice="agree", now=DURING)
     commit()
     with pytest.raises(Invalid, match="受托人"):
-        services.enter_ballot(
+        ballots.enter_ballot(
             flat.committee,
             motion,
             flat.u2.id,
@@ -113,7 +113,7 @@ def test_a_proxy_ballot_names_the_proxy_and_an_online_one_refuses_it(flat):
         )
     scan = flat.scan()
     with pytest.raises(Conflict, match="不能重复投票"):
-        services.enter_ballot(
+        ballots.enter_ballot(
             flat.committee,
             motion,
             flat.u1.id,
@@ -125,7 +125,7 @@ def test_a_proxy_ballot_names_the_proxy_and_an_online_one_refuses_it(flat):
         )
     rollback()
     # the refused entry did not use up the scan
-    ballot = services.enter_ballot(
+    ballot = ballots.enter_ballot(
         flat.committee,
         motion,
         flat.u2.id,
@@ -143,7 +143,7 @@ def test_the_street_office_cannot_enter_ballots(flat):
     from backend.core.errors import Forbidden as Refused
 
     with pytest.raises(Refused):
-        services.enter_ballot(
+        ballots.enter_ballot(
             flat.street,
             motion,
             flat.u2.id,
@@ -156,22 +156,22 @@ def test_the_street_office_cannot_enter_ballots(flat):
 
 def test_nothing_is_cast_before_opening_or_after_the_close(flat):
     motion = flat.motion()
-    services.announce(flat.committee, motion, now=T0 - timedelta(days=16))
+    motions.announce(flat.committee, motion, now=T0 - timedelta(days=16))
     commit()
     with pytest.raises(Conflict, match="尚未开始"):
-        services.cast_online(flat.bing, motion, choice="agree", now=T0 + timedelta(hours=1))
-    services.open_voting(flat.committee, motion, now=T0)
+        ballots.cast_online(flat.bing, motion, choice="agree", now=T0 + timedelta(hours=1))
+    motions.open_voting(flat.committee, motion, now=T0)
     commit()
     with pytest.raises(Conflict, match="已截止"):
-        services.cast_online(flat.bing, motion, choice="agree", now=motion.closes_at)
+        ballots.cast_online(flat.bing, motion, choice="agree", now=motion.closes_at)
     flat.close(motion)
     with pytest.raises(Conflict, match="已截止"):
-        services.cast_online(flat.bing, motion, choice="agree", now=DURING)
+        ballots.cast_online(flat.bing, motion, choice="agree", now=DURING)
 
 
 def test_the_database_refuses_a_second_ballot_of_a_voter(flat):
     motion = flat.open_motion()
-    ballot = services.cast_online(flat.bing, motion, choice="agree", now=DURING)
+    ballot = ballots.cast_online(flat.bing, motion, choice="agree", now=DURING)
     commit()
     db.session.add(
         Ballot(
@@ -198,18 +198,18 @@ def test_an_election_ballot_chooses_up_to_the_seats(flat):
         3, kind=MotionKind.election, seats=2, candidates=["张三", "李四", "王五"]
     )
     with pytest.raises(Invalid, match="最多选择 2 名"):
-        services.cast_online(flat.bing, motion, candidates=[1, 2, 3], now=DURING)
+        ballots.cast_online(flat.bing, motion, candidates=[1, 2, 3], now=DURING)
     with pytest.raises(Invalid, match="候选人无效"):
-        services.cast_online(flat.bing, motion, candidates=[4], now=DURING)
+        ballots.cast_online(flat.bing, motion, candidates=[4], now=DURING)
     with pytest.raises(Invalid):
-        services.cast_online(flat.bing, motion, choice="agree", now=DURING)
-    ballot = services.cast_online(flat.bing, motion, candidates=[3, 1], now=DURING)
+        ballots.cast_online(flat.bing, motion, choice="agree", now=DURING)
+    ballot = ballots.cast_online(flat.bing, motion, candidates=[3, 1], now=DURING)
     assert ballot.choice == "elect:1,3"
 
 
 def test_an_ordinary_ballot_needs_a_valid_choice(flat):
     motion = flat.open_motion()
     with pytest.raises(Invalid):
-        services.cast_online(flat.bing, motion, choice="maybe", now=DURING)
+        ballots.cast_online(flat.bing, motion, choice="maybe", now=DURING)
     with pytest.raises(Invalid):
-        services.cast_online(flat.bing, motion, candidates=[1], now=DURING)
+        ballots.cast_online(flat.bing, motion, candidates=[1], now=DURING)

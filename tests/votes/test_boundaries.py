@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backend.core.db import commit
-from backend.votes import services
+from backend.votes import ballots, publication
 from backend.votes.models import Channel, MotionKind
 from tests.votes.conftest import DURING
 
@@ -15,7 +15,7 @@ def _vote(world, motion, units_choices, channel=Channel.online):
     """Each (unit, choice): its owner votes online (a paper ballot for developer units)."""
     for unit, choice in units_choices:
         if unit.developer_held or channel != Channel.online:
-            services.enter_ballot(
+            ballots.enter_ballot(
                 world.committee,
                 motion,
                 unit.id,
@@ -25,7 +25,7 @@ def _vote(world, motion, units_choices, channel=Channel.online):
                 now=DURING,
             )
         else:
-            services.cast_online(world.resident_of[unit.id], motion, choice=choice, now=DURING)
+            ballots.cast_online(world.resident_of[unit.id], motion, choice=choice, now=DURING)
         commit()
 
 
@@ -42,7 +42,7 @@ def _estate(world, areas, item=4, **kw):
 
 def _result(world, motion):
     world.close(motion)
-    document = services.publish(world.committee, motion, now=motion.closes_at)
+    document = publication.publish(world.committee, motion, now=motion.closes_at)
     commit()
     return document["tally"]
 
@@ -138,7 +138,7 @@ def test_the_developers_units_are_one_head_with_their_area_summed(world):
     unsold = [world.unit(a, developer=True) for a in ("50.00", "60.50", "70.25")]
     motion = world.open_motion()
     assert (str(motion.total_area), motion.total_heads) == ("280.75", 2)
-    services.enter_ballot(
+    ballots.enter_ballot(
         world.committee,
         motion,
         unsold[1].id,
@@ -149,7 +149,7 @@ def test_the_developers_units_are_one_head_with_their_area_summed(world):
         now=DURING,
     )
     commit()
-    ballot = services.resident_ballot(world.resident_of[owned.id], motion)
+    ballot = ballots.resident_ballot(world.resident_of[owned.id], motion)
     assert ballot is None
     figures = _result(world, motion)
     assert (figures["participating_area"], figures["participating_heads"]) == ("180.75", 1)
@@ -164,9 +164,9 @@ def test_an_owner_of_two_units_is_one_head_with_both_areas(world):
     li = world.owner(other)
     motion = world.open_motion()
     assert (str(motion.total_area), motion.total_heads) == ("270.50", 2)
-    ballot = services.cast_online(zhang, motion, choice="agree", now=DURING)
+    ballot = ballots.cast_online(zhang, motion, choice="agree", now=DURING)
     assert (str(ballot.area), ballot.heads) == ("180.50", 1)
-    services.cast_online(li, motion, choice="agree", now=DURING)
+    ballots.cast_online(li, motion, choice="agree", now=DURING)
     commit()
     assert _result(world, motion)["participation_head_ratio"] == "1/1"
 
@@ -178,9 +178,9 @@ def test_co_owners_are_one_head_and_share_one_ballot(world):
     world.owner(other)
     motion = world.open_motion()
     assert motion.total_heads == 2
-    services.cast_online(zhao, motion, choice="oppose", now=DURING)
+    ballots.cast_online(zhao, motion, choice="oppose", now=DURING)
     commit()
-    assert services.resident_ballot(wang, motion).choice == "oppose"
+    assert ballots.resident_ballot(wang, motion).choice == "oppose"
 
 
 def test_two_decimal_areas_are_exact_where_floats_are_wrong(world):
@@ -203,7 +203,7 @@ def _election(world, seats, candidates, choices):
         units.append(unit)
     motion = world.open_motion(3, kind=MotionKind.election, seats=seats, candidates=candidates)
     for unit, chosen in zip(units, choices, strict=True):
-        services.cast_online(world.resident_of[unit.id], motion, candidates=chosen, now=DURING)
+        ballots.cast_online(world.resident_of[unit.id], motion, candidates=chosen, now=DURING)
         commit()
     return _result(world, motion)
 

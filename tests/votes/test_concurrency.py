@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.votes import recount, services
+from backend.votes import publication, recount
 from backend.votes.models import Ballot
 from tests.conftest import STACK
 from tests.helpers import bearer
@@ -74,9 +74,9 @@ def test_500_concurrent_ballots_give_one_per_voter_and_an_exact_tally(app, world
         sa.select(Ballot.seq).where(Ballot.motion_id == motion.id).order_by(Ballot.seq)
     ).all()
     assert seqs == list(range(1, SOLE + SHARED + 1))
-    figures = services.count(motion)
+    figures = publication.count(motion)
     assert figures.participating_heads == SOLE + SHARED
     assert figures.participating_area == Decimal("88.88") * (SOLE + SHARED)
-    document = services.published_document(motion)
+    document = publication.published_document(motion)
     assert recount.recount(document)["chain_valid"] is True
     assert recount.recount(document)["participating_heads"] == len(document["ballots"])

@@ -11,7 +11,7 @@ from backend.accounts.models import StaffRole
 from backend.core.db import commit
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.extensions import db
-from backend.votes import services
+from backend.votes import ballots, motions, publication
 from backend.votes.models import MotionKind, MotionState, Voter, VoterUnit
 from tests.factories import EstateFactory, StaffFactory
 from tests.votes.conftest import DURING, T0
@@ -28,10 +28,10 @@ def test_announcing_freezes_the_electorate_and_needs_fifteen_days_notice(estate_
     world = estate_units
     motion = world.motion()
     with pytest.raises(Invalid, match="公告期至少 15 天"):
-        services.announce(
+        motions.announce(
             world.committee, motion, now=T0 - timedelta(days=15) + timedelta(seconds=1)
         )
-    services.announce(world.committee, motion, now=T0 - timedelta(days=15))
+    motions.announce(world.committee, motion, now=T0 - timedelta(days=15))
     commit()
     assert motion.state == MotionState.announced
     assert motion.notice_days == 15
@@ -45,8 +45,8 @@ def test_an_extraordinary_meeting_needs_seven_days(estate_units):
     world = estate_units
     motion = world.motion(extraordinary=True)
     with pytest.raises(Invalid, match="7 天"):
-        services.announce(world.committee, motion, now=T0 - timedelta(days=6))
-    services.announce(world.committee, motion, now=T0 - timedelta(days=7))
+        motions.announce(world.committee, motion, now=T0 - timedelta(days=6))
+    motions.announce(world.committee, motion, now=T0 - timedelta(days=7))
     assert motion.notice_days == 7
 
 
@@ -57,8 +57,8 @@ def test_the_notice_period_is_configurable_per_city(app, estate_units):
     try:
         motion = world.motion()
         with pytest.raises(Invalid, match="20 天"):
-            services.announce(world.committee, motion, now=T0 - timedelta(days=19))
-        services.announce(world.committee, motion, now=T0 - timedelta(days=20))
+            motions.announce(world.committee, motion, now=T0 - timedelta(days=19))
+        motions.announce(world.committee, motion, now=T0 - timedelta(days=20))
         assert motion.notice_days == 20
     finally:
         app.config["VOTE_NOTICE_DAYS_BY_CITY"] = {}
@@ -68,11 +68,11 @@ def test_voting_cannot_open_before_the_window_or_the_notice_ends(estate_units):
     world = estate_units
     motion = world.motion()
     with pytest.raises(Conflict):
-        services.open_voting(world.committee, motion, now=T0)  # still a draft
-    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+        motions.open_voting(world.committee, motion, now=T0)  # still a draft
+    motions.announce(world.committee, motion, now=T0 - timedelta(days=16))
     with pytest.raises(Conflict, match="公告期未满"):
-        services.open_voting(world.committee, motion, now=T0 - timedelta(seconds=1))
-    services.open_voting(world.committee, motion, now=T0)
+        motions.open_voting(world.committee, motion, now=T0 - timedelta(seconds=1))
+    motions.open_voting(world.committee, motion, now=T0)
     assert motion.state == MotionState.open
 
 
@@ -80,8 +80,8 @@ def test_voting_closes_only_at_the_end_of_the_window(estate_units):
     world = estate_units
     motion = world.open_motion()
     with pytest.raises(Conflict, match="尚未到时间"):
-        services.close_voting(world.committee, motion, now=motion.closes_at - timedelta(seconds=1))
-    services.close_voting(world.committee, motion, now=motion.closes_at)
+        motions.close_voting(world.committee, motion, now=motion.closes_at - timedelta(seconds=1))
+    motions.close_voting(world.committee, motion, now=motion.closes_at)
     assert motion.state == MotionState.closed
     assert motion.passed is False
 
@@ -89,12 +89,12 @@ def test_voting_closes_only_at_the_end_of_the_window(estate_units):
 def test_the_clock_opens_and_closes_windows(estate_units):
     world = estate_units
     motion = world.motion()
-    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    motions.announce(world.committee, motion, now=T0 - timedelta(days=16))
     commit()
-    assert services.advance_due(T0 - timedelta(minutes=1)) == (0, 0)
-    assert services.advance_due(T0) == (1, 0)
-    assert services.advance_due(motion.closes_at) == (0, 1)
-    assert services.advance_due(motion.closes_at) == (0, 0)
+    assert motions.advance_due(T0 - timedelta(minutes=1)) == (0, 0)
+    assert motions.advance_due(T0) == (1, 0)
+    assert motions.advance_due(motion.closes_at) == (0, 1)
+    assert motions.advance_due(motion.closes_at) == (0, 0)
     db.session.refresh(motion)
     assert motion.state == MotionState.closed
 
@@ -102,10 +102,10 @@ def test_the_clock_opens_and_closes_windows(estate_units):
 def test_a_motion_is_announced_once(estate_units):
     world = estate_units
     motion = world.motion()
-    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    motions.announce(world.committee, motion, now=T0 - timedelta(days=16))
     commit()
     with pytest.raises(Conflict):
-        services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+        motions.announce(world.committee, motion, now=T0 - timedelta(days=16))
     assert db.session.scalar(sa.select(sa.func.count(Voter.id))) == 2
 
 
@@ -113,7 +113,7 @@ def test_publish_needs_a_closed_motion(estate_units):
     world = estate_units
     motion = world.open_motion()
     with pytest.raises(Conflict, match="不能公布结果"):
-        services.publish(world.committee, motion, now=DURING)
+        publication.publish(world.committee, motion, now=DURING)
 
 
 def test_an_election_is_item_three_with_seats_and_candidates(estate_units):
@@ -140,15 +140,15 @@ def test_only_the_estates_committee_or_street_office_manage_motions(estate_units
     world = estate_units
     other = StaffFactory(role=StaffRole.committee_member, estate=EstateFactory())
     with pytest.raises(NotFound):
-        services.create_motion(
+        motions.create_motion(
             other, world.estate.id, item=4, title="x", opens_at=T0, closes_at=T0 + timedelta(days=1)
         )
     desk = StaffFactory(role=StaffRole.company_admin, company=world.estate.company)
     with pytest.raises(Forbidden):
-        services.create_motion(
+        motions.create_motion(
             desk, world.estate.id, item=4, title="x", opens_at=T0, closes_at=T0 + timedelta(days=1)
         )
-    motion = services.create_motion(
+    motion = motions.create_motion(
         world.street,
         world.estate.id,
         item=4,
@@ -164,8 +164,8 @@ def test_electorate_corrections_are_logged_and_published(estate_units):
     motion = world.open_motion()
     unit = world.units[0]
     with pytest.raises(Invalid, match="原因"):
-        services.correct_electorate(world.committee, motion, unit.id, area="101.00", reason=" ")
-    services.correct_electorate(
+        motions.correct_electorate(world.committee, motion, unit.id, area="101.00", reason=" ")
+    motions.correct_electorate(
         world.committee, motion, unit.id, area="101.25", reason="不动产登记面积更正"
     )
     commit()
@@ -173,7 +173,7 @@ def test_electorate_corrections_are_logged_and_published(estate_units):
     voter = db.session.scalars(sa.select(Voter).where(Voter.motion_id == motion.id)).first()
     assert str(voter.area) == "101.25"
     world.close(motion)
-    document = services.publish(world.committee, motion, now=motion.closes_at)
+    document = publication.publish(world.committee, motion, now=motion.closes_at)
     assert document["total_area"] == "181.25"
     assert document["corrections"][0]["reason"] == "不动产登记面积更正"
     assert document["corrections"][0]["area_before"] == "100.00"
@@ -187,14 +187,14 @@ def test_owners_who_have_not_voted_are_reminded_once_before_the_close(estate_uni
     voter, waiting = world.owner(world.units[0]), world.owner(world.units[1])
     world.owner(world.units[1], ResidencyRole.tenant)
     motion = world.open_motion()
-    services.cast_online(voter, motion, choice="agree", now=DURING)
+    ballots.cast_online(voter, motion, choice="agree", now=DURING)
     commit()
     before = motion.closes_at - timedelta(hours=25)
-    assert services.advance_due(before) == (0, 0)
+    assert motions.advance_due(before) == (0, 0)
     commit()
-    services.advance_due(motion.closes_at - timedelta(hours=23))
+    motions.advance_due(motion.closes_at - timedelta(hours=23))
     commit()
-    services.advance_due(motion.closes_at - timedelta(hours=22))
+    motions.advance_due(motion.closes_at - timedelta(hours=22))
     commit()
     reminded = db.session.scalars(
         sa.select(Notification.resident_id).where(Notification.kind == "vote_closing")
@@ -205,14 +205,14 @@ def test_owners_who_have_not_voted_are_reminded_once_before_the_close(estate_uni
 def test_only_a_draft_can_be_changed(estate_units):
     world = estate_units
     motion = world.motion()
-    services.update_draft(
+    motions.update_draft(
         world.committee, motion, item=6, title="筹集维修资金", opens_at=T0,
         closes_at=T0 + timedelta(days=3),
     )  # fmt: skip
     assert (motion.item, motion.title) == (6, "筹集维修资金")
-    services.announce(world.committee, motion, now=T0 - timedelta(days=16))
+    motions.announce(world.committee, motion, now=T0 - timedelta(days=16))
     with pytest.raises(Conflict, match="只有草稿"):
-        services.update_draft(
+        motions.update_draft(
             world.committee, motion, item=4, title="x", opens_at=T0,
             closes_at=T0 + timedelta(days=3),
         )  # fmt: skip
@@ -222,12 +222,12 @@ def test_the_panel_lists_ballots_in_chain_order(estate_units):
     world = estate_units
     first, second = world.owner(world.units[0]), world.owner(world.units[1])
     motion = world.open_motion()
-    services.cast_online(second, motion, choice="agree", now=DURING)
-    services.cast_online(first, motion, choice="oppose", now=DURING)
+    ballots.cast_online(second, motion, choice="agree", now=DURING)
+    ballots.cast_online(first, motion, choice="oppose", now=DURING)
     commit()
-    ballots = db.session.scalars(services.staff_ballots(world.street, motion)).all()
-    assert [b.seq for b in ballots] == [1, 2]
-    assert ballots[1].voter.units[0].unit_id == world.units[0].id
+    chained = db.session.scalars(ballots.staff_ballots(world.street, motion)).all()
+    assert [b.seq for b in chained] == [1, 2]
+    assert chained[1].voter.units[0].unit_id == world.units[0].id
 
 
 def test_texts_that_cannot_be_stored_are_refused(estate_units):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from backend.core.db import commit
 from backend.extensions import db
-from backend.votes import recount, services
+from backend.votes import ballots, publication, recount
 from backend.votes.models import Ballot, MotionState
 from tests.votes.conftest import DURING
 
@@ -35,10 +35,10 @@ def published(world):
     motion = world.open_motion(5, title="使用维修资金更换电梯")
     for resident, choice in zip(residents, choices, strict=True):
         if choice:
-            services.cast_online(resident, motion, choice=choice, now=DURING)
+            ballots.cast_online(resident, motion, choice=choice, now=DURING)
             commit()
     world.close(motion)
-    document = services.publish(world.committee, motion, now=motion.closes_at)
+    document = publication.publish(world.committee, motion, now=motion.closes_at)
     commit()
     return motion, document
 
@@ -76,29 +76,29 @@ def test_a_changed_stored_ballot_makes_the_chain_invalid(published, tmp_path):
     ).first()
     first.choice = "oppose"
     commit()
-    tampered = services.published_document(motion)
+    tampered = publication.published_document(motion)
     assert _recount_file(tmp_path, tampered)["chain_valid"] is False
     first.choice, first.area = "agree", Decimal("89.51")
     commit()
-    assert recount.recount(services.published_document(motion))["chain_valid"] is False
+    assert recount.recount(publication.published_document(motion))["chain_valid"] is False
 
 
 def test_a_receipt_is_found_in_the_published_list(published):
     motion, document = published
     receipt = document["ballots"][2]["receipt"]
-    found = services.check_receipt(motion, receipt.lower())
+    found = ballots.check_receipt(motion, receipt.lower())
     assert found["position"] == 3 and found["choice"] == "oppose"
-    assert services.check_receipt(motion, "AAAA-BBBB-CCCC") is None
+    assert ballots.check_receipt(motion, "AAAA-BBBB-CCCC") is None
 
 
 def test_an_election_is_published_with_every_candidates_figures(world):
     residents = [world.owner(world.unit("100.00", [f"选民{i}"])) for i in range(3)]
     motion = world.open_motion(3, kind="election", seats=1, candidates=["张三", "李四"])
     for resident, chosen in zip(residents, [[1], [1], [2]], strict=True):
-        services.cast_online(resident, motion, candidates=chosen, now=DURING)
+        ballots.cast_online(resident, motion, candidates=chosen, now=DURING)
         commit()
     world.close(motion)
-    document = services.publish(world.committee, motion, now=motion.closes_at)
+    document = publication.publish(world.committee, motion, now=motion.closes_at)
     assert document["motion"]["kind"] == "election"
     assert [b["choice"] for b in document["ballots"]] == ["elect:1", "elect:1", "elect:2"]
     assert document["tally"]["elected"] == [1]
@@ -109,10 +109,10 @@ def test_an_election_file_is_recounted_by_the_command(world, tmp_path):
     residents = [world.owner(world.unit("100.00", [f"选民{i}"])) for i in range(4)]
     motion = world.open_motion(3, kind="election", seats=2, candidates=["张三", "李四", "王五"])
     for resident, chosen in zip(residents, [[1, 2], [1, 3], [1, 2], []], strict=True):
-        services.cast_online(resident, motion, candidates=chosen, now=DURING)
+        ballots.cast_online(resident, motion, candidates=chosen, now=DURING)
         commit()
     world.close(motion)
-    document = services.publish(world.committee, motion, now=motion.closes_at)
+    document = publication.publish(world.committee, motion, now=motion.closes_at)
     commit()
     figures = _recount_file(tmp_path, document)
     assert figures.pop("chain_valid") is True
@@ -125,4 +125,4 @@ def test_an_election_file_is_recounted_by_the_command(world, tmp_path):
     ).first()
     first.choice = "elect:2"
     commit()
-    assert recount.recount(services.published_document(motion))["chain_valid"] is False
+    assert recount.recount(publication.published_document(motion))["chain_valid"] is False
