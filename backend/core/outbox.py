@@ -354,6 +354,40 @@ def _finish(
     return values["state"], delay
 
 
+#: ``Connection.info`` key: the connection's transaction has written (or may have)
+_WROTE = "linli_outbox_wrote"
+_READS = ("SELECT", "SET", "SHOW")
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    if not statement.lstrip()[:6].upper().startswith(_READS):
+        conn.info[_WROTE] = True
+
+
+def _forget_writes(conn) -> None:
+    conn.info.pop(_WROTE, None)
+
+
+def _watch_writes(engine) -> None:
+    """Have ``engine``'s connections remember whether their transaction wrote (once)."""
+    if engine.__dict__.get("_linli_watch_writes"):
+        return
+    sa.event.listen(engine, "before_cursor_execute", _note_write)
+    sa.event.listen(engine, "commit", _forget_writes)
+    sa.event.listen(engine, "rollback", _forget_writes)
+    engine.__dict__["_linli_watch_writes"] = True
+
+
+def _wrote() -> bool:
+    """Whether the session's open transaction wrote or has ORM changes to flush."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return True
+    if not session.in_transaction():
+        return False
+    return bool(session.connection().info.get(_WROTE))
+
+
 def _error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
@@ -370,6 +404,7 @@ def execute(command_id: int, *, due_only: bool = True, hand_over: bool = True):
     """
     from backend.core.db import commit, rollback
 
+    _watch_writes(db.engine)
     claimed = _claim(command_id, utcnow(), due_only)
     if claimed is None:
         return None
@@ -383,8 +418,12 @@ def execute(command_id: int, *, due_only: bool = True, hand_over: bool = True):
             func(*args)
         else:
             body(*args)
-            state, delay = _finish(command_id, attempts, None, relaxed=False)
-            commit()
+            if _wrote():
+                # the work must reach the disk: its record goes with it
+                state, delay = _finish(command_id, attempts, None, relaxed=False)
+                commit()
+            else:  # nothing to save durably (a no-op, a read): the record is relaxed
+                commit()
     except Exception as exc:
         rollback()
         log.exception("outbox command %s (%s) raised", command_id, path)
