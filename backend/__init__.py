@@ -158,6 +158,7 @@ def _register_request_boundary(app: Flask) -> None:
 
     from backend.core.api import check_request_text, error_payload, wants_json
     from backend.core.db import READ_ONLY, commit, rollback
+    from backend.core.faults import pause_point
 
     app.before_request(check_request_text)
 
@@ -178,6 +179,7 @@ def _register_request_boundary(app: Flask) -> None:
                 rollback()
                 return response
             commit()
+            pause_point("committed " + request.path)  # fault tests: killed before the answer
         except outage.OUTAGE_ERRORS as exc:
             return outage.outage_response(exc)
         except IntegrityError:

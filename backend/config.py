@@ -68,6 +68,13 @@ class Config:
     OUTBOX_REDISPATCH_AFTER = timedelta(minutes=5)
     #: a command running this long has lost its worker (killed): it is tried again
     OUTBOX_STALE_AFTER = timedelta(minutes=15)
+    #: fault tests only (``LINLI_FAULT_PAUSE``): the name of a pause point
+    #: (:mod:`backend.core.faults`) where the first process to reach it stops for a while,
+    #: so a test can kill it there; ``LINLI_FAULT_PAUSE_MARKER`` is the file it writes its
+    #: pid to. Unset in every real deployment.
+    FAULT_PAUSE: str | None = None
+    FAULT_PAUSE_MARKER: str | None = None
+    FAULT_PAUSE_SECONDS = 60
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     #: PostgreSQL: seconds to wait for a connection (a new one, or a free one of the pool)

@@ -53,6 +53,9 @@ def job(func: Callable) -> Callable:
                 raise
             return result
 
+    #: the body without its own app context and commit: the outbox runs it in the
+    #: session of the command's run, so its last transaction also records the command done
+    run.job_body = func
     return run
 
 

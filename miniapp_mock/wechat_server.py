@@ -109,6 +109,9 @@ class FakeWeChatState:
     #: how many of the next calls of each kind fail, and with which errcode
     failures: dict[str, list] = field(default_factory=dict)
     token_requests: int = 0
+    #: seconds a delivered subscribe message waits before WeChat's answer (a slow network:
+    #: the fault tests kill the sender in between)
+    subscribe_answer_delay: float = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self):
@@ -125,6 +128,7 @@ class FakeWeChatState:
             self.known_openids.clear()
             self.known_openids.update(u["openid"] for u in DEMO_USERS)
             self.token_requests = 0
+            self.subscribe_answer_delay = 0
 
     def take_failure(self, kind: str) -> int | None:
         """The errcode the next call of ``kind`` fails with, if a failure was injected."""
@@ -248,6 +252,8 @@ def subscribe_send():
             "received_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         s.messages.append(message)
+    if s.subscribe_answer_delay:
+        time.sleep(s.subscribe_answer_delay)
     return jsonify({"errcode": 0, "errmsg": "ok", "msgid": message["msgid"]})
 
 

@@ -9,7 +9,8 @@ the commit and the enqueue, a queue emptied by a Redis restart.
 
 A command runs through :func:`run_command`: it is claimed first (one conditional UPDATE
 ``pending`` → ``running``, committed), so two dispatchers or workers never run it at once;
-then its function runs (in its own transaction, as every job does); then it is ``done``.
+then its function runs (a job's body in the run's own session, whose last transaction
+also records the command ``done``); then it is ``done``.
 A failure is retried after a backoff (``OUTBOX_BACKOFF`` doubled each try, capped at
 ``OUTBOX_BACKOFF_MAX``) up to ``OUTBOX_MAX_ATTEMPTS`` tries, then ``failed``. A command whose
 worker died while running it (``running`` for ``OUTBOX_STALE_AFTER``) is tried again.
@@ -319,9 +320,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX"]))
 
 
-def _finish(command_id: int, attempts: int, error: str | None) -> tuple[CommandState, float]:
+def _finish(
+    command_id: int, attempts: int, error: str | None, *, relaxed: bool = True
+) -> tuple[CommandState, float]:
     """Record a try's outcome (one UPDATE); returns the new state and the delay before a
-    retry."""
+    retry. ``relaxed``: committed at once without waiting for the disk; otherwise the
+    caller commits it with the command's own work."""
     now = utcnow()
     delay = 0.0
     if error is None:
@@ -345,26 +349,87 @@ def _finish(command_id: int, attempts: int, error: str | None) -> tuple[CommandS
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    _relaxed_commit()
+    if relaxed:
+        _relaxed_commit()
     return values["state"], delay
+
+
+#: ``Connection.info`` key: the connection's transaction has written (or may have)
+_WROTE = "linli_outbox_wrote"
+_READS = ("SELECT", "SET", "SHOW")
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    if not statement.lstrip()[:6].upper().startswith(_READS):
+        conn.info[_WROTE] = True
+
+
+def _forget_writes(conn) -> None:
+    conn.info.pop(_WROTE, None)
+
+
+def _watch_writes(engine) -> None:
+    """Have ``engine``'s connections remember whether their transaction wrote (once)."""
+    if engine.__dict__.get("_linli_watch_writes"):
+        return
+    sa.event.listen(engine, "before_cursor_execute", _note_write)
+    sa.event.listen(engine, "commit", _forget_writes)
+    sa.event.listen(engine, "rollback", _forget_writes)
+    engine.__dict__["_linli_watch_writes"] = True
+
+
+def _wrote() -> bool:
+    """Whether the session's open transaction wrote or has ORM changes to flush."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return True
+    if not session.in_transaction():
+        return False
+    return bool(session.connection().info.get(_WROTE))
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
 
 
 def execute(command_id: int, *, due_only: bool = True, hand_over: bool = True):
     """Claim and run one command in the current app context; ``None`` if not claimed,
     else its new state. A retry is handed to the queue (``hand_over``, not inline); inline,
-    the sweep or ``outbox drain`` runs it once due."""
+    the sweep or ``outbox drain`` runs it once due.
+
+    A job function (:func:`backend.jobs.job`) runs here, in this session: its last
+    transaction records the command ``done`` as it commits, so the work and its record are
+    saved together (one transaction fewer per command, and no second run after a crash
+    between them). Anything else runs as it is.
+    """
+    from backend.core.db import commit, rollback
+
+    _watch_writes(db.engine)
     claimed = _claim(command_id, utcnow(), due_only)
     if claimed is None:
         return None
     path, args, attempts = claimed
     error = None
+    state = None
     try:
-        import_string(path)(*args)
+        func = import_string(path)
+        body = getattr(func, "job_body", None)
+        if body is None:
+            func(*args)
+        else:
+            body(*args)
+            if _wrote():
+                # the work must reach the disk: its record goes with it
+                state, delay = _finish(command_id, attempts, None, relaxed=False)
+                commit()
+            else:  # nothing to save durably (a no-op, a read): the record is relaxed
+                commit()
     except Exception as exc:
-        db.session.rollback()
+        rollback()
         log.exception("outbox command %s (%s) raised", command_id, path)
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-    state, delay = _finish(command_id, attempts, error)
+        error = _error(exc)
+    if state is None:
+        state, delay = _finish(command_id, attempts, error)
     if state == CommandState.pending and hand_over and not _inline():
         dispatch([(command_id, delay)])
     return state

@@ -23,6 +23,7 @@ from backend.authz import scope
 from backend.authz.resident import in_my_units
 from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Invalid, NotFound, UpstreamError
+from backend.core.faults import pause_point
 from backend.core.origin import public_url_for
 from backend.core.time import SHANGHAI, to_local, utcnow
 from backend.extensions import db
@@ -453,6 +454,7 @@ def _apply_notification(note: PaymentNotification, body: bytes) -> tuple[bool, s
     if not note.transaction_id:
         return refuse("缺少微信支付单号")
     if credit_order(order, note.transaction_id):
+        pause_point("payment_credited")  # fault tests: killed before the commit
         note.outcome = NotificationOutcome.credited
         return True, "OK"
     db.session.refresh(order)

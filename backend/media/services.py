@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from backend.core.errors import DomainError, Invalid
+from backend.core.faults import pause_point
 from backend.core.signing import signed_url
 from backend.core.time import utcnow
 from backend.extensions import db
@@ -72,6 +73,7 @@ def upload_photo(
     storage = get_storage()
     storage.put(photo_key(sha), clean.data, "image/jpeg")
     storage.put(photo_key(sha, thumbnail=True), clean.thumbnail, "image/jpeg")
+    pause_point("photo_files_written")  # fault tests: killed between the files and the row
     photo = Photo(
         sha256=sha,
         width=clean.width,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from backend.accounts.models import Resident
-from backend.core.db import commit, defer, transition
+from backend.core.db import commit, defer
 from backend.core.time import utcnow
 from backend.extensions import db
 from backend.jobs import job
@@ -43,74 +43,89 @@ def deliver_notification(notification_id: int) -> None:
 
     Safe to run twice: only a ``pending`` notification is claimed, by one worker.
     """
-    now = utcnow()
-    claimed = transition(
-        Notification,
-        notification_id,
-        Notification.status,
-        DeliveryStatus.pending,
-        status=DeliveryStatus.sending,
-        claimed_at=now,
-        attempt_count=Notification.attempt_count + 1,
+    # the claim and everything the send needs, in one statement: pending → sending
+    openid = (
+        sa.select(Resident.openid).where(Resident.id == Notification.resident_id).scalar_subquery()
     )
-    if not claimed:
+    claimed = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id == notification_id, Notification.status == DeliveryStatus.pending)
+        .values(
+            status=DeliveryStatus.sending,
+            claimed_at=utcnow(),
+            attempt_count=Notification.attempt_count + 1,
+        )
+        .returning(
+            Notification.resident_id,
+            Notification.template_id,
+            Notification.data,
+            Notification.page,
+            Notification.attempt_count,
+            openid,
+        )
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None:
         return
-    notification = db.session.get(Notification, notification_id)
-    resident_id, template_id = notification.resident_id, notification.template_id
-    openid = db.session.get(Resident, resident_id).openid
-    request = (openid, template_id, dict(notification.data), notification.page)
+    resident_id, template_id, data, page, attempt_count, openid = claimed
     # the claim is committed before WeChat is called: no lock is held while we wait on it
     commit()
 
     errcode, error = None, ""
     try:
-        send_subscribe_message(*request)
+        send_subscribe_message(openid, template_id, dict(data), page)
     except WeChatError as exc:
         errcode, error = exc.errcode, str(exc)[:500]
     else:
         errcode = 0
 
-    notification = db.session.get(Notification, notification_id)
-    db.session.add(
-        DeliveryAttempt(
-            notification=notification,
+    db.session.execute(
+        sa.insert(DeliveryAttempt).values(
+            notification_id=notification_id,
+            at=utcnow(),
             ok=errcode == 0,
             errcode=errcode or None,
             error=error,
         )
     )
     if errcode == 0:
-        notification.status = DeliveryStatus.sent
-        notification.sent_at = utcnow()
+        _record(notification_id, status=DeliveryStatus.sent, sent_at=utcnow())
         return
-    notification.last_error = error
     if errcode == USER_REFUSED:
-        notification.status = DeliveryStatus.refused
+        _record(notification_id, status=DeliveryStatus.refused, last_error=error)
         services.consent_spent(resident_id, template_id)
         log.info("notification %s refused by WeChat (43101): not retried", notification_id)
         return
     delays = current_app.config["NOTIFY_RETRY_DELAYS"]
-    retries_done = notification.attempt_count - 1
+    retries_done = attempt_count - 1
     if (errcode is None or errcode in TRANSIENT_ERRCODES) and retries_done < len(delays):
         log.warning(
-            "notification %s failed (try %s), retrying: %s",
-            notification_id,
-            notification.attempt_count,
-            error,
+            "notification %s failed (try %s), retrying: %s", notification_id, attempt_count, error
         )
-        notification.status = DeliveryStatus.pending
+        _record(notification_id, status=DeliveryStatus.pending, last_error=error)
         defer(
             deliver_notification,
             notification_id,
             delay=delays[retries_done],
-            key=services.delivery_key(notification_id, notification.attempt_count),
+            key=services.delivery_key(notification_id, attempt_count),
         )
         return
-    notification.status = DeliveryStatus.failed
+    _record(notification_id, status=DeliveryStatus.failed, last_error=error)
     if errcode is not None:
         # WeChat answered with an error, so it did not use the resident's consent
         services.give_back_consent(resident_id, template_id)
     log.error("notification %s failed for good: %s", notification_id, error)
+
+
+def _record(notification_id: int, **values) -> None:
+    """Write a send's outcome on the notification this job claimed: WeChat's answer is the
+    truth, even if a sweep meanwhile took the send for lost (``unknown``)."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id == notification_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @job

@@ -233,3 +233,81 @@ def wait_until(predicate, timeout: float, interval: float = 0.2):
         if time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+class Gunicorn:
+    """gunicorn as the Procfile runs it (the app's worker class), one worker, on the test
+    database, jobs inline (no Redis: nothing reaches a shared one). ``pause_at`` names a
+    pause point (:mod:`backend.core.faults`): the first worker to reach it writes its pid to
+    ``marker`` and stops there, to be killed."""
+
+    def __init__(self, app, folder: Path, pause_at: str):
+        cfg = app.config
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.marker = folder / "paused.pid"
+        self.log = folder / "gunicorn.log"
+        env = process_env(
+            SECRET_KEY=cfg["SECRET_KEY"],
+            WECHAT_APPID=cfg["WECHAT_APPID"],
+            WECHAT_SECRET=cfg["WECHAT_SECRET"],
+            WECHAT_API_BASE=cfg["WECHAT_API_BASE"],
+            WECHAT_PAY_MCH_ID=cfg["WECHAT_PAY_MCH_ID"],
+            WECHAT_PAY_API_KEY=cfg["WECHAT_PAY_API_KEY"],
+            WECHAT_PAY_API_BASE=cfg["WECHAT_PAY_API_BASE"],
+            WECHAT_PAY_MCH_CERT=cfg["WECHAT_PAY_MCH_CERT"],
+            WECHAT_PAY_MCH_KEY=cfg["WECHAT_PAY_MCH_KEY"],
+            LINLI_WECHAT_PAY_CA_BUNDLE=cfg["WECHAT_PAY_CA_BUNDLE"],
+            STORAGE_URL=cfg["STORAGE_URL"],
+            JOBS_INLINE="true",
+            LINLI_FAULT_PAUSE=pause_at,
+            LINLI_FAULT_PAUSE_MARKER=str(self.marker),
+        )
+        env.pop("REDIS_URL", None)
+        args = ["-m", "gunicorn", "--worker-class", "backend.serving.GunicornWorker"]
+        args += ["--workers", "1", "--bind", f"127.0.0.1:{self.port}", "backend:create_app()"]
+        self.process = spawn(args, env, self.log)
+
+    def wait_healthy(self, timeout: float = 120) -> None:
+        import requests
+
+        def healthy():
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited:\n{self.log.read_text()}")
+            try:
+                return requests.get(self.url + "/healthz", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        assert wait_until(healthy, timeout), self.log.read_text()
+
+    def paused_pid(self, timeout: float = 60) -> int:
+        """The pid of the worker stopped at the pause point (waits for it)."""
+        found = wait_until(lambda: self.marker.exists() and self.marker.read_text(), timeout)
+        assert found, self.log.read_text()
+        return int(found)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+@pytest.fixture
+def gunicorn(app, tmp_path):
+    """``gunicorn(pause_at)``: a started gunicorn (see :class:`Gunicorn`), stopped after."""
+    started: list[Gunicorn] = []
+
+    def start(pause_at: str) -> Gunicorn:
+        server = Gunicorn(app, tmp_path, pause_at)
+        started.append(server)
+        server.wait_healthy()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
