@@ -53,6 +53,9 @@ def test_a_web_worker_killed_after_a_photos_files_are_written_leaves_no_orphan(
     residency = ResidencyFactory()
     headers = bearer(residency.resident)
     commit()
+    # the suite's storage folder outlives each test's rows: what earlier tests left there
+    # is orphaned too, so this test speaks of the files it makes
+    before = set(_stored_files(app))
     server = gunicorn("photo_files_written")
     photo = jpeg((320, 240), (20, 120, 200))
 
@@ -70,11 +73,11 @@ def test_a_web_worker_killed_after_a_photos_files_are_written_leaves_no_orphan(
 
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
-    written = _stored_files(app)
+    written = set(_stored_files(app)) - before
     assert len(written) == 2  # the full-size JPEG and its thumbnail, with no row
 
     monkeypatch.setitem(app.config, "STORAGE_ORPHAN_GRACE", timedelta(0))
-    assert delete_orphaned_files_job() == 2
+    assert delete_orphaned_files_job() >= 2
     assert _stored_files(app) == []
 
     server.wait_healthy()  # gunicorn has started a new worker
@@ -82,7 +85,7 @@ def test_a_web_worker_killed_after_a_photos_files_are_written_leaves_no_orphan(
     assert retried.status_code == 201, retried.text
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 1
-    assert _stored_files(app) == written  # the same content, the same keys
+    assert set(_stored_files(app)) == written  # the same content, the same keys
     assert delete_orphaned_files_job() == 0  # a used photo is no orphan
 
 
