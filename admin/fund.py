@@ -4,8 +4,17 @@ puts them to the owners, the reviewer, and the bank that pays; each estate's led
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
-from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from admin import blueprint
@@ -16,9 +25,20 @@ from backend.authz import scope
 from backend.core.api import MAX_ID
 from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid, NotFound
+from backend.core.time import SHANGHAI, utcnow
 from backend.fees.money import parse_yuan, yuan
-from backend.fund import board, ledger, orders, panel, reports, statements, uses
-from backend.fund.models import FundUse, UseKind
+from backend.fund import (
+    board,
+    documents,
+    ledger,
+    orders,
+    oversight,
+    panel,
+    reports,
+    statements,
+    uses,
+)
+from backend.fund.models import DocumentKind, FundUse, UseKind, UseState
 from backend.fund.rules import rules_for
 from backend.org.models import Estate
 
@@ -45,6 +65,25 @@ class PaymentForm(Form):
     bank_reference = StringField(validators=[Optional()])
 
 
+class InterestForm(Form):
+    """The bank's interest on the estate's fund: amount, date and the bank's reference."""
+
+    amount = StringField(validators=[DataRequired("请填写利息金额（元）")])
+    booked_on = DateField(validators=[DataRequired("请填写结息日期")])
+    reference = StringField(validators=[DataRequired("请填写银行结息流水号")])
+    #: the allocation cannot be undone (entries are append-only): the form asks first
+    confirm = StringField(validators=[DataRequired("请确认已核对金额与流水号")])
+
+
+class SuperviseForm(Form):
+    """督办 of a review past its deadline: instructions and a new deadline."""
+
+    instructions = TextAreaField(validators=[DataRequired("请填写督办要求")])
+    deadline = DateTimeLocalField(
+        format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写办理期限")]
+    )
+
+
 def _reader():
     staff = current_staff()
     if not scope.can(staff, "fund.orders"):
@@ -58,13 +97,27 @@ def _reader():
 def fund():
     """维修资金：管辖范围内的使用申请与各小区分户账。"""
     staff = current_staff()
+    flags = {name: request.args.get(name) == "1" for name in _FLAGS}
+    state = request.args.get("state") or None
+    estate_id = request.args.get("estate", type=int)
+    stmt = oversight.listed_uses(
+        staff, state=state if state in UseState.__members__ else None, estate_id=estate_id, **flags
+    )
+    shown = [oversight.LIST_FILTERS[name] for name, on in flags.items() if on]
+    if state in UseState.__members__:
+        shown.append(f"状态：{UseState(state).label}")
     return render_template(
         "admin/fund/list.html",
-        page=paginate(uses.staff_uses(staff)),
+        page=paginate(stmt),
         estates=_estates(staff),
         yuan=yuan,
         orders_only=False,
+        filtered=shown,
     )
+
+
+#: the list's yes/no filters (a dashboard figure links to them)
+_FLAGS = ("emergency", "overdue", "undisclosed", "supervised")
 
 
 @blueprint.get("/fund/orders")
@@ -160,9 +213,18 @@ def _use_page(use_id: int, errors=None, status=200):
             errors=errors or {},
             yuan=yuan,
             payment_form=PaymentForm(formdata=None),
+            documents=documents.document_views(use.id),
+            document_kinds=list(DocumentKind),
+            can_add_documents=documents.may_add(staff, use),
+            can_supervise=oversight.can_supervise(staff, use),
+            supervise_deadline=_local_input(utcnow() + timedelta(days=3)),
         ),
         status,
     )
+
+
+def _local_input(moment) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
 
 
 @blueprint.get("/fund/uses/<int:use_id>")
@@ -217,6 +279,53 @@ def fund_use_payment(use_id: int):
         flash(exc.message, "error")
         return _use_page(use_id, exc.errors, exc.status)
     flash(f"已登记第 {data['instalment']} 期划款 {yuan(amount)}", "success")
+    return redirect(url_for("admin.fund_use", use_id=use_id))
+
+
+@blueprint.post("/fund/uses/<int:use_id>/documents")
+@login_required
+def fund_use_document(use_id: int):
+    """上传使用申请的附件（报价单、合同、应急证明、发票、验收报告、决算书；PDF 或 xlsx）。"""
+    staff = _reader()
+    use = uses.staff_use(staff, use_id)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid("请选择附件文件", {"file": ["必选"]})
+        limit = current_app.config["DOCUMENT_MAX_BYTES"]
+        data = upload.stream.read(limit + 1)
+        link = documents.add_document(
+            staff, use, request.form.get("kind") or "", data, upload.filename
+        )
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _use_page(use_id, exc.errors, exc.status)
+    flash(f"已上传{link.kind.label}：{link.document.filename}", "success")
+    return redirect(url_for("admin.fund_use", use_id=use_id))
+
+
+@blueprint.post("/fund/uses/<int:use_id>/supervise")
+@login_required
+@permission_required("supervision.order")
+def fund_use_supervise(use_id: int):
+    """督办超过审核期限的维修资金使用申请：督办要求与新的办理期限记入办理记录。"""
+    staff = current_staff()
+    use = uses.staff_use(staff, use_id)
+    form = SuperviseForm()
+    try:
+        data = form.checked()
+        deadline = data["deadline"].replace(tzinfo=SHANGHAI)
+        oversight.supervise(staff, use, data["instructions"], deadline)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _use_page(use_id, exc.errors, exc.status)
+    flash(f"已督办：{use.title}", "success")
     return redirect(url_for("admin.fund_use", use_id=use_id))
 
 
@@ -319,4 +428,29 @@ def fund_openings(estate_id: int):
         flash(exc.message, "error")
         return _ledger_page(estate_id, errors=exc.errors, status=exc.status)
     flash(f"已导入 {count} 户期初余额", "success")
+    return redirect(url_for("admin.fund_ledger", estate_id=estate_id))
+
+
+@blueprint.post("/fund/estates/<int:estate_id>/interest")
+@login_required
+@permission_required("fund.ledger")
+def fund_interest(estate_id: int):
+    """分配银行结息：按专有部分面积分摊到各户分户账，精确到分，合计等于银行结息金额。"""
+    form = InterestForm()
+    try:
+        data = form.checked()
+        try:
+            amount = parse_yuan(data["amount"])
+        except ValueError:
+            raise Invalid("利息金额无效（元，最多两位小数）", {"amount": ["金额无效"]}) from None
+        shares = statements.allocate_interest(
+            current_staff(), estate_id, amount, data["booked_on"], data["reference"]
+        )
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        rollback()
+        flash(exc.message, "error")
+        return _ledger_page(estate_id, errors=exc.errors, status=exc.status)
+    flash(f"已将利息 {yuan(amount)} 分配到 {len(shares)} 户", "success")
     return redirect(url_for("admin.fund_ledger", estate_id=estate_id))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from backend.authz.resident import BEARER, current_resident, resident_required
 from backend.core.api import Blueprint
+from backend.fund import documents
 from backend.fund import resident as service
 from backend.fund.board import EVENT_LABELS
+from backend.fund.rules import rules_for
 from backend.fund.schemas import FundAccountSchema, FundUseDetailSchema, FundUseSchema
 from backend.fund.uses import unit_ids_of
 
@@ -68,6 +70,9 @@ def my_fund_use(use_id: int):
         "items": use.items,
         "contractor": use.contractor,
         "emergency_category": use.emergency_category,
+        "emergency_category_label": rules_for(use.estate).emergency_categories.get(
+            use.emergency_category, ""
+        ),
         "units": len(unit_ids_of(use)),
         "payments": [
             {"instalment": p.instalment, "amount_fen": p.amount_fen, "paid_on": p.paid_on}
@@ -78,8 +83,12 @@ def my_fund_use(use_id: int):
                 "action": e.action,
                 "action_label": EVENT_LABELS.get(e.action, e.action),
                 "to_state": e.to_state,
+                "note": e.note if e.action in ("return", "approve") else "",
                 "at": e.created_at,
             }
+            # a 督办 is between the officer and the reviewer (the panel shows it)
             for e in use.events
+            if e.action != "supervise"
         ],
+        "documents": documents.document_views(use.id),
     }

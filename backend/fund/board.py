@@ -31,6 +31,7 @@ EVENT_LABELS = {
     "disclose": "公示结算",
     "close": "结案",
     "withdraw": "撤回",
+    "supervise": "督办审核",
 }
 
 

@@ -54,9 +54,12 @@ feature = Feature(
         "fund.entry": "登记维修资金分户账记录",
         "fund.import_opening": "导入维修资金期初余额",
         "fund.reconcile": "核对维修资金银行流水",
+        "fund.interest": "分配维修资金利息",
         "fund_use.create": "起草维修资金使用方案",
         "fund_use.move": "办理维修资金使用申请",
         "fund_use.payment": "登记维修资金划款",
+        "fund_use.document": "上传维修资金使用附件",
+        "fund_use.supervise": "督办维修资金审核",
     },
     audit_entities={"fund_use": AuditEntity("维修资金使用申请", FundUse)},
     # reviews answer on time; where the city says so, silence becomes approval

@@ -249,3 +249,62 @@ def _row(account_id, estate_id, kind, amount_fen, booked_on, actor, *, memo="", 
 def _insert(rows: list[dict]) -> None:
     if rows:
         db.session.execute(sa.insert(FundEntry), rows)
+
+
+def allocate_interest(
+    estate_id: int, total_fen: int, booked_on: date, *, reference: str, actor=None
+) -> dict[int, int]:
+    """Allocate the bank's interest on the estate's fund (``total_fen``) to its units'
+    accounts, split by area to the fen through :func:`split_by_area` (the one money rule:
+    the parts add up to the bank's figure exactly); unit id → fen credited.
+
+    Interest belongs to the fund and is rolled into the owners' accounts (165号令 Art. 26:
+    the fund's deposit interest is transferred into it). Every unit with an account takes
+    part. ``reference`` is the bank's reference of the interest credit: the same reference
+    is allocated once (409 the second time).
+    """
+    from backend.core.errors import Conflict
+
+    if isinstance(total_fen, bool) or not isinstance(total_fen, int) or total_fen <= 0:
+        raise Invalid("利息金额须为正整数（分）", {"amount": ["须为正数"]})
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 60:
+        raise Invalid("请填写银行结息流水号（最多 60 字）", {"reference": ["必填"]})
+    already = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            FundEntry.estate_id == estate_id,
+            FundEntry.kind == EntryKind.interest,
+            FundEntry.reference == reference,
+        )
+    )
+    if already:
+        raise Conflict(f"结息流水号 {reference} 已分配过")
+    rows = db.session.execute(
+        sa.select(FundAccount.id, FundAccount.unit_id, Unit.area)
+        .join(Unit, Unit.id == FundAccount.unit_id)
+        .where(FundAccount.estate_id == estate_id)
+    ).all()
+    usable = [(account_id, unit_id, area) for account_id, unit_id, area in rows if area > 0]
+    if not usable:
+        raise Invalid("本小区尚无可分配利息的分户账（须有面积）")
+    shares = split_by_area(
+        total_fen, {unit_key(unit_id): Decimal(area) for _, unit_id, area in usable}
+    )
+    by_unit = {unit_id: shares[unit_key(unit_id)] for _, unit_id, _ in usable}
+    _insert(
+        [
+            _row(
+                account_id,
+                estate_id,
+                EntryKind.interest,
+                by_unit[unit_id],
+                booked_on,
+                actor,
+                memo="利息分配",
+                reference=reference,
+            )
+            for account_id, unit_id, _ in usable
+            if by_unit[unit_id]
+        ]
+    )
+    return by_unit

@@ -209,6 +209,34 @@ class FundPayment(db.Model):
     )
 
 
+class DocumentKind(LabeledEnum):
+    """What a document of a use is (方案的报价、合同、验收报告……)."""
+
+    quote = "quote", "报价单"
+    contract = "contract", "施工合同"
+    evidence = "evidence", "应急证明（检测报告、整改通知）"
+    invoice = "invoice", "发票"
+    acceptance = "acceptance", "验收报告"
+    final_account = "final_account", "决算书"
+
+
+class FundUseDocument(db.Model):
+    """A document (PDF or xlsx, stored by ``backend.media``) attached to a use."""
+
+    __tablename__ = "fund_use_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    use_id: Mapped[int] = mapped_column(sa.ForeignKey("fund_uses.id"), index=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), unique=True)
+    kind: Mapped[DocumentKind] = mapped_column(
+        sa.Enum(DocumentKind, native_enum=False, length=20, validate_strings=True)
+    )
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document = relationship("Document")
+
+
 APPEND_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION fund_refuse_rewrite() RETURNS trigger AS $$
 BEGIN

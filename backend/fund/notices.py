@@ -10,7 +10,7 @@ from backend.accounts.models import Residency, ResidencyRole
 from backend.authz import scope
 from backend.core.time import to_local
 from backend.extensions import db
-from backend.fund.models import FundUse, FundUseUnit, UseKind, UseState
+from backend.fund.models import FundUse, FundUseEvent, FundUseUnit, UseKind, UseState
 from backend.jobs import job
 
 
@@ -61,11 +61,68 @@ def notify_scope_owners(use_id: int, event: str) -> int:
     return len(residents)
 
 
+#: the moves of a use its owners are told of (the action → the progress as a short phrase)
+PROGRESS = {
+    "submit": "应急维修",  # an emergency filed: posted at once (165号令 Art. 24)
+    "approve": "审核同意",
+    "return": "审核退回",
+    "pay": "已划款",
+    "disclose": "已公示结算",
+}
+
+
+def tells_owners(use: FundUse, action: str) -> bool:
+    """Whether the owners within the 列支范围 are told of ``action`` on ``use``."""
+    if action == "submit":
+        return use.kind == UseKind.emergency
+    return action in PROGRESS
+
+
+@job
+def notify_use_progress(use_id: int, event_id: int) -> int:
+    """Tell the owners within the use's 列支范围 (the applicants of an owners' use among
+    them) that it moved on: the review decided (approved, returned, or silence taken as
+    approval), an instalment was paid, the final account was disclosed, or an emergency
+    was filed. Stored in each one's message center and sent on WeChat against their consent
+    (``notify_resident``). Safe to run twice: an owner already told of this event is not
+    told again. Returns how many were told."""
+    from backend.notify import notify_resident
+    from backend.notify.models import Notification
+
+    use = db.session.get(FundUse, use_id)
+    event = db.session.get(FundUseEvent, event_id)
+    if use is None or event is None or event.use_id != use_id:
+        return 0
+    progress = PROGRESS.get(event.action)
+    if progress is None:
+        return 0
+    page = f"pages/fund/use?id={use_id}&event={event_id}"
+    told = set(
+        db.session.scalars(
+            sa.select(Notification.resident_id).where(
+                Notification.kind == "fund_use_progress", Notification.page == page
+            )
+        )
+    )
+    note = event.note if event.action in ("return", "approve", "pay") else ""
+    count = 0
+    for resident_id in scope_owners(use_id):
+        if resident_id in told:
+            continue
+        notify_resident(
+            resident_id, "fund_use_progress", estate_id=use.estate_id, use_id=use.id,
+            event_id=event.id, title=use.title, progress=progress, note=note,
+            at=event.created_at,
+        )  # fmt: skip
+        count += 1
+    return count
+
+
 def todo(staff) -> list:
     """What waits for ``staff`` in the fund: returned applications (the applicant), reviews
     (the city's reviewer), payment orders (the bank), emergencies to disclose (committee)."""
     from backend.core.feature import ToDo
-    from backend.fund import uses
+    from backend.fund import oversight, uses
 
     if not (scope.can(staff, "fund.read") or scope.can(staff, "fund.orders")):
         return []
@@ -88,6 +145,16 @@ def todo(staff) -> list:
     ]
     if reviewing:
         items.append(ToDo("待审核的维修资金申请", len(reviewing), "admin.fund", urgent=True))
+        supervised = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                oversight.supervised_uses(None).where(FundUse.id.in_(reviewing)).subquery()
+            )
+        )
+        if supervised:
+            items.append(ToDo("被督办的维修资金审核", supervised, "admin.fund", urgent=True))
+    if scope.can(staff, "fund.apply"):
+        to_accept = count(FundUse.state == UseState.paid)
+        items.append(ToDo("已划款待验收的维修资金申请", to_accept, "admin.fund"))
     if scope.can(staff, "fund.pay"):
         waiting = count(FundUse.state == UseState.bank_notified)
         items.append(ToDo("待划款的通知", waiting, "admin.fund_orders", urgent=True))

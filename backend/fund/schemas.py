@@ -43,7 +43,21 @@ class FundEventSchema(Schema):
     action = ma.fields.String()
     action_label = ma.fields.String()
     to_state = ma.fields.String()
+    note = ma.fields.String(metadata={"description": "审核意见（审核同意或退回时）"})
     at = LocalDateTime()
+
+
+class FundDocumentSchema(Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "pdf 或 xlsx"})
+    filename = ma.fields.String()
+    byte_size = ma.fields.Integer()
+    url = ma.fields.String(metadata={"description": "短期有效的签名下载地址"})
+    document_kind = ma.fields.String(
+        metadata={"description": "quote/contract/evidence/invoice/acceptance/final_account"}
+    )
+    document_kind_label = ma.fields.String()
+    added_at = LocalDateTime()
 
 
 class FundUseSchema(Schema):
@@ -64,6 +78,11 @@ class FundUseDetailSchema(FundUseSchema):
     items = ma.fields.String()
     contractor = ma.fields.String()
     emergency_category = ma.fields.String()
+    emergency_category_label = ma.fields.String()
     units = ma.fields.Integer(metadata={"description": "列支范围户数"})
     payments = ma.fields.List(ma.fields.Nested(FundPaymentSchema))
     events = ma.fields.List(ma.fields.Nested(FundEventSchema))
+    documents = ma.fields.List(
+        ma.fields.Nested(FundDocumentSchema),
+        metadata={"description": "报价单、合同、验收报告等附件"},
+    )

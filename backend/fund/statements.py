@@ -282,3 +282,29 @@ def import_openings(actor, estate_id: int, stream: BinaryIO, filename: str) -> i
     except IntegrityError as exc:
         raise ImportFailed([(0, "数据库拒绝写入（可能与同时进行的其他修改冲突），请重试")]) from exc
     return len(rows)
+
+
+def allocate_interest(
+    actor, estate_id: int, total_fen: int, booked_on: date, reference: str
+) -> dict[int, int]:
+    """The committee (or the platform) books the bank's interest on the estate's fund:
+    split by area to every account (:func:`backend.fund.ledger.allocate_interest`), audited."""
+    scope.require(actor, "fund.ledger")
+    estate = scope.get_scoped(Estate, estate_id, actor)
+    shares = ledger.allocate_interest(
+        estate.id, total_fen, booked_on, reference=reference, actor=actor
+    )
+    audit.record(
+        actor,
+        "fund.interest",
+        "estate",
+        estate.id,
+        after={
+            "total_fen": total_fen,
+            "units": len(shares),
+            "reference": reference.strip(),
+            "booked_on": booked_on.isoformat(),
+        },
+        estate_id=estate.id,
+    )
+    return shares

@@ -32,6 +32,7 @@ from backend.core.db import defer, transition
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.core.time import SHANGHAI, utcnow
 from backend.extensions import db
+from backend.fees.money import yuan
 from backend.fund import ledger, notices
 from backend.fund.models import FundPayment, FundUse, FundUseEvent, FundUseUnit, UseKind, UseState
 from backend.fund.rules import rules_for
@@ -266,16 +267,20 @@ def act(actor, use: FundUse, code: str, *, now: datetime | None = None, note: st
         target, values = handler(actor, use, now)
     if code == "return" and not note.strip():
         raise Invalid("退回须写明理由", {"note": ["必填"]})
-    _move(actor, use, code, target, note, **values)
+    _move(actor, use, code, target, note, at=now, **values)
     return use
 
 
-def _move(actor, use: FundUse, code: str, target: UseState, note: str = "", **values) -> None:
+def _move(
+    actor, use: FundUse, code: str, target: UseState, note: str = "", *, at=None, **values
+) -> None:
     source = use.state
     if not transition(FundUse, use.id, FundUse.state, source, state=target, **values):
         raise Conflict("该申请已被他人处理，请刷新后重试")
     db.session.refresh(use)
-    _event(use, code, source, target, actor, note)
+    event = _event(use, code, source, target, actor, note, at)
+    if notices.tells_owners(use, code):
+        defer(notices.notify_use_progress, use.id, event.id)
     if actor is not None:
         audit.record(
             actor,
@@ -290,18 +295,19 @@ def _move(actor, use: FundUse, code: str, target: UseState, note: str = "", **va
     log.info("fund use %s: %s → %s (%s)", use.id, source, target, code)
 
 
-def _event(use, code, source, target, actor, note) -> None:
-    db.session.add(
-        FundUseEvent(
-            use_id=use.id,
-            action=code,
-            from_state=str(source),
-            to_state=str(target),
-            actor_id=getattr(actor, "id", None),
-            note=(note or "")[:500],
-        )
+def _event(use, code, source, target, actor, note, at=None) -> FundUseEvent:
+    event = FundUseEvent(
+        use_id=use.id,
+        action=code,
+        from_state=str(source),
+        to_state=str(target),
+        actor_id=getattr(actor, "id", None),
+        note=(note or "")[:500],
+        created_at=at or utcnow(),
     )
+    db.session.add(event)
     db.session.flush()
+    return event
 
 
 def _publicise(actor, use, now):
@@ -380,8 +386,6 @@ _HANDLERS = {
 
 
 def _plan_text(use: FundUse) -> str:
-    from backend.fees.money import yuan
-
     lines = [f"维修项目：{use.items}" if use.items else "", f"预算：{yuan(use.budget_fen)}"]
     if use.contractor:
         lines.append(f"施工单位：{use.contractor}")
@@ -459,7 +463,8 @@ def record_payment(
         reference=payment.bank_reference or f"FUND-{use.id}-{instalment}",
         memo=f"维修资金使用 {use.id} 第 {instalment} 期",
     )
-    _event(use, "pay", source, S.paid, actor, f"第 {instalment} 期 {amount_fen} 分")
+    event = _event(use, "pay", source, S.paid, actor, f"第 {instalment} 期 {yuan(amount_fen)}")
+    defer(notices.notify_use_progress, use.id, event.id)
     audit.record(
         actor,
         "fund_use.payment",
@@ -484,7 +489,9 @@ def lapse_reviews(now: datetime | None = None) -> int:
         if not rules_for(use.estate).silence_is_approval:
             continue
         try:
-            _move(None, use, "approve", S.approved, "审核期限届满未答复，依本市规定视为同意")
+            _move(
+                None, use, "approve", S.approved, "审核期限届满未答复，依本市规定视为同意", at=now
+            )
         except Conflict:
             continue
         approved += 1

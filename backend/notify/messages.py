@@ -180,6 +180,20 @@ def supervision_answered(
     }, f"pages/tickets/detail?id={ticket_id}"
 
 
+@event("fund_use_progress", "维修资金使用进度", "fund_use_progress")
+def fund_use_progress(
+    *, use_id: int, event_id: int, title: str, progress: str, note: str, at: datetime
+):
+    """A use of the maintenance fund that charges the owner's unit moved on (reviewed,
+    paid, disclosed)."""
+    return {
+        "thing1": kw.thing(title),
+        "phrase2": kw.phrase(progress),
+        "thing3": kw.thing(note or "详情请查看维修资金使用事项"),
+        "time4": kw.time(at),
+    }, f"pages/fund/use?id={use_id}&event={event_id}"
+
+
 def build(event_name: str, **facts) -> Message:
     """The message of ``event_name`` for these facts (KeyError for an unknown event)."""
     return EVENTS[event_name].build(**facts)

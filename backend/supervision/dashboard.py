@@ -59,6 +59,8 @@ NO_COMPANY = "无物业企业（自管）"
 MAX_DAYS = 3 * 366
 #: the import path of the board feature's compliance figures (used when it is installed)
 BOARD_COMPLIANCE = "backend.board.compliance:compliance_overview"
+#: the import path of the maintenance fund's figures (used when it is installed)
+FUND_FIGURES = "backend.fund.oversight:figures"
 
 
 @dataclass
@@ -504,3 +506,16 @@ def disclosure_compliance(staff, f: Filter | None = None) -> list | None:
     if f is not None and f.company_id is not None:
         boards = [b for b in boards if b.estate.company_id == f.company_id]
     return boards
+
+
+def fund_figures(staff, f: Filter | None = None):
+    """The maintenance fund's figures of ``staff``'s jurisdiction (``backend.fund.oversight``),
+    narrowed to ``f``'s estate, when the fund feature is installed and ``staff`` reads it;
+    ``None`` otherwise."""
+    from backend.features import FEATURES
+
+    if not any(feature.name == "fund" for feature in FEATURES):
+        return None
+    if not scope.can(staff, "fund.read"):
+        return None
+    return load(FUND_FIGURES)(staff, f.estate_id if f is not None else None)
