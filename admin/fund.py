@@ -288,6 +288,7 @@ def fund_use_document(use_id: int):
     """上传使用申请的附件（报价单、合同、应急证明、发票、验收报告、决算书；PDF 或 xlsx）。"""
     staff = _reader()
     use = uses.staff_use(staff, use_id)
+    documents.require_adder(staff)
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:

@@ -27,10 +27,15 @@ def may_add(staff, use: FundUse) -> bool:
     )
 
 
-def add_document(staff, use: FundUse, kind: str, data: bytes, filename: str) -> FundUseDocument:
-    """Store ``data`` as a document of ``use`` (refused 413/422 by the media checks)."""
+def require_adder(staff) -> None:
+    """403 unless ``staff``'s role attaches documents to uses (applicants, disclosers)."""
     if not (scope.can(staff, "fund.apply") or scope.can(staff, "fund.disclose")):
         scope.require(staff, "fund.apply")
+
+
+def add_document(staff, use: FundUse, kind: str, data: bytes, filename: str) -> FundUseDocument:
+    """Store ``data`` as a document of ``use`` (refused 413/422 by the media checks)."""
+    require_adder(staff)
     if use.state == UseState.closed:
         raise Conflict("该申请已结案，不能再添加附件")
     if kind not in DocumentKind.__members__:

@@ -1074,6 +1074,7 @@
           service("报事报修", "repair", "#fa9d3b", () => go("#/tickets"), "home-repair"),
           service("业主投票", "vote", "#10aeff", () => go("#/votes"), "home-vote"),
           service("信息公示", "board", "#6467f0", () => go("#/boards"), "home-board"),
+          service("维修资金", "units", "#15bdbd", () => go("#/fund"), "home-fund"),
         ),
       ),
     );

@@ -38,6 +38,9 @@ from tests.factories import (
     UnitFactory,
 )
 
+#: a plain one-page PDF (what the media store accepts)
+QUOTE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<<>>\n%%EOF\n"
+
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").expect
 pytestmark = pytest.mark.browser
 
@@ -138,6 +141,14 @@ def test_a_use_from_proposal_to_disclosure(
     use_url = company.url
     company.locator("#do-propose").click()
     expect(company.locator("#use-state")).to_have_attribute("data-state", "proposed")
+    # the contractor's quote goes with the plan (a PDF, checked by the media store)
+    company.locator("#document-kind").select_option("quote")
+    company.set_input_files(
+        "#document-file",
+        files=[{"name": "防水工程报价单.pdf", "mimeType": "application/pdf", "buffer": QUOTE_PDF}],
+    )
+    company.locator("#upload-document").click()
+    expect(company.locator("#use-documents")).to_contain_text("防水工程报价单.pdf")
 
     # --- the committee puts it to the owners of 8幢 ------------------------------------------
     committee = _phone(browser, errors)
@@ -252,6 +263,35 @@ def test_a_use_from_proposal_to_disclosure(
     assert figures[estate.units["1102"].id] == 3_600_000 - 1_800_000
     assert figures[estate.units["901"].id] == 4_800_000
 
-    for page in (company, committee, zhang, chen, street, bank, public):
+    # --- 张伟 sees his account and the use that charged it, with its quote, in the simulator
+    zhang.goto(f"{live_stack.simulator_url}#/home")
+    zhang.get_by_test_id("home-fund").click()
+    expect(zhang.get_by_test_id("fund-balance")).to_have_text("¥20,000.00")
+    expect(zhang.get_by_test_id("fund-entry").first).to_contain_text("使用列支")
+    _shot(zhang, screenshot_dir, "fund-10-simulator-my-fund")
+    zhang.get_by_test_id("fund-use-cell").first.click()
+    expect(zhang.get_by_test_id("fund-use-state")).to_have_attribute("data-state", "disclosed")
+    expect(zhang.get_by_test_id("fund-use-share")).to_have_text("¥20,000.00")
+    expect(zhang.get_by_test_id("fund-use-document")).to_contain_text("防水工程报价单.pdf")
+    _shot(zhang, screenshot_dir, "fund-11-simulator-use")
+    # 陈静 (outside the 列支范围) has an account but no use charged to it
+    chen.goto(f"{live_stack.simulator_url}#/fund")
+    expect(chen.get_by_test_id("fund-balance")).to_have_text("¥48,000.00")
+    expect(chen.get_by_test_id("fund-uses-empty")).to_be_visible()
+
+    # --- the street's dashboard shows the fund, each figure linked --------------------------
+    desk = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    ).new_page()
+    log_in(desk, backend, "wenxin")
+    desk.goto(f"{backend}/admin/supervision")
+    expect(desk.locator("#fund-figures")).to_contain_text("维修资金")
+    expect(desk.locator("#fund-by-state")).to_contain_text("已公示结算")
+    desk.locator("#fund-figures").scroll_into_view_if_needed()
+    _shot(desk, screenshot_dir, "fund-12-street-dashboard")
+    desk.locator("#fund-by-state a").first.click()
+    expect(desk.locator("#fund-uses-table")).to_contain_text("8幢屋面防水翻修")
+
+    for page in (company, committee, zhang, chen, street, bank, public, desk):
         page.context.close()
     assert not errors, f"JavaScript errors in the pages: {errors}"

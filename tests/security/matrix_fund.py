@@ -119,6 +119,17 @@ FUND = {
     "POST /admin/fund/uses/{use_id}/payments": {
         "use_id=ordered_x":                    "401  401  401  401  401  403  403  403  403  403  403  403  403  403  403  403",
     },
+    # documents: the applicants (the company for what it applied for, the committee); no
+    # file chosen is refused once the use is in scope and the role may attach
+    "POST /admin/fund/uses/{use_id}/documents": {
+        "use_id=review_x":                     "401  401  401  401  401  422  403  403  404  404  403  422  403  404  403  403",
+        "use_id=review_y":                     "401  401  401  401  401  404  404  403  422  403  403  404  404  403  404  403",
+    },
+    # 督办 of a review: the officers in whose jurisdiction it is; an empty form is refused
+    "POST /admin/fund/uses/{use_id}/supervise": {
+        "use_id=review_x":                     "401  401  401  401  401  403  403  403  403  403  403  403  422  404  422  422",
+        "use_id=review_y":                     "401  401  401  401  401  403  403  403  403  403  403  403  404  422  404  422",
+    },
     "GET /admin/fund/uses/{use_id}/order": {
         "use_id=ordered_x":                    "401  401  401  401  401  200  200  403  404  404  403  200  200  404  200  200",
         "use_id=review_x":                     "401  401  401  401  401  404  404  403  404  404  403  404  404  404  404  404",
@@ -133,6 +144,11 @@ FUND = {
         "estate_id=y":                         "401  401  401  401  401  403  403  403  403  403  403  404  403  403  403  422",
     },
     "POST /admin/fund/estates/{estate_id}/openings": {
+        "estate_id=x":                         "401  401  401  401  401  403  403  403  403  403  403  422  403  403  403  422",
+        "estate_id=y":                         "401  401  401  401  401  403  403  403  403  403  403  404  403  403  403  422",
+    },
+    # interest: the ledger's keepers; an empty form is refused
+    "POST /admin/fund/estates/{estate_id}/interest": {
         "estate_id=x":                         "401  401  401  401  401  403  403  403  403  403  403  422  403  403  403  422",
         "estate_id=y":                         "401  401  401  401  401  403  403  403  403  403  403  404  403  403  403  422",
     },
