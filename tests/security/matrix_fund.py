@@ -10,7 +10,7 @@ no actor may see. The streets' city (杭州市) names the street office as revie
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from backend.core.db import commit
@@ -42,6 +42,8 @@ def seed_fund(w) -> None:
         side.fund_review = _use(
             side.estate, [side.unit.id], UseState.review, company.id, "屋面维修"
         )
+        # its review is past its deadline: the officers may 督办 it
+        side.fund_review.review_due_at = datetime(2026, 1, 5, tzinfo=UTC)
         side.fund_ordered = _use(
             side.estate, [side.unit.id], UseState.bank_notified, company.id, "水泵更换"
         )
@@ -122,11 +124,14 @@ FUND = {
     # documents: the applicants (the company for what it applied for, the committee); no
     # file chosen is refused once the use is in scope and the role may attach
     "POST /admin/fund/uses/{use_id}/documents": {
+        "form": {"kind": "quote"},
         "use_id=review_x":                     "401  401  401  401  401  422  403  403  404  404  403  422  403  404  403  403",
         "use_id=review_y":                     "401  401  401  401  401  404  404  403  422  403  403  404  404  403  404  403",
     },
-    # 督办 of a review: the officers in whose jurisdiction it is; an empty form is refused
+    # 督办 of a review past its deadline: the officers in whose jurisdiction it is; a new
+    # deadline more than 30 days ahead is refused
     "POST /admin/fund/uses/{use_id}/supervise": {
+        "form": {"instructions": "请于三日内完成审核", "deadline": "2099-01-01T09:00"},
         "use_id=review_x":                     "401  401  401  401  401  403  403  403  403  403  403  403  422  404  422  422",
         "use_id=review_y":                     "401  401  401  401  401  403  403  403  403  403  403  403  404  422  404  422",
     },
@@ -147,8 +152,9 @@ FUND = {
         "estate_id=x":                         "401  401  401  401  401  403  403  403  403  403  403  422  403  403  403  422",
         "estate_id=y":                         "401  401  401  401  401  403  403  403  403  403  403  404  403  403  403  422",
     },
-    # interest: the ledger's keepers; an empty form is refused
+    # interest: the ledger's keepers; an amount of nothing is refused
     "POST /admin/fund/estates/{estate_id}/interest": {
+        "form": {"amount": "0.00", "booked_on": "2026-06-21", "reference": "INT-1", "confirm": "1"},
         "estate_id=x":                         "401  401  401  401  401  403  403  403  403  403  403  422  403  403  403  422",
         "estate_id=y":                         "401  401  401  401  401  403  403  403  403  403  403  404  403  403  403  422",
     },
