@@ -14,7 +14,10 @@ Then it times, through the app's services and in one transaction each:
   payment row and ``--scope`` debit entries split by area (``fund.money.split_by_area``),
   committed (the board refresh it defers runs after the timing); target under 2,000 ms;
 - ``balances_ms``: every account's balance and 续筹 figures of the estate
-  (``ledger.balances``), median of ``--repeats``; target under 1,000 ms.
+  (``ledger.balances``), median of ``--repeats``; target under 1,000 ms;
+- ``interest_ms``: the bank's interest allocated to every account of the estate by area
+  (``ledger.allocate_interest``, the same split), committed; ``interest_exact``: the
+  allocated entries add up to the bank's figure.
 
 It checks that the debits sum to the instalment exactly and that the balances sum to the
 entries. ``--smoke`` runs the same steps on a small estate (for the test suite). Run from
@@ -214,6 +217,20 @@ def run(args) -> int:
                 FundEntry.estate_id == seeded["estate_id"]
             )
         )
+    interest = 98_765_43  # ¥98,765.43 over every account: does not divide evenly either
+    with app.app_context():
+        started = time.perf_counter()
+        ledger.allocate_interest(
+            seeded["estate_id"], interest, date(2026, 6, 21), reference="BENCH-INT"
+        )
+        db.session.commit()
+        interest_ms = (time.perf_counter() - started) * 1000
+        allocated = db.session.execute(
+            sa.select(sa.func.count(), sa.func.sum(FundEntry.amount_fen)).where(
+                FundEntry.reference == "BENCH-INT"
+            )
+        ).one()
+    interest_exact = int(allocated[1]) == interest
     balances_ms = statistics.median(timings)
     exact = -int(debits[1]) == amount and sum(b.balance_fen for b in figures.values()) == int(
         entries_total
@@ -221,6 +238,7 @@ def run(args) -> int:
     print(f"estate of {args.units} units seeded in {seed_s:.1f} s")
     print(f"one instalment debited over {debits[0]} units in {debit_ms:.0f} ms (target < 2000)")
     print(f"{len(figures)} balances derived in {balances_ms:.0f} ms (median; target < 1000)")
+    print(f"interest allocated to {allocated[0]} accounts in {interest_ms:.0f} ms")
     result = {
         "units": args.units,
         "scope_units": args.scope,
@@ -229,13 +247,16 @@ def run(args) -> int:
         "balances": len(figures),
         "balances_ms": round(balances_ms, 1),
         "exact": exact,
+        "interest_entries": int(allocated[0]),
+        "interest_ms": round(interest_ms, 1),
+        "interest_exact": interest_exact,
         "debit_target_met": debit_ms < 2000,
         "balances_target_met": balances_ms < 1000,
         "smoke": args.smoke,
         "load": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(result))
-    return 0 if exact else 1
+    return 0 if exact and interest_exact else 1
 
 
 if __name__ == "__main__":

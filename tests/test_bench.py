@@ -65,14 +65,19 @@ DOCUMENTED = {
     },
     "tickets": {"levels"},
     "votes": {"tally_ms", "ballots_per_s", "errors", "duplicates"},
-    "fund": {"units", "scope_units", "debit_ms", "balances_ms", "exact"},
+    "fund": {"units", "scope_units", "debit_ms", "balances_ms", "exact", "interest_ms"},
     "jobs": {"jobs_per_s", "messages_per_s", "notices", "delivered", "lost", "duplicates"},
     "load": {"users", "requests", "errors_5xx", "p95_ms", "rps"},
 }
 
 #: what a bench's figures must show beyond their keys, even at smoke size
 HOLDS = {
-    "fund": lambda f: f["exact"] is True and f["debit_entries"] == f["scope_units"],
+    "fund": lambda f: (
+        f["exact"] is True
+        and f["debit_entries"] == f["scope_units"]
+        and f["interest_exact"] is True
+        and f["interest_entries"] == f["units"]
+    ),
     "jobs": lambda f: f["notices"] == f["delivered"] > 0 and f["lost"] == f["duplicates"] == 0,
     "load": lambda f: f["errors_5xx"] == 0 and f["requests"] > 0,
 }

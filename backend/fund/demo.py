@@ -15,8 +15,8 @@ from backend.accounts.models import Residency, ResidencyRole, Resident, Staff, S
 from backend.core.errors import DomainError
 from backend.core.time import utcnow
 from backend.extensions import db
-from backend.fund import ledger, uses
-from backend.fund.models import EntryKind, FundAccount, UseKind
+from backend.fund import documents, ledger, uses
+from backend.fund.models import UseKind
 from backend.fund.rules import rules_for
 from backend.org.models import Building, Street, Unit
 from backend.votes import ballots as vote_ballots
@@ -68,17 +68,12 @@ def seed_fund(estate, staff: dict, bank, rng, now: datetime | None = None) -> li
         estate.id, rules.initial_rate_yuan_per_m2, DELIVERED, reference="DEP-2019"
     )
     for year in (2023, 2024, 2025):
-        figures = ledger.balances(estate.id)
-        for balance in figures.values():
-            # 1.35% a year, allocated to each account on its balance (rounded down to the fen)
-            ledger.post(
-                db.session.get(FundAccount, balance.account_id),
-                EntryKind.interest,
-                balance.balance_fen * 135 // 10000,
-                date(year, 12, 21),
-                reference=f"INT-{year}",
-                memo=f"{year} 年度利息分配",
-            )
+        # the bank credits 1.35% a year on the estate's fund; the committee allocates it to
+        # the accounts by area, to the fen (the one split, ledger.allocate_interest)
+        total = sum(b.balance_fen for b in ledger.balances(estate.id).values())
+        ledger.allocate_interest(
+            estate.id, total * 135 // 10000, date(year, 12, 21), reference=f"INT-{year}"
+        )
     reviewer = {
         "street": next(s for s in staff.values() if s.role == StaffRole.street_officer),
         "bureau": next(s for s in staff.values() if s.role == StaffRole.bureau_officer),
@@ -109,6 +104,10 @@ def seed_fund(estate, staff: dict, bank, rng, now: datetime | None = None) -> li
             bank, roof, instalment=number, amount_fen=fen, paid_on=paid + timedelta(days=days),
             bank_reference=f"ICBC-ROOF-{number:04d}",
         )  # fmt: skip
+    for number, (kind, name) in enumerate(
+        (("quote", "屋面防水工程报价单.pdf"), ("acceptance", "竣工验收记录.pdf"))
+    ):
+        documents.add_document(company, roof, kind, _pdf(number), name)
     uses.act(company, roof, "accept", note="竣工验收合格；决算 ¥262,150.00", now=now)
     uses.act(committee, roof, "disclose", now=now)
 
@@ -142,6 +141,15 @@ def seed_fund(estate, staff: dict, bank, rng, now: datetime | None = None) -> li
     _vote(motion, rng, turnout=0.4, agree=0.8, at=motion.opens_at + timedelta(hours=3))
     db.session.flush()
     return [roof, lift, pumps]
+
+
+def _pdf(number: int) -> bytes:
+    """A small plain PDF standing for a scanned document (the media store checks it)."""
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n"
+        + f"% linli demo document {number}\n".encode()
+        + b"trailer<<>>\n%%EOF\n"
+    )
 
 
 def _vote(motion: Motion, rng, *, turnout: float, agree: float, at: datetime) -> None:

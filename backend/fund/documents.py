@@ -7,6 +7,7 @@ resident API (民法典 Art. 281: the use of the fund is disclosed to the owners
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from backend.audit import services as audit
 from backend.authz import scope
@@ -66,6 +67,7 @@ def documents_of(use_id: int) -> list[FundUseDocument]:
     return list(
         db.session.scalars(
             sa.select(FundUseDocument)
+            .options(joinedload(FundUseDocument.document))
             .where(FundUseDocument.use_id == use_id)
             .order_by(FundUseDocument.id)
         )

@@ -167,7 +167,8 @@ class FundUseUnit(db.Model):
     __tablename__ = "fund_use_units"
 
     use_id: Mapped[int] = mapped_column(sa.ForeignKey("fund_uses.id"), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), primary_key=True)
+    #: indexed on its own: an owner's uses are found from their units
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), primary_key=True, index=True)
 
     use: Mapped[FundUse] = relationship(back_populates="units")
 

@@ -25,3 +25,21 @@ def test_demo_fund_shows_every_stage(db):
     years = reports.years_with_entries(estate_id)
     closing = reports.yearly_statement(estate_id, years[-1])["closing_balance_fen"]
     assert closing == total
+
+
+def test_demo_interest_goes_through_the_one_split_and_the_completed_use_has_documents(db):
+    from backend.fund import documents
+    from backend.fund.models import EntryKind
+
+    seed_demo()
+    done = db.session.scalars(sa.select(FundUse).where(FundUse.state == UseState.disclosed)).first()
+    kinds = [d.kind.value for d in documents.documents_of(done.id)]
+    assert kinds == ["quote", "acceptance"]
+    per_year = dict(
+        db.session.execute(
+            sa.select(FundEntry.reference, sa.func.count())
+            .where(FundEntry.estate_id == done.estate_id, FundEntry.kind == EntryKind.interest)
+            .group_by(FundEntry.reference)
+        ).all()
+    )
+    assert set(per_year) == {"INT-2023", "INT-2024", "INT-2025"}

@@ -7,7 +7,10 @@ residency) per unit, two fee items per estate, ``bills`` bills (the units × ite
 months, the oldest month paid with one payment per unit), two tickets and five messages per
 resident, two motions per estate with their frozen electorate (one open; one published,
 with a ballot of every other unit and its published file), and ten board posts per estate
-with a read receipt of two of them by every resident. Everything is ``INSERT … SELECT`` over
+with a read receipt of two of them by every resident; a maintenance-fund account per unit
+(initial deposit, interest, and a debit where a use charged it) and two uses per estate (a
+disclosed one over its first building, paid, and an emergency in review over all its units),
+each with its events and a quote. Everything is ``INSERT … SELECT`` over
 ``generate_series``, so the data is the same on every run and the last unit is the worst case
 for any plan that walks an index from the first unit.
 """
@@ -175,6 +178,60 @@ STEPS: list[tuple[str, str]] = [
         FROM generate_series(1, 2) k CROSS JOIN residencies r;
         """,
     ),
+    (
+        "fund",
+        """
+        INSERT INTO fund_accounts (id, estate_id, unit_id, opened_at)
+        SELECT id, estate_id, id, now() AT TIME ZONE 'UTC' FROM units;
+        INSERT INTO fund_uses (id, estate_id, kind, state, title, items, budget_fen, contractor,
+                               emergency_category, paid_fen, created_at, review_started_at,
+                               review_due_at, disclosed_at)
+        SELECT g, 1 + (g - 1) / 2, CASE WHEN g % 2 = 1 THEN 'ordinary' ELSE 'emergency' END,
+               CASE WHEN g % 2 = 1 THEN 'disclosed' ELSE 'review' END,
+               CASE WHEN g % 2 = 1 THEN '屋面防水' ELSE '电梯抢修' END, '', 1000000, '',
+               CASE WHEN g % 2 = 1 THEN '' ELSE 'lift' END,
+               CASE WHEN g % 2 = 1 THEN 1000000 ELSE 0 END,
+               now() AT TIME ZONE 'UTC' - interval '60 days',
+               now() AT TIME ZONE 'UTC' - interval '5 days',
+               now() AT TIME ZONE 'UTC' + interval '2 days',
+               CASE WHEN g % 2 = 1 THEN now() AT TIME ZONE 'UTC' - interval '1 day' END
+        FROM generate_series(1, :estates * 2) g;
+        INSERT INTO fund_use_units (use_id, unit_id)
+        SELECT 2 * u.estate_id - 1, u.id FROM units u
+        WHERE u.building_id = (u.estate_id - 1) * 4 + 1
+        UNION ALL
+        SELECT 2 * u.estate_id, u.id FROM units u;
+        INSERT INTO fund_payments (id, use_id, instalment, amount_fen, paid_on, bank_reference,
+                                   created_at)
+        SELECT g, 2 * g - 1, 1, 1000000, DATE '2026-06-01', 'B' || g,
+               now() AT TIME ZONE 'UTC' - interval '30 days'
+        FROM generate_series(1, :estates) g;
+        INSERT INTO fund_entries (account_id, estate_id, kind, amount_fen, booked_on, memo,
+                                  reference, use_id, payment_id, created_at)
+        SELECT u.id, u.estate_id, 'initial_deposit', (u.area * 10000)::bigint,
+               DATE '2019-06-01', '首期交存', '', NULL::int, NULL::int, now() AT TIME ZONE 'UTC'
+        FROM units u
+        UNION ALL
+        SELECT u.id, u.estate_id, 'interest', (u.area * 10)::bigint, DATE '2025-12-21',
+               '利息分配', 'INT-2025', NULL, NULL, now() AT TIME ZONE 'UTC'
+        FROM units u
+        UNION ALL
+        SELECT f.unit_id, u.estate_id, 'debit', -40000, DATE '2026-06-01', '维修资金使用',
+               'B' || u.estate_id, f.use_id, u.estate_id, now() AT TIME ZONE 'UTC'
+        FROM fund_use_units f JOIN units u ON u.id = f.unit_id WHERE f.use_id % 2 = 1;
+        INSERT INTO fund_use_events (use_id, action, from_state, to_state, note, created_at)
+        SELECT g, a.action, '', a.action, '', now() AT TIME ZONE 'UTC' - make_interval(days => a.n)
+        FROM generate_series(1, :estates * 2) g
+        CROSS JOIN (VALUES ('create', 60), ('submit', 5)) AS a(action, n)
+        ORDER BY g;
+        INSERT INTO documents (id, sha256, kind, filename, byte_size, created_at, attached_at)
+        SELECT g, lpad(to_hex(g), 64, '0'), 'pdf', '报价单' || g || '.pdf', 1024,
+               now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+        FROM generate_series(1, :estates * 2) g;
+        INSERT INTO fund_use_documents (use_id, document_id, kind, created_at)
+        SELECT g, g, 'quote', now() AT TIME ZONE 'UTC' FROM generate_series(1, :estates * 2) g;
+        """,
+    ),
 ]
 
 
@@ -236,6 +293,10 @@ def build(conn, units: int = 100_000, bills: int = 1_000_000, estates: int = 100
         "motions",
         "vote_voters",
         "board_posts",
+        "fund_accounts",
+        "fund_uses",
+        "fund_payments",
+        "documents",
     ):
         conn.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"

@@ -126,9 +126,11 @@ def last_resident(plan_app):
                 "JOIN residencies s ON s.estate_id = p.estate_id WHERE s.resident_id = :r"
             ),
             "code": SECTION,
-            # the plan data has no maintenance-fund rows yet: its routes are planned against
-            # empty tables (a 404 for the use), which proves little about their plans
-            "use_id": one("SELECT coalesce(max(id), 1) FROM fund_uses"),
+            # the disclosed use over the resident's building (with its payment and quote)
+            "use_id": one(
+                "SELECT min(f.use_id) FROM fund_use_units f "
+                "JOIN residencies s ON s.unit_id = f.unit_id WHERE s.resident_id = :r"
+            ),
         }
         ids["receipt"] = db.session.execute(
             sa.text("SELECT receipt FROM ballots WHERE motion_id = :m ORDER BY seq DESC"),

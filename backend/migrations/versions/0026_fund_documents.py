@@ -1,4 +1,5 @@
-"""fund: documents of a use (quotes, contracts, acceptance reports)
+"""fund: documents of a use (quotes, contracts, acceptance reports); the 列支范围 indexed by
+unit (an owner's uses are found from their units)
 
 Revision ID: 0026
 Revises: 0022
@@ -36,9 +37,13 @@ def upgrade():
     )
     with op.batch_alter_table('fund_use_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fund_use_documents_use_id'), ['use_id'], unique=False)
+    with op.batch_alter_table('fund_use_units', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_fund_use_units_unit_id'), ['unit_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('fund_use_units', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_fund_use_units_unit_id'))
     with op.batch_alter_table('fund_use_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_fund_use_documents_use_id'))
     op.drop_table('fund_use_documents')
