@@ -194,6 +194,14 @@ def test_every_event_builds_a_message_wechat_accepts(db, fake_wechat):
         "supervision_answered": dict(
             ticket_id=1, ticket_no="T1", answer="已安排维修", answered_by="李经理", at=at
         ),
+        "fund_use_progress": dict(
+            use_id=1,
+            event_id=2,
+            title="7、8 幢屋面防水层翻修",
+            progress="审核退回",
+            note="预算依据不足，请补充报价单",
+            at=at,
+        ),
     }
     assert set(facts) == set(EVENTS)
     resident = ResidentFactory()
