@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flask import request
+from flask import flash, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -27,7 +27,8 @@ from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional, Regex
 from backend.accounts.models import Residency, ResidencyRole, Staff
 from backend.accounts.staff import USERNAME_RE
 from backend.core.api import MAX_ID
-from backend.core.errors import Invalid
+from backend.core.db import rollback
+from backend.core.errors import DomainError, Invalid
 from backend.core.phone import is_mobile, normalize_phone
 from backend.core.text import CleanText
 
@@ -209,3 +210,15 @@ class FeeItemScopeForm(Form):
         ):
             raise Invalid("请勾选适用的楼栋", {"building_ids": ["请勾选适用的楼栋"]})
         return [int(v) for v in values]
+
+
+def refused(exc: DomainError, passes: tuple[int, ...] = (404,)) -> int:
+    """A rule refused what a form asked: re-raise ``exc`` when its status is one of
+    ``passes`` (the error page answers, e.g. out of scope); otherwise undo the transaction,
+    flash the refusal and return its status, for the view to show its page again:
+    ``except DomainError as exc: return _page(id, exc.errors, refused(exc))``."""
+    if exc.status in passes:
+        raise exc
+    rollback()
+    flash(exc.message, "error")
+    return exc.status

@@ -19,11 +19,10 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import BAD_CHOICE, Form
+from admin.forms import BAD_CHOICE, Form, refused
 from admin.page import paginate
 from backend.authz import scope
 from backend.core.api import MAX_ID
-from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid, NotFound
 from backend.core.time import SHANGHAI, utcnow
 from backend.fees.money import parse_yuan, yuan
@@ -188,11 +187,7 @@ def fund_use_create():
             emergency_category=data["emergency_category"] or "",
         )
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _new_page(form, exc.errors, exc.status)
+        return _new_page(form, exc.errors, refused(exc))
     flash(f"已保存草稿：{use.title}", "success")
     return redirect(url_for("admin.fund_use", use_id=use.id))
 
@@ -245,11 +240,7 @@ def fund_use_action(use_id: int, action: str):
     try:
         uses.act(staff, use, action, note=(request.form.get("note") or "").strip()[:500])
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _use_page(use_id, exc.errors, exc.status)
+        return _use_page(use_id, exc.errors, refused(exc))
     flash(f"{use.title}：已{uses.ACTIONS[action].label}", "success")
     return redirect(url_for("admin.fund_use", use_id=use_id))
 
@@ -273,11 +264,7 @@ def fund_use_payment(use_id: int):
             paid_on=data["paid_on"], bank_reference=data["bank_reference"] or "",
         )  # fmt: skip
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _use_page(use_id, exc.errors, exc.status)
+        return _use_page(use_id, exc.errors, refused(exc))
     flash(f"已登记第 {data['instalment']} 期划款 {yuan(amount)}", "success")
     return redirect(url_for("admin.fund_use", use_id=use_id))
 
@@ -299,11 +286,7 @@ def fund_use_document(use_id: int):
             staff, use, request.form.get("kind") or "", data, upload.filename
         )
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _use_page(use_id, exc.errors, exc.status)
+        return _use_page(use_id, exc.errors, refused(exc, (403, 404)))
     flash(f"已上传{link.kind.label}：{link.document.filename}", "success")
     return redirect(url_for("admin.fund_use", use_id=use_id))
 
@@ -321,11 +304,7 @@ def fund_use_supervise(use_id: int):
         deadline = data["deadline"].replace(tzinfo=SHANGHAI)
         oversight.supervise(staff, use, data["instructions"], deadline)
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _use_page(use_id, exc.errors, exc.status)
+        return _use_page(use_id, exc.errors, refused(exc))
     flash(f"已督办：{use.title}", "success")
     return redirect(url_for("admin.fund_use", use_id=use_id))
 
@@ -402,11 +381,7 @@ def fund_statement(estate_id: int):
             current_staff(), estate_id, upload.stream, upload.filename
         )
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _ledger_page(estate_id, errors=exc.errors, status=exc.status)
+        return _ledger_page(estate_id, errors=exc.errors, status=refused(exc, (403, 404)))
     return _ledger_page(estate_id, reconciliation=result)[0]
 
 
@@ -423,11 +398,7 @@ def fund_openings(estate_id: int):
             current_staff(), estate_id, upload.stream, upload.filename
         )
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _ledger_page(estate_id, errors=exc.errors, status=exc.status)
+        return _ledger_page(estate_id, errors=exc.errors, status=refused(exc, (403, 404)))
     flash(f"已导入 {count} 户期初余额", "success")
     return redirect(url_for("admin.fund_ledger", estate_id=estate_id))
 
@@ -448,10 +419,6 @@ def fund_interest(estate_id: int):
             current_staff(), estate_id, amount, data["booked_on"], data["reference"]
         )
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _ledger_page(estate_id, errors=exc.errors, status=exc.status)
+        return _ledger_page(estate_id, errors=exc.errors, status=refused(exc, (403, 404)))
     flash(f"已将利息 {yuan(amount)} 分配到 {len(shares)} 户", "success")
     return redirect(url_for("admin.fund_ledger", estate_id=estate_id))

@@ -22,7 +22,7 @@ from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import BAD_CHOICE, Form, SearchForm
+from admin.forms import BAD_CHOICE, Form, SearchForm, refused
 from admin.page import is_htmx, paginate
 from backend.core.api import MAX_ID
 from backend.core.db import rollback
@@ -222,11 +222,7 @@ def motion_create():
             document_photo_ids=photo_ids,
         )
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _new_page(form, exc.errors, exc.status)
+        return _new_page(form, exc.errors, refused(exc))
     flash(f"已保存草稿：{motion.title}。核对后请发布公告。", "success")
     return redirect(url_for("admin.motion", motion_id=motion.id))
 
@@ -306,11 +302,8 @@ def motion_update(motion_id: int):
             extraordinary=bool(data["extraordinary"]),
         )
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _edit_page(services.staff_motion(staff, motion_id), form, exc.errors, exc.status)
+        status = refused(exc)
+        return _edit_page(services.staff_motion(staff, motion_id), form, exc.errors, status)
     flash(f"已保存草稿：{motion.title}", "success")
     return redirect(url_for("admin.motion", motion_id=motion.id))
 
@@ -326,11 +319,7 @@ def motion_delete(motion_id: int):
     try:
         motions.delete_draft(staff, motion)
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _motion_page(motion_id, exc.errors, exc.status)
+        return _motion_page(motion_id, exc.errors, refused(exc))
     flash(f"已删除草稿：{title}", "success")
     return redirect(url_for("admin.votes"))
 
@@ -428,11 +417,7 @@ def motion_action(motion_id: int, action: str):
         else:
             publication.publish(staff, motion)
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        rollback()
-        flash(exc.message, "error")
-        return _motion_page(motion_id, exc.errors, exc.status)
+        return _motion_page(motion_id, exc.errors, refused(exc))
     flash(f"{motion.title}：已{ACTIONS[action]}", "success")
     return redirect(url_for("admin.motion", motion_id=motion_id))
 
