@@ -55,6 +55,8 @@ class UseForm(Form):
     budget = StringField(validators=[DataRequired("请填写预算（元）")])
     contractor = StringField()
     buildings = SelectMultipleField(coerce=int, validate_choice=False)
+    #: an emergency filed from a ticket (工单转应急使用)
+    ticket_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, message=BAD_CHOICE)])
 
 
 class PaymentForm(Form):
@@ -157,8 +159,13 @@ def _new_page(form=None, errors=None, status=200):
 @login_required
 @permission_required("fund.apply")
 def fund_use_new():
-    """起草维修资金使用申请：方案、预算、列支范围（按楼栋）；应急使用须选应急情形。"""
-    return _new_page()
+    """起草维修资金使用申请：方案、预算、列支范围（按楼栋）；应急使用须选应急情形。
+    ``?ticket_id=`` 由工单转应急使用（保存时核对工单属于所选小区）。"""
+    form = UseForm(formdata=None)
+    ticket_id = request.args.get("ticket_id", type=int)
+    if ticket_id is not None and 0 < ticket_id <= MAX_ID:
+        form.ticket_id.data, form.kind.data = ticket_id, UseKind.emergency.value
+    return _new_page(form)
 
 
 @blueprint.post("/fund/new")
@@ -185,6 +192,7 @@ def fund_use_create():
             contractor=data["contractor"] or "",
             kind=UseKind(data["kind"] if data["kind"] in UseKind.__members__ else "ordinary"),
             emergency_category=data["emergency_category"] or "",
+            ticket_id=data["ticket_id"],
         )
     except DomainError as exc:
         return _new_page(form, exc.errors, refused(exc))

@@ -217,8 +217,11 @@ def create_use(
         categories = rules_for(estate).emergency_categories
         if emergency_category not in categories:
             raise Invalid("请选择应急情形", {"emergency_category": list(categories)})
+        if ticket_id is not None and not _ticket_of_estate(ticket_id, estate.id):
+            raise Invalid("工单不存在或不属于本小区", {"ticket_id": ["须为本小区的工单"]})
     else:
-        emergency_category = ""
+        # an emergency often starts as a ticket; an ordinary plan does not
+        emergency_category, ticket_id = "", None
     use = FundUse(
         estate_id=estate.id,
         kind=kind,
@@ -245,6 +248,19 @@ def create_use(
         estate_id=estate.id,
     )
     return use
+
+
+def _ticket_of_estate(ticket_id: int, estate_id: int) -> bool:
+    from backend.tickets.models import Ticket
+
+    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
+        return False
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(Ticket.id == ticket_id, Ticket.estate_id == estate_id)
+        )
+        == 1
+    )
 
 
 def act(actor, use: FundUse, code: str, *, now: datetime | None = None, note: str = "") -> FundUse:

@@ -188,3 +188,39 @@ def test_documents_of_a_use_in_the_panel_and_for_the_owners_it_charges(app, db, 
     assert app.test_client().get(docs[0]["url"]).status_code == 200
     other_view = app.test_client().get(f"/api/v1/me/fund/uses/{use.id}", headers=bearer(stranger))
     assert other_view.status_code == 404
+
+
+def test_an_emergency_filed_from_a_ticket_of_its_estate(app, db, fund_world):
+    from backend.tickets import services as tickets
+    from backend.tickets.models import TicketKind, Urgency
+
+    def ticket(residency):
+        made, _ = tickets.create_ticket(
+            residency.resident, kind=TicketKind.home_repair, urgency=Urgency.normal,
+            description="顶楼渗漏", unit_id=residency.unit_id,
+        )  # fmt: skip
+        return made
+
+    unit = fund_world.unit("80.00")
+    mine = ticket(ResidencyFactory(unit=unit))
+    other = ticket(ResidencyFactory())
+    commit()
+    committee = client_as(app, fund_world.committee)
+    page = committee.get(f"/admin/fund/new?ticket_id={mine.id}").get_data(as_text=True)
+    assert 'id="from-ticket"' in page
+    form = {
+        "estate_id": fund_world.estate.id,
+        "kind": "emergency",
+        "emergency_category": "roof",
+        "title": "顶楼渗漏应急维修",
+        "budget": "3000",
+        "buildings": [fund_world.building.id],
+    }
+    refused = committee.post("/admin/fund/new", data={**form, "ticket_id": other.id})
+    assert refused.status_code == 422 and "工单" in refused.get_data(as_text=True)
+    assert committee.post("/admin/fund/new", data={**form, "ticket_id": mine.id}).status_code == 302
+    db.session.expire_all()
+    from backend.fund.models import FundUse
+
+    use = db.session.scalars(sa.select(FundUse)).one()
+    assert use.ticket_id == mine.id and unit.id in uses.unit_ids_of(use)
