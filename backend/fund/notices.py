@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from backend.accounts.models import Residency, ResidencyRole
 from backend.authz import scope
-from backend.core.time import to_local
+from backend.core.time import to_local, utcnow
 from backend.extensions import db
 from backend.fund.models import FundUse, FundUseEvent, FundUseUnit, UseKind, UseState
 from backend.jobs import job
@@ -152,6 +152,12 @@ def todo(staff) -> list:
         )
         if supervised:
             items.append(ToDo("被督办的维修资金审核", supervised, "admin.fund", urgent=True))
+    if scope.can(staff, "supervision.order"):
+        # the officers: reviews past their deadline, to 督办
+        overdue = count(FundUse.state == UseState.review, FundUse.review_due_at < utcnow())
+        items.append(
+            ToDo("审核超期的维修资金申请", overdue, "admin.fund", args=(("overdue", "1"),))
+        )
     if scope.can(staff, "fund.apply"):
         to_accept = count(FundUse.state == UseState.paid)
         items.append(ToDo("已划款待验收的维修资金申请", to_accept, "admin.fund"))

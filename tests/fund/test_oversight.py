@@ -82,6 +82,8 @@ def test_a_review_past_its_deadline_can_be_supervised_and_the_reviewer_sees_it(d
         )
     with pytest.raises(Invalid):
         oversight.supervise(fund_world.street, use, "  ", deadline, now=later)
+    overdue = {t.label: t for t in notices.todo(fund_world.street)}["审核超期的维修资金申请"]
+    assert overdue.count == 1 and overdue.args == (("overdue", "1"),)
     event = oversight.supervise(fund_world.street, use, "请尽快审核", deadline, now=later)
     assert event.action == "supervise" and "请尽快审核" in event.note
     assert use.state == UseState.review
