@@ -149,6 +149,8 @@ def test_a_use_from_proposal_to_disclosure(
     )
     company.locator("#upload-document").click()
     expect(company.locator("#use-documents")).to_contain_text("防水工程报价单.pdf")
+    company.locator("#use-documents").scroll_into_view_if_needed()
+    _shot(company, screenshot_dir, "fund-01b-company-documents")
 
     # --- the committee puts it to the owners of 8幢 ------------------------------------------
     committee = _phone(browser, errors)
