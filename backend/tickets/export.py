@@ -11,7 +11,7 @@ from backend.core.sheets import Sheet, write_bytes
 from backend.core.time import to_local
 from backend.extensions import db
 from backend.tickets import sla
-from backend.tickets.models import REPORT_CATEGORIES
+from backend.tickets.models import CATEGORY_LABELS
 
 #: more rows than this are not exported at once (filter the queue first)
 MAX_ROWS = 20000
@@ -65,7 +65,7 @@ def _rows(stmt: sa.Select, now: datetime) -> Iterator[tuple]:
             ticket.estate.name,
             ticket.place,
             ticket.kind.label,
-            REPORT_CATEGORIES.get(ticket.category, ""),
+            CATEGORY_LABELS.get(ticket.category, ""),
             ticket.urgency.label,
             ticket.state.label,
             ticket.description,

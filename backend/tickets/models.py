@@ -17,6 +17,9 @@ class TicketKind(LabeledEnum):
     shared_repair = "shared_repair", "公共报修"  # 公共部位
     complaint = "complaint", "投诉"
     report = "report", "报事"  # 违章搭建、飞线充电、消防通道堵塞……
+    #: a finding that threatens life (消防法 Art. 18, issue 23): the shortest SLA, on the
+    #: street office's list at once (``services.escalate_hazard``)
+    safety_hazard = "safety_hazard", "安全隐患"
 
 
 class TicketSource(LabeledEnum):
@@ -45,6 +48,21 @@ REPORT_CATEGORIES = {
     "littering": "乱堆乱放",
     "other": "其他",
 }
+#: what a safety hazard is: the findings that threaten life, and faults of lifts and fire
+#: systems a resident reports from the equipment's code or list
+HAZARD_CATEGORIES = {
+    "fire_lane": "消防通道堵塞",
+    "escape_locked": "安全出口锁闭",
+    "fire_pump_off": "消防水泵停用",
+    "ebike_indoor": "电动车入户充电",
+    "lift_fault": "电梯故障",
+    "fire_system": "消防设施损坏",
+    "other": "其他",
+}
+#: the kinds with a category, and theirs
+CATEGORIES = {"report": REPORT_CATEGORIES, "safety_hazard": HAZARD_CATEGORIES}
+#: every category's label (the panel, the export)
+CATEGORY_LABELS = {**REPORT_CATEGORIES, **HAZARD_CATEGORIES}
 
 
 class TicketState(LabeledEnum):

@@ -22,8 +22,8 @@ from backend.media import services as media
 from backend.org.models import Estate, Unit
 from backend.tickets import notices, sla
 from backend.tickets.models import (
+    CATEGORIES,
     OPEN_STATES,
-    REPORT_CATEGORIES,
     Ticket,
     TicketEvent,
     TicketEventPhoto,
@@ -73,22 +73,23 @@ def create_ticket(
         "unit_id": unit_id,
         "estate_id": estate_id,
         "location": location.strip(),
-        "category": category if kind == TicketKind.report else "",
+        "category": category if kind in CATEGORIES else "",
         "photo_ids": list(photo_ids or []),
     }
+    if kind == TicketKind.safety_hazard:
+        urgency = request["urgency"] = Urgency.urgent  # a threat to life is always urgent
     if idempotency_key:
         existing = _by_key(resident.id, idempotency_key)
         if existing is not None:
             return _replayed(existing, request), False
     estate_id, unit_id = _place(resident, kind, unit_id, estate_id, location)
-    if kind == TicketKind.report and category and category not in REPORT_CATEGORIES:
-        raise Invalid("报事类别无效", {"category": ["取值不在允许范围内"]})
+    _check_category(kind, category)
     ticket = Ticket(
         estate_id=estate_id,
         unit_id=unit_id,
         location=location.strip(),
         kind=kind,
-        category=category if kind == TicketKind.report else "",
+        category=category if kind in CATEGORIES else "",
         urgency=urgency,
         description=description.strip(),
         resident_id=resident.id,
@@ -117,7 +118,22 @@ def create_ticket(
         at=ticket.created_at,
     )
     log.info("ticket %s submitted by resident %s", ticket.id, resident.id)
+    escalate_hazard(ticket)
     return ticket, True
+
+
+def _check_category(kind: TicketKind, category: str) -> None:
+    if category and category not in CATEGORIES.get(kind.value, {}):
+        raise Invalid("类别无效", {"category": ["取值不在允许范围内"]})
+
+
+def escalate_hazard(ticket: Ticket) -> None:
+    """A safety hazard goes on the street office's list at once (issue 23: a finding that
+    threatens life is escalated to the street without waiting for a deadline); the street
+    officer sees it in the queue and on the to-do, and may order (督办) the company."""
+    if ticket.kind != TicketKind.safety_hazard:
+        return
+    apply(SYSTEM, ticket, "escalate", now=ticket.created_at, note="安全隐患：已立即上报街道")
 
 
 def file_ticket(
@@ -155,8 +171,11 @@ def file_ticket(
         raise Invalid("户内报修请选择房屋", {"unit_id": ["必填项"]})
     elif not location.strip():
         raise Invalid("请填写发生位置", {"location": ["必填项"]})
-    if category and category not in REPORT_CATEGORIES:
-        raise Invalid("报事类别无效", {"category": ["取值不在允许范围内"]})
+    _check_category(kind, category)
+    if kind not in (TicketKind.report, TicketKind.safety_hazard):
+        category = ""
+    if kind == TicketKind.safety_hazard:
+        urgency = Urgency.urgent
     source_ref = (source_ref or "").strip() or None
     if source_ref is not None:
         existing = _by_source_ref(source, source_ref)
@@ -205,6 +224,7 @@ def file_ticket(
             estate_id=estate_id,
         )
     log.info("ticket %s filed (%s %s)", ticket.id, source.value, source_ref or "")
+    escalate_hazard(ticket)
     return ticket, True
 
 
@@ -595,6 +615,17 @@ def todo(staff: Staff) -> list:
         )
         overdue = overdue_count(staff)
         items.append(ToDo("超时工单", overdue, "admin.tickets", (("overdue", "1"),), True))
+        hazards = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                staff_queue(staff, QueueFilter(kind=TicketKind.safety_hazard))
+                .where(Ticket.state.in_(OPEN_STATES))
+                .order_by(None)
+                .subquery()
+            )
+        )
+        if hazards:
+            label = "待督办的安全隐患" if staff.role in GOVERNMENT_ROLES else "未处理的安全隐患"
+            items.append(ToDo(label, hazards, "admin.tickets", (("kind", "safety_hazard"),), True))
         if staff.role not in GOVERNMENT_ROLES:
             items.append(ToDo("待受理工单", waiting, "admin.tickets", (("state", "submitted"),)))
     return items

@@ -40,6 +40,9 @@ DEFAULT_SLA: dict[tuple[TicketKind, Urgency], tuple[int, int | None]] = {
     (TicketKind.complaint, Urgency.normal): (24 * H, 10 * 24 * H),
     (TicketKind.report, Urgency.urgent): (24 * H, None),
     (TicketKind.report, Urgency.normal): (24 * H, None),
+    # 消防法 Art. 18 and issue 23: a threat to life has the shortest limits (always urgent)
+    (TicketKind.safety_hazard, Urgency.urgent): (15, 4 * H),
+    (TicketKind.safety_hazard, Urgency.normal): (15, 4 * H),
 }
 
 
