@@ -30,7 +30,7 @@ class TicketSource(LabeledEnum):
     resident = "resident", "住户"
     staff = "staff", "物业工作人员"
     safety = "safety", "安全检查"  # a failed check or a patrol finding (backend/safety)
-    open311 = "open311", "Open311"
+    open311 = "open311", "Open311 接口"
     hotline = "hotline", "12345 热线"
     grid = "grid", "网格员"
 
@@ -106,7 +106,9 @@ class Ticket(db.Model):
     )
     #: where it came from; only ``resident`` tickets have a resident
     source: Mapped[TicketSource] = mapped_column(
-        sa.Enum(TicketSource, native_enum=False, length=20), default=TicketSource.resident
+        sa.Enum(TicketSource, native_enum=False, length=20),
+        default=TicketSource.resident,
+        server_default="resident",  # rows written by plain SQL (imports, benches) too
     )
     #: the partner's own reference (12345 / Open311 / 网格 case number); unique per source
     source_ref: Mapped[str | None] = mapped_column(sa.String(64))

@@ -111,9 +111,14 @@ NOT_A_RESPONSE = frozenset(
 
 
 def responded_at(events: list[TicketEvent]) -> datetime | None:
-    """When the company's staff first acted on the ticket (the response)."""
+    """When the company's staff first acted on the ticket (the response). Filing a ticket
+    (a patrol finding, a call taken) is not its response: the clock runs from there."""
     return next(
-        (e.at for e in events if e.staff_id is not None and e.action not in NOT_A_RESPONSE),
+        (
+            e.at
+            for e in events
+            if e.staff_id is not None and e.action != "created" and e.action not in NOT_A_RESPONSE
+        ),
         None,
     )
 

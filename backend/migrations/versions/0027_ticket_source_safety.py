@@ -31,8 +31,6 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_tickets_source'), "source IN ('resident', 'staff', 'safety', 'open311', 'hotline', 'grid')")
         batch_op.create_check_constraint(op.f('ck_tickets_resident'), "(source = 'resident' AND resident_id IS NOT NULL) OR (source <> 'resident' AND resident_id IS NULL)")
         batch_op.create_check_constraint(op.f('ck_tickets_rated_by_resident'), "rating IS NULL OR source = 'resident'")
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.alter_column('source', server_default=None)
 
     with op.batch_alter_table('safety_tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ticket_id', sa.Integer(), nullable=True))
