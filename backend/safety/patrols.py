@@ -128,14 +128,13 @@ def generate_rounds(first: date, last: date, estate_ids=None) -> int:
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     created = 0
     table = PatrolRound.__table__
+    upsert = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["route_id", "due_on"])
+        .returning(table.c.id)
+    )
     for start in range(0, len(rows), 5000):
-        stmt = (
-            insert(table)
-            .values(rows[start : start + 5000])
-            .on_conflict_do_nothing(index_elements=["route_id", "due_on"])
-            .returning(table.c.id)
-        )
-        created += len(db.session.execute(stmt).all())
+        created += len(db.session.execute(upsert, rows[start : start + 5000]).all())
     return created
 
 

@@ -266,18 +266,19 @@ def generate_tasks(first: date, last: date, estate_ids: Iterable[int] | None = N
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     created = 0
     batch: list[dict] = []
+    table = SafetyTask.__table__
+    upsert = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["equipment_id", "item", "due_on"])
+        .returning(table.c.id)
+    )
 
     def flush_batch():
         nonlocal created
         if batch:
-            table = SafetyTask.__table__
-            stmt = (
-                insert(table)
-                .values(batch)
-                .on_conflict_do_nothing(index_elements=["equipment_id", "item", "due_on"])
-                .returning(table.c.id)
-            )
-            created += len(db.session.execute(stmt).all())
+            # one statement, many parameter sets: SQLAlchemy batches them into multi-row
+            # INSERTs ("insertmanyvalues") without compiling a statement per chunk
+            created += len(db.session.execute(upsert, batch).all())
             batch.clear()
 
     for equipment_id, estate_id, kind, start in db.session.execute(stmt):

@@ -225,3 +225,33 @@ def test_figures_count_on_time_work_hazards_and_certificates(world):
     assert row.points_on_time == (3 if today.day > 2 else 0)
     assert (row.hazards, row.hazards_fixed) == (1, 0)
     assert [c.company for c in result.by_company()] == sorted({r.company for r in result.estates})
+
+
+def test_the_evaluation_gains_a_safety_component_at_the_citys_weight(world, app):
+    from decimal import Decimal
+
+    from backend.supervision import evaluation
+
+    services.generate_tasks(date(2027, 1, 10), date(2027, 1, 31), [world.estate.id])
+    tasks = db.session.scalars(
+        sa.select(SafetyTask).where(SafetyTask.estate_id == world.estate.id)
+    ).all()
+    task = next(t for t in tasks if t.due_on == date(2027, 1, 10))
+    services.complete_task(
+        world.tech, task.id, dict.fromkeys(item(task.equipment.kind, task.item).checklist, "ok")
+    )
+    # done ahead of its due day: on time
+    assert figures.company_month(world.estate.company_id, date(2027, 1, 1)) == (1, len(tasks))
+    task.done_at = task.done_at.replace(year=2027, month=1, day=12)  # two days late
+    db.session.flush()
+    assert figures.company_month(world.estate.company_id, date(2027, 1, 1)) == (0, len(tasks))
+
+    score, parts = evaluation.score(evaluation.MonthFigures(safety_on_time=1, safety_due=2))
+    assert score == Decimal("50.0") and parts["safety"] == {
+        "label": "设施设备安全", "points": "5.0", "of": 10,
+    }  # fmt: skip
+    app.config["SUPERVISION_SAFETY_POINTS"] = 0
+    try:
+        assert evaluation.score(evaluation.MonthFigures(safety_on_time=1, safety_due=2))[0] is None
+    finally:
+        app.config["SUPERVISION_SAFETY_POINTS"] = 10
