@@ -7,6 +7,7 @@ Screenshots in test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
@@ -142,3 +143,46 @@ def test_a_patrol_finds_a_blocked_fire_lane_and_the_street_sees_it(
     expect(officer.locator("#tickets-table, table").first).to_contain_text("消防车通道")
     officer.screenshot(path=screenshot_dir / "safety-06-officer-queue.png", full_page=True)
     phone.close()
+
+
+def test_a_resident_reports_a_lift_by_its_code_in_the_simulator(
+    browser, live_stack, db, screenshot_dir
+):
+    from backend.safety import checkin
+    from backend.tickets.models import Ticket
+    from tests.factories import ResidencyFactory, ResidentFactory
+    from tests.safety.conftest import lift
+
+    resident = ResidentFactory(openid="o-demo-zhang", nickname="张伟（业主）")
+    residency = ResidencyFactory(resident=resident, unit__building__estate__name="嘉绿景苑")
+    estate = residency.unit.building.estate
+    lift(estate, name="1幢1号梯")
+    second = lift(estate, name="2幢1号梯")
+    commit()
+    code = checkin.code_for(second.id, estate.id)
+
+    phone = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    sim = phone.new_page()
+    sim.goto(live_stack.simulator_url)
+    sim.get_by_test_id("login-user-o-demo-zhang").click()
+    expect(sim.get_by_test_id("hello")).to_have_text("你好，张伟（业主）")
+    sim.goto(f"{live_stack.simulator_url}#/tickets/equipment")
+    expect(sim.get_by_test_id(f"equipment-{second.id}")).to_be_visible()
+    sim.get_by_test_id("equipment-code").fill(code)
+    sim.get_by_test_id("scan-equipment").click()
+    expect(sim.get_by_test_id("equipment-list").locator(".chip")).to_have_count(1)
+    expect(sim.get_by_test_id(f"equipment-{second.id}")).to_have_attribute("aria-checked", "true")
+    sim.get_by_test_id("equipment-description").fill("电梯停在两层之间，有人被困")
+    sim.screenshot(path=screenshot_dir / "safety-07-simulator-report.png", full_page=True)
+    sim.get_by_test_id("submit-equipment-report").click()
+    expect(sim.get_by_test_id("subscribe-sheet")).to_be_visible()
+    sim.get_by_test_id("subscribe-allow").click()
+    expect(sim.get_by_test_id("ticket-detail")).to_have_attribute("data-state", "escalated")
+    expect(sim.get_by_test_id("ticket-detail")).to_contain_text("安全隐患")
+    sim.screenshot(path=screenshot_dir / "safety-08-simulator-ticket.png", full_page=True)
+    width = sim.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the simulator page is {width} px wide at 375 px"
+    phone.close()
+    db.session.rollback()
+    ticket = db.session.scalars(sa.select(Ticket)).one()
+    assert ticket.kind.value == "safety_hazard" and "2幢1号梯" in ticket.location
