@@ -599,7 +599,7 @@ def supervision_evaluations():
     return render_template(
         "admin/supervision/evaluations.html",
         page=page,
-        formula=evaluation.FORMULA,
+        formula=evaluation.formula(),
         formula_note=evaluation.FORMULA_NOTE,
         excellent=evaluation.EXCELLENT,
         poor=evaluation.POOR,
@@ -618,7 +618,7 @@ def supervision_evaluation(evaluation_id: int):
     return render_template(
         "admin/supervision/evaluation.html",
         item=item,
-        formula=evaluation.FORMULA,
+        formula=evaluation.formula(),
         formula_note=evaluation.FORMULA_NOTE,
         figures=(item.parts or {}).get("figures", {}),
     )

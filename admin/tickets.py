@@ -15,7 +15,7 @@ from backend.core.time import utcnow
 from backend.media import services as media
 from backend.media.api import read_uploaded_files, release_transaction
 from backend.tickets import export, services, sla
-from backend.tickets.models import REPORT_CATEGORIES, Ticket, TicketKind, TicketState
+from backend.tickets.models import CATEGORY_LABELS, Ticket, TicketKind, TicketState
 from backend.tickets.services import Actor, QueueFilter
 from backend.tickets.states import ACTIONS, EVENT_LABELS, allowed_for_staff
 
@@ -51,7 +51,7 @@ def _render_queue(template: str):
         estates=scope.estates(staff),
         kinds=list(TicketKind),
         states=list(TicketState),
-        categories=REPORT_CATEGORIES,
+        categories=CATEGORY_LABELS,
         overdue_total=services.overdue_count(staff, now),
     )
 
@@ -112,7 +112,7 @@ def render_ticket(ticket: Ticket, error: str | None = None, status: int = 200, f
             photo_view=media.photo_view,
             error=error,
             form=form or {},
-            categories=REPORT_CATEGORIES,
+            categories=CATEGORY_LABELS,
             event_labels=EVENT_LABELS,
         ),
         status,

@@ -216,6 +216,8 @@ class Config:
     SAFETY_SCHEDULES_FILE: str | None = None
     SAFETY_CERTIFICATE_WARNING_MONTHS = 1
     SAFETY_OVERDUE_GRACE_DAYS = 7
+    #: the monthly evaluation's safety component, in points (0: left out; issue 23)
+    SUPERVISION_SAFETY_POINTS = 10
     #: a resident may reopen a resolved ticket within this time
     TICKET_REOPEN_WINDOW = timedelta(days=7)
     RATELIMIT_TICKET_CREATE = "10 per minute;50 per day"
@@ -323,6 +325,7 @@ INTEGERS = (
     "OUTAGE_RETRY_AFTER",
     "SAFETY_CERTIFICATE_WARNING_MONTHS",
     "SAFETY_OVERDUE_GRACE_DAYS",
+    "SUPERVISION_SAFETY_POINTS",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

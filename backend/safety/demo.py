@@ -1,6 +1,8 @@
 """Demo safety (设施设备演示数据) for 嘉绿景苑: four lifts (one certificate expiring in 20
 days), fire systems, and a month of tasks done by the technician with check-ins, except
-two days of the fire-control room's daily check that were missed (overdue)."""
+two days of the fire-control room's daily check that were missed (overdue); a daily
+common-area patrol walked for a month with two points missed, and one open safety hazard
+(a blocked fire lane found on today's walk, on the street office's list)."""
 
 from __future__ import annotations
 
@@ -74,3 +76,90 @@ def seed(demo) -> None:
         task.done_by_id = technician.id if technician else None
         task.checked_in = True
         task.checklist = dict.fromkeys(entry.checklist if entry else (), "ok")
+
+    _patrols(demo, estate, start, technician)
+
+
+#: the daily patrol's points, in walking order
+POINTS = ("1幢楼梯间", "消防车通道", "地下泵房", "电动车棚")
+#: (days before today, point) missed
+MISSED_POINTS = ((12, "电动车棚"), (5, "地下泵房"))
+
+
+def _patrols(demo, estate, start, technician) -> None:
+    from backend.safety.models import PatrolCheck, PatrolPoint, PatrolRound, PatrolRoute
+    from backend.safety.patrols import generate_rounds
+    from backend.tickets import services as tickets
+    from backend.tickets.models import TicketKind, TicketSource
+
+    route = PatrolRoute(estate_id=estate.id, name="公共区域日常巡查", every_days=1, starts_on=start)
+    db.session.add(route)
+    db.session.flush()
+    points = []
+    for position, name in enumerate(POINTS, 1):
+        point = PatrolPoint(route_id=route.id, estate_id=estate.id, position=position, name=name)
+        db.session.add(point)
+        points.append(point)
+    db.session.flush()
+    generate_rounds(start, demo.today, [estate.id])
+    missed = {(demo.today - timedelta(days=d), name) for d, name in MISSED_POINTS}
+    rounds = db.session.scalars(
+        sa.select(PatrolRound).where(
+            PatrolRound.route_id == route.id, PatrolRound.due_on < demo.today
+        )
+    ).all()
+    if technician is None:
+        return
+    for patrol in rounds:
+        for point in points:
+            if (patrol.due_on, point.name) in missed:
+                continue
+            at = datetime.combine(patrol.due_on, time(8, 10 + 5 * point.position), SHANGHAI)
+            db.session.add(
+                PatrolCheck(
+                    round_id=patrol.id,
+                    point_id=point.id,
+                    estate_id=estate.id,
+                    staff_id=technician.id,
+                    at=at,
+                )
+            )
+    db.session.flush()
+    # today's walk: the fire lane is blocked (an open hazard, escalated at once)
+    today = db.session.scalars(
+        sa.select(PatrolRound).where(
+            PatrolRound.route_id == route.id, PatrolRound.due_on == demo.today
+        )
+    ).first()
+    now = datetime.combine(demo.today, time(8, 15), SHANGHAI)
+    ticket, _ = tickets.file_ticket(
+        TicketSource.safety,
+        estate_id=estate.id,
+        kind=TicketKind.safety_hazard,
+        description="消防车通道被两辆私家车堵塞，已联系车主挪车",
+        staff=technician,
+        location="消防车通道（公共区域日常巡查）",
+        category="fire_lane",
+        now=now,
+    )
+    db.session.add(
+        PatrolCheck(
+            round_id=today.id,
+            point_id=points[0].id,
+            estate_id=estate.id,
+            staff_id=technician.id,
+            at=now,
+        )
+    )
+    db.session.add(
+        PatrolCheck(
+            round_id=today.id,
+            point_id=points[1].id,
+            estate_id=estate.id,
+            staff_id=technician.id,
+            at=now,
+            finding=ticket.description,
+            ticket_id=ticket.id,
+        )
+    )
+    db.session.flush()

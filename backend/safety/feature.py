@@ -2,12 +2,13 @@
 
 from backend.authz.roles import StaffRole
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
-from backend.safety.models import Equipment, EquipmentKind, SafetyTask, TaskState
+from backend.safety.models import Equipment, EquipmentKind, PatrolRoute, SafetyTask, TaskState
 
 feature = Feature(
     name="safety",
     label="设施设备安全",
     models="backend.safety.models",
+    api="backend.safety.api:blp",
     admin=("admin.safety",),
     nav=(NavEntry("admin.safety", "设施设备", module="admin.safety", permission="safety.read"),),
     permissions={
@@ -34,6 +35,8 @@ feature = Feature(
         "safety.equipment": "登记设备",
         "safety.import": "导入设备台账",
         "safety.task": "完成维保任务",
+        "safety.route": "新增巡查路线",
+        "safety.patrol": "巡查签到",
     },
     audit_entities={
         "safety_equipment": AuditEntity(
@@ -53,10 +56,25 @@ feature = Feature(
             },
             values={"kind": EquipmentKind},
         ),
+        "safety_patrol_route": AuditEntity(
+            "巡查路线",
+            PatrolRoute,
+            fields={
+                "name": "名称",
+                "points": "巡查点",
+                "every_days": "每几日",
+                "every_months": "每几个月",
+                "starts_on": "开始日期",
+                "round": "巡查轮次",
+                "point": "巡查点",
+                "finding": "发现的问题",
+                "ticket_id": "工单",
+            },
+        ),
         "safety_task": AuditEntity(
             "维保任务",
             SafetyTask,
-            fields={"state": "状态", "checked_in": "现场扫码"},
+            fields={"state": "状态", "checked_in": "现场扫码", "ticket_id": "工单"},
             values={"state": TaskState},
         ),
     },

@@ -88,9 +88,14 @@ class SafetyTask(db.Model):
     #: checklist line → "ok" / "fault"
     checklist: Mapped[dict | None] = mapped_column(sa.JSON)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the ticket a fault found in the check opened (a repair or a safety hazard)
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
 
     equipment: Mapped[Equipment] = relationship()
     done_by = relationship("Staff")
+    photos = relationship(
+        "Photo", secondary="safety_task_photos", order_by="SafetyTaskPhoto.position"
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("equipment_id", "item", "due_on"),
@@ -99,3 +104,120 @@ class SafetyTask(db.Model):
 
     def __str__(self) -> str:
         return f"{self.equipment} {self.due_on}"
+
+
+class SafetyTaskPhoto(db.Model):
+    """A photo of a task done (the worker's, through ``backend.media``)."""
+
+    __tablename__ = "safety_task_photos"
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("safety_tasks.id"), primary_key=True)
+    photo_id: Mapped[int] = mapped_column(sa.ForeignKey("photos.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("photo_id"),)
+
+
+class PatrolRoute(db.Model):
+    """An ordered walk of an estate's patrol points (stairwells, fire lanes, pump room,
+    e-bike shed), due every ``every_days`` days or ``every_months`` months from
+    ``starts_on`` (the daily common-area patrol, the monthly fire check)."""
+
+    __tablename__ = "safety_patrol_routes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    every_days: Mapped[int | None] = mapped_column()
+    every_months: Mapped[int | None] = mapped_column()
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    estate = relationship("Estate")
+    points: Mapped[list[PatrolPoint]] = relationship(
+        back_populates="route", order_by="PatrolPoint.position"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("estate_id", "name"),
+        sa.CheckConstraint(
+            "(every_days IS NULL) <> (every_months IS NULL)"
+            " AND COALESCE(every_days, every_months) >= 1",
+            name="frequency",
+        ),
+    )
+
+    def __str__(self) -> str:
+        return f"巡查路线 {self.name}"
+
+    @property
+    def frequency_label(self) -> str:
+        if self.every_days == 1:
+            return "每日"
+        if self.every_days:
+            return f"每 {self.every_days} 日"
+        return "每月" if self.every_months == 1 else f"每 {self.every_months} 个月"
+
+
+class PatrolPoint(db.Model):
+    """One point of a route, with its own signed check-in code posted there."""
+
+    __tablename__ = "safety_patrol_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(sa.ForeignKey("safety_patrol_routes.id"), index=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
+    position: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(sa.String(60))
+
+    route: Mapped[PatrolRoute] = relationship(back_populates="points")
+
+    __table_args__ = (sa.UniqueConstraint("route_id", "position"),)
+
+    def __str__(self) -> str:
+        return f"巡查点 {self.name}"
+
+
+class PatrolRound(db.Model):
+    """One due walk of a route (made ahead like tasks, once per route and date)."""
+
+    __tablename__ = "safety_patrol_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(sa.ForeignKey("safety_patrol_routes.id"), index=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
+    due_on: Mapped[date] = mapped_column(sa.Date, index=True)
+
+    route: Mapped[PatrolRoute] = relationship()
+    checks: Mapped[list[PatrolCheck]] = relationship(
+        back_populates="round", order_by="PatrolCheck.id"
+    )
+
+    __table_args__ = (sa.UniqueConstraint("route_id", "due_on"),)
+
+    def __str__(self) -> str:
+        return f"{self.route.name} {self.due_on}"
+
+
+class PatrolCheck(db.Model):
+    """A point checked in a round: the signed code scanned there (presence), by whom and
+    when, and what was found (a finding opens a ticket)."""
+
+    __tablename__ = "safety_patrol_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("safety_patrol_rounds.id"))
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("safety_patrol_points.id"), index=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finding: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the ticket the finding opened
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
+
+    round: Mapped[PatrolRound] = relationship(back_populates="checks")
+    point: Mapped[PatrolPoint] = relationship()
+    staff = relationship("Staff")
+
+    #: one check-in per point and round: two scans at once make one
+    __table_args__ = (sa.UniqueConstraint("round_id", "point_id"),)

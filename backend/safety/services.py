@@ -26,21 +26,31 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from backend.audit import services as audit
+from backend.authz import resident as resident_authz
 from backend.authz import scope
 from backend.core import board_hook
 from backend.core.db import transition
-from backend.core.errors import Conflict, Invalid
+from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.feature import ToDo
 from backend.core.phone import normalize_phone
 from backend.core.text import TextRefused, clean_text
 from backend.core.time import local_today, utcnow
 from backend.extensions import db
+from backend.media import services as media
 from backend.org import importer
 from backend.org.importer import ImportFailed
 from backend.org.models import Estate
 from backend.safety import checkin
-from backend.safety.models import Equipment, EquipmentKind, SafetyTask, TaskState
+from backend.safety.models import (
+    Equipment,
+    EquipmentKind,
+    SafetyTask,
+    SafetyTaskPhoto,
+    TaskState,
+)
 from backend.safety.schedule import add_months, item, schedules
+from backend.tickets import services as tickets
+from backend.tickets.models import TicketKind, TicketSource
 
 if TYPE_CHECKING:
     from backend.accounts.models import Staff
@@ -256,18 +266,19 @@ def generate_tasks(first: date, last: date, estate_ids: Iterable[int] | None = N
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     created = 0
     batch: list[dict] = []
+    table = SafetyTask.__table__
+    upsert = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["equipment_id", "item", "due_on"])
+        .returning(table.c.id)
+    )
 
     def flush_batch():
         nonlocal created
         if batch:
-            table = SafetyTask.__table__
-            stmt = (
-                insert(table)
-                .values(batch)
-                .on_conflict_do_nothing(index_elements=["equipment_id", "item", "due_on"])
-                .returning(table.c.id)
-            )
-            created += len(db.session.execute(stmt).all())
+            # one statement, many parameter sets: SQLAlchemy batches them into multi-row
+            # INSERTs ("insertmanyvalues") without compiling a statement per chunk
+            created += len(db.session.execute(upsert, batch).all())
             batch.clear()
 
     for equipment_id, estate_id, kind, start in db.session.execute(stmt):
@@ -301,18 +312,28 @@ def task_view(staff: Staff, task_id: int) -> tuple[SafetyTask, object]:
 
 
 def complete_task(
-    staff: Staff, task_id: int, answers: dict[str, str], code: str = "", note: str = ""
+    staff: Staff,
+    task_id: int,
+    answers: dict[str, str],
+    code: str = "",
+    note: str = "",
+    photo_ids: list[int] | None = None,
+    report: str = "",
 ) -> SafetyTask:
     """Record a task as done: every checklist line answered ``ok`` or ``fault``; with
     ``code`` the scanned check-in code, which must be this equipment's (else refused);
     without it the task is marked as done without a scan. Two workers at once: one wins
-    (``transition``), the other gets :class:`Conflict`."""
+    (``transition``), the other gets :class:`Conflict`. ``photo_ids``: the worker's photos
+    (``backend.media``). A fault found with ``report`` ``"repair"`` or ``"hazard"`` opens a
+    ticket filed by the worker (a hazard: the safety SLA, on the street's list at once)."""
     scope.require(staff, "safety.work")
     task, entry = task_view(staff, task_id)
     lines = entry.checklist if entry else ()
     missing = [line for line in lines if answers.get(line) not in ("ok", "fault")]
     if missing:
         raise Invalid(f"请逐项填写检查结果：{'、'.join(missing)}", {"checklist": missing})
+    if report not in ("", "repair", "hazard"):
+        raise Invalid("上报方式无效")
     checked_in = False
     if code.strip():
         checkin.verify(code, task.equipment_id, task.estate_id)
@@ -329,6 +350,24 @@ def complete_task(
     if not won:
         raise Conflict("该任务已完成，请勿重复提交")
     db.session.refresh(task)
+    for position, photo in enumerate(media.attach_photos(photo_ids or [], staff_id=staff.id)):
+        db.session.add(SafetyTaskPhoto(task_id=task.id, photo_id=photo.id, position=position))
+    faults = [line for line in lines if answers[line] == "fault"]
+    if faults and report:
+        hazard = report == "hazard"
+        lift = task.equipment.kind == EquipmentKind.lift
+        ticket, _ = tickets.file_ticket(
+            TicketSource.safety,
+            estate_id=task.estate_id,
+            kind=TicketKind.safety_hazard if hazard else TicketKind.shared_repair,
+            description=f"{entry.label if entry else task.item}发现异常：{'、'.join(faults)}"
+            + (f"。{note}" if note else ""),
+            staff=staff,
+            location=f"{task.equipment}（{task.equipment.location}）"[:100],
+            category=("lift_fault" if lift else "fire_system") if hazard else "",
+        )
+        task.ticket_id = ticket.id
+    db.session.flush()
     if task.equipment.kind == EquipmentKind.lift:
         board_hook.source_changed(task.estate_id, BOARD_SECTION)  # its last maintenance
     audit.record(
@@ -439,3 +478,66 @@ def code_png(staff: Staff, equipment_id: int) -> bytes:
     scope.require(staff, "safety.manage")
     row = scope.get_scoped(Equipment, equipment_id, staff)
     return checkin.qr_png(checkin.code_for(row.id, row.estate_id))
+
+
+# --- residents -----------------------------------------------------------------------------------
+
+
+def resident_equipment(resident, estate_id: int | None = None, code: str = "") -> list[Equipment]:
+    """The equipment of the estates where ``resident`` lives (of ``estate_id``), or the one
+    named by a scanned check-in ``code`` (a forged code, or another estate's: not found)."""
+    stmt = sa.select(Equipment).where(resident_authz.in_my_estates(Equipment.estate_id, resident))
+    if estate_id is not None:
+        resident_authz.estate_of(resident, estate_id)
+        stmt = stmt.where(Equipment.estate_id == estate_id)
+    if code.strip():
+        try:
+            point, estate = checkin.read(code)
+        except Invalid:
+            raise NotFound("未识别该二维码，请从列表中选择设备") from None
+        stmt = stmt.where(Equipment.id == point, Equipment.estate_id == estate)
+        rows = db.session.scalars(stmt).all()
+        if not rows:
+            raise NotFound("未找到该设备，或不在您所住的小区")
+        return rows
+    return list(db.session.scalars(stmt.order_by(Equipment.kind, Equipment.name).limit(200)))
+
+
+def report_equipment(
+    resident,
+    *,
+    equipment_id: int | None,
+    code: str,
+    description: str,
+    photo_ids: list[int],
+    idempotency_key: str | None = None,
+):
+    """A resident reports a fault of a lift or a fire system, picked from the list or read
+    from its code: a safety hazard ticket (shortest SLA, on the street's list at once)."""
+    if equipment_id is None and not code.strip():
+        raise Invalid("请扫码或选择设备", {"equipment_id": ["必填项"]})
+    if code.strip():
+        equipment = resident_equipment(resident, code=code)[0]
+    else:
+        equipment = db.session.scalars(
+            sa.select(Equipment).where(
+                Equipment.id == equipment_id,
+                resident_authz.in_my_estates(Equipment.estate_id, resident),
+            )
+        ).first()
+        if equipment is None:
+            raise NotFound("未找到该设备，或不在您所住的小区")
+    place = f"{equipment.kind.label} {equipment.name}"
+    if equipment.location:
+        place += f"（{equipment.location}）"
+    ticket, _ = tickets.create_ticket(
+        resident,
+        kind=TicketKind.safety_hazard,
+        description=description,
+        estate_id=equipment.estate_id,
+        location=place[:100],
+        category="lift_fault" if equipment.kind == EquipmentKind.lift else "fire_system",
+        photo_ids=photo_ids,
+        idempotency_key=idempotency_key,
+    )
+    return ticket

@@ -9,7 +9,7 @@ from backend.core.feature import BoardItem
 from backend.extensions import db
 from backend.org.models import Estate
 from backend.supervision import credit
-from backend.supervision.evaluation import FORMULA, rules_text
+from backend.supervision.evaluation import formula, rules_text
 from backend.supervision.models import Evaluation, ListEntry
 
 #: how many recent monthly evaluations a board shows
@@ -40,7 +40,7 @@ def items(estate_id: int) -> list[BoardItem]:
                         "街道办事处按月对物业服务企业进行评价（百分制）。",
                         "\n".join(f"{e.month:%Y年%m月}：{e.score} 分" for e in evaluations),
                         "评分构成："
-                        + "；".join(f"{c.label} {c.points} 分" for c in FORMULA)
+                        + "；".join(f"{c.label} {c.points} 分" for c in formula())
                         + "。",
                     ]
                 ),

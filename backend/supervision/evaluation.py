@@ -1,4 +1,4 @@
-"""Inspections, the monthly evaluation of each company on a 100-point scale, and the yearly
+r"""Inspections, the monthly evaluation of each company on a 100-point scale, and the yearly
 red/black list (红黑名单) published to the boards of the company's estates.
 
 The formula (``FORMULA``, shown on the page and in README):
@@ -12,7 +12,13 @@ reopenings                     10      1 − reopened ÷ (resolved + reopened)
 督办 orders                     10      1 − 0.2 × orders − 0.3 × missed (≥ 0)
 inspections by officers        30      average inspection score ÷ 100
 resident satisfaction          20      (average rating − 1) ÷ 4
+safety (设施设备安全)             10 *    (tasks done on their due day + patrol points
+                                       checked) ÷ (tasks due + points due)
 =============================  ======  ==========================================
+
+\* the city's ``SUPERVISION_SAFETY_POINTS`` (default 10; 0 leaves it out); its figures are
+``backend.safety.figures.company_month``: maintenance tasks and patrol points of the
+company's estates falling due in the month.
 
 All figures are the month's: tickets submitted in it (rollups of the month), 督办 orders
 issued in it, inspections done in it, over all the estates the company served. A component
@@ -35,6 +41,7 @@ from backend.audit import services as audit
 from backend.authz import scope
 from backend.core import board_hook
 from backend.core.errors import Invalid, NotFound
+from backend.core.feature import load
 from backend.core.time import SHANGHAI, local_today, month_end, month_start
 from backend.extensions import db
 from backend.media import services as media
@@ -78,6 +85,20 @@ FORMULA: tuple[Component, ...] = (
     Component("inspection", "检查评分", 30, "当月检查平均分 ÷ 100"),
     Component("satisfaction", "住户满意度", 20, "（平均评分 − 1）÷ 4"),
 )
+#: the safety component (issue 23); its points are the city's ``SUPERVISION_SAFETY_POINTS``
+SAFETY = Component(
+    "safety", "设施设备安全", 10, "（按期完成的维保任务 + 已签到的巡查点）÷（到期任务 + 应查点）"
+)
+
+
+def formula() -> tuple[Component, ...]:
+    """The formula in force: ``FORMULA`` and the safety component at the city's weight."""
+    points = current_app.config.get("SUPERVISION_SAFETY_POINTS", SAFETY.points)
+    if not points:
+        return FORMULA
+    return (*FORMULA, Component(SAFETY.code, SAFETY.label, int(points), SAFETY.rule))
+
+
 FORMULA_NOTE = (
     "按当月提交的工单、当月下达的督办和当月的检查计算，覆盖该企业服务的全部小区。"
     "某项当月没有数据（无已解决工单、无检查、无评价）时不计入，其余各项按比例折算为百分制；"
@@ -210,6 +231,9 @@ class MonthFigures:
     orders: int = 0
     missed: int = 0
     inspection_average: Decimal | None = None
+    #: maintenance tasks and patrol points of the month: on time, and due
+    safety_on_time: int = 0
+    safety_due: int = 0
 
 
 def month_figures(company_id: int, month: date) -> MonthFigures:
@@ -266,8 +290,11 @@ def month_figures(company_id: int, month: date) -> MonthFigures:
             Inspection.inspected_on < month_start(month, 1),
         )
     )
+    safety_on_time, safety_due = load("backend.safety.figures:company_month")(company_id, month)
     return MonthFigures(
         **{n: int(row[n]) for n in names},
+        safety_on_time=safety_on_time,
+        safety_due=safety_due,
         orders=int(orders[0]),
         missed=int(orders[1]),
         inspection_average=None if average is None else Decimal(str(average)),
@@ -296,12 +323,13 @@ def score(figures: MonthFigures) -> tuple[Decimal | None, dict]:
         else max(Decimal(0), 1 - Decimal("0.2") * f.orders - Decimal("0.3") * f.missed),
         "inspection": None if f.inspection_average is None else f.inspection_average / 100,
         "satisfaction": None if not f.rated else (Decimal(f.satisfaction_sum) / f.rated - 1) / 4,
+        "safety": _ratio(f.safety_on_time, f.safety_due),
     }
     if all(fraction is None for fraction in fractions.values()):
         return None, {}
     parts = {}
     earned = possible = Decimal(0)
-    for component in FORMULA:
+    for component in formula():
         fraction = fractions[component.code]
         if fraction is None:
             parts[component.code] = {"label": component.label, "points": None, "of": 0}
@@ -318,6 +346,8 @@ def score(figures: MonthFigures) -> tuple[Decimal | None, dict]:
         key: (str(value) if isinstance(value, Decimal) else value)
         for key, value in f.__dict__.items()
     }
+    if not possible:  # only a component the city leaves out had data
+        return None, {}
     return _one(earned * 100 / possible), parts
 
 
@@ -565,5 +595,5 @@ def last_month(today: date | None = None) -> date:
 
 
 def total_points() -> int:
-    """The formula's points add up to this (100)."""
-    return sum(component.points for component in FORMULA)
+    """The formula's points add up to this (100 without the safety component)."""
+    return sum(component.points for component in formula())

@@ -83,7 +83,7 @@ def export_trend(staff, f: Filter, grain: str = "month"):
 
 def export_evaluations(staff, year: int | None = None):
     scope.require(staff, "supervision.export")
-    headers = ["月份", "物业企业", "总分", *(c.label for c in evaluation.FORMULA)]
+    headers = ["月份", "物业企业", "总分", *(c.label for c in evaluation.formula())]
 
     def lines():
         for e in db.session.scalars(evaluation.evaluations_query(staff, year=year)):
@@ -92,7 +92,7 @@ def export_evaluations(staff, year: int | None = None):
                 f"{e.month:%Y-%m}",
                 e.company.name,
                 float(e.score),
-                *(_blank((parts.get(c.code) or {}).get("points")) for c in evaluation.FORMULA),
+                *(_blank((parts.get(c.code) or {}).get("points")) for c in evaluation.formula()),
             ]
 
     return write_xlsx("月度评价", headers, lines())

@@ -11,7 +11,7 @@ from backend.core.sheets import Sheet, write_bytes
 from backend.core.time import to_local
 from backend.extensions import db
 from backend.tickets import sla
-from backend.tickets.models import REPORT_CATEGORIES
+from backend.tickets.models import CATEGORY_LABELS
 
 #: more rows than this are not exported at once (filter the queue first)
 MAX_ROWS = 20000
@@ -33,6 +33,7 @@ HEADER = (
     "上报街道时间",
     "评分",
     "评价",
+    "来源",
 )
 
 
@@ -53,7 +54,7 @@ def export_tickets(stmt: sa.Select, now: datetime) -> bytes:
     return write_bytes(Sheet("工单", HEADER, _rows(stmt, now), widths=WIDTHS, freeze_header=True))
 
 
-WIDTHS = (8, 14, 18, 10, 12, 8, 10, 40, 17, 10, 10, 8, 10, 17, 6, 30)
+WIDTHS = (8, 14, 18, 10, 12, 8, 10, 40, 17, 10, 10, 8, 10, 17, 6, 30, 16)
 
 
 def _rows(stmt: sa.Select, now: datetime) -> Iterator[tuple]:
@@ -64,7 +65,7 @@ def _rows(stmt: sa.Select, now: datetime) -> Iterator[tuple]:
             ticket.estate.name,
             ticket.place,
             ticket.kind.label,
-            REPORT_CATEGORIES.get(ticket.category, ""),
+            CATEGORY_LABELS.get(ticket.category, ""),
             ticket.urgency.label,
             ticket.state.label,
             ticket.description,
@@ -76,6 +77,7 @@ def _rows(stmt: sa.Select, now: datetime) -> Iterator[tuple]:
             _time(ticket.escalated_at),
             ticket.rating or "",
             ticket.rating_comment,
+            ticket.reporter_label,
         )
 
 

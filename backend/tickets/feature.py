@@ -3,7 +3,7 @@
 from backend.accounts.models import Staff
 from backend.authz.roles import StaffRole
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
-from backend.tickets.models import Ticket, TicketState
+from backend.tickets.models import Ticket, TicketKind, TicketSource, TicketState
 from backend.tickets.states import ACTIONS
 
 feature = Feature(
@@ -28,13 +28,26 @@ feature = Feature(
         ),
     },
     # every staff action on a ticket, as the audit log names it (工单受理, 工单派单…)
-    audit_actions={f"ticket.{a.name}": f"工单{a.label}" for a in ACTIONS.values()},
+    audit_actions={f"ticket.{a.name}": f"工单{a.label}" for a in ACTIONS.values()}
+    | {"ticket.file": "登记工单"},
     audit_entities={
         "ticket": AuditEntity(
             "工单",
             Ticket,
-            fields={"state": "状态", "assignee_id": "处理人", "note": "说明"},
-            values={"state": TicketState, "assignee_id": Staff},
+            fields={
+                "state": "状态",
+                "assignee_id": "处理人",
+                "note": "说明",
+                "source": "来源",
+                "kind": "类型",
+                "location": "位置",
+            },
+            values={
+                "state": TicketState,
+                "assignee_id": Staff,
+                "source": TicketSource,
+                "kind": TicketKind,
+            },
         )
     },
     # overdue tickets head the staff's to-do list (and the queue's banner)

@@ -8,9 +8,9 @@ from backend.accounts.schemas import LocalDateTime
 from backend.core import validate
 from backend.core.api import MAX_ID, Schema
 from backend.media.schemas import PhotoSchema
-from backend.tickets.models import REPORT_CATEGORIES, TicketKind, Urgency
+from backend.tickets.models import CATEGORY_LABELS, TicketKind, Urgency
 
-_CATEGORIES = REPORT_CATEGORIES.items()
+_CATEGORIES = CATEGORY_LABELS.items()
 _ID = validate.Range(min=1, max=MAX_ID, error="编号无效")
 
 
@@ -42,10 +42,10 @@ class TicketCreateSchema(Schema):
     location = ma.fields.String(load_default="", validate=validate.Length(max=100))
     category = ma.fields.String(
         load_default="",
-        validate=validate.OneOf(["", *REPORT_CATEGORIES], error="报事类别无效"),
+        validate=validate.OneOf(["", *CATEGORY_LABELS], error="类别无效"),
         metadata={
-            "description": "报事类别："
-            + "、".join(f"{k}={v}" for k, v in REPORT_CATEGORIES.items())
+            "description": "报事（report）与安全隐患（safety_hazard）的类别："
+            + "、".join(f"{k}={v}" for k, v in CATEGORY_LABELS.items())
         },
     )
     description = ma.fields.String(

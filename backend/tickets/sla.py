@@ -40,6 +40,9 @@ DEFAULT_SLA: dict[tuple[TicketKind, Urgency], tuple[int, int | None]] = {
     (TicketKind.complaint, Urgency.normal): (24 * H, 10 * 24 * H),
     (TicketKind.report, Urgency.urgent): (24 * H, None),
     (TicketKind.report, Urgency.normal): (24 * H, None),
+    # 消防法 Art. 18 and issue 23: a threat to life has the shortest limits (always urgent)
+    (TicketKind.safety_hazard, Urgency.urgent): (15, 4 * H),
+    (TicketKind.safety_hazard, Urgency.normal): (15, 4 * H),
 }
 
 
@@ -108,9 +111,14 @@ NOT_A_RESPONSE = frozenset(
 
 
 def responded_at(events: list[TicketEvent]) -> datetime | None:
-    """When the company's staff first acted on the ticket (the response)."""
+    """When the company's staff first acted on the ticket (the response). Filing a ticket
+    (a patrol finding, a call taken) is not its response: the clock runs from there."""
     return next(
-        (e.at for e in events if e.staff_id is not None and e.action not in NOT_A_RESPONSE),
+        (
+            e.at
+            for e in events
+            if e.staff_id is not None and e.action != "created" and e.action not in NOT_A_RESPONSE
+        ),
         None,
     )
 

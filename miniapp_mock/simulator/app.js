@@ -526,6 +526,7 @@
     { pattern: /^\/invite\/(\d+)$/, page: ownerInvitePage },
     { pattern: /^\/tickets$/, page: ticketsPage },
     { pattern: /^\/tickets\/new$/, page: newTicketPage },
+    { pattern: /^\/tickets\/equipment$/, page: equipmentReportPage },
     { pattern: /^\/tickets\/(\d+)$/, page: ticketPage },
   ];
 
@@ -711,6 +712,7 @@
               "div",
               { class: "actions" },
               h("button", { type: "button", class: "btn btn-primary", testid: "new-ticket", onClick: () => go("#/tickets/new") }, "我要报修 / 投诉"),
+              h("button", { type: "button", class: "btn", testid: "report-equipment", onClick: () => go("#/tickets/equipment") }, "电梯 / 消防设施故障"),
             ),
           );
           if (!tickets.length) {
@@ -859,6 +861,76 @@
         // as a real mini-app does, the tap asks for consent to tell the resident of progress
         await askSubscribe("ticket");
         const ticket = await authorized(`${API_BASE}/tickets`, { method: "POST", body, headers: { "Idempotency-Key": idempotencyKey } });
+        toast("已提交", "success");
+        go(`#/tickets/${ticket.id}`);
+      } catch (err) {
+        if (!err.handled) {
+          error.textContent = err.message;
+          error.hidden = false;
+        }
+      } finally {
+        submit.disabled = false;
+      }
+    });
+  }
+
+  // a lift or fire system picked from its posted QR code or from the estate's list: the report
+  // is a safety hazard (shortest time limit, on the street office's list at once)
+  function equipmentReportPage(root) {
+    setTitle("设施设备故障");
+    const idempotencyKey = (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
+    const chosen = { id: null };
+    const list = h("div", { testid: "equipment-list" }, h("div", { class: "option-desc" }, "正在读取…"));
+    const code = h("input", { type: "text", testid: "equipment-code", placeholder: "扫描电梯、消防设施上的二维码", maxlength: "100" });
+    const scan = h("button", { type: "button", class: "btn", testid: "scan-equipment" }, "识别");
+    const description = h("textarea", { testid: "equipment-description", placeholder: "例如：电梯困人、消火栓漏水", maxlength: "1000", rows: "4" });
+    const error = h("p", { class: "error-text", testid: "equipment-error", hidden: true });
+    const submit = h("button", { type: "button", class: "btn btn-primary", testid: "submit-equipment-report" }, "提交");
+    const paint = (rows) => {
+      if (!rows.length) {
+        list.replaceChildren(h("div", { class: "option-desc" }, "本小区尚未登记设备"));
+        return;
+      }
+      chosen.id = rows.length === 1 ? rows[0].id : chosen.id;
+      list.replaceChildren(
+        chips(
+          rows.map((r) => ({ value: String(r.id), label: `${r.kind_label} ${r.name}` })),
+          String(chosen.id),
+          (v) => (chosen.id = Number(v)),
+          "equipment",
+        ),
+      );
+    };
+    root.append(
+      h("div", { class: "section-title" }, h("span", null, "扫码或选择设备")),
+      h("div", { class: "cells" }, formCell("二维码", code), h("div", { class: "actions" }, scan), h("div", { class: "picker" }, list)),
+      h("div", { class: "section-title" }, h("span", null, "故障描述"), h("span", { class: "small" }, "按安全隐患处理：即时上报街道")),
+      h("div", { class: "cells" }, formCell("描述", description)),
+      error,
+      h("div", { class: "actions" }, submit),
+    );
+    api("/safety/equipment").then(paint).catch(fail);
+    scan.addEventListener("click", () => {
+      error.hidden = true;
+      api(`/safety/equipment?code=${encodeURIComponent(code.value.trim())}`)
+        .then((rows) => {
+          chosen.id = rows[0].id;
+          paint(rows);
+        })
+        .catch((err) => {
+          if (err.handled) return;
+          error.textContent = err.message;
+          error.hidden = false;
+        });
+    });
+    submit.addEventListener("click", async () => {
+      error.hidden = true;
+      submit.disabled = true;
+      try {
+        await askSubscribe("ticket");
+        const body = { description: description.value.trim() };
+        if (chosen.id) body.equipment_id = chosen.id;
+        const ticket = await api("/safety/reports", { method: "POST", body, headers: { "Idempotency-Key": idempotencyKey } });
         toast("已提交", "success");
         go(`#/tickets/${ticket.id}`);
       } catch (err) {

@@ -122,7 +122,26 @@ def _safety_rows(unit) -> dict[str, int]:
     task = _db.session.scalars(
         sa.select(SafetyTask).where(SafetyTask.equipment_id == row.id)
     ).first()
-    return {"equipment_id": row.id, "task_id": task.id}
+    from backend.core.time import local_today
+    from backend.safety import patrols
+    from backend.safety.models import PatrolRound
+    from tests.factories import StaffFactory
+
+    admin = StaffFactory()  # the platform admin
+    route = patrols.add_route(
+        admin, unit.building.estate_id, "日常巡查", ["消防车通道"], local_today()
+    )
+    patrols.generate_rounds(local_today(), local_today(), [unit.building.estate_id])
+    commit()
+    patrol = _db.session.scalars(
+        sa.select(PatrolRound).where(PatrolRound.route_id == route.id)
+    ).one()
+    return {
+        "equipment_id": row.id,
+        "task_id": task.id,
+        "round_id": patrol.id,
+        "point_id": route.points[0].id,
+    }
 
 
 def _draft_motion(unit, admin):

@@ -47,7 +47,7 @@ from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 from tests.security.matrix_fund import FUND
 from tests.security.matrix_outbox import OUTBOX_PANEL
-from tests.security.matrix_safety import ADMIN_SAFETY
+from tests.security.matrix_safety import ADMIN_SAFETY, SAFETY_API
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
 from tests.security.matrix_votes import VOTES_API, VOTES_PANEL
 
@@ -614,4 +614,5 @@ ROUTES = _join(
     OUTBOX_PANEL,
     FUND,
     ADMIN_SAFETY,
+    SAFETY_API,
 )

@@ -44,7 +44,28 @@ def _task(w, side: str) -> SafetyTask:
     return task
 
 
+def _round(w, side: str) -> tuple[int, int]:
+    from backend.core.time import local_today
+    from backend.safety.models import PatrolPoint, PatrolRound, PatrolRoute
+
+    estate = getattr(w, side).estate
+    route = PatrolRoute(
+        estate_id=estate.id, name=f"矩阵巡查{next(_numbers)}", every_days=1, starts_on=local_today()
+    )
+    db.session.add(route)
+    db.session.flush()
+    point = PatrolPoint(route_id=route.id, estate_id=estate.id, position=1, name="消防车通道")
+    patrol = PatrolRound(route_id=route.id, estate_id=estate.id, due_on=local_today())
+    db.session.add_all([point, patrol])
+    commit()
+    return patrol.id, point.id
+
+
 SAFETY_TARGETS = {
+    "round_id=safety_x": lambda w: _round(w, "x")[0],
+    "round_id=safety_y": lambda w: _round(w, "y")[0],
+    "point_id=safety_x": lambda w: _round(w, "x")[1],
+    "point_id=safety_y": lambda w: _round(w, "y")[1],
     "equipment_id=safety_x": lambda w: _lift(w, "x").id,
     "equipment_id=safety_y": lambda w: _lift(w, "y").id,
     "task_id=safety_x": lambda w: _task(w, "x").id,
@@ -89,6 +110,52 @@ ADMIN_SAFETY = {
     },
     "GET /admin/safety/overdue": {
         "-":                                   "401  401  401  401  401  200  200  200  200  200  200  403  200  200  200  200",
+    },
+    "GET /admin/safety/patrols": {
+        "query": {"estate_id": "{estate_id}"},
+        "estate_id=x":                         "401  401  401  401  401  200  200  200  404  404  404  403  200  404  200  200",
+        "estate_id=y":                         "401  401  401  401  401  404  404  404  200  200  200  403  404  200  404  200",
+    },
+    "POST /admin/safety/patrols": {
+        "query": {"estate_id": "{estate_id}"},
+        "form": {"name": "日常巡查{seq}", "frequency": "daily", "points": "1幢楼梯间\n消防车通道"},
+        "estate_id=x":                         "401  401  401  401  401  302  403  403  404  403  403  403  403  403  403  302",
+        "estate_id=y":                         "401  401  401  401  401  404  403  403  302  403  403  403  403  403  403  302",
+    },
+    "GET /admin/safety/patrols/points/{point_id}/code.png": {
+        "point_id=safety_x":                   "401  401  401  401  401  200  403  403  404  403  403  403  403  403  403  200",
+        "point_id=safety_y":                   "401  401  401  401  401  404  403  403  200  403  403  403  403  403  403  200",
+    },
+    "GET /admin/safety/rounds/{round_id}": {
+        "round_id=safety_x":                   "401  401  401  401  401  200  200  200  404  404  404  403  200  404  200  200",
+        "round_id=safety_y":                   "401  401  401  401  401  404  404  404  200  200  200  403  404  200  404  200",
+    },
+    # a code that is not the point's: refused (422) once authorization let the worker through
+    "POST /admin/safety/rounds/{round_id}/points/{point_id}": {
+        "form": {"code": "LLP1.1.1.forged"},
+        "round_id=safety_x,point_id=safety_x": "401  401  401  401  401  422  422  422  404  404  404  403  403  403  403  403",
+        "round_id=safety_y,point_id=safety_y": "401  401  401  401  401  404  404  404  422  422  422  403  403  403  403  403",
+    },
+    "GET /admin/safety/figures": {
+        "-":                                   "401  401  401  401  401  200  200  200  200  200  200  403  200  200  200  200",
+    },
+}
+
+#: the resident API: the equipment of my estates, and reporting a fault of one. By the time
+#: these rows run every resident actor has redeemed both estates' fresh invite codes
+#: (``POST /api/v1/bindings/invite`` above) and lives in X and Y; another estate's
+#: equipment is refused (404) in tests/safety/test_patrols.py.
+SAFETY_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /api/v1/safety/equipment": {
+        "query": {"estate_id": "{estate_id}"},
+        "estate_id=x":                         "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+        "estate_id=y":                         "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/safety/reports": {
+        "json": {"equipment_id": "{equipment_id}", "description": "电梯困人"},
+        "equipment_id=safety_x":               "401  201  201  201  201  401  401  401  401  401  401  401  401  401  401  401",
+        "equipment_id=safety_y":               "401  201  201  201  201  401  401  401  401  401  401  401  401  401  401  401",
     },
 }
 
