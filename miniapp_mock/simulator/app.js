@@ -1398,7 +1398,7 @@
       h(
         "div",
         { class: "card" },
-        h("p", { class: "muted", style: "margin:0 0 14px;font-size:15px" }, "请输入物业或业主提供的 8 位邀请码"),
+        h("p", { class: "muted lead" }, "请输入物业或业主提供的 8 位邀请码"),
         input,
         error,
       ),
@@ -1873,7 +1873,7 @@
           message.wechat === "sent" ? "已发送至微信" : message.wechat_label,
         ),
         h("span", { class: "message-time" }, fmtTime(message.created_at)),
-        h("span", { class: "unread-dot", "aria-label": "未读" }),
+        h("span", { class: "unread-dot" }, "未读"),
       ),
       h("div", { class: "message-title", testid: "message-title" }, message.title || "通知"),
       h(
