@@ -44,6 +44,7 @@ to see what the app answers, and write down what it *should* answer.
 from __future__ import annotations
 
 from tests.security.matrix_board import BOARD, BOARD_UI
+from tests.security.matrix_elder import ELDER_API
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 from tests.security.matrix_fund import FUND
 from tests.security.matrix_outbox import OUTBOX_PANEL
@@ -614,4 +615,5 @@ ROUTES = _join(
     OUTBOX_PANEL,
     FUND,
     ADMIN_SAFETY,
+    ELDER_API,
 )
