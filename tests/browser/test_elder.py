@@ -143,3 +143,30 @@ def test_an_elder_pays_reports_and_asks_family_who_pays(
         for n in committed(db, sa.select(Notification).where(Notification.resident_id == family.id))
     ]
     assert "family_help" in kinds
+
+
+def test_the_switch_on_the_home_page_is_remembered_for_the_resident(
+    browser, page, live_stack, db, household
+):
+    """The elder mode chosen on one phone is the resident's setting: another phone (a fresh
+    browser, nothing in its storage) opens in it too, and 我的 switches it back."""
+    page.goto(live_stack.simulator_url)
+    page.get_by_test_id("login-user-o-demo-zhang").click()
+    page.get_by_test_id("elder-on").click()
+    expect(page.get_by_test_id("elder-pay")).to_be_visible()
+    assert page.evaluate("document.documentElement.dataset.mode") == "elder"
+    other = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        phone = other.new_page()
+        phone.goto(live_stack.simulator_url)
+        phone.get_by_test_id("login-user-o-demo-zhang").click()
+        expect(phone.get_by_test_id("elder-pay")).to_be_visible()
+        phone.get_by_test_id("tab-me").click()
+        switch = phone.get_by_test_id("elder-switch")
+        expect(switch).to_have_attribute("aria-checked", "true")
+        switch.click()
+        expect(phone.get_by_test_id("elder-switch")).to_have_attribute("aria-checked", "false")
+        phone.get_by_test_id("tab-home").click()
+        expect(phone.get_by_test_id("elder-on")).to_be_visible()
+    finally:
+        other.close()
