@@ -1939,17 +1939,6 @@
       h(
         "div",
         { class: "cells" },
-        link("我的房屋", "#/units", "me-units"),
-        link("邀请码绑定", "#/bind/invite", "me-bind-invite"),
-        link("申请绑定", "#/bind/request", "me-bind-request"),
-        link("消息通知", "#/messages", "me-messages"),
-        link("物业缴费", "#/bills", "me-bills"),
-        link("缴费记录", "#/payments", "me-payments"),
-        link("我的工单", "#/tickets", "me-tickets"),
-      ),
-      h(
-        "div",
-        { class: "cells" },
         h(
           "button",
           {
@@ -1963,6 +1952,17 @@
           h("span", { class: "cell-body cell-title" }, "长辈版（大字体、大按钮）"),
           h("span", { class: "cell-value switch-state" }, elderMode() ? "已开启" : "已关闭"),
         ),
+      ),
+      h(
+        "div",
+        { class: "cells" },
+        link("我的房屋", "#/units", "me-units"),
+        link("邀请码绑定", "#/bind/invite", "me-bind-invite"),
+        link("申请绑定", "#/bind/request", "me-bind-request"),
+        link("消息通知", "#/messages", "me-messages"),
+        link("物业缴费", "#/bills", "me-bills"),
+        link("缴费记录", "#/payments", "me-payments"),
+        link("我的工单", "#/tickets", "me-tickets"),
       ),
       h(
         "div",
