@@ -8,7 +8,7 @@ import os
 from flask import Flask, Response
 
 from backend import config as settings
-from backend.core import headers, outage
+from backend.core import display, headers, outage
 from backend.core.db import configure_sqlite
 from backend.extensions import cors, csrf, db, limiter, migrate, redis_store
 
@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_request_boundary(app)
     _register_cli(app)
     _register_fast_paths(app)
+    display.init_app(app)
     _register_front_middleware(app)
     return app
 

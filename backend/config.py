@@ -141,6 +141,8 @@ class Config:
     RATELIMIT_BINDING = "10 per minute"
     #: invites an owner may create (each is a code someone can bind with)
     RATELIMIT_OWNER_INVITE = "10 per hour"
+    #: 请家人帮忙 requests per resident (each sends a message to the household)
+    RATELIMIT_HELP_REQUEST = "20 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     #: a sliding window: "5 per 5 minutes" means any 5 minutes, not the clock's 5-minute slots
     RATELIMIT_STRATEGY = "moving-window"

@@ -12,6 +12,7 @@ from backend.audit.feature import feature as audit
 from backend.authz.roles import StaffRole
 from backend.board.feature import feature as board
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob, ToDo, load
+from backend.elder.feature import feature as elder
 from backend.fees.feature import feature as fees
 from backend.fund.feature import feature as fund
 from backend.media.feature import feature as media
@@ -39,6 +40,7 @@ FEATURES: tuple[Feature, ...] = (
     outbox,
     fund,
     safety,
+    elder,
 )
 
 

@@ -194,6 +194,21 @@ def fund_use_progress(
     }, f"pages/fund/use?id={use_id}&event={event_id}"
 
 
+@event("family_help", "家人求助", "family_help")
+def family_help(
+    *, requester: str, unit_label: str, matter: str, at: datetime, bill_id: int | None = None
+):
+    """A family member bound to the same unit asked for help (请家人帮忙) with a bill (the
+    message opens the unit's bills, where it can be paid) or a ticket."""
+    page = "pages/fees/bills" if bill_id else "pages/messages/index"
+    return {
+        "thing1": kw.thing(requester),
+        "thing2": kw.thing(unit_label),
+        "thing3": kw.thing(matter),
+        "time4": kw.time(at),
+    }, page
+
+
 def build(event_name: str, **facts) -> Message:
     """The message of ``event_name`` for these facts (KeyError for an unknown event)."""
     return EVENTS[event_name].build(**facts)

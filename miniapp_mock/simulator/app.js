@@ -102,7 +102,8 @@
     return holder;
   }
 
-  const AVATAR_COLORS = ["#07c160", "#10aeff", "#fa9d3b", "#6467f0", "#fa5151", "#15bdbd"];
+  // dark enough for the white initial (contrast ≥ 4.5:1)
+  const AVATAR_COLORS = ["#067a3a", "#0b63b0", "#9a4f00", "#4b4dc9", "#c62828", "#0e7070"];
 
   function avatar(name, seed, large = false) {
     let sum = 0;
@@ -172,7 +173,7 @@
     clearTimeout(toastTimer);
     toastTimer = setTimeout(() => {
       el.hidden = true;
-    }, duration || (kind === "error" ? 3000 : 1500));
+    }, elderMode() ? Math.max(duration || 0, 10000) : duration || (kind === "error" ? 3000 : 1500));
   }
 
   /** wx.hideToast. */
@@ -275,6 +276,73 @@
     );
     overlay.onclick = closeOverlay;
     overlay.hidden = false;
+  }
+
+  // --- display: elder mode (长辈版) and WeChat's font size ---------------------------------
+  //
+  // ?mode=elder (or standard) on the page's URL decides for the visit; otherwise the
+  // resident's setting on the server (GET /me/settings, what the real mini-app reads) does.
+  // ?font_scale=1.4 stands in for WeChat's font-size setting (wx.getAppBaseInfo()
+  // .fontSizeSetting / 17 px). Styles: elder.css, keyed on <html data-mode="elder">.
+
+  const launch = new URLSearchParams(location.search);
+  const display = {
+    elder: launch.has("mode") ? launch.get("mode") === "elder" : sessionStorage.getItem("linli.elder") === "1",
+    pinned: launch.has("mode"),
+    synced: false,
+    scale: Math.min(Math.max(Number(launch.get("font_scale")) || 1, 1), 2),
+  };
+
+  function applyDisplay() {
+    const root = document.documentElement;
+    root.dataset.mode = display.elder ? "elder" : "standard";
+    if (display.scale !== 1) root.dataset.fontScale = String(display.scale);
+    root.style.setProperty("--font-scale", String(display.scale));
+    sessionStorage.setItem("linli.elder", display.elder ? "1" : "0");
+  }
+
+  const elderMode = () => display.elder;
+
+  /** Switch the elder mode on or off, remembered on the server for this resident. */
+  async function setElderMode(on) {
+    display.elder = on;
+    display.pinned = false;
+    applyDisplay();
+    try {
+      if (session) await api("/me/settings", { method: "PUT", body: { elder_mode: on } });
+      toast(on ? "已切换到长辈版" : "已切换到标准版", "success");
+    } catch (err) {
+      fail(err);
+    }
+    render();
+  }
+
+  /** Once signed in, follow the resident's own setting unless the URL chose a mode. */
+  function syncDisplaySetting() {
+    if (!session || display.pinned || display.synced) return;
+    display.synced = true;
+    api("/me/settings")
+      .then((settings) => {
+        if (Boolean(settings.elder_mode) === display.elder) return;
+        display.elder = Boolean(settings.elder_mode);
+        applyDisplay();
+        render();
+      })
+      .catch(() => {
+        display.synced = false;
+      });
+  }
+
+  /** 请家人帮忙: message the others bound to the unit about a bill or a ticket. */
+  async function askFamily(matter) {
+    try {
+      const answer = await api("/me/help-requests", { method: "POST", body: matter });
+      toast(answer.asked ? `已请 ${answer.asked} 位家人帮忙` : "已经请过家人了", "success");
+      return answer;
+    } catch (err) {
+      fail(err);
+      return null;
+    }
   }
 
   // --- the signed-in WeChat user, kept per user in sessionStorage --------------------------
@@ -511,7 +579,7 @@
   }
 
   /** Hooks for the pages other features add (after a ticket, a payment, opening a motion). */
-  window.linli = Object.freeze({ askSubscribe });
+  window.linli = Object.freeze({ askSubscribe, askFamily, elderMode, setElderMode });
 
   // --- navigation -------------------------------------------------------------------------
 
@@ -562,6 +630,7 @@
     $("#nav-back").hidden = Boolean(route.tab) || (route.open && !session);
     route.page(root, { params: path.match(route.pattern).slice(1), query: new URLSearchParams(search || "") });
     if (route.tab && route.tab !== "messages") refreshBadge();
+    syncDisplaySetting();
   }
 
   function back() {
@@ -999,6 +1068,9 @@
         h("button", { type: "button", class: "btn btn-warn", testid: "reopen-ticket", onClick: () => post("reopen", { note: reason.value.trim() }, "已重新打开") }, "不满意，重新处理"),
       );
     }
+    if (!["closed", "rejected"].includes(t.state)) {
+      actions.append(h("button", { type: "button", class: "btn", testid: "ask-family", onClick: () => askFamily({ ticket_id: t.id }) }, "请家人帮忙"));
+    }
     if (t.actions.includes("supervise")) {
       actions.append(h("button", { type: "button", class: "btn", testid: "ask-supervision", onClick: () => post("supervision", {}, "已申请街道督办") }, "申请街道督办"));
     }
@@ -1106,6 +1178,7 @@
   // --- 首页 ---------------------------------------------------------------------------------
 
   function homePage(root) {
+    if (elderMode()) return elderHomePage(root);
     setTitle("邻里");
     const summary = h("div", { class: "banner-sub", testid: "home-summary" }, "正在读取房屋信息…");
     const service = (label, name, color, action, testid) =>
@@ -1121,6 +1194,12 @@
         { class: "banner" },
         h("div", { class: "banner-hello", testid: "hello" }, `你好，${session.nickname}`),
         summary,
+      ),
+      h(
+        "button",
+        { type: "button", class: "elder-entry-switch", testid: "elder-on", onClick: () => setElderMode(true) },
+        h("span", { class: "elder-entry-big" }, "长辈版"),
+        h("span", null, "大字体 · 大按钮 · 常用服务一键直达"),
       ),
       h("div", { class: "section-title" }, h("span", null, "房屋绑定")),
       h(
@@ -1161,6 +1240,53 @@
         const first = units[0];
         const more = units.length > 1 ? `，共 ${units.length} 套房屋` : "";
         summary.textContent = `${first.estate} · ${unitName(first)}${more}`;
+      })
+      .catch((err) => {
+        summary.textContent = "房屋信息读取失败";
+        fail(err);
+      });
+  }
+
+  /** The elder home (长辈版首页): the three jobs older residents do most, one tap each. */
+  function elderHomePage(root) {
+    setTitle("邻里 · 长辈版");
+    const entry = (label, note, name, hash, testid) =>
+      h(
+        "a",
+        { class: "elder-entry", href: hash, testid },
+        h("span", { class: "elder-entry-icon", "aria-hidden": "true" }, icon(name)),
+        h("span", { class: "elder-entry-text" }, h("strong", null, label), h("span", null, note)),
+        chevron(),
+      );
+    const summary = h("p", { class: "elder-summary", testid: "home-summary" }, "正在读取房屋信息…");
+    root.append(
+      h("h2", { class: "elder-hello", testid: "hello" }, `您好，${session.nickname}`),
+      summary,
+      h(
+        "nav",
+        { class: "elder-entries", "aria-label": "常用服务" },
+        entry("缴本月物业费", "查看账单，微信支付", "pay", "#/bills", "elder-pay"),
+        entry("报事报修", "拍照或说明，物业上门", "repair", "#/tickets/new", "elder-repair"),
+        entry("看必读公告", "小区公示与通知", "board", "#/boards", "elder-notices"),
+        entry("请家人帮忙", "让家人代缴费、跟进报修", "me", "#/bills", "elder-family"),
+      ),
+      h(
+        "div",
+        { class: "cells" },
+        h("a", { class: "cell tappable", href: "#/tickets", testid: "elder-tickets" }, h("span", { class: "cell-body cell-title" }, "我的报修"), chevron()),
+        h("a", { class: "cell tappable", href: "#/messages", testid: "elder-messages" }, h("span", { class: "cell-body cell-title" }, "我的消息"), chevron()),
+        h("a", { class: "cell tappable", href: "#/units", testid: "elder-units" }, h("span", { class: "cell-body cell-title" }, "我的房屋"), chevron()),
+      ),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", class: "btn", testid: "elder-off", onClick: () => setElderMode(false) }, "切换到标准版"),
+      ),
+    );
+    api("/me/residencies")
+      .then((residencies) => {
+        const units = residencies.filter((r) => r.is_current).map((r) => r.unit);
+        summary.textContent = units.length ? `${units[0].estate} · ${unitName(units[0])}` : "还没有绑定房屋，请家人帮忙绑定或联系物业";
       })
       .catch((err) => {
         summary.textContent = "房屋信息读取失败";
@@ -1345,7 +1471,7 @@
       h(
         "div",
         { class: "card" },
-        h("p", { class: "muted", style: "margin:0 0 14px;font-size:15px" }, "请输入物业或业主提供的 8 位邀请码"),
+        h("p", { class: "muted lead" }, "请输入物业或业主提供的 8 位邀请码"),
         input,
         error,
       ),
@@ -1820,7 +1946,7 @@
           message.wechat === "sent" ? "已发送至微信" : message.wechat_label,
         ),
         h("span", { class: "message-time" }, fmtTime(message.created_at)),
-        h("span", { class: "unread-dot", "aria-label": "未读" }),
+        h("span", { class: "unread-dot" }, "未读"),
       ),
       h("div", { class: "message-title", testid: "message-title" }, message.title || "通知"),
       h(
@@ -1881,6 +2007,23 @@
           h("div", { class: "profile-name", testid: "me-nickname" }, session.nickname),
           h("div", { class: "profile-desc" }, `微信 openid：${session.openid}`),
           identity,
+        ),
+      ),
+      h(
+        "div",
+        { class: "cells" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "cell tappable",
+            role: "switch",
+            "aria-checked": elderMode() ? "true" : "false",
+            testid: "elder-switch",
+            onClick: () => setElderMode(!elderMode()),
+          },
+          h("span", { class: "cell-body cell-title" }, "长辈版（大字体、大按钮）"),
+          h("span", { class: "cell-value switch-state" }, elderMode() ? "已开启" : "已关闭"),
         ),
       ),
       h(
@@ -1956,8 +2099,9 @@
     setInterval(tick, 30000);
     // pages of other features (fees.js, …) join the routes with the helpers they share
     for (const plug of window.LINLI_PAGES || []) {
-      plug({ h, icon, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, apiUrl, routes, PAGES });
+      plug({ h, icon, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, apiUrl, routes, PAGES, elderMode, askFamily });
     }
+    applyDisplay();
     restoreSession();
     window.addEventListener("hashchange", render);
     if (!window.LINLI) toast("未能读取模拟器配置 config.js，使用默认接口地址", "error");

@@ -15,7 +15,7 @@
   };
 
   (window.LINLI_PAGES = window.LINLI_PAGES || []).push((kit) => {
-    const { h, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime } = kit;
+    const { h, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, askFamily } = kit;
 
     // --- 我的账单 ----------------------------------------------------------------------------
 
@@ -31,12 +31,22 @@
         "去缴费",
       );
       const bar = h("div", { class: "pay-bar" }, h("span", null, "合计 "), total, payButton);
+      // 请家人帮忙: the others bound to the unit get a message and may pay the chosen bills
+      const familyButton = h(
+        "button",
+        { type: "button", class: "btn", testid: "ask-family", disabled: true },
+        "请家人帮忙缴选中的账单",
+      );
+      familyButton.addEventListener("click", async () => {
+        for (const id of [...selected]) await askFamily({ bill_id: id });
+      });
       let bills = [];
 
       const paint = () => {
         const sum = bills.filter((b) => selected.has(b.id)).reduce((s, b) => s + b.due_fen, 0);
         total.textContent = yuan(sum);
         payButton.disabled = selected.size === 0;
+        familyButton.disabled = selected.size === 0;
         bar.hidden = status !== "unpaid";
       };
 
@@ -138,6 +148,7 @@
           "div",
           { class: "actions" },
           h("button", { type: "button", class: "btn", testid: "go-payments", onClick: () => go("#/payments") }, "缴费记录"),
+          familyButton,
         ),
         h("p", { class: "hint" }, "欠费不影响您使用任何服务。缴费后可在缴费记录中查看电子收据。"),
       );
@@ -278,5 +289,6 @@
       { pattern: /^\/receipt\/(\d+)$/, page: receiptPage },
     );
     kit.PAGES["pages/bills/index"] = "#/bills";
+    kit.PAGES["pages/fees/bills"] = "#/bills";
   });
 })();

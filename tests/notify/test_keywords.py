@@ -202,6 +202,13 @@ def test_every_event_builds_a_message_wechat_accepts(db, fake_wechat):
             note="预算依据不足，请补充报价单",
             at=at,
         ),
+        "family_help": dict(
+            requester="冯淑芬",
+            unit_label="3幢1502",
+            matter="缴2026年12月物业服务费",
+            at=at,
+            bill_id=1,
+        ),
     }
     assert set(facts) == set(EVENTS)
     resident = ResidentFactory()

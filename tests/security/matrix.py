@@ -44,6 +44,7 @@ to see what the app answers, and write down what it *should* answer.
 from __future__ import annotations
 
 from tests.security.matrix_board import BOARD, BOARD_UI
+from tests.security.matrix_elder import ELDER_API
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 from tests.security.matrix_fund import FUND
 from tests.security.matrix_outbox import OUTBOX_PANEL
@@ -615,4 +616,5 @@ ROUTES = _join(
     FUND,
     ADMIN_SAFETY,
     SAFETY_API,
+    ELDER_API,
 )

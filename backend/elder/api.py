@@ -1,0 +1,46 @@
+"""Resident API of elder mode: the display setting and 请家人帮忙 (thin views)."""
+
+from __future__ import annotations
+
+from backend.authz.resident import BEARER, current_resident, resident_rate_key, resident_required
+from backend.core.api import Blueprint
+from backend.elder import services
+from backend.elder.schemas import HelpRequestCreateSchema, HelpRequestSchema, SettingsSchema
+from backend.extensions import configured_limit, limiter
+
+blp = Blueprint("elder", __name__, tag="长辈版", description="长辈版设置与请家人帮忙")
+
+
+@blp.get("/me/settings")
+@blp.doc(security=BEARER)
+@resident_required
+@blp.response(200, SettingsSchema)
+@blp.errors(401)
+def my_settings():
+    """我的显示设置（长辈版开关；真实小程序与模拟器读取同一设置）"""
+    return services.settings_of(current_resident())
+
+
+@blp.put("/me/settings")
+@blp.doc(security=BEARER)
+@resident_required
+@blp.arguments(SettingsSchema, example={"elder_mode": True})
+@blp.response(200, SettingsSchema)
+@blp.errors(400, 401)
+def update_my_settings(payload):
+    """打开或关闭长辈版"""
+    return services.update_settings(current_resident(), elder_mode=payload["elder_mode"])
+
+
+@blp.post("/me/help-requests")
+@blp.doc(security=BEARER)
+@resident_required
+@limiter.limit(configured_limit("RATELIMIT_HELP_REQUEST"), key_func=resident_rate_key)
+@blp.arguments(HelpRequestCreateSchema, example={"bill_id": 1})
+@blp.response(201, HelpRequestSchema)
+@blp.alt_response(200, schema=HelpRequestSchema, description="已经请过家人（不再发送）")
+@blp.errors(400, 401, 404, 409, 429)
+def ask_family(payload):
+    """请家人帮忙：给同一房屋已绑定的业主和家属发消息，请其代缴这张账单或跟进这张工单"""
+    row, created = services.ask_family(current_resident(), **payload)
+    return row, 201 if created else 200

@@ -1,0 +1,135 @@
+"""Elder mode's rules: the resident's display setting, and asking the family for help.
+
+Never commits: the request is the transaction. Messages go through
+:func:`backend.notify.services.notify_resident`, so a family member gets a WeChat message
+only with a consent left for the template, and always finds it in the message center.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from backend.accounts.models import Residency, ResidencyRole, Resident
+from backend.authz.resident import current_places
+from backend.core.errors import Conflict, NotFound
+from backend.core.time import utcnow
+from backend.elder.models import HelpRequest, ResidentSetting
+from backend.extensions import db
+from backend.fees.models import BillStatus
+from backend.fees.payments import my_bill
+from backend.notify.services import notify_resident
+from backend.org.models import Unit
+from backend.tickets.services import resident_ticket
+
+log = logging.getLogger(__name__)
+
+#: who may be asked: the people of the household (a tenant is not asked to pay the owner's bill)
+HOUSEHOLD = (ResidencyRole.owner, ResidencyRole.family)
+
+
+def settings_of(resident: Resident) -> dict:
+    """The resident's display settings (defaults when never set)."""
+    row = db.session.get(ResidentSetting, resident.id)
+    return {"elder_mode": bool(row and row.elder_mode)}
+
+
+def update_settings(resident: Resident, *, elder_mode: bool) -> dict:
+    """Remember the resident's choice of the elder mode (长辈版) on the server."""
+    row = db.session.get(ResidentSetting, resident.id)
+    if row is None:
+        row = ResidentSetting(resident_id=resident.id)
+        db.session.add(row)
+    row.elder_mode = elder_mode
+    row.updated_at = utcnow()
+    db.session.flush()
+    return settings_of(resident)
+
+
+def household_of(resident: Resident, unit_id: int) -> list[Resident]:
+    """The others living in unit ``unit_id`` now as its owner or family, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Resident)
+            .join(Residency, Residency.resident_id == Resident.id)
+            .where(
+                Residency.unit_id == unit_id,
+                Residency.is_current,
+                Residency.role.in_(HOUSEHOLD),
+                Resident.id != resident.id,
+            )
+            .distinct()
+            .order_by(Resident.id)
+        )
+    )
+
+
+def _display_name(resident: Resident) -> str:
+    return resident.name or resident.nickname or "家人"
+
+
+def ask_family(resident: Resident, *, bill_id: int | None = None, ticket_id: int | None = None):
+    """请家人帮忙: tell the household of the bill's (or ticket's) unit that ``resident``
+    asks for help. Returns ``(help_request, created)``; asking again about the same bill or
+    ticket returns the first request and sends nothing. A bill or ticket the resident cannot
+    see is "not found"; a paid bill, or nobody else in the household, is a conflict."""
+    if bill_id is not None:
+        bill = my_bill(resident, bill_id)
+        if bill.status != BillStatus.unpaid:
+            raise Conflict("这张账单无需再缴，不用请家人帮忙")
+        unit_id, estate_id = bill.unit_id, bill.estate_id
+        matter = f"缴{bill.period:%Y年%m月}{bill.fee_item.name}"
+        existing = sa.select(HelpRequest).where(
+            HelpRequest.requester_id == resident.id, HelpRequest.bill_id == bill_id
+        )
+    else:
+        ticket = resident_ticket(resident, ticket_id)
+        unit_id = ticket.unit_id or _my_unit_in(resident, ticket.estate_id)
+        estate_id = ticket.estate_id
+        matter = f"跟进报修：{ticket.description}"
+        existing = sa.select(HelpRequest).where(
+            HelpRequest.requester_id == resident.id, HelpRequest.ticket_id == ticket_id
+        )
+    found = db.session.scalars(existing).first()
+    if found is not None:
+        return found, False
+    family = household_of(resident, unit_id)
+    if not family:
+        raise Conflict("这套房屋还没有绑定其他家人，请先在“我的房屋”中邀请家人绑定")
+    row = HelpRequest(
+        requester_id=resident.id, unit_id=unit_id, bill_id=bill_id, ticket_id=ticket_id
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        # the same request at the same moment (a double tap): theirs stands
+        return db.session.scalars(existing).one(), False
+    unit = db.session.get(Unit, unit_id)
+    now = utcnow()
+    for member in family:
+        notify_resident(
+            member.id,
+            "family_help",
+            estate_id=estate_id,
+            requester=_display_name(resident),
+            unit_label=unit.label,
+            matter=matter,
+            at=now,
+            bill_id=bill_id,
+        )
+    row.asked = len(family)
+    db.session.flush()
+    log.info("help request %s: %s asked %s family members", row.id, resident.id, len(family))
+    return row, True
+
+
+def _my_unit_in(resident: Resident, estate_id: int) -> int:
+    """The first unit where the resident lives in ``estate_id`` (a shared-part ticket has no
+    unit: the household asked is the resident's own)."""
+    for place in current_places(resident):
+        if place.estate_id == estate_id:
+            return place.unit_id
+    raise NotFound("未找到您在该小区的房屋")

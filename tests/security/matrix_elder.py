@@ -1,0 +1,27 @@
+"""Permission matrix rows of elder mode's resident API (backend/elder/api.py), joined in
+``ROUTES`` of ``matrix.py``: every resident reads and sets their own display setting;
+请家人帮忙 is for the household of the bill's unit (owner and family), never a tenant of a
+unit whose bills are not theirs or a resident of another estate (404); resY lives alone in
+Y-101, so nobody is there to ask (409)."""
+
+from __future__ import annotations
+
+# fmt: off
+
+ELDER_API = {
+    #                                           anon resX famX tenX resY admA dskA tecA admB dskB tecB comX strA strB bur  plat
+    "GET /api/v1/me/settings": {
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "PUT /api/v1/me/settings": {
+        "json": {"elder_mode": True},
+        "-":                                   "401  200  200  200  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/me/help-requests": {
+        "json": {"bill_id": "{bill_id}"},
+        "bill_id=x":                           "401  201  201  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "bill_id=y":                           "401  404  404  404  409  401  401  401  401  401  401  401  401  401  401  401",
+    },
+}
+
+# fmt: on
