@@ -62,13 +62,15 @@ def record(
 
 def entries_query(staff) -> sa.Select:
     """The audit entries ``staff`` may read, newest first, with who wrote them (admins only)."""
-    from backend.authz.roles import StaffRole
+    from backend.authz import scope
 
     stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.staff))
     stmt = stmt.order_by(AuditEntry.id.desc())
-    if staff.role == StaffRole.platform_admin:
+    if not scope.can(staff, "audit.read"):
+        return stmt.where(sa.false())
+    if scope.sees_everything(staff):
         return stmt
-    if staff.role == StaffRole.company_admin:
+    if scope.manages_company(staff):
         return stmt.where(AuditEntry.company_id == staff.company_id)
     return stmt.where(sa.false())
 

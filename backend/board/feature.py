@@ -14,7 +14,7 @@ feature = Feature(
         # boards of the estates in scope, their compliance and read statistics
         "board.read": frozenset(StaffRole),
         # publish, correct and withdraw, each publisher only in its own sections
-        # (backend.board.sections.ROLE_PUBLISHER)
+        # (``board.as_<publisher>``: whom the role speaks for)
         "board.publish": frozenset(
             {
                 StaffRole.company_admin,
@@ -23,6 +23,9 @@ feature = Feature(
                 StaffRole.street_officer,
             }
         ),
+        "board.as_company": frozenset({StaffRole.company_admin, StaffRole.service_desk}),
+        "board.as_committee": frozenset({StaffRole.committee_member}),
+        "board.as_street": frozenset({StaffRole.street_officer}),
     },
     audit_actions={
         "board.publish": "发布公示",

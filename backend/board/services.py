@@ -25,7 +25,7 @@ from backend.authz import scope
 from backend.board import cache
 from backend.board.models import Attachment, MustReadReminder, Post, PostRead, PostVersion
 from backend.board.richtext import body_html as typed_body_html
-from backend.board.sections import ROLE_PUBLISHER, Publisher, Section, section, sections
+from backend.board.sections import Publisher, Section, section, sections
 from backend.board.statements import check_statement
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.core.time import utcnow
@@ -59,7 +59,7 @@ class Content:
 
 def publisher_of(staff: Staff) -> Publisher | None:
     """The publisher ``staff`` speaks for (company, committee, street), if any."""
-    return ROLE_PUBLISHER.get(staff.role)
+    return next((p for p in Publisher if scope.can(staff, f"board.as_{p.value}")), None)
 
 
 def sections_for(staff: Staff) -> list[Section]:
