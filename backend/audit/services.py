@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.audit.models import AuditEntry
 from backend.core.feature import AuditEntity
+from backend.core.money import yuan
 from backend.core.time import to_local
 from backend.extensions import db
 from backend.features import AUDIT_ACTIONS, AUDIT_ENTITIES
@@ -78,6 +79,54 @@ def entries_query(staff) -> sa.Select:
 # --- reading -----------------------------------------------------------------------------------
 
 
+#: names of fields many features record, for entities that do not name them themselves
+COMMON_FIELDS = {
+    "amount_fen": "金额",
+    "waived_fen": "减免金额",
+    "total_fen": "合计金额",
+    "budget_fen": "预算金额",
+    "reason": "原因",
+    "note": "说明",
+    "state": "状态",
+    "status": "状态",
+    "period": "账期",
+    "created": "新增条数",
+    "title": "标题",
+    "kind": "类型",
+    "unit_id": "房屋",
+    "company_id": "物业企业",
+    "estate_id": "小区",
+    "ticket_id": "工单",
+    "from": "开始",
+    "to": "结束",
+    "filename": "文件",
+    "rows": "读取行数",
+    "units": "房屋",
+    "matched": "已对上",
+    "unmatched_bank": "银行流水未对上",
+    "unmatched_ledger": "台账未对上",
+    "section": "栏目",
+    "version": "版本",
+    "must_read": "必读",
+    "area": "面积（㎡）",
+    "receipt": "回执",
+    "action": "操作",
+    "attempts": "尝试次数",
+    "paid_on": "付款日期",
+    "instalment": "期次",
+    "password": "密码",
+    "active": "启用",
+    "name": "名称",
+    "bills": "账单笔数",
+    "reminder_id": "催缴记录",
+}
+
+
+def field_label(kind: AuditEntity, key: str) -> str:
+    """The Chinese name of a recorded field: the entity's own, else the common one."""
+    return kind.fields.get(key) or COMMON_FIELDS.get(key, key)
+
+
 @dataclass(frozen=True)
 class Change:
     """One field of a record before and after a write, as people read it."""
@@ -108,7 +157,7 @@ def _readable(entry: AuditEntry) -> ReadableEntry:
     before, after = entry.before or {}, entry.after or {}
     changes = [
         Change(
-            kind.fields.get(key, key),
+            field_label(kind, key),
             _text(kind, key, before[key]) if key in before else "",
             _text(kind, key, after[key]) if key in after else "",
         )
@@ -145,7 +194,10 @@ def _text(kind: AuditEntity, key: str, value) -> str:
     if isinstance(value, list):
         return "、".join(_text(kind, key, item) for item in value)
     if isinstance(value, dict):
-        return "；".join(f"{kind.fields.get(k, k)}：{_text(kind, k, v)}" for k, v in value.items())
+        return "；".join(f"{field_label(kind, k)}：{_text(kind, k, v)}" for k, v in value.items())
+    if key.endswith("_fen") and isinstance(value, int):
+        # amounts are integer fen: read in 元 (the one formatter)
+        return f"{yuan(value).removeprefix('¥').replace('-¥', '-')} 元"
     reads_as = kind.values.get(key)
     if isinstance(reads_as, type) and issubclass(reads_as, enum.Enum):
         try:
