@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import BAD_CHOICE, Form, _DateField, _strip
+from admin.forms import BAD_CHOICE, Form, YuanField, _DateField, _strip, yuan_value
 from backend.accounts.models import Staff
 from backend.board import panel, services, views
 from backend.board.models import Post
@@ -23,7 +23,6 @@ from backend.core.api import MAX_ID
 from backend.core.db import commit, rollback
 from backend.core.errors import DomainError, Invalid
 from backend.core.text import CleanText
-from backend.fees.money import parse_yuan
 from backend.media.api import release_transaction
 from backend.media.services import PhotoRefused
 
@@ -45,10 +44,10 @@ class PostForm(Form):
     effective_until = _DateField(validators=[Optional()])
     reason = StringField(validators=[CleanText(500)], filters=[_strip], default="")
     statement_title = StringField(validators=[CleanText(120)], filters=[_strip], default="")
-    opening_balance = StringField(validators=[CleanText(20)], filters=[_strip], default="")
-    total_income = StringField(validators=[CleanText(20)], filters=[_strip], default="")
-    total_expense = StringField(validators=[CleanText(20)], filters=[_strip], default="")
-    closing_balance = StringField(validators=[CleanText(20)], filters=[_strip], default="")
+    opening_balance = YuanField(signed=True)
+    total_income = YuanField()
+    total_expense = YuanField()
+    closing_balance = YuanField(signed=True)
 
 
 class ReasonForm(Form):
@@ -60,17 +59,6 @@ class ReasonForm(Form):
 def _arg_int(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
-
-
-def _fen(text: str, where: str, *, signed: bool = False) -> int:
-    """Yuan as typed (``1,234.50``; a minus sign only where a balance may be negative)."""
-    text = (text or "").strip()
-    negative = signed and text.startswith("-")
-    try:
-        fen = parse_yuan(text.removeprefix("-") if negative else text)
-    except ValueError:
-        raise Invalid("金额格式不正确（元，最多两位小数）", {where: ["金额格式不正确"]}) from None
-    return -fen if negative else fen
 
 
 def _statement_rows() -> list[dict]:
@@ -91,27 +79,27 @@ def _statement_rows() -> list[dict]:
 def _statement(form: PostForm, rows: list[dict]) -> dict | None:
     """The money statement the form describes (in fen), or ``None`` when it has none."""
     if not rows:
-        if form.opening_balance.data or any(getattr(form, t).data for t in TOTALS):
+        if form.opening_balance.data is not None or any(
+            getattr(form, t).data is not None for t in TOTALS
+        ):
             raise Invalid("收支明细至少填写一行", {"statement": ["请填写收支明细"]})
         return None
     statement: dict = {
         "title": form.statement_title.data or "",
-        "opening_balance_fen": _fen(
-            form.opening_balance.data or "0", "opening_balance", signed=True
-        ),
+        "opening_balance_fen": form.opening_balance.data or 0,
         "lines": [
             {
                 "item": row["item"],
-                "income_fen": _fen(row["income"] or "0", f"line_{number}"),
-                "expense_fen": _fen(row["expense"] or "0", f"line_{number}"),
+                "income_fen": yuan_value(row["income"] or "0", f"line_{number}"),
+                "expense_fen": yuan_value(row["expense"] or "0", f"line_{number}"),
             }
             for number, row in enumerate(rows, start=1)
         ],
     }
     for name in TOTALS:
         value = getattr(form, name).data
-        if value:
-            statement[f"{name}_fen"] = _fen(value, name, signed=name == "closing_balance")
+        if value is not None:
+            statement[f"{name}_fen"] = value
     return statement
 
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import BAD_CHOICE, Form
+from admin.forms import BAD_CHOICE, Form, YuanField
 from admin.page import paginate
 from backend.authz import scope
 from backend.core.api import MAX_ID
 from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid, NotFound
-from backend.fees.money import parse_yuan, yuan
+from backend.fees.money import yuan
 from backend.fund import board, ledger, orders, panel, reports, statements, uses
 from backend.fund.models import FundUse, UseKind
 from backend.fund.rules import rules_for
@@ -33,14 +33,14 @@ class UseForm(Form):
     emergency_category = StringField()
     title = StringField(validators=[DataRequired("请填写标题")])
     items = TextAreaField()
-    budget = StringField(validators=[DataRequired("请填写预算（元）")])
+    budget = YuanField(validators=[InputRequired("请填写预算（元）")])
     contractor = StringField()
     buildings = SelectMultipleField(coerce=int, validate_choice=False)
 
 
 class PaymentForm(Form):
     instalment = IntegerField(validators=[DataRequired("请填写期数"), NumberRange(1, 99)])
-    amount = StringField(validators=[DataRequired("请填写金额（元）")])
+    amount = YuanField(validators=[InputRequired("请填写金额（元）")])
     paid_on = DateField(validators=[DataRequired("请填写划款日期")])
     bank_reference = StringField(validators=[Optional()])
 
@@ -118,10 +118,7 @@ def fund_use_create():
     staff = current_staff()
     try:
         data = form.checked()
-        try:
-            budget = parse_yuan(data["budget"])
-        except ValueError:
-            raise Invalid("预算须为金额（元，最多两位小数）", {"budget": ["金额无效"]}) from None
+        budget = data["budget"]
         unit_ids = panel.unit_ids_in(data["estate_id"], data["buildings"] or [])
         use = uses.create_use(
             staff,
@@ -202,10 +199,7 @@ def fund_use_payment(use_id: int):
     form = PaymentForm()
     try:
         data = form.checked()
-        try:
-            amount = parse_yuan(data["amount"])
-        except ValueError:
-            raise Invalid("金额无效（元，最多两位小数）", {"amount": ["金额无效"]}) from None
+        amount = data["amount"]
         uses.record_payment(
             staff, use, instalment=data["instalment"], amount_fen=amount,
             paid_on=data["paid_on"], bank_reference=data["bank_reference"] or "",

@@ -172,7 +172,7 @@ def test_audit_export_is_a_spreadsheet_of_the_filtered_entries_in_words(world, a
         staff_id=world.admin_a.id,
         action="payment.offline",
         entity_type="payment",
-        after={"amount_fen": 43878, "method": "cash", "receipt_no": "=HYPERLINK(\"x\")"},
+        after={"amount_fen": 43878, "method": "cash", "receipt_no": '=HYPERLINK("x")'},
     )
     _entry(world, staff_id=world.admin_a.id)
     _entry(world, company_id=world.company_b.id, action="payment.offline", entity_type="payment")
@@ -181,8 +181,9 @@ def test_audit_export_is_a_spreadsheet_of_the_filtered_entries_in_words(world, a
     response = client.get("/admin/audit/export.xlsx?feature=fees")
 
     assert response.status_code == 200
-    assert "操作日志" in response.headers["Content-Disposition"] or "%E6%93%8D" in (
-        response.headers["Content-Disposition"]
+    assert (
+        "操作日志" in response.headers["Content-Disposition"]
+        or "%E6%93%8D" in (response.headers["Content-Disposition"])
     )
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
