@@ -9,12 +9,13 @@ from collections.abc import Callable
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import BAD_CHOICE, Form, YuanField, _DateField, _strip, yuan_value
 from backend.accounts.models import Staff
+from backend.authz import scope
 from backend.board import panel, services, views
 from backend.board.models import Post
 from backend.board.public import poster_response
@@ -53,6 +54,17 @@ class PostForm(Form):
 class ReasonForm(Form):
     reason = StringField(
         validators=[DataRequired("请填写原因"), CleanText(500, min_length=2)], filters=[_strip]
+    )
+
+
+class RedactForm(ReasonForm):
+    """Removing a version's content: a reason and an explicit confirmation (irreversible)."""
+
+    confirm = StringField(
+        validators=[
+            DataRequired("请勾选确认：删除后无法恢复"),
+            AnyOf(["y"], message="请勾选确认：删除后无法恢复"),
+        ]
     )
 
 
@@ -305,6 +317,8 @@ def _post_page(post_id: int, error: str | None = None, status: int = 200):
             view=views.jsonable(views.post_view(post, versions=True)),
             share=services.read_share(post) if post.must_read else None,
             writable=writable and not post.withdrawn,
+            can_redact=scope.can(staff, "board.redact"),
+            redactions={v.number: v.redaction for v in post.versions if v.redaction},
             error=error,
         ),
         status,
@@ -375,6 +389,24 @@ def board_withdraw(post_id: int):
         rollback()
         return _post_page(post_id, error=exc.message, status=exc.status)
     flash("已撤回该公示", "success")
+    return redirect(url_for("admin.board_post", post_id=post_id))
+
+
+@blueprint.post("/board/posts/<int:post_id>/versions/<int:number>/redact")
+@login_required
+@permission_required("board.redact")
+def board_redact(post_id: int, number: int):
+    """删除某一版本中误发的个人信息（须写明原因并确认）：该版本的文字和附件对所有人删除，
+    公示页显示“已删除”及时间；删除记录（何人、何时、何故）永久保留并记入操作日志。"""
+    try:
+        reason = RedactForm().checked()["reason"]
+        services.redact(current_staff(), post_id, number, reason)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        return _post_page(post_id, error=exc.message, status=exc.status)
+    flash(f"已删除第 {number} 版的内容", "success")
     return redirect(url_for("admin.board_post", post_id=post_id))
 
 
