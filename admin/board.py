@@ -45,6 +45,7 @@ class PostForm(Form):
     effective_until = _DateField(validators=[Optional()])
     reason = StringField(validators=[CleanText(500)], filters=[_strip], default="")
     statement_title = StringField(validators=[CleanText(120)], filters=[_strip], default="")
+    service_phone = StringField(validators=[CleanText(20)], filters=[_strip], default="")
     opening_balance = YuanField(signed=True)
     total_income = YuanField()
     total_expense = YuanField()
@@ -166,6 +167,7 @@ def _content(form: PostForm, rows: list[dict], photo_ids, document_ids) -> Conte
         effective_until=data["effective_until"],
         photo_ids=tuple(photo_ids),
         document_ids=tuple(document_ids),
+        service_phone=data["service_phone"] or "",
     )
 
 
@@ -344,7 +346,9 @@ def board_correct(post_id: int):
                 "effective_from": current.effective_from,
                 "effective_until": current.effective_until,
                 "statement_title": statement.get("title", ""),
-                "opening_balance": _yuan_text(statement.get("opening_balance_fen")),
+                # a YuanField holds fen
+                "opening_balance": statement.get("opening_balance_fen"),
+                "service_phone": current.service_phone,
             },
         )
         rows = [

@@ -88,7 +88,15 @@ class YuanField(Field):
         # shown again as typed (a refused form keeps what was written)
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else f"{self.data / 100:.2f}"
+        if self.data is None:
+            return ""
+        whole, cents = divmod(abs(self.data), 100)
+        return f"{'-' if self.data < 0 else ''}{whole}.{cents:02d}"
+
+    @property
+    def typed(self) -> str:
+        """What the input shows: the text as typed, or the amount in yuan (``-10.50``)."""
+        return self._value()
 
 
 class Form(FlaskForm):

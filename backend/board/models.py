@@ -98,6 +98,9 @@ class PostVersion(db.Model):
     effective_until: Mapped[date | None] = mapped_column()
     #: why this version replaced the previous one ("" for the first)
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: a service phone the publisher declares on purpose: shown in full (public text is
+    #: otherwise masked, backend.core.masking)
+    service_phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -221,6 +224,7 @@ BEGIN
            AND NEW.effective_until IS NOT DISTINCT FROM OLD.effective_until
            AND NEW.title = '{REDACTED_TITLE}' AND NEW.body_html = '' AND NEW.reason = ''
            AND NEW.statement IS NULL AND NEW.data IS NULL
+           AND NEW.service_phone = OLD.service_phone
         THEN
             RETURN NEW;
         END IF;

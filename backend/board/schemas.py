@@ -53,6 +53,9 @@ class VersionSchema(Schema):
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
     redacted = ma.fields.Boolean(metadata={"description": "内容已因含个人信息删除"})
     redacted_at = _time(allow_none=True)
+    service_phone = ma.fields.String(
+        allow_none=True, metadata={"description": "发布者声明公开的服务电话（不打码）"}
+    )
 
 
 class PostSchema(Schema):
@@ -79,6 +82,9 @@ class PostSchema(Schema):
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
     redacted = ma.fields.Boolean(metadata={"description": "当前版本内容已因含个人信息删除"})
     redacted_at = _time(allow_none=True)
+    service_phone = ma.fields.String(
+        allow_none=True, metadata={"description": "发布者声明公开的服务电话（不打码）"}
+    )
     corrections = ma.fields.List(
         ma.fields.Nested(CorrectionSchema), metadata={"description": "更正记录"}
     )

@@ -10,6 +10,7 @@ commits (:mod:`backend.board.cache`), so a new post shows at once.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -60,6 +61,29 @@ class Content:
     effective_until: date | None = None
     photo_ids: tuple[int, ...] = ()
     document_ids: tuple[int, ...] = ()
+    #: a service phone published on purpose (kept visible where other numbers are masked)
+    service_phone: str = ""
+
+
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
+
+
+def service_phone(text: str) -> str:
+    """A declared service phone as stored: a mainland mobile (``13812345678``) or a
+    landline (``0571-88886666``); ``""`` for none; :class:`Invalid` otherwise."""
+    from backend.core.phone import is_mobile, normalize_phone
+
+    text = (text or "").strip()
+    if not text:
+        return ""
+    mobile = normalize_phone(text).removeprefix("0086")
+    if is_mobile(mobile):
+        return mobile
+    if _LANDLINE.fullmatch(text.replace(" ", "")):
+        return text.replace(" ", "")
+    raise Invalid(
+        "服务电话应为手机号或固定电话（如 0571-88886666）", {"service_phone": ["电话格式不正确"]}
+    )
 
 
 # --- who may publish where -------------------------------------------------------------
@@ -340,6 +364,7 @@ def _add_version(
         effective_until=content.effective_until,
         reason=reason,
         staff_id=staff.id if staff else None,
+        service_phone=service_phone(content.service_phone),
     )
     db.session.add(version)
     db.session.flush()

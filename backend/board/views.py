@@ -41,6 +41,7 @@ def version_view(version: PostVersion) -> dict:
         "effective_from": version.effective_from,
         "effective_until": version.effective_until,
         "reason": version.reason,
+        "service_phone": version.service_phone or None,
         "published_at": version.created_at,
         "attachments": [_attachment(a) for a in version.attachments],
         # a redaction shows that (and when) content was removed, never what or by whom

@@ -1,4 +1,5 @@
-"""board redactions: a version's personal data removed, the fact kept (append-only)
+"""board redactions: a version's personal data removed, the fact kept (append-only);
+a version's declared service phone
 
 Revision ID: 0024
 Revises: 0022
@@ -25,6 +26,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('board_post_versions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('service_phone', sa.String(length=20), server_default='', nullable=False))
+
     op.create_table('board_redactions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -64,3 +68,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_board_redactions_post_id'))
 
     op.drop_table('board_redactions')
+    with op.batch_alter_table('board_post_versions', schema=None) as batch_op:
+        batch_op.drop_column('service_phone')
