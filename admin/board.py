@@ -9,12 +9,13 @@ from collections.abc import Callable
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import BAD_CHOICE, Form, _DateField, _strip
+from admin.forms import BAD_CHOICE, Form, YuanField, _DateField, _strip, yuan_value
 from backend.accounts.models import Staff
+from backend.authz import scope
 from backend.board import panel, services, views
 from backend.board.models import Post
 from backend.board.public import poster_response
@@ -23,7 +24,6 @@ from backend.core.api import MAX_ID
 from backend.core.db import commit, rollback
 from backend.core.errors import DomainError, Invalid
 from backend.core.text import CleanText
-from backend.fees.money import parse_yuan
 from backend.media.api import release_transaction
 from backend.media.services import PhotoRefused
 
@@ -45,10 +45,11 @@ class PostForm(Form):
     effective_until = _DateField(validators=[Optional()])
     reason = StringField(validators=[CleanText(500)], filters=[_strip], default="")
     statement_title = StringField(validators=[CleanText(120)], filters=[_strip], default="")
-    opening_balance = StringField(validators=[CleanText(20)], filters=[_strip], default="")
-    total_income = StringField(validators=[CleanText(20)], filters=[_strip], default="")
-    total_expense = StringField(validators=[CleanText(20)], filters=[_strip], default="")
-    closing_balance = StringField(validators=[CleanText(20)], filters=[_strip], default="")
+    service_phone = StringField(validators=[CleanText(20)], filters=[_strip], default="")
+    opening_balance = YuanField(signed=True)
+    total_income = YuanField()
+    total_expense = YuanField()
+    closing_balance = YuanField(signed=True)
 
 
 class ReasonForm(Form):
@@ -57,20 +58,20 @@ class ReasonForm(Form):
     )
 
 
+class RedactForm(ReasonForm):
+    """Removing a version's content: a reason and an explicit confirmation (irreversible)."""
+
+    confirm = StringField(
+        validators=[
+            DataRequired("请勾选确认：删除后无法恢复"),
+            AnyOf(["y"], message="请勾选确认：删除后无法恢复"),
+        ]
+    )
+
+
 def _arg_int(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
-
-
-def _fen(text: str, where: str, *, signed: bool = False) -> int:
-    """Yuan as typed (``1,234.50``; a minus sign only where a balance may be negative)."""
-    text = (text or "").strip()
-    negative = signed and text.startswith("-")
-    try:
-        fen = parse_yuan(text.removeprefix("-") if negative else text)
-    except ValueError:
-        raise Invalid("金额格式不正确（元，最多两位小数）", {where: ["金额格式不正确"]}) from None
-    return -fen if negative else fen
 
 
 def _statement_rows() -> list[dict]:
@@ -91,27 +92,27 @@ def _statement_rows() -> list[dict]:
 def _statement(form: PostForm, rows: list[dict]) -> dict | None:
     """The money statement the form describes (in fen), or ``None`` when it has none."""
     if not rows:
-        if form.opening_balance.data or any(getattr(form, t).data for t in TOTALS):
+        if form.opening_balance.data is not None or any(
+            getattr(form, t).data is not None for t in TOTALS
+        ):
             raise Invalid("收支明细至少填写一行", {"statement": ["请填写收支明细"]})
         return None
     statement: dict = {
         "title": form.statement_title.data or "",
-        "opening_balance_fen": _fen(
-            form.opening_balance.data or "0", "opening_balance", signed=True
-        ),
+        "opening_balance_fen": form.opening_balance.data or 0,
         "lines": [
             {
                 "item": row["item"],
-                "income_fen": _fen(row["income"] or "0", f"line_{number}"),
-                "expense_fen": _fen(row["expense"] or "0", f"line_{number}"),
+                "income_fen": yuan_value(row["income"] or "0", f"line_{number}"),
+                "expense_fen": yuan_value(row["expense"] or "0", f"line_{number}"),
             }
             for number, row in enumerate(rows, start=1)
         ],
     }
     for name in TOTALS:
         value = getattr(form, name).data
-        if value:
-            statement[f"{name}_fen"] = _fen(value, name, signed=name == "closing_balance")
+        if value is not None:
+            statement[f"{name}_fen"] = value
     return statement
 
 
@@ -166,6 +167,7 @@ def _content(form: PostForm, rows: list[dict], photo_ids, document_ids) -> Conte
         effective_until=data["effective_until"],
         photo_ids=tuple(photo_ids),
         document_ids=tuple(document_ids),
+        service_phone=data["service_phone"] or "",
     )
 
 
@@ -317,6 +319,8 @@ def _post_page(post_id: int, error: str | None = None, status: int = 200):
             view=views.jsonable(views.post_view(post, versions=True)),
             share=services.read_share(post) if post.must_read else None,
             writable=writable and not post.withdrawn,
+            can_redact=scope.can(staff, "board.redact"),
+            redactions={v.number: v.redaction for v in post.versions if v.redaction},
             error=error,
         ),
         status,
@@ -342,7 +346,9 @@ def board_correct(post_id: int):
                 "effective_from": current.effective_from,
                 "effective_until": current.effective_until,
                 "statement_title": statement.get("title", ""),
-                "opening_balance": _yuan_text(statement.get("opening_balance_fen")),
+                # a YuanField holds fen
+                "opening_balance": statement.get("opening_balance_fen"),
+                "service_phone": current.service_phone,
             },
         )
         rows = [
@@ -387,6 +393,24 @@ def board_withdraw(post_id: int):
         rollback()
         return _post_page(post_id, error=exc.message, status=exc.status)
     flash("已撤回该公示", "success")
+    return redirect(url_for("admin.board_post", post_id=post_id))
+
+
+@blueprint.post("/board/posts/<int:post_id>/versions/<int:number>/redact")
+@login_required
+@permission_required("board.redact")
+def board_redact(post_id: int, number: int):
+    """删除某一版本中误发的个人信息（须写明原因并确认）：该版本的文字和附件对所有人删除，
+    公示页显示“已删除”及时间；删除记录（何人、何时、何故）永久保留并记入操作日志。"""
+    try:
+        reason = RedactForm().checked()["reason"]
+        services.redact(current_staff(), post_id, number, reason)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        return _post_page(post_id, error=exc.message, status=exc.status)
+    flash(f"已删除第 {number} 版的内容", "success")
     return redirect(url_for("admin.board_post", post_id=post_id))
 
 

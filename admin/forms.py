@@ -16,13 +16,23 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import TextInput
 
 from backend.accounts.models import Residency, ResidencyRole, Staff
 from backend.accounts.staff import USERNAME_RE
@@ -33,6 +43,61 @@ from backend.core.phone import is_mobile, normalize_phone
 from backend.core.text import CleanText
 
 BAD_CHOICE = "提交的选项无效，请重新选择"
+BAD_AMOUNT = "金额格式不正确（元，最多两位小数）"
+
+
+def yuan_value(text: str | None, where: str, *, signed: bool = False) -> int:
+    """Yuan as typed (``1,234.50``) → integer fen, through the one money parser
+    (:func:`backend.fees.money.parse_yuan`: a plain decimal, at most two places, at most
+    1 亿元, no exponents); a minus sign only where a balance may be negative (``signed``).
+    :class:`Invalid` naming ``where`` otherwise. For amounts typed in rows of a table;
+    a form's amount is a :class:`YuanField`."""
+    from backend.fees.money import parse_yuan
+
+    text = (text or "").strip()
+    negative = signed and text.startswith("-")
+    try:
+        fen = parse_yuan(text.removeprefix("-") if negative else text)
+    except ValueError:
+        raise Invalid(BAD_AMOUNT, {where: ["金额格式不正确"]}) from None
+    return -fen if negative else fen
+
+
+class YuanField(Field):
+    """An amount of money typed in yuan: ``data`` is integer fen (``None`` when left
+    blank), parsed by the one money parser (:func:`yuan_value`). Every money field of the
+    panel is one (``tests/admin/test_money_fields.py`` checks)."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, *, signed: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.signed = signed
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "") or ""
+        if not text.strip():
+            self.data = None
+            return
+        try:
+            self.data = yuan_value(text, self.name, signed=self.signed)
+        except Invalid:
+            self.data = None
+            raise ValueError(BAD_AMOUNT) from None
+
+    def _value(self) -> str:
+        # shown again as typed (a refused form keeps what was written)
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        whole, cents = divmod(abs(self.data), 100)
+        return f"{'-' if self.data < 0 else ''}{whole}.{cents:02d}"
+
+    @property
+    def typed(self) -> str:
+        """What the input shows: the text as typed, or the amount in yuan (``-10.50``)."""
+        return self._value()
 
 
 class Form(FlaskForm):
@@ -222,3 +287,9 @@ def refused(exc: DomainError, passes: tuple[int, ...] = (404,)) -> int:
     rollback()
     flash(exc.message, "error")
     return exc.status
+
+
+class AmountForm(Form):
+    """An amount in yuan (a bill's waiver or adjustment)."""
+
+    amount = YuanField(validators=[InputRequired("请填写金额（元）")])

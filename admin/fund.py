@@ -15,17 +15,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import BAD_CHOICE, Form, refused
+from admin.forms import BAD_CHOICE, Form, YuanField, refused
 from admin.page import paginate
 from backend.authz import scope
 from backend.core.api import MAX_ID
 from backend.core.errors import DomainError, Invalid, NotFound
 from backend.core.time import SHANGHAI, utcnow
-from backend.fees.money import parse_yuan, yuan
+from backend.fees.money import yuan
 from backend.fund import (
     board,
     documents,
@@ -52,7 +52,7 @@ class UseForm(Form):
     emergency_category = StringField()
     title = StringField(validators=[DataRequired("请填写标题")])
     items = TextAreaField()
-    budget = StringField(validators=[DataRequired("请填写预算（元）")])
+    budget = YuanField(validators=[InputRequired("请填写预算（元）")])
     contractor = StringField()
     buildings = SelectMultipleField(coerce=int, validate_choice=False)
     #: an emergency filed from a ticket (工单转应急使用)
@@ -61,7 +61,7 @@ class UseForm(Form):
 
 class PaymentForm(Form):
     instalment = IntegerField(validators=[DataRequired("请填写期数"), NumberRange(1, 99)])
-    amount = StringField(validators=[DataRequired("请填写金额（元）")])
+    amount = YuanField(validators=[InputRequired("请填写金额（元）")])
     paid_on = DateField(validators=[DataRequired("请填写划款日期")])
     bank_reference = StringField(validators=[Optional()])
 
@@ -69,7 +69,7 @@ class PaymentForm(Form):
 class InterestForm(Form):
     """The bank's interest on the estate's fund: amount, date and the bank's reference."""
 
-    amount = StringField(validators=[DataRequired("请填写利息金额（元）")])
+    amount = YuanField(validators=[InputRequired("请填写利息金额（元）")])
     booked_on = DateField(validators=[DataRequired("请填写结息日期")])
     reference = StringField(validators=[DataRequired("请填写银行结息流水号")])
     #: the allocation cannot be undone (entries are append-only): the form asks first
@@ -177,10 +177,7 @@ def fund_use_create():
     staff = current_staff()
     try:
         data = form.checked()
-        try:
-            budget = parse_yuan(data["budget"])
-        except ValueError:
-            raise Invalid("预算须为金额（元，最多两位小数）", {"budget": ["金额无效"]}) from None
+        budget = data["budget"]
         unit_ids = panel.unit_ids_in(data["estate_id"], data["buildings"] or [])
         use = uses.create_use(
             staff,
@@ -263,10 +260,7 @@ def fund_use_payment(use_id: int):
     form = PaymentForm()
     try:
         data = form.checked()
-        try:
-            amount = parse_yuan(data["amount"])
-        except ValueError:
-            raise Invalid("金额无效（元，最多两位小数）", {"amount": ["金额无效"]}) from None
+        amount = data["amount"]
         uses.record_payment(
             staff, use, instalment=data["instalment"], amount_fen=amount,
             paid_on=data["paid_on"], bank_reference=data["bank_reference"] or "",
@@ -419,10 +413,7 @@ def fund_interest(estate_id: int):
     form = InterestForm()
     try:
         data = form.checked()
-        try:
-            amount = parse_yuan(data["amount"])
-        except ValueError:
-            raise Invalid("利息金额无效（元，最多两位小数）", {"amount": ["金额无效"]}) from None
+        amount = data["amount"]
         shares = statements.allocate_interest(
             current_staff(), estate_id, amount, data["booked_on"], data["reference"]
         )

@@ -24,10 +24,9 @@ def staff_list():
 
 
 def _role_or_default(value: str | None, roles: list[StaffRole]) -> StaffRole | None:
-    for role in roles:
-        if role.value == value:
-            return role
-    return roles[0] if roles else None
+    """The role chosen on the form if it is one offered, else the first offered."""
+    chosen = StaffRole.__members__.get(value or "")
+    return chosen if chosen in roles else (roles[0] if roles else None)
 
 
 def _render_form(form: dict, error: DomainError | None = None, status: int = 200):

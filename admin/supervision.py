@@ -872,9 +872,7 @@ def _filings_page(expiring_only: bool = False, error: str | None = None, form=No
     else:
         stmt = filings.filings_query(staff, _filing_kind(), _filing_state())
     page = paginate(stmt)
-    may_file = (
-        filings.FILES.get(staff.role, frozenset()) if scope.can(staff, "filing.submit") else ()
-    )
+    may_file = filings.kinds_filed_by(staff)
     return render_template(
         "admin/supervision/filings.html",
         page=page,

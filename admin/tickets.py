@@ -8,7 +8,6 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.page import form_int, paginate
-from backend.accounts.models import StaffRole
 from backend.authz import scope
 from backend.core.errors import DomainError, NotFound
 from backend.core.time import utcnow
@@ -107,7 +106,7 @@ def render_ticket(ticket: Ticket, error: str | None = None, status: int = 200, f
             technicians=services.technicians(ticket)
             if any(a.name == "assign" for a in actions)
             else [],
-            can_note=staff.role not in services.GOVERNMENT_ROLES,
+            can_note=scope.can(staff, "ticket.note"),
             canned=current_app.config["TICKET_CANNED_REPLIES"],
             photo_view=media.photo_view,
             error=error,
@@ -167,6 +166,6 @@ def ticket_action(ticket_id: int, action: str):
         return render_ticket(item, error=exc.message, status=exc.status, form=form)
     label = "已添加备注" if action == "note" else f"已{ACTIONS[action].label}"
     flash(f"工单 T{item.id}：{label}", "success")
-    if staff.role == StaffRole.technician and action in ("resolve",):
+    if scope.can(staff, "ticket.work") and action in ("resolve",):
         return redirect(url_for("admin.my_tickets"))
     return redirect(url_for("admin.ticket", ticket_id=item.id))

@@ -142,7 +142,7 @@ def _acting_staff(username: str | None):
     import sqlalchemy as sa
 
     from backend.accounts.models import Staff
-    from backend.authz.roles import StaffRole
+    from backend.authz import scope
     from backend.extensions import db
 
     stmt = sa.select(Staff).where(Staff.active.is_(True))
@@ -151,9 +151,7 @@ def _acting_staff(username: str | None):
         if staff is None:
             raise click.ClickException(f"没有名为 {username} 的有效员工账号")
         return staff
-    staff = db.session.scalars(
-        stmt.where(Staff.role == StaffRole.platform_admin).order_by(Staff.id)
-    ).first()
+    staff = db.session.scalars(stmt.where(scope.platform_admins()).order_by(Staff.id)).first()
     if staff is None:
         raise click.ClickException("还没有平台管理员账号：请先创建，或用 --as 指定员工账号")
     return staff

@@ -10,7 +10,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from backend.authz.roles import COMPANY_ROLES, StaffRole
+from backend.authz.roles import StaffRole
 from backend.core.enums import LabeledEnum
 from backend.core.time import UTCDateTime, local_today, utcnow
 from backend.extensions import db
@@ -239,15 +239,10 @@ class Staff(db.Model):
 
     @property
     def scope_label(self) -> str:
-        if self.role in COMPANY_ROLES and self.company:
-            return self.company.name
-        if self.role == StaffRole.committee_member and self.estate:
-            return f"{self.estate.name}业委会"
-        if self.role == StaffRole.street_officer and self.street:
-            return self.street.name
-        if self.role in (StaffRole.bureau_officer, StaffRole.fund_bank):
-            return self.district or ""
-        return "全平台"
+        """What the account's scope is called (its company, estate, street, district)."""
+        from backend.authz.scope import scope_label
+
+        return scope_label(self)
 
     def __str__(self) -> str:
         """How the record reads for people (the audit log names it so)."""

@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 from backend.accounts.models import Staff
 from backend.audit import services as audit
 from backend.authz import scope
-from backend.authz.roles import COMPANY_ROLES, ROLE_SCOPE_FIELD, StaffRole
+from backend.authz.roles import StaffRole
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from backend.core.text import TextRefused, clean_text
 from backend.core.time import utcnow
@@ -66,27 +66,16 @@ def check_password_strength(password: str) -> None:
         raise Invalid("密码至少 8 位，且须同时包含字母和数字", {"password": ["密码强度不足"]})
 
 
-def roles_assignable_by(actor: Staff) -> list[StaffRole]:
-    """Roles an admin may give: a company admin only its company's roles."""
-    if actor.role == StaffRole.platform_admin:
-        return list(StaffRole)
-    if actor.role == StaffRole.company_admin:
-        return list(COMPANY_ROLES)
-    return []
-
-
-def implied_scope(actor: Staff, role: StaffRole | None) -> dict:
-    """Scope columns of a new ``role`` account that ``actor`` does not choose: a company
-    admin's staff always join its own company."""
-    if actor.role == StaffRole.company_admin and ROLE_SCOPE_FIELD.get(role) == "company_id":
-        return {"company_id": actor.company_id}
-    return {}
+#: roles an admin may give (a company admin only its company's roles), and the scope
+#: columns of a new account that the admin does not choose: rules of ``backend.authz``
+roles_assignable_by = scope.roles_assignable_by
+implied_scope = scope.implied_scope
 
 
 def scope_choices(actor: Staff, role: StaffRole | None) -> dict:
     """The scope field a new ``role`` account needs and its options as ``actor`` sees them
     (``field`` is ``None`` when there is nothing to choose)."""
-    field = ROLE_SCOPE_FIELD.get(role)
+    field = scope.scope_field(role)
     if field in implied_scope(actor, role):
         field = None
     choices: dict = {"field": field}
@@ -114,11 +103,11 @@ def _apply_scope(actor: Staff, staff: Staff, data: dict) -> None:
         role = StaffRole(data.get("role"))
     except ValueError:
         raise Invalid("请选择角色", {"role": ["必填项"]}) from None
-    if role not in roles_assignable_by(actor):
+    if not scope.may_assign(actor, role):
         raise Forbidden("您不能分配该角色")
     staff.role = role
     staff.company_id = staff.estate_id = staff.street_id = staff.district = None
-    field = ROLE_SCOPE_FIELD.get(role)
+    field = scope.scope_field(role)
     if field is None:
         return
     if field == "district":
@@ -178,11 +167,16 @@ def managed_staff_query(actor: Staff) -> sa.Select:
         )
         .order_by(Staff.id)
     )
-    if actor.role == StaffRole.platform_admin:
+    if scope.sees_everything(actor):
         return stmt
-    if actor.role == StaffRole.company_admin:
+    if scope.manages_company(actor):
         return stmt.where(Staff.company_id == actor.company_id)
     return stmt.where(Staff.id == actor.id)
+
+
+def managed_staff_list(actor: Staff) -> list[Staff]:
+    """The accounts of :func:`managed_staff_query` by name (the audit log's person filter)."""
+    return list(db.session.scalars(managed_staff_query(actor).order_by(None).order_by(Staff.name)))
 
 
 def managed_staff(actor: Staff, staff_id: int) -> Staff:

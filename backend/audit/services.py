@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.audit.models import AuditEntry
 from backend.core.feature import AuditEntity
+from backend.core.money import yuan
 from backend.core.time import to_local
 from backend.extensions import db
 from backend.features import AUDIT_ACTIONS, AUDIT_ENTITIES
@@ -60,20 +61,119 @@ def record(
     return entry
 
 
-def entries_query(staff) -> sa.Select:
-    """The audit entries ``staff`` may read, newest first, with who wrote them (admins only)."""
-    from backend.authz.roles import StaffRole
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit page narrows to: who, which feature or action, which record (kind
+    and id), which estate, and which days (Asia/Shanghai, both ends included)."""
+
+    staff_id: int | None = None
+    feature: str | None = None
+    action: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    estate_id: int | None = None
+    day_from: date | None = None
+    day_to: date | None = None
+
+
+def feature_actions() -> dict[str, tuple[str, list[str]]]:
+    """Feature name → (its label, the audit actions it records), for the feature filter."""
+    from backend.features import FEATURES
+
+    return {f.name: (f.label, sorted(f.audit_actions)) for f in FEATURES if f.audit_actions}
+
+
+def _day_start(day: date) -> datetime:
+    from backend.core.time import SHANGHAI
+
+    return datetime.combine(day, datetime.min.time(), SHANGHAI)
+
+
+def _filtered(stmt: sa.Select, f: AuditFilter) -> sa.Select:
+    if f.staff_id is not None:
+        stmt = stmt.where(AuditEntry.staff_id == f.staff_id)
+    if f.feature is not None:
+        stmt = stmt.where(AuditEntry.action.in_(feature_actions().get(f.feature, ("", []))[1]))
+    if f.action is not None:
+        stmt = stmt.where(AuditEntry.action == f.action)
+    if f.entity_type is not None:
+        stmt = stmt.where(AuditEntry.entity_type == f.entity_type)
+    if f.entity_id is not None:
+        stmt = stmt.where(AuditEntry.entity_id == f.entity_id)
+    if f.estate_id is not None:
+        stmt = stmt.where(AuditEntry.estate_id == f.estate_id)
+    if f.day_from is not None:
+        stmt = stmt.where(AuditEntry.at >= _day_start(f.day_from))
+    if f.day_to is not None:
+        stmt = stmt.where(AuditEntry.at < _day_start(f.day_to + timedelta(days=1)))
+    return stmt
+
+
+def entries_query(staff, f: AuditFilter | None = None) -> sa.Select:
+    """The audit entries ``staff`` may read (narrowed by ``f``), newest first, with who
+    wrote them (admins only)."""
+    from backend.authz import scope
 
     stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.staff))
-    stmt = stmt.order_by(AuditEntry.id.desc())
-    if staff.role == StaffRole.platform_admin:
+    stmt = _filtered(stmt, f or AuditFilter()).order_by(AuditEntry.id.desc())
+    if not scope.can(staff, "audit.read"):
+        return stmt.where(sa.false())
+    if scope.sees_everything(staff):
         return stmt
-    if staff.role == StaffRole.company_admin:
+    if scope.manages_company(staff):
         return stmt.where(AuditEntry.company_id == staff.company_id)
     return stmt.where(sa.false())
 
 
 # --- reading -----------------------------------------------------------------------------------
+
+
+#: names of fields many features record, for entities that do not name them themselves
+COMMON_FIELDS = {
+    "amount_fen": "金额",
+    "waived_fen": "减免金额",
+    "total_fen": "合计金额",
+    "budget_fen": "预算金额",
+    "reason": "原因",
+    "note": "说明",
+    "state": "状态",
+    "status": "状态",
+    "period": "账期",
+    "created": "新增条数",
+    "title": "标题",
+    "kind": "类型",
+    "unit_id": "房屋",
+    "company_id": "物业企业",
+    "estate_id": "小区",
+    "ticket_id": "工单",
+    "from": "开始",
+    "to": "结束",
+    "filename": "文件",
+    "rows": "读取行数",
+    "units": "房屋",
+    "matched": "已对上",
+    "unmatched_bank": "银行流水未对上",
+    "unmatched_ledger": "台账未对上",
+    "section": "栏目",
+    "version": "版本",
+    "must_read": "必读",
+    "area": "面积（㎡）",
+    "receipt": "回执",
+    "action": "操作",
+    "attempts": "尝试次数",
+    "paid_on": "付款日期",
+    "instalment": "期次",
+    "password": "密码",
+    "active": "启用",
+    "name": "名称",
+    "bills": "账单笔数",
+    "reminder_id": "催缴记录",
+}
+
+
+def field_label(kind: AuditEntity, key: str) -> str:
+    """The Chinese name of a recorded field: the entity's own, else the common one."""
+    return kind.fields.get(key) or COMMON_FIELDS.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -106,7 +206,7 @@ def _readable(entry: AuditEntry) -> ReadableEntry:
     before, after = entry.before or {}, entry.after or {}
     changes = [
         Change(
-            kind.fields.get(key, key),
+            field_label(kind, key),
             _text(kind, key, before[key]) if key in before else "",
             _text(kind, key, after[key]) if key in after else "",
         )
@@ -143,7 +243,10 @@ def _text(kind: AuditEntity, key: str, value) -> str:
     if isinstance(value, list):
         return "、".join(_text(kind, key, item) for item in value)
     if isinstance(value, dict):
-        return "；".join(f"{kind.fields.get(k, k)}：{_text(kind, k, v)}" for k, v in value.items())
+        return "；".join(f"{field_label(kind, k)}：{_text(kind, k, v)}" for k, v in value.items())
+    if key.endswith("_fen") and isinstance(value, int):
+        # amounts are integer fen: read in 元 (the one formatter)
+        return f"{yuan(value).removeprefix('¥').replace('-¥', '-')} 元"
     reads_as = kind.values.get(key)
     if isinstance(reads_as, type) and issubclass(reads_as, enum.Enum):
         try:
@@ -158,3 +261,41 @@ def _text(kind: AuditEntity, key: str, value) -> str:
         row = _row(reads_as, value)
         return str(row) if row is not None else f"#{value}"
     return str(value)
+
+
+# --- export ------------------------------------------------------------------------------------
+
+#: the most entries one export holds (newest first); narrow the filters for older ones
+EXPORT_LIMIT = 20_000
+EXPORT_BATCH = 500
+EXPORT_HEADERS = ["时间", "操作人", "账号", "操作", "对象", "变更内容", "IP"]
+
+
+def export_rows(staff, f: AuditFilter):
+    """The rows of the audit log's export: what the page shows, in words, newest first
+    (at most :data:`EXPORT_LIMIT`)."""
+    stmt = entries_query(staff, f)
+    left, last = EXPORT_LIMIT, None
+    while left > 0:
+        # pages by id (newest first), so no cursor stays open while records are named
+        page = stmt if last is None else stmt.where(AuditEntry.id < last)
+        batch = list(db.session.scalars(page.limit(min(left, EXPORT_BATCH))))
+        if not batch:
+            return
+        yield from _export_batch(batch)
+        left -= len(batch)
+        last = batch[-1].id
+
+
+def _export_batch(entries: list[AuditEntry]):
+    for row in readable(entries):
+        who = row.entry.staff
+        yield [
+            to_local(row.entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+            who.name if who else "系统",
+            who.username if who else "",
+            row.action,
+            row.record,
+            "；".join(f"{c.field}：{c.before or '—'} → {c.after or '—'}" for c in row.changes),
+            row.entry.ip or "",
+        ]

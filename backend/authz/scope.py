@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from backend.authz.roles import COMPANY_ROLES, StaffRole
+from backend.authz.roles import COMPANY_ROLES, ROLE_SCOPE_FIELD, StaffRole
 from backend.core.errors import Forbidden, NotFound
 from backend.extensions import db
 from backend.org.models import Estate, Street
@@ -113,3 +113,120 @@ def masked_phone(staff: Staff, phone: str) -> str:
     if not phone or can(staff, "contact.read"):
         return phone
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+
+
+# --- named rules: every decision that depends on a staff role is taken here ---------------------
+# Features ask these (or :func:`can`), never compare roles themselves: tests/test_layers.py
+# fails on a role comparison outside backend/authz.
+
+
+def holders(permission: str):
+    """A SQL condition on ``Staff``: the account's role holds ``permission`` (e.g. the
+    technicians a ticket may be given, the approvers of a fee change)."""
+    from backend.accounts.models import Staff
+
+    return Staff.role.in_(roles_with(permission))
+
+
+def platform_admins():
+    """A SQL condition on ``Staff``: the account's scope is the whole platform (commands
+    run by the system act as the first active platform admin)."""
+    from backend.accounts.models import Staff
+
+    return Staff.role == StaffRole.platform_admin
+
+
+def scope_field(role: StaffRole | None) -> str | None:
+    """The column that holds ``role``'s scope (``company_id``, ``estate_id``, ``street_id``,
+    ``district``); ``None`` for a platform admin (everything) or no role."""
+    return ROLE_SCOPE_FIELD.get(role)
+
+
+def bound_by(staff: Staff) -> str | None:
+    """The column that bounds ``staff``'s scope, ``None`` when it is the whole platform."""
+    return scope_field(staff.role)
+
+
+def sees_everything(staff: Staff) -> bool:
+    """Whether ``staff``'s scope is the whole platform (a platform admin)."""
+    return staff.role == StaffRole.platform_admin
+
+
+def is_company_staff(staff: Staff) -> bool:
+    """Whether ``staff`` works for a property company (admin, desk or technician): they
+    act only for their own company."""
+    return staff.role in COMPANY_ROLES
+
+
+def within_own(staff: Staff, *, company_id: int | None = None, street_id: int | None = None):
+    """Whether ``staff`` may act for ``company_id`` / ``street_id``: a company's staff only
+    for their own company, a street officer only for their own street; others are bound by
+    their permissions and estate scope alone."""
+    field = bound_by(staff)
+    if company_id is not None and field == "company_id" and staff.company_id != company_id:
+        return False
+    return not (street_id is not None and field == "street_id" and staff.street_id != street_id)
+
+
+def scope_label(staff: Staff) -> str:
+    """What ``staff``'s scope is called: the company, the committee's estate, the street,
+    the district, or the whole platform."""
+    field = bound_by(staff)
+    if field == "company_id" and staff.company:
+        return staff.company.name
+    if field == "estate_id" and staff.estate:
+        return f"{staff.estate.name}业委会"
+    if field == "street_id" and staff.street:
+        return staff.street.name
+    if field == "district":
+        return staff.district or ""
+    return "全平台"
+
+
+def roles_assignable_by(actor: Staff) -> list[StaffRole]:
+    """Roles ``actor`` may give an account: a platform admin any, a company admin only its
+    company's roles, nobody else any."""
+    if sees_everything(actor):
+        return list(StaffRole)
+    if manages_company(actor):
+        return list(COMPANY_ROLES)
+    return []
+
+
+def may_assign(actor: Staff, role: StaffRole) -> bool:
+    """Whether ``actor`` may give an account ``role``."""
+    return role in roles_assignable_by(actor)
+
+
+def implied_scope(actor: Staff, role: StaffRole | None) -> dict:
+    """Scope columns of a new ``role`` account that ``actor`` does not choose: a company
+    admin's staff always join its own company."""
+    if (
+        not sees_everything(actor)
+        and bound_by(actor) == "company_id"
+        and scope_field(role) == "company_id"
+    ):
+        return {"company_id": actor.company_id}
+    return {}
+
+
+def manages_company(staff: Staff) -> bool:
+    """Whether ``staff`` manages the accounts and audit trail of one company (a company
+    admin): their reach there is the company's, not their own."""
+    return bound_by(staff) == "company_id" and can(staff, "staff.manage")
+
+
+def role_may_act(
+    role: StaffRole, granted: frozenset[StaffRole], *, assignee_only: bool, is_assignee: bool
+) -> bool:
+    """Whether ``role`` may take an action granted to ``granted`` roles; an action for the
+    assignee only is, for a role that works assigned jobs (``ticket.work``), open to the
+    one it is assigned to."""
+    if role not in granted:
+        return False
+    return not (assignee_only and role in roles_with("ticket.work") and not is_assignee)
+
+
+def may_act(staff: Staff, granted, *, assignee_only: bool, is_assignee: bool) -> bool:
+    """:func:`role_may_act` for ``staff``."""
+    return role_may_act(staff.role, granted, assignee_only=assignee_only, is_assignee=is_assignee)

@@ -114,7 +114,10 @@ def seed(demo: Demo) -> None:
             continue
         generated.refresh(estate.id, "fee_standards")
         for code, (title, body) in POSTS.items():
-            services.publish(company, estate.id, code, Content(title=title, body=body))
+            # the manager's post declares the service desk's mobile: shown in full
+            phone = "13957100001" if code == "manager" else ""
+            content = Content(title=title, body=body, service_phone=phone)
+            services.publish(company, estate.id, code, content)
         if index == 0:
             # a quarterly statement four months old: compliance shows the section as stale
             _backdated(

@@ -14,7 +14,7 @@ feature = Feature(
         # boards of the estates in scope, their compliance and read statistics
         "board.read": frozenset(StaffRole),
         # publish, correct and withdraw, each publisher only in its own sections
-        # (backend.board.sections.ROLE_PUBLISHER)
+        # (``board.as_<publisher>``: whom the role speaks for)
         "board.publish": frozenset(
             {
                 StaffRole.company_admin,
@@ -23,11 +23,18 @@ feature = Feature(
                 StaffRole.street_officer,
             }
         ),
+        "board.as_company": frozenset({StaffRole.company_admin, StaffRole.service_desk}),
+        "board.as_committee": frozenset({StaffRole.committee_member}),
+        "board.as_street": frozenset({StaffRole.street_officer}),
+        # remove a version's content that disclosed personal data (company admin or above;
+        # the fact, time, person and reason stay on record)
+        "board.redact": frozenset({StaffRole.company_admin, StaffRole.platform_admin}),
     },
     audit_actions={
         "board.publish": "发布公示",
         "board.correct": "更正公示",
         "board.withdraw": "撤回公示",
+        "board.redact": "删除公示版本中的个人信息",
     },
     audit_entities={"board_post": AuditEntity("公示")},
     # owners who became owners after a must-read notice was published are told too (once)

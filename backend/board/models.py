@@ -98,12 +98,17 @@ class PostVersion(db.Model):
     effective_until: Mapped[date | None] = mapped_column()
     #: why this version replaced the previous one ("" for the first)
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: a service phone the publisher declares on purpose: shown in full (public text is
+    #: otherwise masked, backend.core.masking)
+    service_phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post: Mapped[Post] = relationship(back_populates="versions")
     staff = relationship("Staff")
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.position")
+    #: its redaction, if its content was removed (read only: redactions are added alone)
+    redaction: Mapped[Redaction | None] = relationship(viewonly=True)
 
     __table_args__ = (
         sa.UniqueConstraint("post_id", "number"),
@@ -148,6 +153,28 @@ class PostRead(db.Model):
     __table_args__ = (sa.UniqueConstraint("post_id", "resident_id"),)
 
 
+#: the title a redacted version keeps: the fact of the redaction, never what was removed
+REDACTED_TITLE = "（该版本内容已删除）"
+
+
+class Redaction(db.Model):
+    """A version's content removed because it disclosed personal data by mistake (删除个人
+    信息): the version's text, figures and attachments are blanked for everyone, and this
+    row keeps the fact — which version, when, by whom, why — never the data. Append-only."""
+
+    __tablename__ = "board_redactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("board_posts.id"), index=True)
+    #: one redaction per version: a blanked version has nothing left to remove
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("board_post_versions.id"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff = relationship("Staff")
+
+
 class MustReadReminder(db.Model):
     """A must-read post's subscribe message went to a resident who had not read it (once)."""
 
@@ -181,15 +208,72 @@ APPEND_ONLY_TRIGGERS = (
 )
 
 
+#: PostgreSQL guards since redactions (migration 0024): a version may be changed only by
+#: blanking it (exactly so) once its redaction is recorded, and a redacted version's
+#: attachments may be removed; nothing else is ever changed or deleted, redactions included
+REDACTION_GUARD_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION board_versions_guard() RETURNS trigger AS $$
+BEGIN
+    -- each table's fields are read only in its own branch (plpgsql plans a whole condition)
+    IF TG_TABLE_NAME = 'board_post_versions' AND TG_OP = 'UPDATE' THEN
+        IF EXISTS (SELECT 1 FROM board_redactions r WHERE r.version_id = OLD.id)
+           AND NEW.id = OLD.id AND NEW.post_id = OLD.post_id AND NEW.number = OLD.number
+           AND NEW.created_at = OLD.created_at
+           AND NEW.staff_id IS NOT DISTINCT FROM OLD.staff_id
+           AND NEW.effective_from IS NOT DISTINCT FROM OLD.effective_from
+           AND NEW.effective_until IS NOT DISTINCT FROM OLD.effective_until
+           AND NEW.title = '{REDACTED_TITLE}' AND NEW.body_html = '' AND NEW.reason = ''
+           AND NEW.statement IS NULL AND NEW.data IS NULL
+           AND NEW.service_phone = OLD.service_phone
+        THEN
+            RETURN NEW;
+        END IF;
+    ELSIF TG_TABLE_NAME = 'board_attachments' AND TG_OP = 'DELETE' THEN
+        IF EXISTS (SELECT 1 FROM board_redactions r WHERE r.version_id = OLD.version_id) THEN
+            RETURN OLD;
+        END IF;
+    END IF;
+    RAISE EXCEPTION USING
+        MESSAGE = TG_TABLE_NAME || ': ' || TG_OP || ' is not allowed (append-only)',
+        ERRCODE = 'integrity_constraint_violation';
+END;
+$$ LANGUAGE plpgsql
+"""
+REDACTION_GUARD_TRIGGERS = (
+    "DROP TRIGGER IF EXISTS board_post_versions_append_only ON board_post_versions",
+    "CREATE TRIGGER board_post_versions_append_only BEFORE UPDATE OR DELETE"
+    " ON board_post_versions FOR EACH ROW EXECUTE FUNCTION board_versions_guard()",
+    "DROP TRIGGER IF EXISTS board_attachments_append_only ON board_attachments",
+    "CREATE TRIGGER board_attachments_append_only BEFORE UPDATE OR DELETE"
+    " ON board_attachments FOR EACH ROW EXECUTE FUNCTION board_versions_guard()",
+)
+REDACTIONS_APPEND_ONLY = (
+    "CREATE TRIGGER board_redactions_append_only BEFORE UPDATE OR DELETE"
+    " ON board_redactions FOR EACH ROW EXECUTE FUNCTION board_refuse_rewrite()"
+)
+
+
 @sa.event.listens_for(Attachment.__table__, "after_create")
 def _append_only_guards(_target, connection, **_kw):
-    # create_all (tests, fresh installs) gets the migration's guards; attachments are
+    # create_all (tests, fresh installs) gets the migrations' guards; attachments are
     # created after posts and versions, which they refer to
     if connection.dialect.name != "postgresql":
         return
     connection.exec_driver_sql(APPEND_ONLY_FUNCTION)
     for statement in APPEND_ONLY_TRIGGERS:
         connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(REDACTION_GUARD_FUNCTION)
+    for statement in REDACTION_GUARD_TRIGGERS:
+        connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(Redaction.__table__, "after_create")
+def _redactions_append_only(_target, connection, **_kw):
+    if connection.dialect.name != "postgresql":
+        return
+    # the refusing function is created with the attachments' guards, or here if first
+    connection.exec_driver_sql(APPEND_ONLY_FUNCTION)
+    connection.exec_driver_sql(REDACTIONS_APPEND_ONLY)
 
 
 @sa.event.listens_for(Session, "before_flush")

@@ -32,6 +32,7 @@ class CorrectionSchema(Schema):
     number = ma.fields.Integer(metadata={"description": "版本号（2 起为更正）"})
     reason = ma.fields.String(metadata={"description": "更正原因"})
     published_at = _time()
+    redacted = ma.fields.Boolean(metadata={"description": "该版本内容已因含个人信息删除"})
 
 
 class VersionSchema(Schema):
@@ -50,6 +51,11 @@ class VersionSchema(Schema):
     reason = ma.fields.String(metadata={"description": "更正原因（首次发布为空）"})
     published_at = _time()
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
+    redacted = ma.fields.Boolean(metadata={"description": "内容已因含个人信息删除"})
+    redacted_at = _time(allow_none=True)
+    service_phone = ma.fields.String(
+        allow_none=True, metadata={"description": "发布者声明公开的服务电话（不打码）"}
+    )
 
 
 class PostSchema(Schema):
@@ -74,6 +80,11 @@ class PostSchema(Schema):
     effective_from = _date()
     effective_until = _date()
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
+    redacted = ma.fields.Boolean(metadata={"description": "当前版本内容已因含个人信息删除"})
+    redacted_at = _time(allow_none=True)
+    service_phone = ma.fields.String(
+        allow_none=True, metadata={"description": "发布者声明公开的服务电话（不打码）"}
+    )
     corrections = ma.fields.List(
         ma.fields.Nested(CorrectionSchema), metadata={"description": "更正记录"}
     )

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from backend.authz.roles import StaffRole
 from backend.core.enums import LabeledEnum
 
 DEFAULT_FILE = os.path.join(os.path.dirname(__file__), "sections.toml")
@@ -31,15 +30,6 @@ class Publisher(LabeledEnum):
     company = "company", "物业服务企业"
     committee = "committee", "业主委员会"
     street = "street", "街道办事处"
-
-
-#: the publisher each staff role speaks for (roles not listed publish nothing)
-ROLE_PUBLISHER = {
-    StaffRole.company_admin: Publisher.company,
-    StaffRole.service_desk: Publisher.company,
-    StaffRole.committee_member: Publisher.committee,
-    StaffRole.street_officer: Publisher.street,
-}
 
 
 @dataclass(frozen=True)

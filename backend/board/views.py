@@ -41,8 +41,12 @@ def version_view(version: PostVersion) -> dict:
         "effective_from": version.effective_from,
         "effective_until": version.effective_until,
         "reason": version.reason,
+        "service_phone": version.service_phone or None,
         "published_at": version.created_at,
         "attachments": [_attachment(a) for a in version.attachments],
+        # a redaction shows that (and when) content was removed, never what or by whom
+        "redacted": version.redaction is not None,
+        "redacted_at": version.redaction.created_at if version.redaction else None,
     }
 
 
@@ -81,7 +85,12 @@ def post_view(post: Post, *, versions: bool = False, public: bool = False) -> di
         "expired": bool(current.effective_until and current.effective_until < today),
         **{k: v for k, v in version_view(current).items() if k not in ("number", "reason")},
         "corrections": [
-            {"number": v.number, "reason": v.reason, "published_at": v.created_at}
+            {
+                "number": v.number,
+                "reason": v.reason,
+                "published_at": v.created_at,
+                "redacted": v.redaction is not None,
+            }
             for v in post.versions[1:]
         ],
     }

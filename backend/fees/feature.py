@@ -2,6 +2,8 @@
 
 from backend.authz.roles import StaffRole
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
+from backend.fees.models import FeeBasis, PaymentMethod, PaymentStatus, PricingForm, RefundState
+from backend.org.models import Unit
 
 _ADMINS = frozenset({StaffRole.platform_admin, StaffRole.company_admin})
 _DESK = _ADMINS | {StaffRole.service_desk}
@@ -66,10 +68,41 @@ feature = Feature(
     },
     # how each record reads in the audit log (a model and Chinese field names may follow)
     audit_entities={
-        "fee_item": AuditEntity("收费项目"),
-        "meter_reading": AuditEntity("抄表读数"),
-        "bill": AuditEntity("账单"),
-        "payment": AuditEntity("收款"),
+        # amounts (``*_fen``) read in 元 and reasons, notes and periods by the common names
+        # of the audit log (backend/audit/services.py COMMON_FIELDS)
+        "fee_item": AuditEntity(
+            "收费项目",
+            fields={
+                "name": "名称",
+                "basis": "计费依据",
+                "pricing_form": "定价形式",
+                "basis_document": "定价文件",
+                "meter_unit": "计量单位",
+                "tenant_pays": "租户缴纳",
+                "developer_held_included": "含开发商持有房屋",
+                "active": "启用",
+                "price": "单价（元）",
+                "effective_from": "生效日期",
+            },
+            values={"basis": FeeBasis, "pricing_form": PricingForm},
+        ),
+        "meter_reading": AuditEntity(
+            "抄表读数",
+            fields={"fee_item": "收费项目", "previous": "上期读数", "current": "本期读数"},
+            values={"unit_id": Unit},
+        ),
+        "bill": AuditEntity("账单", fields={"approved_by": "批准人"}),
+        "payment": AuditEntity(
+            "收款",
+            fields={
+                "receipt_no": "收据编号",
+                "method": "收款方式",
+                "bill_ids": "账单",
+                "refund": "退款单号",
+                "state": "退款状态",
+            },
+            values={"method": PaymentMethod, "state": RefundState, "status": PaymentStatus},
+        ),
     },
     jobs=(
         # 00:30 Asia/Shanghai daily: the current month's bills (made on the 1st; later runs

@@ -26,7 +26,9 @@ def _due():
 
 
 def arrears_query(staff: Staff, estate_id: int | None = None) -> sa.Select:
-    """Units with unpaid bills: how many, how much, and the oldest month owed."""
+    """Units with unpaid bills: how many, how much, and the oldest month owed (per-unit
+    lists are the company's: ``fees.read``)."""
+    scope.require(staff, "fees.read")
     stmt = (
         sa.select(
             Unit.id.label("unit_id"),
@@ -97,7 +99,9 @@ def collection_rate(
     period_to: date | None = None,
     estate_id: int | None = None,
 ) -> list[RateRow]:
-    """Collected ÷ billed (after waivers) for the bills of the months chosen, by ``group``."""
+    """Collected ÷ billed (after waivers) for the bills of the months chosen, by ``group``
+    (``fees.rates``: oversight sees the rates too)."""
+    scope.require(staff, "fees.rates")
     _, key, label = GROUPS[group]
     collected = sa.func.sum(sa.case((Bill.status == BillStatus.paid, _due()), else_=0))
     stmt = (
@@ -134,8 +138,13 @@ def _stream(stmt: sa.Select) -> Iterator:
 
 
 def arrears_rows(staff: Staff, estate_id: int | None = None) -> Iterator[list]:
+    """The arrears export's rows (``fees.read``, checked before the first row)."""
+    return _arrears_rows(arrears_query(staff, estate_id))
+
+
+def _arrears_rows(stmt: sa.Select) -> Iterator[list]:
     today = local_today()
-    for r in _stream(arrears_query(staff, estate_id)):
+    for r in _stream(stmt):
         days = age_days(r.oldest, today)
         yield [
             r.estate,
@@ -162,6 +171,8 @@ ARREARS_HEADERS = [
 
 
 def bills_rows(staff: Staff, estate_id: int | None = None, period: date | None = None):
+    """The bills export's rows, per unit (``fees.read``, checked before the first row)."""
+    scope.require(staff, "fees.read")
     stmt = (
         sa.select(
             Estate.name,
@@ -185,7 +196,11 @@ def bills_rows(staff: Staff, estate_id: int | None = None, period: date | None =
         stmt = stmt.where(Bill.estate_id == estate_id)
     if period is not None:
         stmt = stmt.where(Bill.period == period)
-    for r in _stream(scope.scoped(stmt, staff, Bill.estate_id)):
+    return _bill_rows(scope.scoped(stmt, staff, Bill.estate_id))
+
+
+def _bill_rows(stmt: sa.Select) -> Iterator[list]:
+    for r in _stream(stmt):
         yield [
             r[0],
             r[1],
@@ -217,9 +232,12 @@ BILLS_HEADERS = [
 
 
 def payments_rows(staff: Staff, day_from: date | None = None, day_to: date | None = None):
+    """The payments export's rows (``fees.read``, checked before the first row)."""
     from datetime import datetime, timedelta
 
     from backend.core.time import SHANGHAI
+
+    scope.require(staff, "fees.read")
 
     stmt = (
         sa.select(Payment, Estate.name)
@@ -233,7 +251,11 @@ def payments_rows(staff: Staff, day_from: date | None = None, day_to: date | Non
     if day_to is not None:
         end = datetime.combine(day_to, datetime.min.time(), SHANGHAI) + timedelta(days=1)
         stmt = stmt.where(Payment.paid_at < end)
-    for payment, estate in _stream(scope.scoped(stmt, staff, Payment.estate_id)):
+    return _payment_rows(scope.scoped(stmt, staff, Payment.estate_id))
+
+
+def _payment_rows(stmt: sa.Select) -> Iterator[list]:
+    for payment, estate in _stream(stmt):
         yield [
             payment.receipt_no,
             estate,

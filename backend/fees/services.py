@@ -683,7 +683,7 @@ def approvers_for(bill: Bill) -> list[Staff]:
     """Active staff who may approve a waiver or correction of ``bill``."""
     candidates = db.session.scalars(
         sa.select(Staff)
-        .where(Staff.active.is_(True), Staff.role.in_(scope.roles_with("fees.approve")))
+        .where(Staff.active.is_(True), scope.holders("fees.approve"))
         .order_by(Staff.name)
     )
     return [s for s in candidates if scope.can(s, "fees.approve") and _serves(s, bill.estate_id)]

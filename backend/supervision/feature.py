@@ -14,6 +14,8 @@ from backend.supervision.models import (
     SupervisionOrder,
 )
 
+#: who may file any kind of filing (on someone's behalf)
+_FILERS = frozenset({StaffRole.platform_admin, StaffRole.street_officer})
 OFFICERS = frozenset({StaffRole.platform_admin, StaffRole.street_officer, StaffRole.bureau_officer})
 
 feature = Feature(
@@ -63,6 +65,11 @@ feature = Feature(
             }
         ),
         "filing.review": frozenset({StaffRole.platform_admin, StaffRole.street_officer}),
+        # which kinds each role may file (officers may enter any on someone's behalf)
+        "filing.company": _FILERS | {StaffRole.company_admin},
+        "filing.manager": _FILERS | {StaffRole.company_admin},
+        "filing.contract": _FILERS | {StaffRole.company_admin},
+        "filing.committee": _FILERS | {StaffRole.committee_member},
     },
     audit_actions={
         "supervision.order": "下达督办",

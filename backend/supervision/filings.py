@@ -16,7 +16,6 @@ from flask import current_app
 
 from backend.audit import services as audit
 from backend.authz import scope
-from backend.authz.roles import COMPANY_ROLES, StaffRole
 from backend.core.db import transition
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.core.feature import ToDo
@@ -41,20 +40,19 @@ from backend.supervision.models import (
 
 #: terms and contracts are flagged this many days before they end
 EXPIRY_NOTICE_DAYS = 60
-#: which kinds each role may file (officers may enter any on someone's behalf)
-FILES = {
-    StaffRole.company_admin: frozenset(
-        {FilingKind.company, FilingKind.manager, FilingKind.contract}
-    ),
-    StaffRole.committee_member: frozenset({FilingKind.committee}),
-    StaffRole.street_officer: frozenset(FilingKind),
-    StaffRole.platform_admin: frozenset(FilingKind),
-}
+
+
+def kinds_filed_by(actor) -> frozenset[FilingKind]:
+    """The kinds ``actor`` may file (``filing.<kind>`` permissions: a company its own
+    filings, a committee itself, officers any kind on someone's behalf)."""
+    if not scope.can(actor, "filing.submit"):
+        return frozenset()
+    return frozenset(k for k in FilingKind if scope.can(actor, f"filing.{k.value}"))
 
 
 def _may_file(actor, kind: FilingKind) -> None:
     scope.require(actor, "filing.submit")
-    if kind not in FILES.get(actor.role, ()):
+    if kind not in kinds_filed_by(actor):
         raise Forbidden(f"您的角色不能提交{kind.label}备案")
 
 
@@ -110,9 +108,9 @@ def _submit(
 def file_company(actor, company_id: int, street_id: int) -> Filing:
     """A company files itself with a street where it serves an estate."""
     _may_file(actor, FilingKind.company)
-    if actor.role in COMPANY_ROLES and actor.company_id != company_id:
+    if not scope.within_own(actor, company_id=company_id):
         raise NotFound("未找到该物业企业")
-    if actor.role == StaffRole.street_officer and actor.street_id != street_id:
+    if not scope.within_own(actor, street_id=street_id):
         raise NotFound(NOT_FOUND)
     company = db.session.get(Company, company_id)
     serves = db.session.scalar(
@@ -160,7 +158,7 @@ def file_contract(actor, contract_id: int) -> Filing:
     """File a service contract recorded in org (by its company, or entered by the office)."""
     _may_file(actor, FilingKind.contract)
     contract = scope.get_scoped(ServiceContract, contract_id, actor)
-    if actor.role in COMPANY_ROLES and contract.company_id != actor.company_id:
+    if not scope.within_own(actor, company_id=contract.company_id):
         raise NotFound(NOT_FOUND)
     estate = db.session.get(Estate, contract.estate_id)
     return _submit(
@@ -238,16 +236,18 @@ def filings_query(
 
 
 def _scoped(stmt: sa.Select, staff) -> sa.Select:
-    role = staff.role
-    if role == StaffRole.platform_admin:
+    if not (scope.can(staff, "supervision.read") or scope.can(staff, "filing.submit")):
+        return stmt.where(sa.false())
+    field = scope.bound_by(staff)
+    if field is None:
         return stmt
-    if role == StaffRole.street_officer:
+    if field == "street_id":
         return stmt.where(Filing.street_id == staff.street_id)
-    if role == StaffRole.bureau_officer:
+    if field == "district":
         return stmt.where(
             Filing.street_id.in_(sa.select(Street.id).where(Street.district == staff.district))
         )
-    if role in COMPANY_ROLES:
+    if field == "company_id":
         # the company's own filings: itself, its managers and its contracts
         company = staff.company_id
         managers = sa.select(ProjectManager.id).where(ProjectManager.company_id == company)
@@ -259,7 +259,7 @@ def _scoped(stmt: sa.Select, staff) -> sa.Select:
                 sa.and_(Filing.kind == FilingKind.contract, Filing.subject_id.in_(contracts)),
             )
         )
-    if role == StaffRole.committee_member:
+    if field == "estate_id":
         return stmt.where(Filing.estate_id == staff.estate_id)
     return stmt.where(sa.false())
 

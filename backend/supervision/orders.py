@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from backend.audit import services as audit
 from backend.authz import scope
-from backend.authz.roles import COMPANY_ROLES
 from backend.core.db import transition
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.time import to_local, utcnow
@@ -290,7 +289,7 @@ def orders_query(
     """The orders ``staff`` may read, newest first: an officer's jurisdiction, or the
     orders addressed to the staff member's company."""
     stmt = scope.scoped(sa.select(SupervisionOrder), staff, SupervisionOrder.estate_id)
-    if staff.role in COMPANY_ROLES:
+    if scope.is_company_staff(staff):
         stmt = stmt.where(SupervisionOrder.company_id == staff.company_id)
     if status is not None:
         stmt = stmt.where(SupervisionOrder.status == status)
@@ -311,6 +310,6 @@ def order_for(staff, order_id: int) -> SupervisionOrder:
 
 def company_order(staff, order_id: int) -> SupervisionOrder:
     """An order addressed to ``staff``'s company (company staff only)."""
-    if staff.role not in COMPANY_ROLES:
+    if not scope.is_company_staff(staff):
         raise NotFound(NOT_FOUND)
     return order_for(staff, order_id)

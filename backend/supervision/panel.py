@@ -172,11 +172,10 @@ def managers_in_scope(staff) -> list:
 
 def contracts_in_scope(staff) -> list:
     """Service contracts of the estates in scope (a company's own only), newest first."""
-    from backend.authz.roles import COMPANY_ROLES
     from backend.org.models import ServiceContract
 
     stmt = scope.scoped(sa.select(ServiceContract), staff, ServiceContract.estate_id)
-    if staff.role in COMPANY_ROLES:
+    if scope.is_company_staff(staff):
         stmt = stmt.where(ServiceContract.company_id == staff.company_id)
     return list(db.session.scalars(stmt.order_by(ServiceContract.starts_on.desc())))
 

@@ -6,6 +6,9 @@ from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
 from backend.tickets.models import Ticket, TicketKind, TicketSource, TicketState
 from backend.tickets.states import ACTIONS
 
+#: officers oversee: they see the tickets escalated to the street office, nothing more
+_OFFICERS = frozenset({StaffRole.street_officer, StaffRole.bureau_officer})
+
 feature = Feature(
     name="tickets",
     label="工单",
@@ -17,6 +20,12 @@ feature = Feature(
         # tickets in scope (officers: those on the street office's list); what each role
         # may do to a ticket is decided by the state machine (backend/tickets/states.py)
         "ticket.read": frozenset(StaffRole),
+        # the estates' whole queue; officers read only tickets put on their list (escalated)
+        "ticket.queue": frozenset(StaffRole) - _OFFICERS,
+        # remarks on the timeline (replies to the resident): those who handle the queue
+        "ticket.note": frozenset(StaffRole) - _OFFICERS,
+        # 维修: works the tickets assigned to them, and acts on those only
+        "ticket.work": frozenset({StaffRole.technician}),
         "ticket.export": frozenset(
             {
                 StaffRole.platform_admin,
@@ -28,8 +37,11 @@ feature = Feature(
         ),
     },
     # every staff action on a ticket, as the audit log names it (工单受理, 工单派单…)
-    audit_actions={f"ticket.{a.name}": f"工单{a.label}" for a in ACTIONS.values()}
-    | {"ticket.file": "登记工单"},
+    audit_actions={
+        **{f"ticket.{a.name}": f"工单{a.label}" for a in ACTIONS.values()},
+        "ticket.file": "登记工单",
+        "ticket.note": "工单备注",
+    },
     audit_entities={
         "ticket": AuditEntity(
             "工单",

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from backend.accounts.models import Residency, Resident, Staff, StaffRole
+from backend.accounts.models import Residency, Resident, Staff
 from backend.audit import services as audit
 from backend.authz import scope
 from backend.core import ticket_hook
@@ -32,13 +32,11 @@ from backend.tickets.models import (
     TicketState,
     Urgency,
 )
-from backend.tickets.states import ACTIONS, EVENT_LABELS, TECH, Action
+from backend.tickets.states import ACTIONS, EVENT_LABELS, Action
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "未找到该工单"
-#: officers see the tickets put on the street office's list, not the company's daily work
-GOVERNMENT_ROLES = (StaffRole.street_officer, StaffRole.bureau_officer)
 STALE = "工单状态已变化，请刷新后重试"
 
 
@@ -333,7 +331,7 @@ def apply(
         values["assignee_id"] = _technician(ticket, assignee_id).id
     elif action.name == "take":
         values["assignee_id"] = actor.staff.id
-    if action.assignee_only and actor.staff is not None and actor.staff.role in TECH:
+    if action.assignee_only and actor.staff is not None and scope.can(actor.staff, "ticket.work"):
         where.append(Ticket.assignee_id == actor.staff.id)
     if action.name == "reopen":
         _check_reopen_window(ticket, now)
@@ -390,9 +388,12 @@ def _check_actor(action: Action, actor: Actor, ticket: Ticket) -> None:
     elif actor.resident is not None:
         ok = action.resident and actor.resident.id == ticket.resident_id
     else:
-        ok = actor.staff.role in action.staff
-        if ok and action.assignee_only and actor.staff.role in TECH:
-            ok = ticket.assignee_id == actor.staff.id
+        ok = scope.may_act(
+            actor.staff,
+            action.staff,
+            assignee_only=action.assignee_only,
+            is_assignee=ticket.assignee_id == actor.staff.id,
+        )
     if not ok:
         raise Forbidden(f"您不能对该工单执行「{action.label}」")
 
@@ -405,7 +406,7 @@ def _technician(ticket: Ticket, staff_id: int | None) -> Staff:
     if (
         staff is None
         or not staff.active
-        or staff.role != StaffRole.technician
+        or not scope.can(staff, "ticket.work")
         or staff.company_id is None
         or staff.company_id != estate.company_id
     ):
@@ -513,10 +514,20 @@ def record_event(
 
 def add_note(staff: Staff, ticket: Ticket, note: str) -> TicketEvent:
     """A staff remark on the timeline (a reply to the resident); changes no state."""
+    scope.require(staff, "ticket.note")
     note = (note or "").strip()
     if not note:
         raise Invalid("请填写内容", {"note": ["必填项"]})
-    return _record(ticket, "note", None, None, note=note, staff_id=staff.id)
+    event = _record(ticket, "note", None, None, note=note, staff_id=staff.id)
+    audit.record(
+        staff,
+        "ticket.note",
+        "ticket",
+        ticket.id,
+        after={"note": note[:200]},
+        estate_id=ticket.estate_id,
+    )
+    return event
 
 
 # --- who sees what -------------------------------------------------------------------------
@@ -540,7 +551,7 @@ def staff_ticket(staff: Staff, ticket_id: int) -> Ticket:
     Street officers see the tickets of their street that were put on their list.
     """
     ticket = scope.get_scoped(Ticket, ticket_id, staff)
-    if staff.role in GOVERNMENT_ROLES and ticket.escalated_at is None:
+    if not scope.can(staff, "ticket.queue") and ticket.escalated_at is None:
         raise NotFound("未找到该记录，或不在您的管辖范围内")
     return ticket
 
@@ -558,7 +569,7 @@ def staff_queue(staff: Staff, f: QueueFilter, now: datetime | None = None) -> sa
     """Tickets in ``staff``'s scope matching ``f``, newest first (overdue: see
     :func:`overdue_ids`)."""
     stmt = scope.scoped(sa.select(Ticket), staff, Ticket.estate_id)
-    if staff.role in GOVERNMENT_ROLES:
+    if not scope.can(staff, "ticket.queue"):
         stmt = stmt.where(Ticket.escalated_at.is_not(None))
     if f.estate_id:
         stmt = stmt.where(Ticket.estate_id == f.estate_id)
@@ -605,7 +616,7 @@ def todo(staff: Staff) -> list:
     from backend.core.feature import ToDo
 
     items = []
-    if scope.can(staff, "ticket.read") and staff.role != StaffRole.technician:
+    if scope.can(staff, "ticket.read") and not scope.can(staff, "ticket.work"):
         waiting = db.session.scalar(
             sa.select(sa.func.count()).select_from(
                 staff_queue(staff, QueueFilter(state=TicketState.submitted))
@@ -624,9 +635,9 @@ def todo(staff: Staff) -> list:
             )
         )
         if hazards:
-            label = "待督办的安全隐患" if staff.role in GOVERNMENT_ROLES else "未处理的安全隐患"
+            label = "未处理的安全隐患" if scope.can(staff, "ticket.queue") else "待督办的安全隐患"
             items.append(ToDo(label, hazards, "admin.tickets", (("kind", "safety_hazard"),), True))
-        if staff.role not in GOVERNMENT_ROLES:
+        if scope.can(staff, "ticket.queue"):
             items.append(ToDo("待受理工单", waiting, "admin.tickets", (("state", "submitted"),)))
     return items
 
@@ -641,7 +652,7 @@ def technicians(ticket: Ticket) -> list[Staff]:
             sa.select(Staff)
             .where(
                 Staff.company_id == estate.company_id,
-                Staff.role == StaffRole.technician,
+                scope.holders("ticket.work"),
                 Staff.active,
             )
             .order_by(Staff.name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.accounts.models import StaffRole
+from backend.authz import scope
 from backend.tickets.models import TicketState as S
 
 #: who acts: staff roles by name, "resident" (the ticket's author) or "system" (jobs)
@@ -104,8 +105,9 @@ def allowed_for_staff(role: StaffRole, state: S, is_assignee: bool) -> list[Acti
         a
         for a in _ACTIONS
         if state in a.sources
-        and role in a.staff
-        and not (a.assignee_only and role in TECH and not is_assignee)
+        and scope.role_may_act(
+            role, a.staff, assignee_only=a.assignee_only, is_assignee=is_assignee
+        )
     ]
 
 

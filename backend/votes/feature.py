@@ -1,5 +1,7 @@
 """Owners' votes, as registered with the app (see ``backend/features.py``)."""
 
+from datetime import datetime
+
 from backend.authz.roles import StaffRole
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
 from backend.votes.models import Motion
@@ -40,7 +42,14 @@ feature = Feature(
         "ballot.proxy": "录入委托投票",
         "motion.ballots_opened": "查阅完整选票清单（含面积）",
     },
-    audit_entities={"motion": AuditEntity("表决事项", Motion)},
+    audit_entities={
+        "motion": AuditEntity(
+            "表决事项",
+            Motion,
+            fields={"item": "表决内容", "opens_at": "开始时间", "closes_at": "截止时间"},
+            values={"opens_at": datetime, "closes_at": datetime},
+        )
+    },
     # voting windows open and close on time even when nobody presses the button
     jobs=(PeriodicJob("backend.votes.jobs:advance_motions_job", interval=60),),
     demo="backend.votes.demo:seed",

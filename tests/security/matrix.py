@@ -501,6 +501,13 @@ ADMIN_AUDIT = {
     "GET /admin/audit": {
         "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
     },
+    # filters never widen the scope: another company's estate narrows an admin's own log to
+    # nothing (tests/admin/test_audit.py checks the rows); a bad date is ignored
+    "GET /admin/audit/export.xlsx": {
+        "query": {"estate_id": "{estate_id}", "from": "2026-01-01", "to": "bad", "action": "x"},
+        "estate_id=x":                         "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
+        "estate_id=y":                         "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
+    },
 }
 # fmt: on
 

@@ -27,6 +27,7 @@ def _post(side) -> int:
 TARGETS: dict[str, Callable] = {
     "post_id=x": lambda w: _post(w.x),
     "post_id=y": lambda w: _post(w.y),
+    "number=1": lambda w: 1,
     "code=parking": lambda w: "parking",
     "document_id=none": lambda w: 2**31 - 1,
     "estate_id=none": lambda w: 2**31 - 1,
@@ -133,5 +134,11 @@ BOARD_UI = {
     "POST /admin/board/posts/{post_id}/withdraw": {
         "form": {"reason": "重复发布"},
         "post_id=x":                           "401  401  401  401  401  302  302  403  404  404  403  403  403  404  403  403",
+    },
+    # removing personal data published by mistake: company admins (in scope) and the platform
+    "POST /admin/board/posts/{post_id}/versions/{number}/redact": {
+        "form": {"reason": "误发业主手机号", "confirm": "y"},
+        "post_id=x,number=1":                  "401  401  401  401  401  302  403  403  404  403  403  403  403  403  403  302",
+        "post_id=y,number=1":                  "401  401  401  401  401  404  403  403  302  403  403  403  403  403  403  302",
     },
 }

@@ -2,7 +2,7 @@
 unit (an owner's uses are found from their units)
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-07 13:10:00
 
 """
@@ -14,7 +14,7 @@ import backend.core.time
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0022'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
