@@ -168,6 +168,8 @@ COMMON_FIELDS = {
     "name": "名称",
     "bills": "账单笔数",
     "reminder_id": "催缴记录",
+    "booked_on": "入账日期",
+    "reference": "银行流水号",
 }
 
 

@@ -61,7 +61,13 @@ feature = Feature(
         "fund_use.document": "上传维修资金使用附件",
         "fund_use.supervise": "督办维修资金审核",
     },
-    audit_entities={"fund_use": AuditEntity("维修资金使用申请", FundUse)},
+    audit_entities={
+        "fund_use": AuditEntity(
+            "维修资金使用申请",
+            FundUse,
+            fields={"deadline": "办理期限", "document_id": "文件", "instructions": "督办要求"},
+        )
+    },
     # reviews answer on time; where the city says so, silence becomes approval
     jobs=(PeriodicJob("backend.fund.jobs:lapse_reviews_job", interval=600),),
     demo="backend.fund.demo:seed",
