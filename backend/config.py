@@ -216,6 +216,11 @@ class Config:
     SAFETY_SCHEDULES_FILE: str | None = None
     SAFETY_CERTIFICATE_WARNING_MONTHS = 1
     SAFETY_OVERDUE_GRACE_DAYS = 7
+    #: mediation: the term to finish a case, in calendar months from acceptance (practice:
+    #: one month); the day after an agreement's effect on which its parties are reminded of
+    #: the 30 days for judicial confirmation (《人民调解法》 Art. 33)
+    MEDIATION_TERM_MONTHS = 1
+    MEDIATION_CONFIRMATION_REMINDER_DAYS = 25
     #: a resident may reopen a resolved ticket within this time
     TICKET_REOPEN_WINDOW = timedelta(days=7)
     RATELIMIT_TICKET_CREATE = "10 per minute;50 per day"
@@ -323,6 +328,8 @@ INTEGERS = (
     "OUTAGE_RETRY_AFTER",
     "SAFETY_CERTIFICATE_WARNING_MONTHS",
     "SAFETY_OVERDUE_GRACE_DAYS",
+    "MEDIATION_TERM_MONTHS",
+    "MEDIATION_CONFIRMATION_REMINDER_DAYS",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

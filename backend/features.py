@@ -15,6 +15,7 @@ from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob, To
 from backend.fees.feature import feature as fees
 from backend.fund.feature import feature as fund
 from backend.media.feature import feature as media
+from backend.mediation.feature import feature as mediation
 from backend.notify.feature import feature as notify
 from backend.org.feature import feature as org
 from backend.outbox.feature import feature as outbox
@@ -39,6 +40,7 @@ FEATURES: tuple[Feature, ...] = (
     outbox,
     fund,
     safety,
+    mediation,
 )
 
 
