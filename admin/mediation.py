@@ -244,6 +244,7 @@ def _committee_page(staff, error=None, status=200):
     page = render_template(
         "admin/mediation/committee.html",
         street_id=street_id,
+        streets=services.streets(staff),
         members=members,
         candidates=candidates,
         low=services.COMMITTEE_MIN,

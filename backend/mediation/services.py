@@ -51,7 +51,7 @@ from backend.mediation.models import (
     SignatureMethod,
 )
 from backend.mediation.states import ACTIONS, FINAL_STATES, RUNNING_STATES
-from backend.org.models import Company, Estate
+from backend.org.models import Company, Estate, Street
 from backend.supervision.common import text
 from backend.tickets import services as tickets
 from backend.tickets.models import TicketState
@@ -798,11 +798,11 @@ def figures(staff: Staff) -> dict:
 
 def committee_view(staff: Staff, street_id: int | None) -> tuple[int, list[Mediator], list[Staff]]:
     """The street's committee members and the street's officers who could join it (an
-    officer: their own street; the platform: the street it names)."""
+    officer: their own street; the platform: the street it names, else the first)."""
     scope.require(staff, "mediation.committee")
-    street_id = staff.street_id or street_id
-    if street_id is None:
-        raise NotFound("请选择街道")
+    street_id = staff.street_id or street_id or db.session.scalar(sa.select(sa.func.min(Street.id)))
+    if street_id is None or db.session.get(Street, street_id) is None:
+        raise NotFound("未找到该街道")
     members = mediators(street_id)
     taken = {m.staff_id for m in members}
     candidates = [
@@ -818,3 +818,11 @@ def committee_view(staff: Staff, street_id: int | None) -> tuple[int, list[Media
 def mediator_choices(case: MediationCase) -> list[Mediator]:
     """Who may be named mediator of ``case``: its street's committee members."""
     return mediators(case.street_id)
+
+
+def streets(staff: Staff) -> list[Street]:
+    """The streets whose committee ``staff`` may keep (the platform: every street)."""
+    stmt = sa.select(Street).order_by(Street.id)
+    if staff.street_id is not None:
+        stmt = stmt.where(Street.id == staff.street_id)
+    return list(db.session.scalars(stmt))

@@ -34,9 +34,10 @@ def nav_entries(html: str) -> set[str]:
     [
         (
             "platform",
-            ALL_ENTRIES | {"监管", "业主表决", "后台任务", "维修资金", "划款通知", "设施设备"},
+            ALL_ENTRIES
+            | {"监管", "业主表决", "后台任务", "维修资金", "划款通知", "设施设备", "人民调解"},
         ),
-        ("admin_a", ALL_ENTRIES | {"督办", "维修资金", "设施设备"}),
+        ("admin_a", ALL_ENTRIES | {"督办", "维修资金", "设施设备", "人民调解"}),
         (
             "desk_a",
             {
@@ -51,6 +52,7 @@ def nav_entries(html: str) -> set[str]:
                 "督办",
                 "维修资金",
                 "设施设备",
+                "人民调解",
             },
         ),
         (
@@ -85,6 +87,7 @@ def nav_entries(html: str) -> set[str]:
                 "业主表决",
                 "维修资金",
                 "设施设备",
+                "人民调解",
             },
         ),
         (
@@ -101,6 +104,7 @@ def nav_entries(html: str) -> set[str]:
                 "业主表决",
                 "维修资金",
                 "设施设备",
+                "人民调解",
             },
         ),
     ],

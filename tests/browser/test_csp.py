@@ -83,7 +83,15 @@ def page_ids(db) -> dict[str, int]:
         "admin.motion_edit:motion_id": _draft_motion(unit, admin).id,
         "use_id": _fund_use(unit, admin).id,
         **_safety_rows(unit),
+        "case_id": _mediation_case(unit),
     }
+
+
+def _mediation_case(unit) -> int:
+    """A neighbours' case of the unit's estate with its agreement (the printable page)."""
+    from tests.mediation.helpers import agreed_case
+
+    return agreed_case(unit.building.estate).id
 
 
 def _fund_use(unit, admin):

@@ -129,6 +129,10 @@ def last_resident(plan_app):
             # the plan data has no maintenance-fund rows yet: its routes are planned against
             # empty tables (a 404 for the use), which proves little about their plans
             "use_id": one("SELECT coalesce(max(id), 1) FROM fund_uses"),
+            # likewise mediation: planned against its (empty) tables
+            "case_id": one(
+                "SELECT coalesce(max(case_id), 1) FROM mediation_parties WHERE resident_id = :r"
+            ),
         }
         ids["receipt"] = db.session.execute(
             sa.text("SELECT receipt FROM ballots WHERE motion_id = :m ORDER BY seq DESC"),
