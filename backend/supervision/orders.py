@@ -115,16 +115,17 @@ def answer_order(
     db.session.refresh(order)
     ticket = db.session.get(Ticket, order.ticket_id)
     tickets.record_event(ticket, "supervision_answer", answer, staff=staff, at=now)
-    notify_resident(
-        ticket.resident_id,
-        "supervision_answered",
-        estate_id=ticket.estate_id,
-        ticket_id=ticket.id,
-        ticket_no=f"T{ticket.id}",
-        answer=answer,
-        answered_by=staff.role.label,
-        at=now,
-    )
+    if ticket.resident_id is not None:  # a ticket no resident reported has nobody to tell
+        notify_resident(
+            ticket.resident_id,
+            "supervision_answered",
+            estate_id=ticket.estate_id,
+            ticket_id=ticket.id,
+            ticket_no=f"T{ticket.id}",
+            answer=answer,
+            answered_by=staff.role.label,
+            at=now,
+        )
     audit.record(
         staff,
         "supervision.answer",

@@ -33,6 +33,7 @@ HEADER = (
     "上报街道时间",
     "评分",
     "评价",
+    "来源",
 )
 
 
@@ -53,7 +54,7 @@ def export_tickets(stmt: sa.Select, now: datetime) -> bytes:
     return write_bytes(Sheet("工单", HEADER, _rows(stmt, now), widths=WIDTHS, freeze_header=True))
 
 
-WIDTHS = (8, 14, 18, 10, 12, 8, 10, 40, 17, 10, 10, 8, 10, 17, 6, 30)
+WIDTHS = (8, 14, 18, 10, 12, 8, 10, 40, 17, 10, 10, 8, 10, 17, 6, 30, 16)
 
 
 def _rows(stmt: sa.Select, now: datetime) -> Iterator[tuple]:
@@ -76,6 +77,7 @@ def _rows(stmt: sa.Select, now: datetime) -> Iterator[tuple]:
             _time(ticket.escalated_at),
             ticket.rating or "",
             ticket.rating_comment,
+            ticket.reporter_label,
         )
 
 

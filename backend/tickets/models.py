@@ -19,6 +19,19 @@ class TicketKind(LabeledEnum):
     report = "report", "报事"  # 违章搭建、飞线充电、消防通道堵塞……
 
 
+class TicketSource(LabeledEnum):
+    """Who brought the ticket in. Only a ``resident`` ticket has a resident (who is told of
+    its progress and may rate it); the others are filed by staff or come from a partner's
+    channel, whose own reference is ``Ticket.source_ref``."""
+
+    resident = "resident", "住户"
+    staff = "staff", "物业工作人员"
+    safety = "safety", "安全检查"  # a failed check or a patrol finding (backend/safety)
+    open311 = "open311", "Open311"
+    hotline = "hotline", "12345 热线"
+    grid = "grid", "网格员"
+
+
 class Urgency(LabeledEnum):
     urgent = "urgent", "紧急"
     normal = "normal", "一般"
@@ -73,7 +86,16 @@ class Ticket(db.Model):
         default=TicketState.submitted,
         index=True,
     )
-    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    #: where it came from; only ``resident`` tickets have a resident
+    source: Mapped[TicketSource] = mapped_column(
+        sa.Enum(TicketSource, native_enum=False, length=20), default=TicketSource.resident
+    )
+    #: the partner's own reference (12345 / Open311 / 网格 case number); unique per source
+    source_ref: Mapped[str | None] = mapped_column(sa.String(64))
+    #: the resident who reported it (source ``resident``), else None
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    #: the staff member who filed it (a technician's patrol finding, the desk taking a call)
+    filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     #: the technician who has the ticket now
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
     #: Idempotency-Key of the creating request: the same key gives the same ticket
@@ -90,7 +112,8 @@ class Ticket(db.Model):
     estate = relationship("Estate")
     unit = relationship("Unit")
     resident = relationship("Resident")
-    assignee = relationship("Staff")
+    assignee = relationship("Staff", foreign_keys=[assignee_id])
+    filed_by = relationship("Staff", foreign_keys=[filed_by_id])
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id"
     )
@@ -100,7 +123,31 @@ class Ticket(db.Model):
         # a resident's tickets, newest first, without sorting all of them
         sa.Index("ix_tickets_resident_ticket", "resident_id", "id"),
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
+        # a partner's case is imported once
+        sa.UniqueConstraint("source", "source_ref"),
+        sa.CheckConstraint(
+            "source IN ('resident', 'staff', 'safety', 'open311', 'hotline', 'grid')",
+            name="source",
+        ),
+        # a resident's ticket has its resident, and only a resident's ticket has one
+        sa.CheckConstraint(
+            "(source = 'resident' AND resident_id IS NOT NULL)"
+            " OR (source <> 'resident' AND resident_id IS NULL)",
+            name="resident",
+        ),
+        # only residents rate, their own tickets
+        sa.CheckConstraint("rating IS NULL OR source = 'resident'", name="rated_by_resident"),
     )
+
+    @property
+    def reporter_label(self) -> str:
+        """Who reported it, as the panel shows it."""
+        if self.source == TicketSource.resident:
+            return "住户"
+        if self.filed_by is not None:
+            return f"{self.source.label} · {self.filed_by.name}"
+        ref = f" {self.source_ref}" if self.source_ref else ""
+        return f"{self.source.label}{ref}"
 
     @property
     def place(self) -> str:

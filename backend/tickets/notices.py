@@ -11,7 +11,10 @@ log = logging.getLogger(__name__)
 
 def ticket_status_changed(ticket, event) -> None:
     """Tell the resident that their ticket changed state: in the message center, and on
-    WeChat when they have agreed to it (sent by a job after commit, retried)."""
+    WeChat when they have agreed to it (sent by a job after commit, retried). A ticket no
+    resident reported (staff, 12345, Open311) has nobody to tell."""
+    if ticket.resident_id is None:
+        return
     notify_resident(
         ticket.resident_id,
         "ticket_status_changed",

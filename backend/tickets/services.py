@@ -28,6 +28,7 @@ from backend.tickets.models import (
     TicketEvent,
     TicketEventPhoto,
     TicketKind,
+    TicketSource,
     TicketState,
     Urgency,
 )
@@ -117,6 +118,100 @@ def create_ticket(
     )
     log.info("ticket %s submitted by resident %s", ticket.id, resident.id)
     return ticket, True
+
+
+def file_ticket(
+    source: TicketSource,
+    *,
+    estate_id: int,
+    kind: TicketKind,
+    description: str,
+    staff: Staff | None = None,
+    source_ref: str | None = None,
+    urgency: Urgency = Urgency.normal,
+    unit_id: int | None = None,
+    location: str = "",
+    category: str = "",
+    photo_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> tuple[Ticket, bool]:
+    """File a ticket no resident reported: by ``staff`` (a patrol finding, the desk taking a
+    call) or from a partner's channel (12345, Open311, 网格) with its own ``source_ref``.
+
+    The caller has checked that ``staff`` may act in ``estate_id`` (``backend.authz``). The
+    same ``(source, source_ref)`` gives the same ticket (a partner's case is imported once);
+    returns the ticket and whether it is new. Nobody is told as a resident and nobody rates it.
+    """
+    if source == TicketSource.resident:
+        raise ValueError("a resident's ticket is created by create_ticket")
+    description = (description or "").strip()
+    if not description:
+        raise Invalid("请填写描述", {"description": ["必填项"]})
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
+        if unit is None or unit.estate_id != estate_id:
+            raise NotFound("未找到该房屋")
+    elif kind == TicketKind.home_repair:
+        raise Invalid("户内报修请选择房屋", {"unit_id": ["必填项"]})
+    elif not location.strip():
+        raise Invalid("请填写发生位置", {"location": ["必填项"]})
+    if category and category not in REPORT_CATEGORIES:
+        raise Invalid("报事类别无效", {"category": ["取值不在允许范围内"]})
+    source_ref = (source_ref or "").strip() or None
+    if source_ref is not None:
+        existing = _by_source_ref(source, source_ref)
+        if existing is not None:
+            return existing, False
+    ticket = Ticket(
+        estate_id=estate_id,
+        unit_id=unit_id,
+        location=location.strip(),
+        kind=kind,
+        category=category,
+        urgency=urgency,
+        description=description,
+        source=source,
+        source_ref=source_ref,
+        filed_by_id=staff.id if staff else None,
+        created_at=now or utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(ticket)
+            db.session.flush()
+    except IntegrityError:
+        existing = _by_source_ref(source, source_ref) if source_ref else None
+        if existing is None:
+            raise
+        return existing, False
+    photos = media.attach_photos(photo_ids, staff_id=staff.id) if staff and photo_ids else []
+    _record(
+        ticket,
+        "created",
+        None,
+        TicketState.submitted,
+        staff_id=staff.id if staff else None,
+        note=description,
+        photos=photos,
+        at=ticket.created_at,
+    )
+    if staff is not None:
+        audit.record(
+            staff,
+            "ticket.file",
+            "ticket",
+            ticket.id,
+            after={"source": source.value, "kind": kind.value, "location": ticket.location},
+            estate_id=estate_id,
+        )
+    log.info("ticket %s filed (%s %s)", ticket.id, source.value, source_ref or "")
+    return ticket, True
+
+
+def _by_source_ref(source: TicketSource, ref: str) -> Ticket | None:
+    return db.session.scalars(
+        sa.select(Ticket).where(Ticket.source == source, Ticket.source_ref == ref)
+    ).first()
 
 
 KEY_REUSED = "Idempotency-Key 已用于另一条不同内容的提交，请为新的提交使用新的 Idempotency-Key"
@@ -263,7 +358,7 @@ def apply(
             after=after,
             estate_id=ticket.estate_id,
         )
-    if notify and actor.resident is None:
+    if notify and actor.resident is None and ticket.resident_id is not None:
         notices.ticket_status_changed(ticket, event)
     log.info("ticket %s: %s (%s → %s)", ticket.id, action.name, from_state, action.target)
     return event
@@ -362,7 +457,7 @@ def _record(
 
 def rate(resident: Resident, ticket: Ticket, score: int, comment: str = "") -> TicketEvent:
     """The resident rates the outcome (1–5) once, after the ticket is resolved."""
-    if ticket.resident_id != resident.id:
+    if ticket.resident_id is None or ticket.resident_id != resident.id:
         raise NotFound(NOT_FOUND)
     if ticket.state not in (TicketState.resolved, TicketState.closed):
         raise Conflict("工单处理完成后才能评价")
@@ -410,7 +505,7 @@ def add_note(staff: Staff, ticket: Ticket, note: str) -> TicketEvent:
 def resident_ticket(resident: Resident, ticket_id: int) -> Ticket:
     """The resident's own ticket ``ticket_id``; anyone else's is "not found"."""
     ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or ticket.resident_id != resident.id:
+    if ticket is None or ticket.resident_id is None or ticket.resident_id != resident.id:
         raise NotFound(NOT_FOUND)
     return ticket
 
@@ -468,6 +563,7 @@ def with_details(stmt: sa.Select) -> sa.Select:
         selectinload(Ticket.estate),
         selectinload(Ticket.unit),
         selectinload(Ticket.assignee),
+        selectinload(Ticket.filed_by),
     )
 
 
