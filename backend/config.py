@@ -221,6 +221,10 @@ class Config:
     #: the 30 days for judicial confirmation (《人民调解法》 Art. 33)
     MEDIATION_TERM_MONTHS = 1
     MEDIATION_CONFIRMATION_REMINDER_DAYS = 25
+    #: Open311 (GeoReport v2): calls per partner key; seconds to wait for a callback
+    RATELIMIT_OPEN311 = "120 per minute;5000 per day"
+    RATELIMIT_OPEN311_PUBLIC = "600 per minute"
+    OPEN311_CALLBACK_TIMEOUT = 5
     #: a resident may reopen a resolved ticket within this time
     TICKET_REOPEN_WINDOW = timedelta(days=7)
     RATELIMIT_TICKET_CREATE = "10 per minute;50 per day"
@@ -330,6 +334,7 @@ INTEGERS = (
     "SAFETY_OVERDUE_GRACE_DAYS",
     "MEDIATION_TERM_MONTHS",
     "MEDIATION_CONFIRMATION_REMINDER_DAYS",
+    "OPEN311_CALLBACK_TIMEOUT",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -17,6 +17,7 @@ from backend.fund.feature import feature as fund
 from backend.media.feature import feature as media
 from backend.mediation.feature import feature as mediation
 from backend.notify.feature import feature as notify
+from backend.open311.feature import feature as open311
 from backend.org.feature import feature as org
 from backend.outbox.feature import feature as outbox
 from backend.safety.feature import feature as safety
@@ -41,6 +42,7 @@ FEATURES: tuple[Feature, ...] = (
     fund,
     safety,
     mediation,
+    open311,
 )
 
 

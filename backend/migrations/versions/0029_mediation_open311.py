@@ -1,8 +1,8 @@
-"""mediation: committees, mediators, cases, parties, linked tickets, sessions, signatures, trail
+"""mediation (committees, cases, parties, tickets, sessions, signatures, trail) and Open311 (partners, requests, log)
 
 Revision ID: 0029
-Revises: 0022
-Create Date: 2026-12-07 12:59:18.514923
+Revises: 0027
+Create Date: 2026-12-07 13:13:22.891408
 
 """
 from alembic import op
@@ -13,7 +13,7 @@ import backend.core.time
 
 # revision identifiers, used by Alembic.
 revision = '0029'
-down_revision = '0022'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
@@ -79,6 +79,25 @@ def upgrade():
     with op.batch_alter_table('mediation_mediators', schema=None) as batch_op:
         batch_op.create_index('ix_mediation_mediators_committee', ['committee_id'], unique=False)
 
+    op.create_table('open311_partners',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('channel', sa.Enum('hotline', 'grid', 'open311', name='channel', native_enum=False, length=20), nullable=False),
+    sa.Column('street_id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('key_prefix', sa.String(length=12), nullable=False),
+    sa.Column('callback_url', sa.String(length=300), nullable=False),
+    sa.Column('created_at', backend.core.time.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', backend.core.time.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['staff.id'], name=op.f('fk_open311_partners_created_by_id_staff')),
+    sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_open311_partners_street_id_streets')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_partners')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_open311_partners_key_hash'))
+    )
+    with op.batch_alter_table('open311_partners', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open311_partners_street_id'), ['street_id'], unique=False)
+
     op.create_table('mediation_parties',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -134,6 +153,20 @@ def upgrade():
     with op.batch_alter_table('mediation_signatures', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mediation_signatures_case_id'), ['case_id'], unique=False)
 
+    op.create_table('open311_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('at', backend.core.time.UTCDateTime(), nullable=False),
+    sa.Column('method', sa.String(length=8), nullable=False),
+    sa.Column('path', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['partner_id'], ['open311_partners.id'], name=op.f('fk_open311_log_partner_id_open311_partners')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_log'))
+    )
+    with op.batch_alter_table('open311_log', schema=None) as batch_op:
+        batch_op.create_index('ix_open311_log_partner_at', ['partner_id', 'at'], unique=False)
+
     op.create_table('mediation_case_tickets',
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
@@ -162,11 +195,47 @@ def upgrade():
     with op.batch_alter_table('mediation_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mediation_events_case_id'), ['case_id'], unique=False)
 
+    op.create_table('open311_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('service_code', sa.String(length=30), nullable=False),
+    sa.Column('partner_ref', sa.String(length=40), nullable=True),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('street_id', sa.Integer(), nullable=False),
+    sa.Column('estate_id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('address', sa.String(length=200), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('long', sa.Float(), nullable=True),
+    sa.Column('contact_name', sa.String(length=60), nullable=False),
+    sa.Column('contact_phone', sa.String(length=20), nullable=False),
+    sa.Column('requested_at', backend.core.time.UTCDateTime(), nullable=False),
+    sa.Column('pushed', sa.String(length=80), nullable=False),
+    sa.CheckConstraint('(ticket_id IS NULL) <> (case_id IS NULL)', name=op.f('ck_open311_requests_ticket_or_case')),
+    sa.ForeignKeyConstraint(['case_id'], ['mediation_cases.id'], name=op.f('fk_open311_requests_case_id_mediation_cases')),
+    sa.ForeignKeyConstraint(['estate_id'], ['estates.id'], name=op.f('fk_open311_requests_estate_id_estates')),
+    sa.ForeignKeyConstraint(['partner_id'], ['open311_partners.id'], name=op.f('fk_open311_requests_partner_id_open311_partners')),
+    sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_open311_requests_street_id_streets')),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_open311_requests_ticket_id_tickets')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_requests')),
+    sa.UniqueConstraint('case_id', name=op.f('uq_open311_requests_case_id')),
+    sa.UniqueConstraint('partner_id', 'partner_ref', name=op.f('uq_open311_requests_partner_id_partner_ref')),
+    sa.UniqueConstraint('ticket_id', name=op.f('uq_open311_requests_ticket_id')),
+    sa.UniqueConstraint('token', name=op.f('uq_open311_requests_token'))
+    )
+    with op.batch_alter_table('open311_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_open311_requests_street_time', ['street_id', 'requested_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('open311_requests', schema=None) as batch_op:
+        batch_op.drop_index('ix_open311_requests_street_time')
+
+    op.drop_table('open311_requests')
     with op.batch_alter_table('mediation_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mediation_events_case_id'))
 
@@ -175,6 +244,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_mediation_case_tickets_ticket_id'))
 
     op.drop_table('mediation_case_tickets')
+    with op.batch_alter_table('open311_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_open311_log_partner_at')
+
+    op.drop_table('open311_log')
     with op.batch_alter_table('mediation_signatures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mediation_signatures_case_id'))
 
@@ -189,6 +262,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_mediation_parties_case_id'))
 
     op.drop_table('mediation_parties')
+    with op.batch_alter_table('open311_partners', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open311_partners_street_id'))
+
+    op.drop_table('open311_partners')
     with op.batch_alter_table('mediation_mediators', schema=None) as batch_op:
         batch_op.drop_index('ix_mediation_mediators_committee')
 
