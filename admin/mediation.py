@@ -6,7 +6,7 @@ printable agreement, and the street's committee (3–9 members, 《人民调解�
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
@@ -15,7 +15,7 @@ from backend.authz import scope
 from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid, NotFound
 from backend.core.time import utcnow
-from backend.mediation import services
+from backend.mediation import documents, services
 from backend.mediation.models import CaseState, Category, PartyKind, PartySide
 from backend.mediation.states import EVENT_LABELS, allowed
 
@@ -236,6 +236,20 @@ def mediation_agreement(case_id: int):
         case=case,
         signers=[(s, services.signer_label(case, s)) for s in services.required_signers(case)],
         signed=signed,
+    )
+
+
+@blueprint.get("/mediation/<int:case_id>/documents/<document>.pdf")
+@login_required
+@permission_required("mediation.read")
+def mediation_document(case_id: int, document: str):
+    """申请书、笔录、协议书的一页 PDF（带核验二维码）。"""
+    case = services.staff_case(current_staff(), case_id)
+    body = documents.pdf(case, document[:40])
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="M{case.id}-{document[:40]}.pdf"'},
     )
 
 

@@ -84,6 +84,7 @@ def page_ids(db) -> dict[str, int]:
         "use_id": _fund_use(unit, admin).id,
         **_safety_rows(unit),
         "case_id": _mediation_case(unit),
+        "document": "agreement",
         "partner_id": _open311_partner(unit),
     }
 

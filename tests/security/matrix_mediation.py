@@ -46,12 +46,25 @@ def _mediator(w, street):
     return members[-1].id
 
 
+def _document_code(w) -> str:
+    from flask import current_app
+
+    from backend.mediation import documents
+
+    case = agreed_case(w.x.estate)
+    with current_app.test_request_context():
+        return documents.code(case, "agreement")
+
+
 MEDIATION_TARGETS = {
     "case_id=med_x": lambda w: _case(w, "x"),
     "case_id=med_y": lambda w: _case(w, "y"),
     "party_id=med_company": _company_party,
     "case_id=agreed_x": lambda w: agreed_case(w.x.estate).id,
     "case_id=agreed_y": lambda w: agreed_case(w.y.estate).id,
+    "document=agreement": lambda w: "agreement",
+    "code=med_agreement": lambda w: _document_code(w),
+    "code=med_forged": lambda w: _document_code(w) + "x",
     "street_id=med_a": lambda w: w.street_a.id,
     "staff_id=med_a": lambda w: _officer(w, w.street_a),
     "staff_id=med_b": lambda w: _officer(w, w.street_b),
@@ -128,6 +141,15 @@ MEDIATION = {
     "GET /admin/mediation/{case_id}/agreement": {
         "case_id=agreed_x":                    "401  401  401  401  401  200  200  403  404  404  403  403  200  404  200  200",
         "case_id=agreed_y":                    "401  401  401  401  401  404  404  403  200  200  403  403  404  200  404  200",
+    },
+    "GET /admin/mediation/{case_id}/documents/{document}.pdf": {
+        "case_id=agreed_x,document=agreement": "401  401  401  401  401  200  200  403  404  404  403  403  200  404  200  200",
+        "case_id=agreed_y,document=agreement": "401  401  401  401  401  404  404  403  200  200  403  403  404  200  404  200",
+    },
+    # the QR's page: anyone with a genuine code; a forged one verifies nothing
+    "GET /mediation/verify/{code}": {
+        "code=med_agreement":                  "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+        "code=med_forged":                     "404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404",
     },
     "GET /admin/mediation/committee": {
         "query": {"street_id": "{street_id}"},
