@@ -5,22 +5,25 @@
 ``POST requests`` needs an ``api_key`` (403 otherwise); reading is public but lists only
 common-area reports with nothing personal, except that a partner reading with its key
 also sees its own requests of every kind. Every call made with a key is logged against
-its partner, and calls are rate-limited per key (``RATELIMIT_OPEN311``).
+its partner (refused calls go to the application log only: bad input writes
+nothing), and calls are rate-limited per key (``RATELIMIT_OPEN311``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from xml.etree import ElementTree
 
 from flask import Blueprint, Response, current_app, json, request
 from flask_limiter.util import get_remote_address
 
-from backend.core.db import commit, rollback
+from backend.core.db import rollback
 from backend.extensions import limiter
 from backend.open311 import services
 from backend.open311.services import Open311Error
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FORMATS = ("json", "xml")
 
@@ -98,10 +101,18 @@ def _serve(fmt: str, call, root: str, item: str | None, key_required: bool = Fal
         rollback()
         response = _error(fmt, exc.code, exc.description)
         request_id = None
-    if request.values.get("api_key"):
+    if response.status_code >= 400:
+        # refused calls write nothing (the database is untouched by bad input); they are
+        # in the application log, with the partner when the key was good
+        log.warning(
+            "open311 %s %s refused %s (partner %s)",
+            request.method,
+            request.path,
+            response.status_code,
+            partner.id if partner else "-",
+        )
+    elif partner is not None:
         services.log_call(partner, request.method, request.path, response.status_code, request_id)
-        if response.status_code >= 400:
-            commit()  # the request's own end rolls an error back: keep its log line
     return response
 
 

@@ -19,3 +19,15 @@ def test_demo_mediation(db):
         sa.select(MediationCase).where(MediationCase.state == CaseState.in_effect)
     ).one()
     assert effect.confirmation_reminded_at is not None
+
+
+def test_demo_open311_partners(db):
+    from backend.open311 import services
+    from backend.open311.models import ServiceRequest
+
+    seed_demo()
+    partner = services.partner_for("o311_demo_hotline_wenxin")
+    assert partner is not None and partner.name == "西湖区12345热线"
+    requests = db.session.scalars(sa.select(ServiceRequest)).all()
+    assert {r.service_code for r in requests} == {"shared_repair", "safety"}
+    assert all(r.ticket_id for r in requests)

@@ -147,7 +147,7 @@ def test_a_revoked_key_is_refused_and_calls_are_logged(client, world):
     log = db.session.scalars(
         sa.select(RequestLog).where(RequestLog.partner_id == world.partner.id)
     ).all()
-    assert [r.status for r in log] == [200]
+    assert [r.status for r in log] == [200]  # the refused call wrote nothing
     assert "POST" in client.get(f"/admin/open311/{world.partner.id}").get_data(as_text=True)
 
 
