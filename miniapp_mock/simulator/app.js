@@ -927,6 +927,9 @@
         h("button", { type: "button", class: "btn btn-warn", testid: "reopen-ticket", onClick: () => post("reopen", { note: reason.value.trim() }, "已重新打开") }, "不满意，重新处理"),
       );
     }
+    if (["resolved", "closed", "reopened", "escalated", "rejected"].includes(t.state)) {
+      actions.append(h("a", { class: "btn", href: `#/mediation/new?ticket=${t.id}`, testid: "ask-mediation" }, "申请人民调解"));
+    }
     if (t.actions.includes("supervise")) {
       actions.append(h("button", { type: "button", class: "btn", testid: "ask-supervision", onClick: () => post("supervision", {}, "已申请街道督办") }, "申请街道督办"));
     }
@@ -1883,7 +1886,7 @@
     setInterval(tick, 30000);
     // pages of other features (fees.js, …) join the routes with the helpers they share
     for (const plug of window.LINLI_PAGES || []) {
-      plug({ h, icon, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, apiUrl, routes, PAGES });
+      plug({ h, icon, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, apiUrl, routes, PAGES, confirmModal });
     }
     restoreSession();
     window.addEventListener("hashchange", render);
