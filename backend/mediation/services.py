@@ -527,11 +527,11 @@ def sign(
     agreement takes effect when the last required signature is present (Arts. 29–30)."""
     now = now or utcnow()
     image = _check_image(method, image)
+    if signer not in required_signers(case):
+        raise Invalid("签署人无效", {"signer": ["取值无效"]})
     if document == "agreement":
         if case.state != CaseState.agreed:
             raise Conflict(f"案件当前为「{case.state.label}」，没有待签署的协议")
-        if signer not in required_signers(case):
-            raise Invalid("签署人无效", {"signer": ["取值无效"]})
     else:
         ids = {f"session-{s.id}" for s in case.sessions}
         if document not in ids:

@@ -55,11 +55,12 @@ def test_the_list_figures_and_overdue(client, world):
     commit()
     login(client, world.officer)
     page = client.get("/admin/mediation").get_data(as_text=True)
-    assert f"M{case.id}" in page and "超期" in page and "噪音与邻里 1" in page
+    row = f'id="case-{case.id}"'
+    assert row in page and "超期" in page and "噪音与邻里 1" in page
     overdue = client.get("/admin/mediation?overdue=1").get_data(as_text=True)
-    assert f"M{case.id}" in overdue
+    assert row in overdue
     login(client, world.other_officer)
-    assert f"M{case.id}" not in client.get("/admin/mediation").get_data(as_text=True)
+    assert row not in client.get("/admin/mediation").get_data(as_text=True)
     assert client.get(f"/admin/mediation/{case.id}").status_code == 404
 
 
