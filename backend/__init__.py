@@ -122,6 +122,14 @@ def _register_blueprints(app: Flask) -> None:
 
     # the page a maintenance-fund payment order's QR code opens (no sign-in)
     app.register_blueprint(fund_orders_blueprint)
+    from backend.mediation.public import blueprint as mediation_documents
+
+    # the page a mediation document's QR code opens (no sign-in, no names)
+    app.register_blueprint(mediation_documents)
+    from backend.open311.public import register as register_open311
+
+    # Open311 GeoReport v2 for outside channels (12345, grid): partners sign with a key
+    register_open311(app)
 
     @app.get("/")
     def index():

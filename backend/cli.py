@@ -122,6 +122,33 @@ def register_cli(app: Flask) -> None:
             click.echo(f"{entry.kind.label}：{entry.company.name}（{entry.reason}）")
         click.echo(f"共 {len(entries)} 家")
 
+    @app.cli.command("open311-key")
+    @click.argument("name")
+    @click.option(
+        "--street", "street_id", type=int, required=True, help="jurisdiction_id：街道编号"
+    )
+    @click.option(
+        "--channel",
+        type=click.Choice(["hotline", "grid", "open311"]),
+        default="open311",
+        help="渠道：hotline=12345 热线，grid=网格，open311=其他",
+    )
+    @click.option("--callback", default="", help="状态变化推送地址（可选）")
+    def open311_key_command(name: str, street_id: int, channel: str, callback: str):
+        """Issue an Open311 api_key to a partner; the key is printed once, stored hashed."""
+        from backend.core.db import commit
+        from backend.core.errors import DomainError
+        from backend.open311.services import create_partner
+
+        try:
+            partner, key = create_partner(None, name, street_id, channel, callback)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        commit()
+        click.echo(f"接入方 {partner.name}（编号 {partner.id}，街道 {street_id}）的 api_key：")
+        click.echo(key)
+        click.echo("该密钥只显示这一次，请妥善保存。")
+
     @app.cli.command("seed-demo")
     @click.option("--reset", is_flag=True, help="先清空数据库中的全部数据再创建（仅限演示/开发库）")
     @click.option("--yes", is_flag=True, help="与 --reset 同用时不再确认")

@@ -220,6 +220,15 @@ class Config:
     SAFETY_OVERDUE_GRACE_DAYS = 7
     #: the monthly evaluation's safety component, in points (0: left out; issue 23)
     SUPERVISION_SAFETY_POINTS = 10
+    #: mediation: the term to finish a case, in calendar months from acceptance (practice:
+    #: one month); the day after an agreement's effect on which its parties are reminded of
+    #: the 30 days for judicial confirmation (《人民调解法》 Art. 33)
+    MEDIATION_TERM_MONTHS = 1
+    MEDIATION_CONFIRMATION_REMINDER_DAYS = 25
+    #: Open311 (GeoReport v2): calls per partner key; seconds to wait for a callback
+    RATELIMIT_OPEN311 = "120 per minute;5000 per day"
+    RATELIMIT_OPEN311_PUBLIC = "600 per minute"
+    OPEN311_CALLBACK_TIMEOUT = 5
     #: a resident may reopen a resolved ticket within this time
     TICKET_REOPEN_WINDOW = timedelta(days=7)
     RATELIMIT_TICKET_CREATE = "10 per minute;50 per day"
@@ -328,6 +337,9 @@ INTEGERS = (
     "SAFETY_CERTIFICATE_WARNING_MONTHS",
     "SAFETY_OVERDUE_GRACE_DAYS",
     "SUPERVISION_SAFETY_POINTS",
+    "MEDIATION_TERM_MONTHS",
+    "MEDIATION_CONFIRMATION_REMINDER_DAYS",
+    "OPEN311_CALLBACK_TIMEOUT",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -16,7 +16,9 @@ from backend.elder.feature import feature as elder
 from backend.fees.feature import feature as fees
 from backend.fund.feature import feature as fund
 from backend.media.feature import feature as media
+from backend.mediation.feature import feature as mediation
 from backend.notify.feature import feature as notify
+from backend.open311.feature import feature as open311
 from backend.org.feature import feature as org
 from backend.outbox.feature import feature as outbox
 from backend.safety.feature import feature as safety
@@ -41,6 +43,8 @@ FEATURES: tuple[Feature, ...] = (
     fund,
     safety,
     elder,
+    mediation,
+    open311,
 )
 
 

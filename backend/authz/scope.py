@@ -78,6 +78,12 @@ def estate_ids(staff: Staff) -> sa.Select | None:
     return sa.select(Estate.id).where(sa.false())
 
 
+def party_company(staff: Staff) -> int | None:
+    """The company of company staff, who see a record only where their company is a party
+    to it (mediation cases), never by serving its estate; ``None`` for every other role."""
+    return staff.company_id if staff.role in COMPANY_ROLES else None
+
+
 def scoped(stmt: sa.Select, staff: Staff, estate_column) -> sa.Select:
     """``stmt`` restricted to rows whose ``estate_column`` is in ``staff``'s scope."""
     ids = estate_ids(staff)

@@ -1071,6 +1071,9 @@
     if (!["closed", "rejected"].includes(t.state)) {
       actions.append(h("button", { type: "button", class: "btn", testid: "ask-family", onClick: () => askFamily({ ticket_id: t.id }) }, "请家人帮忙"));
     }
+    if (["resolved", "closed", "reopened", "escalated", "rejected"].includes(t.state)) {
+      actions.append(h("a", { class: "btn", href: `#/mediation/new?ticket=${t.id}`, testid: "ask-mediation" }, "申请人民调解"));
+    }
     if (t.actions.includes("supervise")) {
       actions.append(h("button", { type: "button", class: "btn", testid: "ask-supervision", onClick: () => post("supervision", {}, "已申请街道督办") }, "申请街道督办"));
     }
@@ -2099,7 +2102,7 @@
     setInterval(tick, 30000);
     // pages of other features (fees.js, …) join the routes with the helpers they share
     for (const plug of window.LINLI_PAGES || []) {
-      plug({ h, icon, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, apiUrl, routes, PAGES, elderMode, askFamily });
+      plug({ h, icon, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, apiUrl, routes, PAGES, elderMode, askFamily, confirmModal });
     }
     applyDisplay();
     restoreSession();

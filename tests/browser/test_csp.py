@@ -83,7 +83,27 @@ def page_ids(db) -> dict[str, int]:
         "admin.motion_edit:motion_id": _draft_motion(unit, admin).id,
         "use_id": _fund_use(unit, admin).id,
         **_safety_rows(unit),
+        "case_id": _mediation_case(unit),
+        "document": "agreement",
+        "partner_id": _open311_partner(unit),
     }
+
+
+def _open311_partner(unit) -> int:
+    """An Open311 partner of the unit's street (its request log page)."""
+    from backend.core.db import commit
+    from backend.open311.services import create_partner
+
+    partner, _ = create_partner(None, "12345热线", unit.building.estate.street_id, "hotline")
+    commit()
+    return partner.id
+
+
+def _mediation_case(unit) -> int:
+    """A neighbours' case of the unit's estate with its agreement (the printable page)."""
+    from tests.mediation.helpers import agreed_case
+
+    return agreed_case(unit.building.estate).id
 
 
 def _fund_use(unit, admin):

@@ -131,6 +131,10 @@ def last_resident(plan_app):
                 "SELECT min(f.use_id) FROM fund_use_units f "
                 "JOIN residencies s ON s.unit_id = f.unit_id WHERE s.resident_id = :r"
             ),
+            # mediation: planned against its tables (the plan data has no cases yet)
+            "case_id": one(
+                "SELECT coalesce(max(case_id), 1) FROM mediation_parties WHERE resident_id = :r"
+            ),
         }
         ids["receipt"] = db.session.execute(
             sa.text("SELECT receipt FROM ballots WHERE motion_id = :m ORDER BY seq DESC"),

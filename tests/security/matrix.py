@@ -47,6 +47,8 @@ from tests.security.matrix_board import BOARD, BOARD_UI
 from tests.security.matrix_elder import ELDER_API
 from tests.security.matrix_fees_extra import ADMIN_FEES_EXTRA
 from tests.security.matrix_fund import FUND
+from tests.security.matrix_mediation import MEDIATION
+from tests.security.matrix_open311 import OPEN311
 from tests.security.matrix_outbox import OUTBOX_PANEL
 from tests.security.matrix_safety import ADMIN_SAFETY, SAFETY_API
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
@@ -624,4 +626,6 @@ ROUTES = _join(
     ADMIN_SAFETY,
     SAFETY_API,
     ELDER_API,
+    MEDIATION,
+    OPEN311,
 )

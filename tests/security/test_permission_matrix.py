@@ -26,6 +26,8 @@ from tests.security import matrix
 from tests.security.conftest import SUMMARY, pending_residency
 from tests.security.matrix_board import TARGETS as BOARD_TARGETS
 from tests.security.matrix_fund import TARGETS as FUND_TARGETS
+from tests.security.matrix_mediation import MEDIATION_TARGETS
+from tests.security.matrix_open311 import OPEN311_TARGETS
 from tests.security.matrix_outbox import TARGETS as OUTBOX_TARGETS
 from tests.security.matrix_safety import SAFETY_TARGETS
 from tests.security.matrix_supervision import SUPERVISION_TARGETS
@@ -149,6 +151,8 @@ TARGETS: dict[str, Callable] = {
     **OUTBOX_TARGETS,
     **FUND_TARGETS,
     **SAFETY_TARGETS,
+    **MEDIATION_TARGETS,
+    **OPEN311_TARGETS,
 }
 
 

@@ -1,7 +1,7 @@
 """elder: resident display settings (长辈版) and help requests (请家人帮忙)
 
 Revision ID: 0030
-Revises: 0027
+Revises: 0029
 Create Date: 2026-12-07 13:10:00
 
 """
@@ -13,7 +13,7 @@ import backend.core.time
 
 # revision identifiers, used by Alembic.
 revision = '0030'
-down_revision = '0027'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 
