@@ -49,7 +49,15 @@ feature = Feature(
         "mediation_case": AuditEntity(
             "调解案件",
             MediationCase,
-            fields={"state": "状态", "category": "类别", "document": "文书", "signer": "签署人"},
+            fields={
+                "state": "状态",
+                "category": "类别",
+                "document": "文书",
+                "signer": "签署人",
+                "session": "调解笔录",
+                "party": "当事人",
+                "agree": "是否同意",
+            },
             values={"state": CaseState},
         ),
         "mediation_committee": AuditEntity(
