@@ -563,6 +563,9 @@ def answer(
     else:
         place = next((p for p in places if p.unit_id == unit_id), None)
         if place is None:
+            lives_there = any(p.unit_id == unit_id for p in resident_scope.current_places(resident))
+            if lives_there:
+                raise Forbidden("本问卷仅限业主本人作答")
             raise NotFound("未找到该房屋")
     answers = check_answers(survey, items)
     row, new = _store(

@@ -83,7 +83,29 @@ def page_ids(db) -> dict[str, int]:
         "admin.motion_edit:motion_id": _draft_motion(unit, admin).id,
         "use_id": _fund_use(unit, admin).id,
         **_safety_rows(unit),
+        "survey_id": _survey(unit, admin).id,
     }
+
+
+def _survey(unit, admin):
+    """An open survey of the unit's estate (its page, print and export)."""
+    from datetime import timedelta
+
+    from backend.core.db import commit
+    from backend.core.time import utcnow
+    from backend.surveys import services
+
+    now = utcnow()
+    survey = services.create_survey(
+        admin,
+        estate_ids=[unit.building.estate_id],
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=7),
+        template_code=services.ANNUAL,
+    )
+    services.open_survey(admin, survey, now=now)
+    commit()
+    return survey
 
 
 def _fund_use(unit, admin):

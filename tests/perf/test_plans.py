@@ -129,6 +129,8 @@ def last_resident(plan_app):
             # the plan data has no maintenance-fund rows yet: its routes are planned against
             # empty tables (a 404 for the use), which proves little about their plans
             "use_id": one("SELECT coalesce(max(id), 1) FROM fund_uses"),
+            # nor survey rows: planned against empty tables (a 404), as the fund's
+            "survey_id": one("SELECT coalesce(max(id), 1) FROM surveys"),
         }
         ids["receipt"] = db.session.execute(
             sa.text("SELECT receipt FROM ballots WHERE motion_id = :m ORDER BY seq DESC"),

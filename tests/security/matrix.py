@@ -49,6 +49,7 @@ from tests.security.matrix_fund import FUND
 from tests.security.matrix_outbox import OUTBOX_PANEL
 from tests.security.matrix_safety import ADMIN_SAFETY
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
+from tests.security.matrix_surveys import SURVEYS_API, SURVEYS_PANEL
 from tests.security.matrix_votes import VOTES_API, VOTES_PANEL
 
 ACTORS = (
@@ -614,4 +615,6 @@ ROUTES = _join(
     OUTBOX_PANEL,
     FUND,
     ADMIN_SAFETY,
+    SURVEYS_API,
+    SURVEYS_PANEL,
 )

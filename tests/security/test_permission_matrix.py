@@ -29,6 +29,7 @@ from tests.security.matrix_fund import TARGETS as FUND_TARGETS
 from tests.security.matrix_outbox import TARGETS as OUTBOX_TARGETS
 from tests.security.matrix_safety import SAFETY_TARGETS
 from tests.security.matrix_supervision import SUPERVISION_TARGETS
+from tests.security.matrix_surveys import TARGETS as SURVEY_TARGETS
 from tests.security.matrix_votes import TARGETS as VOTE_TARGETS
 
 #: ``LINLI_MATRIX_RECORD=1`` prints the observed rows in the matrix's format (to review a new
@@ -149,6 +150,7 @@ TARGETS: dict[str, Callable] = {
     **OUTBOX_TARGETS,
     **FUND_TARGETS,
     **SAFETY_TARGETS,
+    **SURVEY_TARGETS,
 }
 
 
