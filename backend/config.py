@@ -243,6 +243,8 @@ class Config:
     RATELIMIT_SURVEY_ANSWER = "30 per minute"
     SURVEY_EVALUATION_WEIGHT = 20
     SURVEY_EVALUATION_WEIGHT_BY_CITY: dict = {}
+    #: yearly star bands by percentile of the city's companies (五星 below the first bound)
+    SURVEY_STAR_BANDS = [10, 25, 85, 97]
     #: WeChat Pay notifications per source address (its servers are few; junk is cheap)
     RATELIMIT_WECHAT_NOTIFY = "300 per minute"
     #: ballot submissions per resident (a second ballot is refused anyway; this bounds abuse)

@@ -53,4 +53,5 @@ feature = Feature(
     jobs=(PeriodicJob("backend.surveys.jobs:advance_surveys_job", interval=300),),
     demo="backend.surveys.demo:seed",
     board_sources={"survey_results": "backend.surveys.board:items"},
+    evaluation_sources={"survey": "backend.surveys.evaluation:part"},
 )
