@@ -68,6 +68,7 @@ DOCUMENTED = {
     "fund": {"units", "scope_units", "debit_ms", "balances_ms", "exact"},
     "jobs": {"jobs_per_s", "messages_per_s", "notices", "delivered", "lost", "duplicates"},
     "load": {"users", "requests", "errors_5xx", "p95_ms", "rps"},
+    "surveys": {"answers_per_s", "errors", "duplicates", "results_ms"},
 }
 
 #: what a bench's figures must show beyond their keys, even at smoke size
@@ -75,6 +76,7 @@ HOLDS = {
     "fund": lambda f: f["exact"] is True and f["debit_entries"] == f["scope_units"],
     "jobs": lambda f: f["notices"] == f["delivered"] > 0 and f["lost"] == f["duplicates"] == 0,
     "load": lambda f: f["errors_5xx"] == 0 and f["requests"] > 0,
+    "surveys": lambda f: f["duplicates"] == 0 and f["tallies_match"] and f["counters_match"],
 }
 
 
