@@ -9,7 +9,7 @@ import io
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from wtforms import DateTimeLocalField, IntegerField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional, ValidationError
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
@@ -60,7 +60,7 @@ class SurveyForm(Form):
 
     def validate_template_code(self, field) -> None:
         if field.data not in services.shipped_templates():
-            raise ValueError(BAD_CHOICE)
+            raise ValidationError(BAD_CHOICE)
 
 
 def _estate_ids() -> list[int]:

@@ -94,14 +94,16 @@ def _mean(question: dict, counts: dict[int, int], n: int) -> Decimal | None:
     return (Decimal(total) / Decimal(n)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def _figures(survey: Survey, households: int, answered: int, counts: dict, shown: bool) -> Figures:
+def _figures(
+    survey: Survey, households: int, answered: int, counts: dict, shown: bool, labels_of: dict
+) -> Figures:
     figures = Figures(households=households, answered=answered, shown=shown)
     if not shown:
         return figures
     for question in survey.questions:
         number = question["number"]
         n = counts.get((number, ANSWERED), 0)
-        labels = _labels(question)
+        labels = labels_of[number]
         distribution = {value: counts.get((number, value), 0) for value in labels}
         figures.questions.append(
             QuestionResult(
@@ -132,43 +134,54 @@ def results(survey: Survey, estate_ids: list[int] | None = None) -> SurveyResult
     if estate_ids is not None:
         stmt = stmt.where(SurveyTally.estate_id.in_(list(estates)))
     per_estate: dict[int, dict] = {e: {} for e in estates}
-    for estate_id, question, value, count in db.session.execute(stmt):
-        if estate_id in per_estate:
-            per_estate[estate_id][(question, value)] = count
+    for estate_id, question, value, count in db.session.execute(stmt).tuples():
+        found = per_estate.get(estate_id)
+        if found is not None:
+            found[(question, value)] = count
     return _combine(survey, estates, per_estate)
 
 
 def _combine(survey: Survey, estates: dict[int, SurveyEstate], per_estate: dict) -> SurveyResults:
     minimum = survey.min_answers
+    labels_of = {q["number"]: _labels(q) for q in survey.questions}
     out_estates = {}
     by_company: dict[int | None, list[int]] = {}
     for estate_id, row in estates.items():
         shown = row.answered >= minimum
         out_estates[estate_id] = _figures(
-            survey, row.households, row.answered, per_estate[estate_id], shown
+            survey, row.households, row.answered, per_estate[estate_id], shown, labels_of
         )
         by_company.setdefault(row.company_id, []).append(estate_id)
 
-    def group(ids: list[int]) -> Figures:
+    def add(into: dict, counts: dict) -> None:
+        for key, count in counts.items():
+            into[key] = into.get(key, 0) + count
+
+    companies, overall_counts = {}, {}
+    overall_households = overall_answered = 0
+    for company, ids in by_company.items():
         shown_ids = [e for e in ids if out_estates[e].shown]
         counts: dict = {}
         for e in shown_ids:
-            for key, count in per_estate[e].items():
-                counts[key] = counts.get(key, 0) + count
-        return _figures(
-            survey,
-            sum(estates[e].households for e in shown_ids),
-            sum(estates[e].answered for e in shown_ids),
-            counts,
-            bool(shown_ids),
+            add(counts, per_estate[e])
+        households = sum(estates[e].households for e in shown_ids)
+        answered = sum(estates[e].answered for e in shown_ids)
+        companies[company] = _figures(
+            survey, households, answered, counts, bool(shown_ids), labels_of
         )
-
-    return SurveyResults(
-        survey=survey,
-        estates=out_estates,
-        companies={company: group(ids) for company, ids in by_company.items()},
-        overall=group(list(estates)),
+        # the companies' estates are disjoint: the city adds up the companies
+        add(overall_counts, counts)
+        overall_households += households
+        overall_answered += answered
+    overall = _figures(
+        survey,
+        overall_households,
+        overall_answered,
+        overall_counts,
+        bool(overall_answered),
+        labels_of,
     )
+    return SurveyResults(survey=survey, estates=out_estates, companies=companies, overall=overall)
 
 
 def satisfaction_score(questions: list[QuestionResult]) -> Decimal | None:
