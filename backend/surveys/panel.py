@@ -34,7 +34,8 @@ class StaffResults:
     """Results as one staff member may see them: the estates in scope, and per company."""
 
     estates: list[EstateLine]
-    companies: list[tuple[str, results.Figures]]
+    #: (company, its figures over its shown estates, its star band of the year or "")
+    companies: list[tuple[str, results.Figures, str]]
     overall: results.Figures
     free_texts: dict[str, list[str]]
 
@@ -58,9 +59,13 @@ def staff_results(staff, survey: Survey) -> StaffResults:
         EstateLine(e, names.get(e, ""), company_names.get(companies.get(e), "—"), f)
         for e, f in sorted(found.estates.items(), key=lambda item: names.get(item[0], ""))
     ]
+    stars = _stars(survey)
     return StaffResults(
         estates=lines,
-        companies=[(company_names.get(c, "自管/无物业"), f) for c, f in found.companies.items()],
+        companies=[
+            (company_names.get(c, "自管/无物业"), f, stars.get(c, ""))
+            for c, f in found.companies.items()
+        ],
         overall=found.overall,
         free_texts={names.get(e, ""): results.free_texts(survey, e, limit=50) for e in ids},
     )
@@ -140,3 +145,14 @@ def estates_for(staff) -> list[Estate]:
 def export_filename(title: str) -> str:
     """``<title>_<local time>.xlsx``."""
     return f"{title}_{to_local(utcnow()):%Y%m%d_%H%M}.xlsx"
+
+
+def _stars(survey: Survey) -> dict[int, str]:
+    """The star band of each company of the survey's city in the year it closed (annual
+    surveys by a street office or the bureau only)."""
+    from backend.surveys import evaluation
+
+    if survey.closed_at is None or survey.template_code != services.ANNUAL or not survey.estates:
+        return {}
+    city = services._city_of(survey.estates[0].estate_id)
+    return evaluation.yearly_stars(city, to_local(survey.closed_at).year)

@@ -169,7 +169,7 @@
             h(
               "div",
               { class: "cells", testid: "estate-result", dataset: { shown: String(e.shown) } },
-              h("div", { class: "cell" }, h("span", { class: "cell-body" }, h("span", { class: "cell-title" }, e.estate), h("span", { class: "cell-desc" }, `${e.answered} / ${e.households} 户作答，参与率 ${e.response_rate ? (Number(e.response_rate) * 100).toFixed(1) : "—"}%`)), h("span", { class: "cell-value", testid: "estate-score" }, e.shown && e.score ? `${e.score} 分` : "")),
+              h("div", { class: "cell survey-estate" }, h("span", { class: "cell-body" }, h("span", { class: "cell-title" }, e.estate), h("span", { class: "cell-desc" }, `${e.answered} / ${e.households} 户作答，参与率 ${e.response_rate ? (Number(e.response_rate) * 100).toFixed(1) : "—"}%`)), h("span", { class: "cell-value", testid: "estate-score" }, e.shown && e.score ? `${e.score} 分` : "")),
               e.shown
                 ? e.questions
                     .filter((q) => q.mean !== null)

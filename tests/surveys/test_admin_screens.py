@@ -89,6 +89,7 @@ def test_the_company_sees_aggregates_and_masked_text_only(client, world):
     page = client.get(f"/admin/surveys/{survey.id}").get_data(as_text=True)
     assert "139****5678" in page and "13912345678" not in page
     assert "4.00" in page and "survey-chart-1" in page
+    assert 'class="company-stars">五星' in page
     for owner in owners:
         assert (owner.nickname or "") not in page
     assert client.post(f"/admin/surveys/{survey.id}/paper", data={}).status_code in (400, 403)
