@@ -186,3 +186,26 @@ def test_the_company_sees_surveys_of_its_estates_only(world):
     other_admin = StaffFactory(role=StaffRole.company_admin, company_id=EstateFactory().company_id)
     with pytest.raises(NotFound):
         services.survey_for(other_admin, survey.id)
+
+
+def test_opening_tells_the_households_and_the_reminder_skips_those_that_answered(world, app):
+    from backend.notify.models import Notification
+    from backend.surveys import notices
+
+    answered, waiting = world.households(2)
+    tenant = world.resident(world.unit(), role=ResidencyRole.tenant)
+    survey = world.open(world.survey(estates=[world.estates[0]]))
+    told = set(
+        db.session.scalars(
+            sa.select(Notification.resident_id).where(Notification.kind == "survey_opened")
+        )
+    )
+    # an owners-only survey: the tenant is not told
+    assert told == {answered.id, waiting.id} and tenant.id not in told
+    services.answer(answered, survey, full_answer(), now=DURING)
+    commit()
+    assert notices.remind(survey.id) == 1
+    reminded = db.session.scalars(
+        sa.select(Notification.resident_id).where(Notification.kind == "survey_closing")
+    ).all()
+    assert reminded == [waiting.id]
