@@ -134,7 +134,7 @@ def results(survey: Survey, estate_ids: list[int] | None = None) -> SurveyResult
     if estate_ids is not None:
         stmt = stmt.where(SurveyTally.estate_id.in_(list(estates)))
     per_estate: dict[int, dict] = {e: {} for e in estates}
-    for estate_id, question, value, count in db.session.execute(stmt).tuples():
+    for estate_id, question, value, count in db.session.execute(stmt):
         found = per_estate.get(estate_id)
         if found is not None:
             found[(question, value)] = count
