@@ -247,6 +247,17 @@ class Config:
     VOTE_NOTICE_DAYS_BY_CITY: dict = {}
     #: owners who have not voted are reminded this long before voting closes
     VOTE_CLOSING_REMINDER = timedelta(hours=24)
+    #: surveys: an estate's result is shown from this many answers; households that have
+    #: not answered are reminded (once) this long before the close; answers per resident;
+    #: the weight (points of 100) of the satisfaction survey in the monthly evaluation, and
+    #: per city over it, e.g. ``{"杭州市": 20}`` (0: no survey component)
+    SURVEY_MIN_ANSWERS = 10
+    SURVEY_REMINDER = timedelta(hours=48)
+    RATELIMIT_SURVEY_ANSWER = "30 per minute"
+    SURVEY_EVALUATION_WEIGHT = 20
+    SURVEY_EVALUATION_WEIGHT_BY_CITY: dict = {}
+    #: yearly star bands by percentile of the city's companies (五星 below the first bound)
+    SURVEY_STAR_BANDS = [10, 25, 85, 97]
     #: WeChat Pay notifications per source address (its servers are few; junk is cheap)
     RATELIMIT_WECHAT_NOTIFY = "300 per minute"
     #: ballot submissions per resident (a second ballot is refused anyway; this bounds abuse)
@@ -302,6 +313,7 @@ DURATIONS = (
     "TICKET_REOPEN_WINDOW",
     "BOARD_CACHE_TTL",
     "VOTE_CLOSING_REMINDER",
+    "SURVEY_REMINDER",
 )
 #: lists of durations kept in whole seconds: ``30,120,600``, ``30s,2m,10m`` or ``[30, 120]``
 SECOND_LISTS = ("NOTIFY_RETRY_DELAYS", "REFUND_RETRY_DELAYS")
@@ -340,6 +352,8 @@ INTEGERS = (
     "MEDIATION_TERM_MONTHS",
     "MEDIATION_CONFIRMATION_REMINDER_DAYS",
     "OPEN311_CALLBACK_TIMEOUT",
+    "SURVEY_MIN_ANSWERS",
+    "SURVEY_EVALUATION_WEIGHT",
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

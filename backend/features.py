@@ -23,6 +23,7 @@ from backend.org.feature import feature as org
 from backend.outbox.feature import feature as outbox
 from backend.safety.feature import feature as safety
 from backend.supervision.feature import feature as supervision
+from backend.surveys.feature import feature as surveys
 from backend.tickets.feature import feature as tickets
 from backend.votes.feature import feature as votes
 
@@ -45,6 +46,7 @@ FEATURES: tuple[Feature, ...] = (
     elder,
     mediation,
     open311,
+    surveys,
 )
 
 

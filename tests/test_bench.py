@@ -69,6 +69,7 @@ DOCUMENTED = {
     "jobs": {"jobs_per_s", "messages_per_s", "notices", "delivered", "lost", "duplicates"},
     "load": {"users", "requests", "errors_5xx", "p95_ms", "rps"},
     "safety": {"generate_s", "created", "rerun_created", "overdue_ms", "overdue", "lifts"},
+    "surveys": {"answers_per_s", "errors", "duplicates", "results_ms"},
 }
 
 #: what a bench's figures must show beyond their keys, even at smoke size
@@ -82,6 +83,7 @@ HOLDS = {
     "jobs": lambda f: f["notices"] == f["delivered"] > 0 and f["lost"] == f["duplicates"] == 0,
     "load": lambda f: f["errors_5xx"] == 0 and f["requests"] > 0,
     "safety": lambda f: f["created"] > 0 and f["rerun_created"] == 0 and f["overdue"] > 0,
+    "surveys": lambda f: f["duplicates"] == 0 and f["tallies_match"] and f["counters_match"],
 }
 
 

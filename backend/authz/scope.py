@@ -236,3 +236,34 @@ def role_may_act(
 def may_act(staff: Staff, granted, *, assignee_only: bool, is_assignee: bool) -> bool:
     """:func:`role_may_act` for ``staff``."""
     return role_may_act(staff.role, granted, assignee_only=assignee_only, is_assignee=is_assignee)
+
+
+def covers(staff: Staff, estate_ids_: list[int]) -> bool:
+    """Whether every estate of ``estate_ids_`` is in ``staff``'s scope."""
+    ids = estate_ids(staff)
+    if ids is None or not estate_ids_:
+        return True
+    inside = set(db.session.scalars(ids.where(Estate.id.in_(estate_ids_))))
+    return inside >= set(estate_ids_)
+
+
+#: who a staff role speaks for when it runs a survey or another consultation
+_RUNNER_OF_ROLE = {
+    **dict.fromkeys(COMPANY_ROLES, "company"),
+    StaffRole.committee_member: "committee",
+    StaffRole.street_officer: "street",
+    StaffRole.bureau_officer: "bureau",
+    StaffRole.platform_admin: "bureau",
+}
+
+
+def runner_of(staff: Staff) -> str | None:
+    """The body ``staff`` acts for when running a consultation: street, bureau, committee
+    or company (``None``: none)."""
+    return _RUNNER_OF_ROLE.get(staff.role)
+
+
+def runs_as(staff: Staff, runner: str) -> bool:
+    """Whether ``staff`` may act for a consultation run by ``runner`` (the platform admin
+    may act for any)."""
+    return staff.role == StaffRole.platform_admin or runner_of(staff) == runner

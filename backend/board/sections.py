@@ -20,7 +20,14 @@ from backend.core.enums import LabeledEnum
 
 DEFAULT_FILE = os.path.join(os.path.dirname(__file__), "sections.toml")
 #: sections other features fill (``Feature.board_sources``): their codes are fixed
-GENERATED_CODES = ("fee_standards", "vote_results", "evaluations", "fund_uses", "equipment")
+GENERATED_CODES = (
+    "fee_standards",
+    "vote_results",
+    "evaluations",
+    "fund_uses",
+    "equipment",
+    "survey_results",
+)
 _CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
 
 

@@ -87,7 +87,11 @@ class Feature:
       the section after commit, as a new version;
     - ``ticket_hooks``: import paths of functions ``(ticket) -> None`` called in the same
       transaction each time a ticket records an event (:mod:`backend.core.ticket_hook`):
-      how a feature follows tickets without tickets importing it.
+      how a feature follows tickets without tickets importing it;
+    - ``evaluation_sources``: component code → import path of a function
+      ``(company_id, month) -> EvaluationPart | None``: a component this feature adds to
+      the monthly evaluation of companies (supervision's formula), such as the residents'
+      satisfaction survey.
     """
 
     name: str
@@ -104,6 +108,20 @@ class Feature:
     todo: str | None = None
     board_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     ticket_hooks: tuple[str, ...] = ()
+    evaluation_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True)
+class EvaluationPart:
+    """A component another feature adds to a company's monthly evaluation: ``fraction``
+    (0–1) of ``points`` earned, how it reads (``label``, ``rule``) and the figures behind it
+    (plain JSON values)."""
+
+    label: str
+    fraction: Any
+    points: int
+    rule: str
+    figures: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True)

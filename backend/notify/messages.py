@@ -147,6 +147,26 @@ def vote_closing(*, motion_id: int, title: str, closes_at: datetime, hint: str =
     }, f"pages/votes/detail?id={motion_id}"
 
 
+@event("survey_opened", "满意度测评", "survey_opened")
+def survey_opened(*, survey_id: int, title: str, estate_name: str, closes_on: date):
+    """A survey opened for the household's estate."""
+    return {
+        "thing1": kw.thing(title),
+        "thing2": kw.thing(estate_name),
+        "date3": kw.date(closes_on),
+    }, f"pages/surveys/detail?id={survey_id}"
+
+
+@event("survey_closing", "问卷即将截止", "survey_closing")
+def survey_closing(*, survey_id: int, title: str, closes_at: datetime):
+    """A survey closes soon and the household has not answered."""
+    return {
+        "thing1": kw.thing(title),
+        "time2": kw.time(closes_at),
+        "thing3": kw.thing("您家尚未作答，请在截止前填写"),
+    }, f"pages/surveys/detail?id={survey_id}"
+
+
 @event("vote_result", "表决结果", "vote_result")
 def vote_result(*, motion_id: int, title: str, passed: bool, summary: str):
     """A vote was counted and its result published."""

@@ -308,10 +308,12 @@ def _month_bounds(month: date) -> tuple[datetime, datetime]:
     )
 
 
-def score(figures: MonthFigures) -> tuple[Decimal | None, dict]:
+def score(figures: MonthFigures, extra: dict | None = None) -> tuple[Decimal | None, dict]:
     """The month's score by ``FORMULA`` and each component's figures and points (None:
-    no data at all)."""
+    no data at all). ``extra``: components other features add (``Feature.
+    evaluation_sources``: code → :class:`EvaluationPart`), counted as the formula's own."""
     f = figures
+    extra = {code: part for code, part in (extra or {}).items() if part and part.points}
     fractions: dict[str, Decimal | None] = {
         "response": _ratio(f.response_in_sla, f.responded),
         "resolution": _ratio(f.resolution_in_sla, f.resolved),
@@ -325,7 +327,7 @@ def score(figures: MonthFigures) -> tuple[Decimal | None, dict]:
         "satisfaction": None if not f.rated else (Decimal(f.satisfaction_sum) / f.rated - 1) / 4,
         "safety": _ratio(f.safety_on_time, f.safety_due),
     }
-    if all(fraction is None for fraction in fractions.values()):
+    if all(fraction is None for fraction in fractions.values()) and not extra:
         return None, {}
     parts = {}
     earned = possible = Decimal(0)
@@ -342,6 +344,17 @@ def score(figures: MonthFigures) -> tuple[Decimal | None, dict]:
             "points": str(_one(points)),
             "of": component.points,
         }
+    for code, part in extra.items():
+        points = Decimal(str(part.fraction)) * part.points
+        earned += points
+        possible += part.points
+        parts[code] = {
+            "label": part.label,
+            "points": str(_one(points)),
+            "of": part.points,
+            "rule": part.rule,
+            "figures": dict(part.figures),
+        }
     parts["figures"] = {
         key: (str(value) if isinstance(value, Decimal) else value)
         for key, value in f.__dict__.items()
@@ -349,6 +362,21 @@ def score(figures: MonthFigures) -> tuple[Decimal | None, dict]:
     if not possible:  # only a component the city leaves out had data
         return None, {}
     return _one(earned * 100 / possible), parts
+
+
+def extra_parts(company_id: int, month: date) -> dict:
+    """The components other features add to ``company_id``'s evaluation of ``month``
+    (``Feature.evaluation_sources``), those with data."""
+    from backend.core.feature import load
+    from backend.features import FEATURES
+
+    found = {}
+    for feature in FEATURES:
+        for code, path in feature.evaluation_sources.items():
+            part = load(path)(company_id, month)
+            if part is not None:
+                found[code] = part
+    return found
 
 
 def _ratio(part: int, whole: int) -> Decimal | None:
@@ -359,7 +387,7 @@ def evaluate(company_id: int, month: date) -> Evaluation | None:
     """Compute (or recompute) ``company_id``'s evaluation for ``month``; a score of 90 or
     more, or below 60, writes one credit entry. The boards of its estates are refreshed."""
     month = month.replace(day=1)
-    value, parts = score(month_figures(company_id, month))
+    value, parts = score(month_figures(company_id, month), extra_parts(company_id, month))
     existing = db.session.scalars(
         sa.select(Evaluation).where(Evaluation.company_id == company_id, Evaluation.month == month)
     ).first()

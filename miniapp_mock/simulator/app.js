@@ -28,6 +28,7 @@
     ticket: ["ticket_status", "supervision_answered"],
     payment: ["payment_received", "fee_reminder"],
     motion: ["vote_announced", "vote_closing", "vote_result"],
+    survey: ["survey_opened", "survey_closing"],
   };
   /** Mini-app pages named in messages, and where they are in the simulator. */
   const PAGES = {
@@ -1229,6 +1230,7 @@
           service("业主投票", "vote", "#10aeff", () => go("#/votes"), "home-vote"),
           service("信息公示", "board", "#6467f0", () => go("#/boards"), "home-board"),
           service("维修资金", "units", "#15bdbd", () => go("#/fund"), "home-fund"),
+          service("满意度测评", "form", "#07c160", () => go("#/surveys"), "home-survey"),
         ),
       ),
     );

@@ -15,12 +15,14 @@ def test_demo_fills_every_section_of_the_board(db):
     seed_demo()
     posts = db.session.scalars(sa.select(Post)).all()
     shown = {p.section for p in posts}
-    # votes, supervision, the fund and safety fill their generated sections after the board demo
+    # votes, supervision, the fund, safety and surveys fill their generated sections after
+    # the board demo
     assert {s.code for s in sections()} - shown <= {
         "vote_results",
         "evaluations",
         "fund_uses",
         "equipment",
+        "survey_results",
     }
     assert any(p.version_count > 1 and p.versions[-1].reason for p in posts)
     assert any(p.withdrawn and p.withdraw_reason for p in posts)

@@ -86,6 +86,7 @@ def page_ids(db) -> dict[str, int]:
         "case_id": _mediation_case(unit),
         "document": "agreement",
         "partner_id": _open311_partner(unit),
+        "survey_id": _survey(unit, admin).id,
     }
 
 
@@ -104,6 +105,27 @@ def _mediation_case(unit) -> int:
     from tests.mediation.helpers import agreed_case
 
     return agreed_case(unit.building.estate).id
+
+
+def _survey(unit, admin):
+    """An open survey of the unit's estate (its page, print and export)."""
+    from datetime import timedelta
+
+    from backend.core.db import commit
+    from backend.core.time import utcnow
+    from backend.surveys import services
+
+    now = utcnow()
+    survey = services.create_survey(
+        admin,
+        estate_ids=[unit.building.estate_id],
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=7),
+        template_code=services.ANNUAL,
+    )
+    services.open_survey(admin, survey, now=now)
+    commit()
+    return survey
 
 
 def _fund_use(unit, admin):

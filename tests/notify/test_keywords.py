@@ -188,6 +188,10 @@ def test_every_event_builds_a_message_wechat_accepts(db, fake_wechat):
         ),
         "vote_closing": dict(motion_id=1, title="增设充电桩", closes_at=at),
         "vote_result": dict(motion_id=1, title="增设充电桩", passed=False, summary="参与不足"),
+        "survey_opened": dict(
+            survey_id=1, title="年度物业服务满意度测评", estate_name="嘉绿景苑", closes_on=at.date()
+        ),
+        "survey_closing": dict(survey_id=1, title="年度物业服务满意度测评", closes_at=at),
         "must_read_notice": dict(
             notice_id=1, title="停水通知", publisher="杭州某某物业服务有限公司", published_at=at
         ),

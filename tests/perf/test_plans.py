@@ -135,6 +135,8 @@ def last_resident(plan_app):
             "case_id": one(
                 "SELECT coalesce(max(case_id), 1) FROM mediation_parties WHERE resident_id = :r"
             ),
+            # the plan data has no survey rows: planned against empty tables (a 404)
+            "survey_id": one("SELECT coalesce(max(id), 1) FROM surveys"),
         }
         ids["receipt"] = db.session.execute(
             sa.text("SELECT receipt FROM ballots WHERE motion_id = :m ORDER BY seq DESC"),

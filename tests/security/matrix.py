@@ -52,6 +52,7 @@ from tests.security.matrix_open311 import OPEN311
 from tests.security.matrix_outbox import OUTBOX_PANEL
 from tests.security.matrix_safety import ADMIN_SAFETY, SAFETY_API
 from tests.security.matrix_supervision import ADMIN_SUPERVISION
+from tests.security.matrix_surveys import SURVEYS_API, SURVEYS_PANEL
 from tests.security.matrix_votes import VOTES_API, VOTES_PANEL
 
 ACTORS = (
@@ -628,4 +629,6 @@ ROUTES = _join(
     ELDER_API,
     MEDIATION,
     OPEN311,
+    SURVEYS_API,
+    SURVEYS_PANEL,
 )

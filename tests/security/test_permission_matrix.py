@@ -31,6 +31,7 @@ from tests.security.matrix_open311 import OPEN311_TARGETS
 from tests.security.matrix_outbox import TARGETS as OUTBOX_TARGETS
 from tests.security.matrix_safety import SAFETY_TARGETS
 from tests.security.matrix_supervision import SUPERVISION_TARGETS
+from tests.security.matrix_surveys import TARGETS as SURVEY_TARGETS
 from tests.security.matrix_votes import TARGETS as VOTE_TARGETS
 
 #: ``LINLI_MATRIX_RECORD=1`` prints the observed rows in the matrix's format (to review a new
@@ -153,6 +154,7 @@ TARGETS: dict[str, Callable] = {
     **SAFETY_TARGETS,
     **MEDIATION_TARGETS,
     **OPEN311_TARGETS,
+    **SURVEY_TARGETS,
 }
 
 

@@ -1,7 +1,7 @@
 """mediation (committees, cases, parties, tickets, sessions, signatures, trail) and Open311 (partners, requests, log)
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-07 13:13:22.891408
 
 """
@@ -13,7 +13,7 @@ import backend.core.time
 
 # revision identifiers, used by Alembic.
 revision = '0029'
-down_revision = '0027'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
