@@ -48,7 +48,7 @@ feature = Feature(
     },
     audit_entities={
         "survey": AuditEntity("问卷", Survey),
-        "survey_template": AuditEntity("问卷模板", SurveyTemplate),
+        "survey_template": AuditEntity("问卷模板", SurveyTemplate, fields={"questions": "题目"}),
     },
     jobs=(PeriodicJob("backend.surveys.jobs:advance_surveys_job", interval=300),),
     demo="backend.surveys.demo:seed",
