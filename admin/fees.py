@@ -589,10 +589,23 @@ def fee_export(kind: str):
         )
     else:
         abort(404)
-    stream = write_xlsx(kind, headers, rows)
+    name, sheet = EXPORT_NAMES[kind]
+    period = _arg_period("period") if kind == "bills" else None
+    stamp = f"{period:%Y-%m}" if period else f"{local_today():%Y-%m-%d}"
+    stream = write_xlsx(sheet, headers, rows)
+    # a Chinese file name: Werkzeug sends it as RFC 5987 ``filename*`` with an ASCII fallback
     return send_file(
         stream,
         mimetype=XLSX,
         as_attachment=True,
-        download_name=f"{kind}-{local_today():%Y%m%d}.xlsx",
+        download_name=f"{name}_{stamp}.xlsx",
     )
+
+
+#: each export's file name and sheet title, in Chinese (账单_2026-12.xlsx, sheet 账单明细)
+EXPORT_NAMES = {
+    "bills": ("账单", "账单明细"),
+    "arrears": ("欠费", "欠费明细"),
+    "payments": ("收款", "收款明细"),
+    "collection": ("收缴率", "收缴率"),
+}

@@ -23,7 +23,7 @@ from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import BAD_CHOICE, Form, SearchForm
-from admin.page import is_htmx, paginate
+from admin.page import attachment, is_htmx, paginate
 from backend.core.api import MAX_ID
 from backend.core.db import rollback
 from backend.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -553,7 +553,9 @@ def motion_result_json(motion_id: int):
         json.dumps(document, ensure_ascii=False, indent=2),
         mimetype="application/json",
         headers={
-            "Content-Disposition": _attachment(panel.export_name(motion, utcnow(), "json")),
+            "Content-Disposition": attachment(
+                panel.export_name(motion, utcnow(), "json"), "motion"
+            ),
             "Cache-Control": "private, no-store",
         },
     )
@@ -575,7 +577,3 @@ def motion_ballots_xlsx(motion_id: int):
         as_attachment=True,
         download_name=panel.export_name(motion, utcnow(), "xlsx"),
     )
-
-
-def _attachment(name: str) -> str:
-    return f'attachment; filename="{name}"'
