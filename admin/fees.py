@@ -13,7 +13,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from admin import blueprint, charts
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import ActiveForm, FeeItemScopeForm, ReadingForm, ReadingImportForm
-from admin.page import form_date, form_int, paginate, paginate_rows
+from admin.page import form_date, form_int, paginate, paginate_rows, send_download
 from backend.authz import scope
 from backend.core.errors import DomainError, Invalid
 from backend.core.sheets import write_xlsx
@@ -222,6 +222,22 @@ def _readings_page(item_id: int, *, form=None, errors=None, row_errors=None, imp
         errors=errors or {},
         row_errors=row_errors or [],
         imported=imported,
+    )
+
+
+@blueprint.get("/fees/<int:item_id>/readings/template.xlsx")
+@login_required
+@permission_required("fees.manage")
+def meter_readings_prefilled(item_id: int):
+    """下载本账期的抄表表格：已列出应抄的每一户和上期读数，填写本期读数后导入。"""
+    staff = current_staff()
+    item = readings.metered_item(staff, item_id)
+    period = _arg_period("period") or services.current_period()
+    return send_download(
+        io.BytesIO(readings.prefilled_workbook(staff, item.id, period)),
+        f"抄表_{item.name}_{period:%Y-%m}.xlsx",
+        XLSX,
+        f"readings_{period:%Y-%m}",
     )
 
 
@@ -593,13 +609,7 @@ def fee_export(kind: str):
     period = _arg_period("period") if kind == "bills" else None
     stamp = f"{period:%Y-%m}" if period else f"{local_today():%Y-%m-%d}"
     stream = write_xlsx(sheet, headers, rows)
-    # a Chinese file name: Werkzeug sends it as RFC 5987 ``filename*`` with an ASCII fallback
-    return send_file(
-        stream,
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"{name}_{stamp}.xlsx",
-    )
+    return send_download(stream, f"{name}_{stamp}.xlsx", XLSX, f"{kind}_{stamp}")
 
 
 #: each export's file name and sheet title, in Chinese (账单_2026-12.xlsx, sheet 账单明细)

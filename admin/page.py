@@ -115,3 +115,13 @@ def attachment(name: str, fallback: str = "download") -> str:
     ascii_name = name if name.isascii() else f"{fallback}.{name.rsplit('.', 1)[-1]}"
     ascii_name = ascii_name.replace('"', "").replace("\\", "")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def send_download(stream, name: str, mimetype: str, fallback: str = "download"):
+    """``stream`` as a download named ``name`` (see :func:`attachment`): the ASCII name
+    for old clients is ``fallback`` with the same extension (``bills.xlsx``)."""
+    from flask import send_file
+
+    response = send_file(stream, mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["Content-Disposition"] = attachment(name, fallback)
+    return response

@@ -69,7 +69,7 @@ def _render_queue(template: str):
         services.with_details(services.staff_queue(staff, filters, now)), per_page=per_page()
     )
     timings = {t.id: sla.timing(t, now) for t in page.items}
-    can_assign = staff.role in ACTIONS["assign"].staff
+    can_assign = scope.can(staff, "ticket.assign")
     return render_template(
         template,
         page=page,
@@ -96,7 +96,7 @@ def tickets():
 
 @blueprint.post("/tickets/assign")
 @login_required
-@permission_required("ticket.read")
+@permission_required("ticket.assign")
 def assign_tickets():
     """批量派单：把勾选的工单派给一位维修师傅（待受理的先受理）；不能派的逐条说明原因。"""
     staff = current_staff()

@@ -4,7 +4,7 @@ from backend.accounts.models import Staff
 from backend.authz.roles import StaffRole
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
 from backend.tickets.models import Ticket, TicketState
-from backend.tickets.states import ACTIONS
+from backend.tickets.states import ACTIONS, DESK
 
 feature = Feature(
     name="tickets",
@@ -17,6 +17,8 @@ feature = Feature(
         # tickets in scope (officers: those on the street office's list); what each role
         # may do to a ticket is decided by the state machine (backend/tickets/states.py)
         "ticket.read": frozenset(StaffRole),
+        # batch assignment from the queue: those who may 派单 (backend/tickets/states.py)
+        "ticket.assign": DESK,
         "ticket.export": frozenset(
             {
                 StaffRole.platform_admin,

@@ -272,6 +272,7 @@ def apply(
 def accept_and_assign(staff: Staff, ticket: Ticket, assignee_id: int | None, note: str = ""):
     """受理并派单: accept a new (or reopened) ticket and give it to a technician in one
     step, as two events (the acceptance is the response); both happen or neither."""
+    _check_actor(ACTIONS["accept"], Actor(staff=staff), ticket)
     if ticket.state not in ACTIONS["accept"].sources:
         raise Conflict(f"工单当前为「{ticket.state.label}」，不能受理并派单")
     _technician(ticket, assignee_id)  # refuse a wrong technician before anything moves

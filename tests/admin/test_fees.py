@@ -172,6 +172,23 @@ def test_excel_exports_open_with_their_rows(as_staff, world):
     assert client.get("/admin/fee-reports/other.xlsx").status_code == 404
 
 
+def test_excel_exports_are_named_and_headed_in_chinese(as_staff, world):
+    """Issue 19: 账单_2026-12.xlsx with the sheet 账单明细, 欠费_<date>.xlsx with 欠费明细; the
+    Chinese name goes as RFC 5987 ``filename*`` beside an ASCII fallback."""
+    from urllib.parse import unquote
+
+    _bills(world)
+    client = as_staff(world.admin_a)
+    resp = client.get("/admin/fee-reports/bills.xlsx?period=2026-12")
+    disposition = resp.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="bills_2026-12.xlsx"; filename*=UTF-8')
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == "账单_2026-12.xlsx"
+    assert load_workbook(io.BytesIO(resp.data)).active.title == "账单明细"
+    resp = client.get("/admin/fee-reports/arrears.xlsx")
+    assert unquote(resp.headers["Content-Disposition"]).split("''")[1].startswith("欠费_")
+    assert load_workbook(io.BytesIO(resp.data)).active.title == "欠费明细"
+
+
 def test_fee_item_list_is_scoped(as_staff, world):
     FeeItemFactory(estate=world.estate_b, name="星河湾专用项目")
     client = as_staff(world.admin_a)

@@ -21,6 +21,11 @@ ADMIN_FEES_EXTRA = {
         "item_id=water_x":                     "401  401  401  401  401  422  403  403  404  403  403  403  403  403  403  422",
         "item_id=water_y":                     "401  401  401  401  401  404  403  403  422  403  403  403  403  403  403  422",
     },
+    # the period's readings sheet with the estate's units and previous readings listed
+    "GET /admin/fees/{item_id}/readings/template.xlsx": {
+        "item_id=water_x":                     "401  401  401  401  401  200  403  403  404  403  403  403  403  403  403  200",
+        "item_id=water_y":                     "401  401  401  401  401  404  403  403  200  403  403  403  403  403  403  200",
+    },
     "GET /admin/fees/readings/template.xlsx": {
         "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
     },
