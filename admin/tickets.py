@@ -41,8 +41,8 @@ def _filters() -> QueueFilter:
     state = args.get("state") or ""
     estate = args.get("estate_id") or ""
     mine = request.endpoint == "admin.my_tickets"
-    if mine:
-        view, sort = "mine", "due"
+    if mine:  # all of the technician's tickets, the open ones first, due soonest first
+        view, sort = "all", "due"
     elif any(name in args for name in FILTER_ARGS):
         view = args.get("view") if args.get("view") in queue.VIEWS else "all"
         sort = args.get("sort") if args.get("sort") in queue.SORTS else "created"
