@@ -4,8 +4,9 @@ and an order (due soonest, newest, most urgent). :func:`backend.tickets.services
 composes these; nothing here reads a row.
 
 The due time sorted on is the deadline the ticket is working towards: the response limit
-until staff first acted (待受理, 重新处理), else the resolution limit, from the contract's
-own :class:`~backend.tickets.models.SlaPolicy` when it has one, else the city's
+while it waits for acceptance (待受理), else the resolution limit (counted from the last
+reopening), from the contract's own :class:`~backend.tickets.models.SlaPolicy` when it has
+one, else the city's
 (:func:`backend.tickets.sla.city_policy`). Tickets with no deadline (a report has no
 resolution limit) sort last.
 """
@@ -21,7 +22,15 @@ from sqlalchemy.sql.functions import FunctionElement
 from backend.org.models import Building, ServiceContract, Unit
 from backend.org.services import unit_words
 from backend.tickets import sla
-from backend.tickets.models import OPEN_STATES, SlaPolicy, Ticket, TicketKind, TicketState, Urgency
+from backend.tickets.models import (
+    OPEN_STATES,
+    SlaPolicy,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketState,
+    Urgency,
+)
 
 #: the orders people choose, by the value of ``?sort=`` (the first is the default)
 SORTS: dict[str, str] = {
@@ -36,8 +45,8 @@ VIEWS: dict[str, str] = {
     "mine": "我的工单",
     "all": "全部",
 }
-#: states in which the deadline that runs is the response (nobody has acted yet)
-AWAITING_RESPONSE = (TicketState.submitted, TicketState.reopened)
+#: the state in which the deadline that runs is the response (nobody has acted yet)
+AWAITING_RESPONSE = (TicketState.submitted,)
 #: a ticket number as people type it: "T123", "t123" or "123"
 TICKET_NO = re.compile(r"[Tt]?(\d{1,9})")
 
@@ -104,8 +113,20 @@ def due_key() -> sa.ColumnElement:
         ),
         else_=_city_minutes("resolve"),
     )
-    minutes = sa.case((Ticket.state.in_(AWAITING_RESPONSE), respond), else_=resolve)
-    return epoch_seconds(Ticket.created_at) + minutes * 60
+    # the resolution clock restarts when the resident reopens the ticket (sla.clock_start)
+    reopened = (
+        sa.select(sa.func.max(TicketEvent.at))
+        .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action == "reopen")
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    return sa.case(
+        (
+            Ticket.state.in_(AWAITING_RESPONSE),
+            epoch_seconds(Ticket.created_at) + respond * 60,
+        ),
+        else_=epoch_seconds(sa.func.coalesce(reopened, Ticket.created_at)) + resolve * 60,
+    )
 
 
 def order(stmt: sa.Select, sort: str) -> sa.Select:

@@ -81,6 +81,22 @@ def test_due_sort_puts_the_soonest_deadline_first(world):
     assert _ids(world.desk, sort="created")[0] == report.id  # newest first
 
 
+def test_due_sort_restarts_the_resolution_clock_at_a_reopening(world):
+    """Made 71 h ago and reopened now, a repair has 72 h again: due after one made 70 h ago
+    and still open (2 h left)."""
+    waiting = _ticket(world)
+    _assign(world, waiting)
+    _age(waiting, hours=70)
+    reopened = _ticket(world)
+    _assign(world, reopened)
+    _age(reopened, hours=71)
+    services.apply(Actor(staff=world.tech), reopened, "resolve")
+    services.apply(Actor(resident=world.resident), reopened, "reopen", note="还是漏水")
+    commit()
+
+    assert _ids(world.desk, sort="due") == [waiting.id, reopened.id]
+
+
 def test_due_sort_follows_the_contracts_own_limits(world):
     """The contract gives normal repairs 10 minutes to respond: such a ticket made 5 min
     ago is due before an urgent one (30 min) made now."""
