@@ -23,7 +23,7 @@ from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import BAD_CHOICE, Form, SearchForm
-from admin.page import attachment, is_htmx, paginate
+from admin.page import attachment, is_htmx, paginate, per_page
 from backend.core.api import MAX_ID
 from backend.core.db import rollback
 from backend.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -160,11 +160,15 @@ def votes():
     """业主表决：管辖范围内各小区的表决事项。"""
     staff = current_staff()
     estate_id = _arg_int("estate_id")
+    state = request.args.get("state", "")
+    state = MotionState(state) if state in MotionState.__members__ else None
     return render_template(
         "admin/votes/list.html",
-        page=paginate(services.staff_motions(staff, estate_id)),
+        page=paginate(services.staff_motions(staff, estate_id, state), per_page=per_page()),
         estates=panel.estates_for(staff),
         estate_id=estate_id,
+        states=list(MotionState),
+        state=state,
     )
 
 
