@@ -40,9 +40,8 @@ def test_the_committee_home_counts_each_stage_of_its_votes(client, world):
 
 def test_officers_without_vote_management_see_no_vote_to_dos(client, world, db):
     from backend.accounts.models import StaffRole
-    from tests.factories import StaffFactory
-
     from backend.org.models import Street
+    from tests.factories import StaffFactory
 
     district = db.session.get(Street, world.estate.street_id).district
     bureau = StaffFactory(role=StaffRole.bureau_officer, district=district)
