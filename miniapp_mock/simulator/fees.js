@@ -278,5 +278,7 @@
       { pattern: /^\/receipt\/(\d+)$/, page: receiptPage },
     );
     kit.PAGES["pages/bills/index"] = "#/bills";
+    kit.PAGES["pages/fees/bills"] = "#/bills";
+    kit.PAGES["pages/fees/receipt"] = "#/receipt/{id}";
   });
 })();
