@@ -345,7 +345,7 @@ def bills():
     )
     return render_template(
         "admin/fees/bills.html",
-        page=paginate(stmt),
+        page=paginate(stmt, per_page=per_page()),
         estates=scope.estates(current_staff()),
         statuses=list(BillStatus),
         methods=[PaymentMethod.cash, PaymentMethod.transfer, PaymentMethod.pos],

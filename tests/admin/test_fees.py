@@ -357,3 +357,11 @@ def test_batch_reminders_are_for_those_who_remind(as_staff, world):
     client = as_staff(world.technician_a)
     assert client.get(f"/admin/arrears/remind?unit_id={world.unit_a.id}").status_code == 403
     assert client.post("/admin/arrears/remind", data={"unit_id": "1"}).status_code == 403
+
+
+def test_the_bill_list_offers_page_sizes(as_staff, world):
+    _bills(world, n=2)
+    client = as_staff(world.admin_a)
+    page = client.get("/admin/bills?per_page=50").text
+    assert '<option value="50" selected>每页 50 条</option>' in page
+    assert '<option value="20" selected>' in client.get("/admin/bills?per_page=9").text
