@@ -6,14 +6,14 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 
 from admin import blueprint, charts
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import ActiveForm, AmountForm, FeeItemScopeForm, ReadingForm, ReadingImportForm
-from admin.page import form_date, form_int, paginate, paginate_rows
+from admin.page import form_date, form_int, paginate, paginate_rows, per_page, send_download
 from backend.authz import scope
 from backend.core.errors import DomainError, Invalid
 from backend.core.sheets import write_xlsx
@@ -29,6 +29,7 @@ from backend.fees.models import (
     ReminderChannel,
 )
 from backend.fees.money import yuan
+from backend.org import services as org_services
 from backend.org.importer import ImportFailed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -225,6 +226,22 @@ def _readings_page(item_id: int, *, form=None, errors=None, row_errors=None, imp
     )
 
 
+@blueprint.get("/fees/<int:item_id>/readings/template.xlsx")
+@login_required
+@permission_required("fees.manage")
+def meter_readings_prefilled(item_id: int):
+    """下载本账期的抄表表格：已列出应抄的每一户和上期读数，填写本期读数后导入。"""
+    staff = current_staff()
+    item = readings.metered_item(staff, item_id)
+    period = _arg_period("period") or services.current_period()
+    return send_download(
+        io.BytesIO(readings.prefilled_workbook(staff, item.id, period)),
+        f"抄表_{item.name}_{period:%Y-%m}.xlsx",
+        XLSX,
+        f"readings_{period:%Y-%m}",
+    )
+
+
 @blueprint.post("/fees/<int:item_id>/readings")
 @login_required
 @permission_required("fees.manage")
@@ -328,7 +345,7 @@ def bills():
     )
     return render_template(
         "admin/fees/bills.html",
-        page=paginate(stmt),
+        page=paginate(stmt, per_page=per_page()),
         estates=scope.estates(current_staff()),
         statuses=list(BillStatus),
         methods=[PaymentMethod.cash, PaymentMethod.transfer, PaymentMethod.pos],
@@ -474,18 +491,68 @@ def arrears():
     return _arrears_page()
 
 
+#: the age brackets of arrears the list filters by (``?age=`` days since the oldest month)
+AGE_FILTERS = {"90": "欠费 3 个月以上", "365": "欠费 1 年以上", "1095": "欠费 3 年以上"}
+
+
 def _arrears_page() -> str:
     staff = current_staff()
-    page = paginate_rows(reports.arrears_query(staff, _arg_int("estate_id")))
+    estate_id = _arg_int("estate_id")
+    age = request.args.get("age", "")
+    owed_since = local_today() - timedelta(days=int(age)) if age in AGE_FILTERS else None
+    buildings = []
+    if estate_id is not None and any(e.id == estate_id for e in scope.estates(staff)):
+        buildings = org_services.buildings_of(estate_id)
+    page = paginate_rows(
+        reports.arrears_query(staff, estate_id, _arg_int("building_id"), owed_since),
+        per_page=per_page(),
+    )
     return render_template(
         "admin/fees/arrears.html",
         page=page,
         estates=scope.estates(current_staff()),
+        buildings=buildings,
+        ages=AGE_FILTERS,
         today=local_today(),
         age_days=reports.age_days,
         age_band=reports.age_band,
         args=request.args,
     )
+
+
+def _unit_ids(values: list[str]) -> list[int]:
+    ids = [int(v) for v in values if v.isascii() and v.isdigit() and 0 < int(v) < 2**31]
+    return list(dict.fromkeys(ids))[: reminders.MAX_BATCH]
+
+
+@blueprint.get("/arrears/remind")
+@login_required
+@permission_required("fees.remind")
+def reminders_batch_preview():
+    """批量催缴预览：勾选的每户将收到什么（金额、账期、收到微信提醒的住户数），确认后发送。"""
+    plans = reminders.plan_batch(current_staff(), _unit_ids(request.args.getlist("unit_id")))
+    return render_template(
+        "admin/fees/remind_batch.html",
+        plans=plans,
+        total=sum(p.total_fen for p in plans),
+        reachable=sum(1 for p in plans if p.recipients),
+    )
+
+
+@blueprint.post("/arrears/remind")
+@login_required
+@permission_required("fees.remind")
+def reminders_batch_send():
+    """批量发送微信催缴提醒（每户留有催缴记录；没有已绑定住户的房屋跳过并说明）。"""
+    outcome = reminders.send_batch(current_staff(), _unit_ids(request.form.getlist("unit_id")))
+    if outcome.sent:
+        people = sum(r.recipients for r in outcome.sent)
+        flash(f"已向 {len(outcome.sent)} 户（{people} 位住户）发送催缴提醒", "success")
+    for unit, reason in outcome.refused.items():
+        flash(f"{unit} 未发送：{reason}", "error")
+    if not outcome.sent and not outcome.refused:
+        flash("没有可催缴的房屋（所选房屋已无欠费或不在您的管辖范围内）", "error")
+    return redirect(url_for("admin.reminders_list"))
 
 
 @blueprint.post("/units/<int:unit_id>/reminders")
@@ -585,10 +652,17 @@ def fee_export(kind: str):
         )
     else:
         abort(404)
-    stream = write_xlsx(kind, headers, rows)
-    return send_file(
-        stream,
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"{kind}-{local_today():%Y%m%d}.xlsx",
-    )
+    name, sheet = EXPORT_NAMES[kind]
+    period = _arg_period("period") if kind == "bills" else None
+    stamp = f"{period:%Y-%m}" if period else f"{local_today():%Y-%m-%d}"
+    stream = write_xlsx(sheet, headers, rows)
+    return send_download(stream, f"{name}_{stamp}.xlsx", XLSX, f"{kind}_{stamp}")
+
+
+#: each export's file name and sheet title, in Chinese (账单_2026-12.xlsx, sheet 账单明细)
+EXPORT_NAMES = {
+    "bills": ("账单", "账单明细"),
+    "arrears": ("欠费", "欠费明细"),
+    "payments": ("收款", "收款明细"),
+    "collection": ("收缴率", "收缴率"),
+}

@@ -10,14 +10,17 @@ from werkzeug.exceptions import HTTPException
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, render_login_throttled
-from admin.page import is_htmx, page_url
+from admin.page import PAGE_SIZES, is_htmx, page_url
 from backend.authz import scope
+from backend.authz.roles import ticket_queue_home
 from backend.core.api import HTTP_MESSAGES
 from backend.core.errors import DomainError
 from backend.core.feature import NavEntry
-from backend.core.time import to_local
+from backend.core.time import to_local, utcnow
 from backend.features import nav_entries, todo_for
 from backend.org import services as org
+from backend.tickets import services as tickets
+from backend.tickets import sla
 
 #: the panel's own first entry; the others come from the features (``feature.py``)
 HOME = NavEntry("admin.dashboard", "首页", module="admin.home")
@@ -39,6 +42,7 @@ def layout_context() -> dict:
         "nav": nav,
         "can": lambda permission: staff is not None and scope.can(staff, permission),
         "page_url": page_url,
+        "page_sizes": PAGE_SIZES,
     }
 
 
@@ -56,8 +60,15 @@ def blueprint_view_module() -> str | None:
 def dashboard():
     """首页：待办事项（各功能提供，只含本角色能处理的）与管辖范围内的数量概览。"""
     staff = current_staff()
+    agenda = []
+    if ticket_queue_home(staff.role) == "mine" and scope.can(staff, "ticket.read"):
+        now = utcnow()
+        agenda = [(t, sla.timing(t, now)) for t in tickets.agenda(staff)]
     return render_template(
-        "admin/dashboard.html", totals=org.scope_totals(staff), todos=todo_for(staff)
+        "admin/dashboard.html",
+        totals=org.scope_totals(staff),
+        todos=todo_for(staff),
+        agenda=agenda,
     )
 
 

@@ -87,3 +87,41 @@ def form_date(name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise Invalid("日期格式不正确，应为 YYYY-MM-DD", {name: ["日期格式不正确"]}) from None
+
+
+#: the page sizes a list offers (``?per_page=``); the first is the default
+PAGE_SIZES = (PER_PAGE, 50, MAX_PER_PAGE)
+
+
+def per_page() -> int:
+    """The page size chosen with ``?per_page=`` (one of :data:`PAGE_SIZES`)."""
+    size = request.args.get("per_page", PER_PAGE, type=int)
+    return size if size in PAGE_SIZES else PER_PAGE
+
+
+def safe_back(default: str) -> str:
+    """Where a form asks to go back to (its ``next`` field: a page of this panel, never
+    another site), else ``default``."""
+    from admin.auth import _safe_next
+
+    return _safe_next(request.form.get("next")) or default
+
+
+def attachment(name: str, fallback: str = "download") -> str:
+    """A Content-Disposition for a download named ``name`` (Chinese allowed): an ASCII
+    ``filename`` for old clients and the real name as RFC 5987 ``filename*``."""
+    from urllib.parse import quote
+
+    ascii_name = name if name.isascii() else f"{fallback}.{name.rsplit('.', 1)[-1]}"
+    ascii_name = ascii_name.replace('"', "").replace("\\", "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def send_download(stream, name: str, mimetype: str, fallback: str = "download"):
+    """``stream`` as a download named ``name`` (see :func:`attachment`): the ASCII name
+    for old clients is ``fallback`` with the same extension (``bills.xlsx``)."""
+    from flask import send_file
+
+    response = send_file(stream, mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["Content-Disposition"] = attachment(name, fallback)
+    return response

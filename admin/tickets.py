@@ -7,13 +7,15 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.page import form_int, paginate
+from admin.page import MAX_PER_PAGE, attachment, form_int, paginate, per_page, safe_back
 from backend.authz import scope
+from backend.authz.roles import ticket_queue_home
+from backend.core.api import MAX_ID
 from backend.core.errors import DomainError, NotFound
 from backend.core.time import utcnow
 from backend.media import services as media
 from backend.media.api import read_uploaded_files, release_transaction
-from backend.tickets import export, services, sla
+from backend.tickets import export, queue, services, sla
 from backend.tickets.models import CATEGORY_LABELS, Ticket, TicketKind, TicketState
 from backend.tickets.services import Actor, QueueFilter
 from backend.tickets.states import ACTIONS, EVENT_LABELS, allowed_for_staff
@@ -22,17 +24,39 @@ from backend.tickets.states import ACTIONS, EVENT_LABELS, allowed_for_staff
 NOTE_ACTIONS = ("accept", "reject", "assign", "start", "resolve", "close")
 
 
+#: actions that cannot be undone from the panel, and what the confirmation says happens
+CONFIRM_ACTIONS = {
+    "reject": "驳回后工单结束，住户会收到驳回通知和原因，本工单不能再处理。确定驳回吗？",
+    "close": "关闭后工单结束，不能再处理（住户仍可在期限内申请重新处理）。确定关闭吗？",
+}
+
+#: what the queue's filter form sends; with none of them the role's own view opens
+FILTER_ARGS = ("estate_id", "kind", "state", "overdue", "q", "view", "sort")
+
+
 def _filters() -> QueueFilter:
     args = request.args
     kind = args.get("kind") or ""
     state = args.get("state") or ""
     estate = args.get("estate_id") or ""
+    mine = request.endpoint == "admin.my_tickets"
+    if mine:  # all of the technician's tickets, the open ones first, due soonest first
+        view, sort = "all", "due"
+    elif any(name in args for name in FILTER_ARGS):
+        view = args.get("view") if args.get("view") in queue.VIEWS else "all"
+        sort = args.get("sort") if args.get("sort") in queue.SORTS else "created"
+    else:  # a technician lands on their own tickets, the desk on unassigned ones
+        view = ticket_queue_home(current_staff().role)
+        sort = "due" if view == "mine" else "created"
     return QueueFilter(
         estate_id=int(estate) if estate.isdigit() and len(estate) < 10 else None,
         kind=TicketKind(kind) if kind in TicketKind.__members__ else None,
         state=TicketState(state) if state in TicketState.__members__ else None,
         overdue=args.get("overdue") == "1",
-        mine=request.endpoint == "admin.my_tickets",
+        mine=mine,
+        q=(args.get("q") or "")[:60],
+        view=view,
+        sort=sort,
     )
 
 
@@ -40,8 +64,11 @@ def _render_queue(template: str):
     staff = current_staff()
     now = utcnow()
     filters = _filters()
-    page = paginate(services.with_details(services.staff_queue(staff, filters, now)))
+    page = paginate(
+        services.with_details(services.staff_queue(staff, filters, now)), per_page=per_page()
+    )
     timings = {t.id: sla.timing(t, now) for t in page.items}
+    can_assign = scope.can(staff, "ticket.assign")
     return render_template(
         template,
         page=page,
@@ -50,8 +77,11 @@ def _render_queue(template: str):
         estates=scope.estates(staff),
         kinds=list(TicketKind),
         states=list(TicketState),
+        views=queue.VIEWS,
+        sorts=queue.SORTS,
         categories=CATEGORY_LABELS,
         overdue_total=services.overdue_count(staff, now),
+        technicians=services.company_technicians(staff) if can_assign else [],
     )
 
 
@@ -61,6 +91,26 @@ def _render_queue(template: str):
 def tickets():
     """工单列表：按小区、类型、状态、是否超时筛选；超时的标红。"""
     return _render_queue("admin/tickets.html")
+
+
+@blueprint.post("/tickets/assign")
+@login_required
+@permission_required("ticket.assign")
+def assign_tickets():
+    """批量派单：把勾选的工单派给一位维修师傅（待受理的先受理）；不能派的逐条说明原因。"""
+    staff = current_staff()
+    ids = [int(v) for v in request.form.getlist("ticket_id") if v.isascii() and v.isdigit()]
+    ids = [i for i in dict.fromkeys(ids) if 1 <= i <= MAX_ID][:MAX_PER_PAGE]
+    back = safe_back(url_for("admin.tickets"))
+    if not ids:
+        flash("请先勾选要派单的工单", "error")
+        return redirect(back)
+    outcome = services.assign_many(staff, ids, form_int("assignee_id"))
+    if outcome.done:
+        flash(f"已派单 {len(outcome.done)} 个工单", "success")
+    for ticket_id, reason in outcome.refused.items():
+        flash(f"工单 T{ticket_id} 未派单：{reason}", "error")
+    return redirect(back)
 
 
 @blueprint.get("/tickets/mine")
@@ -82,16 +132,10 @@ def export_tickets():
         export.export_tickets(stmt, now),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
-            "Content-Disposition": _attachment(export.filename(now)),
+            "Content-Disposition": attachment(export.filename(now), "tickets"),
             "Cache-Control": "private, no-store",
         },
     )
-
-
-def _attachment(name: str) -> str:
-    from urllib.parse import quote
-
-    return f"attachment; filename=\"tickets.xlsx\"; filename*=UTF-8''{quote(name)}"
 
 
 def render_ticket(ticket: Ticket, error: str | None = None, status: int = 200, form=None):
@@ -104,8 +148,9 @@ def render_ticket(ticket: Ticket, error: str | None = None, status: int = 200, f
             timing=sla.timing(ticket, utcnow()),
             actions=actions,
             technicians=services.technicians(ticket)
-            if any(a.name == "assign" for a in actions)
+            if any(a.name in ("assign", "accept") for a in actions)
             else [],
+            confirm_actions=CONFIRM_ACTIONS,
             can_note=scope.can(staff, "ticket.note"),
             canned=current_app.config["TICKET_CANNED_REPLIES"],
             photo_view=media.photo_view,
@@ -131,7 +176,7 @@ def ticket(ticket_id: int):
 @permission_required("ticket.read")
 def ticket_action(ticket_id: int, action: str):
     """对工单执行一个操作（受理、驳回、派单、接单、开始、完成、关闭、备注）。"""
-    if action != "note" and action not in ACTIONS:
+    if action not in ("note", "accept_assign") and action not in ACTIONS:
         raise NotFound("不支持的操作")
     staff = current_staff()
     item = services.staff_ticket(staff, ticket_id)
@@ -140,6 +185,8 @@ def ticket_action(ticket_id: int, action: str):
     try:
         if action == "note":
             services.add_note(staff, item, note)
+        elif action == "accept_assign":
+            services.accept_and_assign(staff, item, form_int("assignee_id"), note)
         else:
             files = read_uploaded_files("photos")
             if files:
@@ -164,7 +211,9 @@ def ticket_action(ticket_id: int, action: str):
         rollback()
         item = services.staff_ticket(staff, ticket_id)
         return render_ticket(item, error=exc.message, status=exc.status, form=form)
-    label = "已添加备注" if action == "note" else f"已{ACTIONS[action].label}"
+    label = {"note": "已添加备注", "accept_assign": "已受理并派单"}.get(action) or (
+        f"已{ACTIONS[action].label}"
+    )
     flash(f"工单 T{item.id}：{label}", "success")
     if scope.can(staff, "ticket.work") and action in ("resolve",):
         return redirect(url_for("admin.my_tickets"))

@@ -23,7 +23,7 @@ from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import BAD_CHOICE, Form, SearchForm, refused
-from admin.page import is_htmx, paginate
+from admin.page import attachment, is_htmx, paginate, per_page
 from backend.core.api import MAX_ID
 from backend.core.db import rollback
 from backend.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -160,11 +160,15 @@ def votes():
     """业主表决：管辖范围内各小区的表决事项。"""
     staff = current_staff()
     estate_id = _arg_int("estate_id")
+    state = request.args.get("state", "")
+    state = MotionState(state) if state in MotionState.__members__ else None
     return render_template(
         "admin/votes/list.html",
-        page=paginate(services.staff_motions(staff, estate_id)),
+        page=paginate(services.staff_motions(staff, estate_id, state), per_page=per_page()),
         estates=panel.estates_for(staff),
         estate_id=estate_id,
+        states=list(MotionState),
+        state=state,
     )
 
 
@@ -538,7 +542,9 @@ def motion_result_json(motion_id: int):
         json.dumps(document, ensure_ascii=False, indent=2),
         mimetype="application/json",
         headers={
-            "Content-Disposition": _attachment(panel.export_name(motion, utcnow(), "json")),
+            "Content-Disposition": attachment(
+                panel.export_name(motion, utcnow(), "json"), "motion"
+            ),
             "Cache-Control": "private, no-store",
         },
     )
@@ -560,7 +566,3 @@ def motion_ballots_xlsx(motion_id: int):
         as_attachment=True,
         download_name=panel.export_name(motion, utcnow(), "xlsx"),
     )
-
-
-def _attachment(name: str) -> str:
-    return f'attachment; filename="{name}"'

@@ -30,3 +30,19 @@ ROLE_SCOPE_FIELD = {
     StaffRole.bureau_officer: "district",
     StaffRole.fund_bank: "district",
 }
+
+
+#: where each role's ticket queue opens (``backend.tickets.queue.VIEWS``) when no filter is
+#: chosen: a technician on the tickets given to them, the service desk on those nobody has
+#: taken yet, the company's admin on all open ones; officers see their whole list
+TICKET_QUEUE_HOME: dict[StaffRole, str] = {
+    StaffRole.technician: "mine",
+    StaffRole.service_desk: "unassigned",
+    StaffRole.company_admin: "open",
+    StaffRole.platform_admin: "open",
+}
+
+
+def ticket_queue_home(role: StaffRole) -> str:
+    """The view of the ticket queue ``role`` lands on (``"all"`` unless said otherwise)."""
+    return TICKET_QUEUE_HOME.get(role, "all")

@@ -146,3 +146,29 @@ def compliance_overview(
     if order == "missing":
         return sorted(boards, key=lambda b: (-len(b.missing), b.estate.name))
     return sorted(boards, key=lambda b: b.sort_key)
+
+
+def todo(staff: Staff) -> list:
+    """What waits on the boards: for a publisher, its own sections missing or overdue in
+    the estates of its scope; for a street officer also the estates whose board is not
+    compliant (missing or stale sections of any publisher)."""
+    from backend.board.sections import ROLE_PUBLISHER, Publisher
+    from backend.core.feature import ToDo
+
+    publisher = ROLE_PUBLISHER.get(staff.role)
+    if publisher is None or not scope.can(staff, "board.publish"):
+        return []
+    boards = compliance_overview(staff)
+    own = sum(
+        1
+        for board in boards
+        for status in (*board.missing, *board.stale)
+        if status.section.publisher == publisher
+    )
+    items = [ToDo("待更新的公示栏目", own, "admin.board_compliance", (("order", "overdue"),))]
+    if publisher == Publisher.street:  # the street office oversees every board
+        behind = sum(1 for board in boards if not board.compliant)
+        items.append(
+            ToDo("公示不合规的小区", behind, "admin.board_compliance", (("order", "missing"),))
+        )
+    return items

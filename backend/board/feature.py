@@ -37,6 +37,8 @@ feature = Feature(
         "board.redact": "删除公示版本中的个人信息",
     },
     audit_entities={"board_post": AuditEntity("公示")},
+    # a publisher's own sections missing or overdue; the street: boards not compliant
+    todo="backend.board.compliance:todo",
     # owners who became owners after a must-read notice was published are told too (once)
     jobs=(PeriodicJob("backend.board.jobs:remind_must_read_job", interval=3600),),
     demo="backend.board.demo:seed",

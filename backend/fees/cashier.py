@@ -7,7 +7,6 @@ the unit and what it owes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from backend.authz import scope
 from backend.extensions import db
 from backend.fees.models import Bill, BillStatus
 from backend.org.models import Building, Estate, Unit
+from backend.org.services import unit_words
 
 #: how many units a search lists at most
 MAX_MATCHES = 20
@@ -35,24 +35,12 @@ class Household:
         return sum(b.due_fen for b in self.bills)
 
 
-def _parts(q: str) -> tuple[str, str]:
-    """``"1幢 201"`` → ``("1幢", "201")``; ``"1幢201"`` too; ``"201"`` → ``("", "201")``."""
-    q = " ".join((q or "").split())[:60]
-    if " " in q:
-        building, number = q.rsplit(" ", 1)
-        return building, number
-    match = re.fullmatch(r"(.+?[幢栋座号楼])[-－]?(\w+)", q)
-    if match:
-        return match[1], match[2]
-    return "", q
-
-
 def find_units(staff: Staff, q: str) -> list[Unit]:
     """Units in ``staff``'s scope matching ``q`` as the tables show a unit (building and
     number, "1幢 201"; or a number alone): exact matches first, then those that contain the
     words, by estate, building and number; at most :data:`MAX_MATCHES`."""
     scope.require(staff, "fees.collect")
-    building, number = _parts(q)
+    building, number = unit_words(q)
     if not number:
         return []
     conditions = [Unit.number.contains(number, autoescape=True)]

@@ -87,7 +87,51 @@ def seed(demo: Demo) -> None:
         in_arrears = _pay(demo, estate.id, cashier, now_period, match)
         for unit_id in in_arrears[:3]:
             send_reminder(cashier, unit_id, ReminderChannel.written)
+    _seed_water(demo, now_period)
     db.session.flush()
+
+
+#: the metered item of the first estate served by a company, and how many units were read
+WATER_UNITS = 24
+
+
+def _seed_water(demo: Demo, now_period) -> None:
+    """A metered 水费 with last month's readings of the first units of one estate, so that
+    the readings page shows them and this month's pre-filled sheet lists the previous
+    readings (issue 19)."""
+    from backend.fees.readings import record_reading
+
+    estate = next((e for e in demo.estates.values() if e.company_id is not None), None)
+    if estate is None:
+        return
+    admin = next(
+        s
+        for s in demo.staff.values()
+        if s.company_id == estate.company_id and s.role == StaffRole.company_admin
+    )
+    item = FeeItem(
+        estate_id=estate.id,
+        name="水费",
+        basis=FeeBasis.metered,
+        meter_unit="吨",
+        pricing_form=PricingForm.government_guided,
+        basis_document="杭州市居民生活用水阶梯价格（第一阶梯）",
+    )
+    db.session.add(item)
+    db.session.flush()
+    db.session.add(
+        FeePrice(
+            fee_item_id=item.id,
+            price_yuan=Decimal("2.90"),
+            effective_from=month_start(now_period, -24),
+        )
+    )
+    db.session.flush()
+    last = month_start(now_period, -1)
+    units = sorted(uid for key, uid in demo.unit_ids.items() if key[0] == estate.name)
+    for k, unit_id in enumerate(units[:WATER_UNITS]):
+        start = Decimal(100 + 37 * k % 400)
+        record_reading(admin, item.id, unit_id, last, start + Decimal(8 + k % 9), start)
 
 
 def _pay(demo: Demo, estate_id: int, cashier, now_period, registry_unit: int | None) -> list[int]:

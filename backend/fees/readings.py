@@ -307,6 +307,8 @@ def _read_lines(lines, columns: dict[str, int]) -> tuple[list[_Line], list[tuple
         if not number:
             problems.append("缺少房号")
         current = previous = None
+        if not importer._text(cells["current"]) and building and number:
+            continue  # a unit of the pre-filled template left blank: not read this period
         try:
             current = parse_reading(cells["current"], "本期读数")
         except ValueError as exc:
@@ -347,6 +349,50 @@ def template_workbook() -> bytes:
             ["上期读数：仅在该房屋首次抄表时填写，其后自动取上一期的本期读数。"],
             ["文件有任何一处错误时不会写入任何数据，并会列出每个出错的行号。"],
             ["示例", "1幢", "1101", "1256.50", "1230.00"],
+        ],
+    )
+    return sheets.write_bytes(readings, notes)
+
+
+def prefilled_workbook(staff: Staff, item_id: int, period: date) -> bytes:
+    """The readings template of ``item_id`` for ``period`` with every unit it bills listed
+    (its buildings, else the whole estate), by building and number, and each unit's
+    previous reading filled in; units already read for the period are left out. Rows whose
+    本期读数 stays blank are skipped on import."""
+    item = metered_item(staff, item_id)
+    stmt = (
+        sa.select(Unit.id, Building.name, Unit.number)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Unit.estate_id == item.estate_id)
+        .order_by(Building.name, Unit.number)
+    )
+    if item.buildings:
+        stmt = stmt.where(Building.id.in_([b.id for b in item.buildings]))
+    units = db.session.execute(stmt).all()
+    ids = [u.id for u in units]
+    taken = _taken(item.id, ids, period)
+    known = last_readings(item.id, ids, period)
+    rows = [
+        [building, number, None, known.get(unit_id)]
+        for unit_id, building, number in units
+        if unit_id not in taken
+    ]
+    readings = sheets.Sheet(
+        f"抄表 {period:%Y-%m}",
+        list(COLUMNS.values()),
+        rows,
+        widths=(14, 14, 14, 14),
+        formats={"A": "@", "B": "@", "C": "0.00", "D": "0.00"},
+    )
+    notes = sheets.Sheet(
+        "说明",
+        rows=[
+            [f"{item.name}：{period:%Y年%m月} 抄表，已列出本小区应抄的 {len(rows)} 户。"],
+            [
+                "填写「本期读数」（最多两位小数，不得小于上期读数）；本期未抄的房屋留空，导入时跳过。"
+            ],
+            ["「上期读数」已按上一期读数填好；首次抄表的房屋须填写上期读数。"],
+            ["本期已录入读数的房屋未列出。文件有任何一处错误时不会写入任何数据。"],
         ],
     )
     return sheets.write_bytes(readings, notes)

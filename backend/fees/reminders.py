@@ -8,12 +8,15 @@ arrears (民法典 Art. 944).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from backend.accounts.models import Residency, ResidencyRole, Staff
 from backend.audit import services as audit
 from backend.authz import scope
-from backend.core.errors import Invalid
+from backend.core.errors import DomainError, Invalid
 from backend.core.time import local_today
 from backend.extensions import db
 from backend.fees.models import Bill, BillStatus, FeeItem, Reminder, ReminderChannel
@@ -118,6 +121,68 @@ def _queue_message(resident_id: int, unit: Unit, reminder: Reminder, phone: str)
         period=span,
         phone=phone,
     )
+
+
+#: the most units one batch reminds (a page of the arrears list at its largest)
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """What a batch reminder will send one unit: its bills, how many residents get the
+    WeChat message, and the text on record."""
+
+    unit: Unit
+    bills: list[Bill]
+    recipients: int
+    text: str
+
+    @property
+    def total_fen(self) -> int:
+        return sum(b.due_fen for b in self.bills)
+
+
+def plan_batch(staff: Staff, unit_ids: list[int]) -> list[PlannedReminder]:
+    """The preview of a batch reminder (催缴) of ``unit_ids`` in ``staff``'s scope with
+    arrears: who gets what. Units out of scope or with nothing owed are left out."""
+    scope.require(staff, "fees.remind")
+    ids = list(dict.fromkeys(unit_ids))[:MAX_BATCH]
+    stmt = (
+        sa.select(Unit)
+        .where(Unit.id.in_(ids))
+        .options(joinedload(Unit.estate), joinedload(Unit.building))
+    )
+    units = {u.id: u for u in db.session.scalars(scope.scoped(stmt, staff, Unit.estate_id))}
+    plans = []
+    for unit_id in ids:
+        unit = units.get(unit_id)
+        bills = [b for b in unpaid_bills(unit_id) if b.due_fen > 0] if unit else []
+        if bills:
+            recipients = len(_recipients(unit_id, bills))
+            plans.append(PlannedReminder(unit, bills, recipients, reminder_text(unit, bills)))
+    return plans
+
+
+@dataclass(frozen=True)
+class BatchReminders:
+    """What a batch reminder did: the reminders sent, and why each other unit was not."""
+
+    sent: list[Reminder]
+    refused: dict[str, str]
+
+
+def send_batch(staff: Staff, unit_ids: list[int]) -> BatchReminders:
+    """Remind each unit of ``unit_ids`` by WeChat (:func:`send_reminder`: recorded, sent
+    through the outbox against the residents' consents); a unit that cannot be reminded so
+    (no bound resident, nothing owed) is skipped and said why, the others go."""
+    sent, refused = [], {}
+    for plan in plan_batch(staff, unit_ids):
+        try:
+            with db.session.begin_nested():
+                sent.append(send_reminder(staff, plan.unit.id, ReminderChannel.wechat))
+        except DomainError as exc:
+            refused[f"{plan.unit.estate.name} {plan.unit.label}"] = exc.message
+    return BatchReminders(sent, refused)
 
 
 def reminders_query(staff: Staff, unit_id: int | None = None) -> sa.Select:

@@ -25,9 +25,15 @@ def _due():
     return Bill.amount_fen - Bill.waived_fen
 
 
-def arrears_query(staff: Staff, estate_id: int | None = None) -> sa.Select:
-    """Units with unpaid bills: how many, how much, and the oldest month owed (per-unit
-    lists are the company's: ``fees.read``)."""
+def arrears_query(
+    staff: Staff,
+    estate_id: int | None = None,
+    building_id: int | None = None,
+    owed_since: date | None = None,
+) -> sa.Select:
+    """Units with unpaid bills: how many, how much, and the oldest month owed; of one
+    building if given, and only those owing since ``owed_since`` or earlier (an age
+    bracket of arrears) if given."""
     scope.require(staff, "fees.read")
     stmt = (
         sa.select(
@@ -49,6 +55,10 @@ def arrears_query(staff: Staff, estate_id: int | None = None) -> sa.Select:
     )
     if estate_id is not None:
         stmt = stmt.where(Bill.estate_id == estate_id)
+    if building_id is not None:
+        stmt = stmt.where(Bill.building_id == building_id)
+    if owed_since is not None:
+        stmt = stmt.having(sa.func.min(Bill.period) <= owed_since)
     return scope.scoped(stmt, staff, Bill.estate_id)
 
 

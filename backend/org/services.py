@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -17,6 +18,19 @@ if TYPE_CHECKING:
 #: "2幢" before "10幢", "101" before "1001": shorter names first, then in text order
 BUILDING_ORDER = (sa.func.length(Building.name), Building.name, Building.id)
 UNIT_ORDER = (sa.func.length(Unit.number), Unit.number, Unit.id)
+
+
+def unit_words(q: str) -> tuple[str, str]:
+    """A unit as the tables write it, split into building and number: ``"1幢 201"`` →
+    ``("1幢", "201")``; ``"1幢201"`` too; ``"201"`` → ``("", "201")``."""
+    q = " ".join((q or "").split())[:60]
+    if " " in q:
+        building, number = q.rsplit(" ", 1)
+        return building, number
+    match = re.fullmatch(r"(.+?[幢栋座号楼])[-－]?(\w+)", q)
+    if match:
+        return match[1], match[2]
+    return "", q
 
 
 def search_estates(q: str = "") -> sa.Select:

@@ -4,7 +4,7 @@ from backend.accounts.models import Staff
 from backend.authz.roles import StaffRole
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
 from backend.tickets.models import Ticket, TicketKind, TicketSource, TicketState
-from backend.tickets.states import ACTIONS
+from backend.tickets.states import ACTIONS, DESK
 
 #: officers oversee: they see the tickets escalated to the street office, nothing more
 _OFFICERS = frozenset({StaffRole.street_officer, StaffRole.bureau_officer})
@@ -26,6 +26,8 @@ feature = Feature(
         "ticket.note": frozenset(StaffRole) - _OFFICERS,
         # 维修: works the tickets assigned to them, and acts on those only
         "ticket.work": frozenset({StaffRole.technician}),
+        # batch assignment from the queue: those who may 派单 (backend/tickets/states.py)
+        "ticket.assign": DESK,
         "ticket.export": frozenset(
             {
                 StaffRole.platform_admin,

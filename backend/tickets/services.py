@@ -20,7 +20,7 @@ from backend.core.time import utcnow
 from backend.extensions import db
 from backend.media import services as media
 from backend.org.models import Estate, Unit
-from backend.tickets import notices, sla
+from backend.tickets import notices, queue, sla
 from backend.tickets.models import (
     CATEGORIES,
     OPEN_STATES,
@@ -382,6 +382,45 @@ def apply(
     return event
 
 
+def accept_and_assign(staff: Staff, ticket: Ticket, assignee_id: int | None, note: str = ""):
+    """受理并派单: accept a new (or reopened) ticket and give it to a technician in one
+    step, as two events (the acceptance is the response); both happen or neither."""
+    _check_actor(ACTIONS["accept"], Actor(staff=staff), ticket)
+    if ticket.state not in ACTIONS["accept"].sources:
+        raise Conflict(f"工单当前为「{ticket.state.label}」，不能受理并派单")
+    _technician(ticket, assignee_id)  # refuse a wrong technician before anything moves
+    with db.session.begin_nested():
+        apply(Actor(staff=staff), ticket, "accept", note=note, notify=False)
+        return apply(Actor(staff=staff), ticket, "assign", assignee_id=assignee_id)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What a batch action did: the tickets it moved, and why each other one was left."""
+
+    done: list[int]
+    refused: dict[int, str]
+
+
+def assign_many(staff: Staff, ticket_ids: list[int], assignee_id: int | None) -> BatchOutcome:
+    """派单 (accepting first where the ticket is new) of each ticket of ``ticket_ids`` in
+    ``staff``'s scope to one technician; a ticket that cannot be given (moved meanwhile,
+    closed, another company's technician) is left as it was and said why, the others go."""
+    done, refused = [], {}
+    for ticket_id in ticket_ids:
+        try:
+            with db.session.begin_nested():
+                ticket = staff_ticket(staff, ticket_id)
+                if ticket.state in ACTIONS["accept"].sources:
+                    accept_and_assign(staff, ticket, assignee_id)
+                else:
+                    apply(Actor(staff=staff), ticket, "assign", assignee_id=assignee_id)
+            done.append(ticket_id)
+        except (Conflict, Forbidden, Invalid, NotFound) as exc:
+            refused[ticket_id] = exc.message
+    return BatchOutcome(done, refused)
+
+
 def _check_actor(action: Action, actor: Actor, ticket: Ticket) -> None:
     if actor.is_system:
         ok = action.system
@@ -563,11 +602,17 @@ class QueueFilter:
     state: TicketState | None = None
     overdue: bool = False
     mine: bool = False
+    #: a keyword: number, unit, location or text (:func:`backend.tickets.queue.search`)
+    q: str = ""
+    #: mine / unassigned / open / all (:data:`backend.tickets.queue.VIEWS`)
+    view: str = "all"
+    #: created / due / priority (:data:`backend.tickets.queue.SORTS`)
+    sort: str = "created"
 
 
 def staff_queue(staff: Staff, f: QueueFilter, now: datetime | None = None) -> sa.Select:
-    """Tickets in ``staff``'s scope matching ``f``, newest first (overdue: see
-    :func:`overdue_ids`)."""
+    """Tickets in ``staff``'s scope matching ``f``, in the order ``f.sort`` names (newest
+    first by default; overdue: see :func:`overdue_ids`)."""
     stmt = scope.scoped(sa.select(Ticket), staff, Ticket.estate_id)
     if not scope.can(staff, "ticket.queue"):
         stmt = stmt.where(Ticket.escalated_at.is_not(None))
@@ -579,9 +624,10 @@ def staff_queue(staff: Staff, f: QueueFilter, now: datetime | None = None) -> sa
         stmt = stmt.where(Ticket.state == f.state)
     if f.mine:
         stmt = stmt.where(Ticket.assignee_id == staff.id)
+    stmt = queue.search(queue.in_view(stmt, f.view, staff.id), f.q)
     if f.overdue:
         stmt = stmt.where(Ticket.id.in_(overdue_ids(stmt, now or utcnow())))
-    return stmt.order_by(Ticket.id.desc())
+    return queue.order(stmt, f.sort)
 
 
 def with_details(stmt: sa.Select) -> sa.Select:
@@ -616,6 +662,18 @@ def todo(staff: Staff) -> list:
     from backend.core.feature import ToDo
 
     items = []
+    if scope.can(staff, "ticket.read") and scope.can(staff, "ticket.work"):
+        mine = staff_queue(staff, QueueFilter(view="mine"))
+        items.append(ToDo("我的待办工单", _count(mine), "admin.my_tickets"))
+        items.append(
+            ToDo(
+                "我的超时工单",
+                len(overdue_ids(mine, utcnow())),
+                "admin.tickets",
+                (("view", "mine"), ("overdue", "1")),
+                True,
+            )
+        )
     if scope.can(staff, "ticket.read") and not scope.can(staff, "ticket.work"):
         waiting = db.session.scalar(
             sa.select(sa.func.count()).select_from(
@@ -642,6 +700,17 @@ def todo(staff: Staff) -> list:
     return items
 
 
+def _count(stmt: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def agenda(staff: Staff, limit: int = 5) -> list[Ticket]:
+    """The first ``limit`` open tickets given to ``staff``, due soonest first: what a
+    technician's home page shows."""
+    stmt = with_details(staff_queue(staff, QueueFilter(view="mine", sort="due")))
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
 def technicians(ticket: Ticket) -> list[Staff]:
     """Technicians who may be given ``ticket``: those of its estate's company."""
     estate = db.session.get(Estate, ticket.estate_id)
@@ -658,6 +727,17 @@ def technicians(ticket: Ticket) -> list[Staff]:
             .order_by(Staff.name)
         )
     )
+
+
+def company_technicians(staff: Staff) -> list[Staff]:
+    """Technicians ``staff`` may give tickets to in a batch: their company's (a platform
+    admin: every company's, by company); each ticket still checks its own estate's."""
+    stmt = sa.select(Staff).where(scope.holders("ticket.work"), Staff.active)
+    if staff.company_id is not None:
+        stmt = stmt.where(Staff.company_id == staff.company_id)
+    elif not scope.sees_everything(staff):
+        return []
+    return list(db.session.scalars(stmt.order_by(Staff.company_id, Staff.name).limit(200)))
 
 
 def unit_label(unit_id: int | None) -> str:

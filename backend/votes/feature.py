@@ -29,6 +29,8 @@ feature = Feature(
         # corrections of the frozen electorate (logged with reason, shown with the result)
         "vote.correct": frozenset({StaffRole.committee_member, StaffRole.street_officer}),
     },
+    # drafts to announce, votes that may open, running votes, results to publish
+    todo="backend.votes.services:todo",
     audit_actions={
         "motion.create": "起草表决事项",
         "motion.update": "修改表决事项草稿",

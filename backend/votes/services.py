@@ -70,13 +70,55 @@ def require_manage(staff: Staff, motion: Motion) -> None:
     scope.get_scoped(Motion, motion.id, staff)
 
 
-def staff_motions(staff: Staff, estate_id: int | None = None) -> sa.Select:
-    """The motions in ``staff``'s scope (newest first), optionally of one estate."""
+def staff_motions(
+    staff: Staff, estate_id: int | None = None, state: MotionState | None = None
+) -> sa.Select:
+    """The motions in ``staff``'s scope (newest first), optionally of one estate and in
+    one state."""
     scope.require(staff, "vote.read")
     stmt = scope.scoped(sa.select(Motion), staff, Motion.estate_id)
     if estate_id is not None:
         stmt = stmt.where(Motion.estate_id == estate_id)
+    if state is not None:
+        stmt = stmt.where(Motion.state == state)
     return stmt.order_by(Motion.created_at.desc(), Motion.id.desc())
+
+
+def todo(staff: Staff) -> list:
+    """What waits for those who run votes: drafts to announce, announced motions whose
+    notice period is over (voting may open), votes running, and counted votes whose result
+    is not yet published; one query."""
+    from backend.core.feature import ToDo
+    from backend.core.time import utcnow
+
+    if not scope.can(staff, "vote.manage"):
+        return []
+    ready = sa.and_(Motion.state == MotionState.announced, Motion.opens_at <= utcnow())
+    kinds = sa.case(
+        (ready, "ready"),
+        (
+            Motion.state.in_((MotionState.draft, MotionState.open, MotionState.closed)),
+            sa.cast(Motion.state, sa.String),
+        ),
+        else_="other",
+    )
+    counts = dict(
+        db.session.execute(
+            scope.scoped(sa.select(kinds, sa.func.count()).group_by(kinds), staff, Motion.estate_id)
+        ).all()
+    )
+    return [
+        ToDo("待公告的表决草稿", counts.get("draft", 0), "admin.votes", (("state", "draft"),)),
+        ToDo(
+            "公告期满待开始投票",
+            counts.get("ready", 0),
+            "admin.votes",
+            (("state", "announced"),),
+            True,
+        ),
+        ToDo("投票中的表决", counts.get("open", 0), "admin.votes", (("state", "open"),)),
+        ToDo("待公布结果", counts.get("closed", 0), "admin.votes", (("state", "closed"),), True),
+    ]
 
 
 def staff_motion(staff: Staff, motion_id: int, permission: str = "vote.read") -> Motion:

@@ -36,7 +36,7 @@
     "pages/bind/index": "#/bind/invite",
     "pages/messages/index": "#/messages",
     "pages/home/index": "#/home",
-    "pages/tickets/detail": "#/tickets",
+    "pages/tickets/detail": "#/tickets/{id}",
   };
 
   // --- icons (constant markup, the only HTML the simulator writes) --------------------------
@@ -1931,8 +1931,19 @@
     load(false);
   }
 
+  /** Where a message's page opens: a route of PAGES, with "{id}" taken from the page's
+   *  ?id= (the bill, ticket, motion or post the message is about); without one, the list. */
+  function pageTarget(page) {
+    const [path, query] = String(page || "").split("?");
+    const route = PAGES[path];
+    if (!route) return "#/home";
+    const id = new URLSearchParams(query || "").get("id");
+    if (!route.includes("{id}")) return route;
+    return id && /^\d{1,12}$/.test(id) ? route.replace("{id}", id) : route.split("/{id}")[0];
+  }
+
   function messageCard(message) {
-    const target = PAGES[String(message.page || "").split("?")[0]] || "#/home";
+    const target = pageTarget(message.page);
     const card = h(
       "div",
       {

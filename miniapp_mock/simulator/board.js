@@ -396,6 +396,6 @@
       { pattern: /^\/board-post\/(\d+)$/, page: postPage },
     );
     kit.PAGES["pages/board/index"] = "#/boards";
-    kit.PAGES["pages/board/notice"] = "#/boards";
+    kit.PAGES["pages/board/notice"] = "#/board-post/{id}";
   });
 })();

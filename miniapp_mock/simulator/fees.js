@@ -290,5 +290,6 @@
     );
     kit.PAGES["pages/bills/index"] = "#/bills";
     kit.PAGES["pages/fees/bills"] = "#/bills";
+    kit.PAGES["pages/fees/receipt"] = "#/receipt/{id}";
   });
 })();

@@ -480,6 +480,6 @@
       { pattern: /^\/votes\/(\d+)\/check$/, page: checkPage },
       { pattern: /^\/votes\/(\d+)\/result$/, page: resultPage },
     );
-    kit.PAGES["pages/votes/detail"] = "#/votes";
+    kit.PAGES["pages/votes/detail"] = "#/votes/{id}";
   });
 })();

@@ -172,6 +172,23 @@ def test_excel_exports_open_with_their_rows(as_staff, world):
     assert client.get("/admin/fee-reports/other.xlsx").status_code == 404
 
 
+def test_excel_exports_are_named_and_headed_in_chinese(as_staff, world):
+    """Issue 19: 账单_2026-12.xlsx with the sheet 账单明细, 欠费_<date>.xlsx with 欠费明细; the
+    Chinese name goes as RFC 5987 ``filename*`` beside an ASCII fallback."""
+    from urllib.parse import unquote
+
+    _bills(world)
+    client = as_staff(world.admin_a)
+    resp = client.get("/admin/fee-reports/bills.xlsx?period=2026-12")
+    disposition = resp.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="bills_2026-12.xlsx"; filename*=UTF-8')
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == "账单_2026-12.xlsx"
+    assert load_workbook(io.BytesIO(resp.data)).active.title == "账单明细"
+    resp = client.get("/admin/fee-reports/arrears.xlsx")
+    assert unquote(resp.headers["Content-Disposition"]).split("''")[1].startswith("欠费_")
+    assert load_workbook(io.BytesIO(resp.data)).active.title == "欠费明细"
+
+
 def test_fee_item_list_is_scoped(as_staff, world):
     FeeItemFactory(estate=world.estate_b, name="星河湾专用项目")
     client = as_staff(world.admin_a)
@@ -281,3 +298,70 @@ def test_oversight_sees_collection_rates_but_no_household_is_named(as_staff, wor
             "/admin/fee-reports/bills.xlsx",
         ):
             assert client.get(path).status_code == 403, (member.username, path)
+
+
+def test_batch_reminders_preview_who_gets_what_then_send_through_the_outbox(
+    as_staff, db, world, fake_wechat
+):
+    """Issue 19: tick units on the arrears list, see each unit's amount, months and how many
+    residents get the message, confirm, and each bound unit gets its recorded reminder (the
+    message against the resident's consent); a unit with nobody bound is said, not sent."""
+    from tests.factories import UnitFactory
+
+    _bills(world)
+    lonely = UnitFactory(building=world.building_a, number="1-909")
+    BillFactory(
+        unit=lonely, fee_item=FeeItemFactory(estate=world.estate_a), period=date(2026, 1, 1)
+    )
+    resident = ResidencyFactory(unit=world.unit_a).resident
+    world.company_a.phone = "0571-88888888"
+    db.session.add(
+        SubscriptionConsent(resident_id=resident.id, template_id="tmpl-fee-reminder", remaining=1)
+    )
+    db.session.commit()
+    fake_wechat.subscribe(resident.openid, {"tmpl-fee-reminder": "accept"})
+    client = as_staff(world.desk_a)
+
+    listed = client.get(f"/admin/arrears?estate_id={world.estate_a.id}").text
+    assert f'id="pick-unit-{world.unit_a.id}"' in listed and 'id="arrears-building"' in listed
+    old_only = client.get("/admin/arrears?age=365").text  # January's bill is not a year old
+    assert f'id="arrears-{lonely.id}"' not in old_only
+
+    query = f"unit_id={world.unit_a.id}&unit_id={lonely.id}&unit_id={world.unit_b.id}"
+    preview = client.get(f"/admin/arrears/remind?{query}").text
+    assert f'id="plan-{world.unit_a.id}"' in preview and f'id="plan-{lonely.id}"' in preview
+    assert f'id="plan-{world.unit_b.id}"' not in preview  # another company's: left out
+    assert "无已绑定住户" in preview and "确定发送吗" in preview
+    assert not db.session.scalars(sa.select(Reminder)).all()  # a preview sends nothing
+
+    resp = client.post(
+        "/admin/arrears/remind", data={"unit_id": [str(world.unit_a.id), str(lonely.id)]}
+    )
+
+    assert resp.status_code == 302
+    (reminder,) = db.session.scalars(sa.select(Reminder)).all()
+    assert (reminder.unit_id, reminder.recipients, len(reminder.bill_ids)) == (
+        world.unit_a.id,
+        1,
+        2,
+    )
+    (message,) = fake_wechat.messages(resident.openid)
+    assert message["template_id"] == "tmpl-fee-reminder"
+    page = client.get("/admin/reminders").text
+    assert "已向 1 户（1 位住户）发送催缴提醒" in page
+    assert "1-909 未发送" in page
+
+
+def test_batch_reminders_are_for_those_who_remind(as_staff, world):
+    _bills(world)
+    client = as_staff(world.technician_a)
+    assert client.get(f"/admin/arrears/remind?unit_id={world.unit_a.id}").status_code == 403
+    assert client.post("/admin/arrears/remind", data={"unit_id": "1"}).status_code == 403
+
+
+def test_the_bill_list_offers_page_sizes(as_staff, world):
+    _bills(world, n=2)
+    client = as_staff(world.admin_a)
+    page = client.get("/admin/bills?per_page=50").text
+    assert '<option value="50" selected>每页 50 条</option>' in page
+    assert '<option value="20" selected>' in client.get("/admin/bills?per_page=9").text

@@ -86,3 +86,27 @@ def test_the_street_sees_its_estates_most_overdue_first(world):
 def test_a_company_sees_only_its_own_boards(world):
     boards = compliance_overview(world.company)
     assert [b.estate.id for b in boards] == [world.estate.id]
+
+
+def test_each_publisher_home_counts_its_own_sections_behind_and_the_street_the_boards(
+    client, world
+):
+    """Issue 19: the home page's to-dos. Publishing the manager section takes one off the
+    company's count; the street also sees how many boards are not compliant."""
+    from backend.board.compliance import todo
+    from backend.board.sections import Publisher, sections
+    from tests.admin.conftest import login
+
+    def company_sections():
+        return sum(1 for s in sections() if s.required and s.publisher == Publisher.company)
+
+    before = {t.label: t.count for t in todo(world.company)}
+    assert before == {"待更新的公示栏目": company_sections()}
+    world.publish(section="manager")
+    assert todo(world.company)[0].count == company_sections() - 1
+    assert todo(world.tech) == []  # technicians publish nothing
+    street = {t.label: t.count for t in todo(world.street)}
+    assert street["公示不合规的小区"] >= 1
+    login(client, world.street)
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'id="todo-board_compliance-missing"' in home

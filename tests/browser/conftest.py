@@ -191,3 +191,13 @@ def screenshot(page, screenshot_dir) -> Callable[[str], Path]:
         return path
 
     return take
+
+
+def confirm(page: Page, says: str = "") -> None:
+    """Answer the panel's confirmation (``admin/static/confirm.js``) with 确认, after
+    checking that it is open and, if given, says ``says``."""
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    if says:
+        expect(dialog.locator("#confirm-message")).to_contain_text(says)
+    dialog.locator("#confirm-ok").click()

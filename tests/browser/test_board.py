@@ -14,7 +14,7 @@ import zxingcpp
 from PIL import Image
 
 from backend.accounts.models import StaffRole
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, confirm
 from tests.browser.test_admin_panel import log_in
 from tests.factories import ResidencyFactory, ResidentFactory, StaffFactory
 
@@ -96,6 +96,7 @@ def test_publish_correct_and_read_the_public_board(
     expect(page.locator("#chosen-files img")).to_have_count(1)
     screenshot("board-01-panel-preview")
     page.locator("#publish-button").click()
+    confirm(page, "确定发布吗")
     expect(page.locator("#post-title")).to_contain_text("2026 年第三季度公共收益收支")
     expect(page.locator("#post-version")).to_have_text("第 1 版")
     expect(page.locator("#read-percent")).to_have_text("0.0%")
@@ -111,6 +112,7 @@ def test_publish_correct_and_read_the_public_board(
     page.locator("#total_income").fill("3800")
     page.locator("#reason").fill("电梯广告收入少记 200 元")
     page.locator("#publish-button").click()
+    confirm(page, "确定发布吗")
     expect(page.locator("#post-version")).to_have_text("第 2 版")
     expect(page.locator("#version-1")).to_contain_text("首次发布")
     expect(page.locator("#version-2")).to_contain_text("电梯广告收入少记 200 元")

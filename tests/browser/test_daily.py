@@ -11,6 +11,7 @@ import pytest
 
 from backend.authz.roles import StaffRole
 from backend.fees.models import PaymentMethod
+from tests.browser.conftest import confirm
 from tests.browser.test_admin_panel import log_in
 from tests.factories import (
     BillFactory,
@@ -352,6 +353,7 @@ def test_the_full_supervision_cycle_send_back_then_accept(browser, live_url, db,
     street_page.locator("textarea[name=note]").fill("未说明整改结果和完成时间，请补充")
     shot(street_page, "daily-09-supervision-review-1280")
     street_page.locator("button[value=return]").click()
+    confirm(street_page, "确定退回吗")
     expect(street_page.locator(".alert-success")).to_contain_text("已退回督办回复")
     expect(street_page.locator("#ticket-orders li").first).to_have_attribute(
         "data-status", "returned"
@@ -429,6 +431,7 @@ def test_the_cashier_finds_a_household_collects_and_prints_the_receipt(
     page.screenshot(path=screenshot_dir / f"daily-13-cashier-household-{width}.png", full_page=True)
     page.locator("#payer-name").fill("王先生")
     page.locator("#collect").click()
+    confirm(page, "确定收款吗")
     expect(page.locator("#receipt-capitals")).to_have_text("人民币陆佰壹拾捌元贰角肆分")
     expect(page.locator("#receipt-payee")).to_have_text("杭州嘉禾物业")
     expect(page.locator("#receipt-bills")).to_contain_text("车位管理费")

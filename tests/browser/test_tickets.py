@@ -12,7 +12,7 @@ from PIL import Image
 
 from backend.accounts.models import StaffRole
 from backend.tickets.models import Ticket, TicketState
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, confirm
 from tests.browser.test_admin_panel import log_in
 from tests.factories import ResidencyFactory, ResidentFactory, StaffFactory
 
@@ -126,6 +126,7 @@ def test_repair_from_report_to_rating(
     expect(page.locator("#ticket-state")).to_have_text("已解决")
     expect(page.locator(".timeline-item[data-action=resolve] .photos img")).to_have_count(1)
     page.locator("#do-close").click()
+    confirm(page, "确定关闭吗")
     expect(page.locator("#ticket-state")).to_have_text("已关闭")
     screenshot("tickets-06-panel-closed")
 

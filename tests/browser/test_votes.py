@@ -26,7 +26,7 @@ from backend.votes import api as votes_api
 from backend.votes import ballots as votes_ballots
 from backend.votes import motions as votes_motions
 from backend.votes import publication as votes_publication
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, confirm
 from tests.browser.test_admin_panel import csrf_on, log_in  # noqa: F401  (CSRF on, as in production)
 from tests.browser.test_simulator import answer_subscribe, sign_in
 from tests.factories import (
@@ -138,6 +138,7 @@ def test_an_owners_vote_from_announcement_to_the_published_result(
     panel.locator("#save-motion").click()
     expect(panel.locator("#motion-state")).to_have_attribute("data-state", "draft")
     panel.locator("#do-announce").click()
+    confirm(panel, "投票权人名单即冻结")
     expect(panel.locator("#motion-state")).to_have_attribute("data-state", "announced")
     expect(panel.locator("#motion-notice")).to_contain_text("公告期 15 天")
     expect(panel.locator("#motion-electorate")).to_contain_text("3 人，专有部分总面积 220.50 m²")
@@ -160,6 +161,7 @@ def test_an_owners_vote_from_announcement_to_the_published_result(
     clock.set(opens + timedelta(hours=1))
     panel.goto(motion_url)
     panel.locator("#do-open").click()
+    confirm(panel)
     expect(panel.locator("#motion-state")).to_have_attribute("data-state", "open")
     expect(panel.locator("#participation")).to_have_attribute("hx-trigger", "every 5s")
 
@@ -199,6 +201,7 @@ def test_an_owners_vote_from_announcement_to_the_published_result(
     panel.locator("#choice-agree").check()
     panel.set_input_files("#scan", _image(tmp_path / "ballot.jpg", (200, 60, 30)))
     panel.locator("#save-ballot").click()
+    confirm(panel, "确定录入吗")
     expect(panel.locator(".entered-ballot")).to_have_count(1)
     expect(panel.locator(".entered-ballot img")).to_have_count(1)
     _loaded(panel, ".entered-ballot img")
@@ -213,8 +216,10 @@ def test_an_owners_vote_from_announcement_to_the_published_result(
     clock.set(closes + timedelta(minutes=1))
     panel.goto(motion_url)
     panel.locator("#do-close").click()
+    confirm(panel)
     expect(panel.locator("#motion-state")).to_have_attribute("data-state", "closed")
     panel.locator("#do-publish").click()
+    confirm(panel)
     expect(panel.locator("#motion-state")).to_have_attribute("data-state", "published")
     expect(panel.locator("#result-line")).to_contain_text("表决通过")
     expect(panel.locator("#fig-participation-head-ratio")).to_contain_text("2/3")

@@ -179,3 +179,65 @@ def test_readings_of_a_per_area_item_are_refused(as_staff, world):
     item = FeeItemFactory(estate=world.estate_a)
     resp = as_staff(world.admin_a).get(f"/admin/fees/{item.id}/readings")
     assert resp.status_code == 422
+
+
+def test_the_prefilled_sheet_lists_the_units_with_their_previous_readings_and_imports_back(
+    as_staff, db, world, water
+):
+    """Issue 19: the period's sheet lists every unit of the estate not yet read, with its
+    previous reading; filled in and uploaded as it is, the rows left blank are skipped."""
+    second = UnitFactory(building=world.unit_a.building, number="1-102")
+    read = UnitFactory(building=world.unit_a.building, number="1-103")
+    record_reading(world.admin_a, water.id, world.unit_a.id, OCT, Decimal("100.50"), Decimal("90"))
+    record_reading(world.admin_a, water.id, read.id, NOV, Decimal("7"), Decimal("5"))
+    db.session.commit()
+    client = as_staff(world.admin_a)
+
+    resp = client.get(f"/admin/fees/{water.id}/readings/template.xlsx?period=2026-11")
+
+    assert resp.status_code == 200
+    disposition = resp.headers["Content-Disposition"]
+    assert "filename*=UTF-8''%E6%8A%84%E8%A1%A8_" in disposition  # 抄表_水费_2026-11.xlsx
+    assert disposition.endswith("2026-11.xlsx")
+    book = load_workbook(io.BytesIO(resp.data))
+    sheet = book.worksheets[0]
+    assert sheet.title == "抄表 2026-11"
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["楼栋", "房号", "本期读数", "上期读数"]
+    building = world.unit_a.building.name
+    listed = {(r[0], r[1]): r for r in rows[1:]}
+    assert (building, read.number) not in listed  # already read for November
+    assert float(listed[building, world.unit_a.number][3]) == 100.5
+    assert listed[building, second.number][3] is None  # first reading: none known
+
+    # fill one unit in, leave the other blank, upload the sheet as it is
+    for row in sheet.iter_rows(min_row=2):
+        if row[1].value == world.unit_a.number:
+            row[2].value = 110.5
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    resp = client.post(
+        f"/admin/fees/{water.id}/readings/import",
+        data={"period": "2026-11", "file": (buffer, "抄表.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 302, resp.text
+    november = [r for r in _readings(db) if r[1] == NOV]
+    assert sorted(november) == sorted(
+        [
+            (read.id, NOV, Decimal("5.00"), Decimal("7.00")),
+            (world.unit_a.id, NOV, Decimal("100.50"), Decimal("110.50")),
+        ]
+    )
+
+
+def test_the_prefilled_sheet_is_for_those_who_manage_fees_in_scope(as_staff, world, water):
+    assert (
+        as_staff(world.desk_a).get(f"/admin/fees/{water.id}/readings/template.xlsx").status_code
+        == 403
+    )
+    assert (
+        as_staff(world.admin_b).get(f"/admin/fees/{water.id}/readings/template.xlsx").status_code
+        == 404
+    )

@@ -592,6 +592,12 @@ TICKETS = {
     "POST /admin/tickets/{ticket_id}/{action}": {
         "ticket_id=x,action=close":            "401  401  401  401  401  409  409  403  404  404  404  403  404  404  404  409",
         "ticket_id=y,action=close":            "401  401  401  401  401  404  404  404  409  409  403  404  404  404  404  409",
+        # 受理并派单 without a technician: the form's 422; who may not accept gets 403
+        "ticket_id=x,action=accept_assign":    "401  401  401  401  401  422  422  403  404  404  404  403  404  404  404  422",
+    },
+    # batch assignment (issue 19) with nothing ticked: back to the queue with a message
+    "POST /admin/tickets/assign": {
+        "-":                                   "401  401  401  401  401  302  302  403  302  302  403  403  403  403  403  302",
     },
 }
 

@@ -21,6 +21,19 @@ ADMIN_FEES_EXTRA = {
         "item_id=water_x":                     "401  401  401  401  401  422  403  403  404  403  403  403  403  403  403  422",
         "item_id=water_y":                     "401  401  401  401  401  404  403  403  422  403  403  403  403  403  403  422",
     },
+    # batch reminders (issue 19): the preview of the units ticked (none here: an empty
+    # preview), and the sending (none ticked: back to the reminders with a message)
+    "GET /admin/arrears/remind": {
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
+    },
+    "POST /admin/arrears/remind": {
+        "-":                                   "401  401  401  401  401  302  302  403  302  302  403  403  403  403  403  302",
+    },
+    # the period's readings sheet with the estate's units and previous readings listed
+    "GET /admin/fees/{item_id}/readings/template.xlsx": {
+        "item_id=water_x":                     "401  401  401  401  401  200  403  403  404  403  403  403  403  403  403  200",
+        "item_id=water_y":                     "401  401  401  401  401  404  403  403  200  403  403  403  403  403  403  200",
+    },
     "GET /admin/fees/readings/template.xlsx": {
         "-":                                   "401  401  401  401  401  200  403  403  200  403  403  403  403  403  403  200",
     },

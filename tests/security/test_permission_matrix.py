@@ -103,6 +103,7 @@ TARGETS: dict[str, Callable] = {
     "variant=full": lambda w: "full",
     "action=accept": lambda w: "accept",
     "action=close": lambda w: "close",
+    "action=accept_assign": lambda w: "accept_assign",
     "estate_id=y": lambda w: w.y.estate.id,
     "building_id=x": lambda w: w.x.building.id,
     "building_id=y": lambda w: w.y.building.id,
