@@ -152,10 +152,11 @@ def todo(staff: Staff) -> list:
     """What waits on the boards: for a publisher, its own sections missing or overdue in
     the estates of its scope; for a street officer also the estates whose board is not
     compliant (missing or stale sections of any publisher)."""
-    from backend.board.sections import ROLE_PUBLISHER, Publisher
+    from backend.board.sections import Publisher
+    from backend.board.services import publisher_of
     from backend.core.feature import ToDo
 
-    publisher = ROLE_PUBLISHER.get(staff.role)
+    publisher = publisher_of(staff)
     if publisher is None or not scope.can(staff, "board.publish"):
         return []
     boards = compliance_overview(staff)

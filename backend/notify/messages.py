@@ -220,13 +220,12 @@ def family_help(
 ):
     """A family member bound to the same unit asked for help (请家人帮忙) with a bill (the
     message opens the unit's bills, where it can be paid) or a ticket."""
-    page = "pages/fees/bills" if bill_id else "pages/messages/index"
     return {
         "thing1": kw.thing(requester),
         "thing2": kw.thing(unit_label),
         "thing3": kw.thing(matter),
         "time4": kw.time(at),
-    }, page
+    }, ("pages/fees/bills" if bill_id else "pages/messages/index")
 
 
 def build(event_name: str, **facts) -> Message:

@@ -171,6 +171,6 @@
     }
 
     kit.routes.push({ pattern: /^\/fund$/, page: fundPage }, { pattern: /^\/fund\/uses\/(\d+)$/, page: usePage });
-    kit.PAGES["pages/fund/use"] = "#/fund";
+    kit.PAGES["pages/fund/use"] = "#/fund/uses/{id}";
   });
 })();

@@ -188,6 +188,6 @@
       { pattern: /^\/surveys\/(\d+)$/, page: surveyPage },
       { pattern: /^\/surveys\/(\d+)\/results$/, page: resultsPage },
     );
-    kit.PAGES["pages/surveys/detail"] = "#/surveys";
+    kit.PAGES["pages/surveys/detail"] = "#/surveys/{id}";
   });
 })();
