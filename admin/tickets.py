@@ -42,7 +42,7 @@ def _render_queue(template: str):
     now = utcnow()
     filters = _filters()
     page = paginate(services.with_details(services.staff_queue(staff, filters, now)))
-    timings = {t.id: sla.timing(t, now) for t in page.items}
+    timings = services.queue_timings(page.items, now)
     return render_template(
         template,
         page=page,
