@@ -67,7 +67,7 @@ def _render_queue(template: str):
     page = paginate(
         services.with_details(services.staff_queue(staff, filters, now)), per_page=per_page()
     )
-    timings = {t.id: sla.timing(t, now) for t in page.items}
+    timings = services.queue_timings(page.items, now)
     can_assign = scope.can(staff, "ticket.assign")
     return render_template(
         template,

@@ -132,6 +132,10 @@ class Config:
     NOTIFY_RETRY_DELAYS: tuple[int, ...] = (30, 120, 600)
     #: a notification still pending after this long has lost its job: send it again
     NOTIFY_STALE_AFTER = timedelta(minutes=30)
+    #: messages sent by one job when many go out at once (a bill run's notices)
+    NOTIFY_BATCH_SIZE = 20
+    #: a batch still sending after this many seconds hands the rest to a new job
+    NOTIFY_BATCH_SECONDS = 60
 
     #: failed panel logins per address and user name, and per address over all names
     RATELIMIT_LOGIN = "5 per 5 minutes"
@@ -331,6 +335,8 @@ INTEGERS = (
     "OUTBOX_MAX_ATTEMPTS",
     "OUTBOX_BACKOFF",
     "OUTBOX_BACKOFF_MAX",
+    "NOTIFY_BATCH_SIZE",
+    "NOTIFY_BATCH_SECONDS",
     "PHOTO_MAX_BYTES",
     "PHOTO_MAX_PIXELS",
     "PHOTO_MAX_PIXELS_FULL_DECODE",

@@ -84,14 +84,17 @@ def init_app(app: Flask) -> None:
 
 
 class StatementWatchdog:
-    """Cut the connection of a database call (a statement or the pool's ping) that runs
-    longer than ``limit`` seconds.
+    """Cut the connection of a database call (a statement, the pool's ping, a commit or a
+    rollback) that runs longer than ``limit`` seconds.
 
     PostgreSQL's ``statement_timeout`` ends a slow statement on the server, but a server or
     network that stopped answering never sends that error, and psycopg waits on the socket
     without a bound: a hung database would hold every web worker until gunicorn kills it.
     One thread per process keeps the deadlines; a call past its deadline has its socket shut
     down, so psycopg raises ``OperationalError`` (a 503) and the pool drops the connection.
+    A commit cut this way has an unknown outcome (the server may have committed before the
+    answer was lost): the client retries, and every write that matters is idempotent or
+    refused the second time (a ballot's 409, a payment's notification, Idempotency-Key).
     """
 
     def __init__(self, limit: float):
@@ -126,18 +129,24 @@ class StatementWatchdog:
             if cursor is not None:
                 watchdog.stop(cursor.connection)
 
+        # the pool's ping, and a transaction's end: COMMIT and ROLLBACK are no cursor
+        # statements, and a commit sent to a server that stopped answering waits forever
         dialect = engine.dialect
-        ping = dialect.do_ping
-
-        def watched_ping(dbapi_connection):
-            watchdog.start(dbapi_connection)
-            try:
-                return ping(dbapi_connection)
-            finally:
-                watchdog.stop(dbapi_connection)
-
-        dialect.do_ping = watched_ping
+        for name in ("do_ping", "do_commit", "do_rollback"):
+            setattr(dialect, name, watchdog.watched(getattr(dialect, name)))
         return watchdog
+
+    def watched(self, call):
+        """``call(dbapi_connection)`` bounded like a statement."""
+
+        def bounded(dbapi_connection):
+            self.start(dbapi_connection)
+            try:
+                return call(dbapi_connection)
+            finally:
+                self.stop(dbapi_connection)
+
+        return bounded
 
     def start(self, dbapi_connection) -> None:
         self._ensure_thread()

@@ -524,7 +524,7 @@ def tell_bills_issued(estate_id: int, period: date) -> int:
     one "bill issued" message per resident and period (not per bill, unit or run), through
     ``notify_resident``. Returns how many residents were told."""
     from backend.accounts.models import Residency, ResidencyRole
-    from backend.notify.services import notify_resident
+    from backend.notify.services import notify_resident, sends_in_batches
 
     told = sa.select(BillNotice.resident_id).where(
         BillNotice.estate_id == estate_id, BillNotice.period == period
@@ -569,20 +569,21 @@ def tell_bills_issued(estate_id: int, period: date) -> int:
         ],
     )
     due_on = month_start(period, 1) - timedelta(days=1)
-    for resident_id, facts in by_resident.items():
-        units = list(facts["units"].values())
-        items = facts["items"]
-        notify_resident(
-            resident_id,
-            "bill_issued",
-            estate_id=estate_id,
-            unit_label=units[0] + (f"等{len(units)}套" if len(units) > 1 else ""),
-            item_name=f"{period:%Y年%m月}"
-            + "、".join(items[:2])
-            + ("等" if len(items) > 2 else ""),
-            amount_fen=facts["due"],
-            due_on=due_on,
-        )
+    with sends_in_batches():  # bill day: thousands of messages, a job per batch of them
+        for resident_id, facts in by_resident.items():
+            units = list(facts["units"].values())
+            items = facts["items"]
+            notify_resident(
+                resident_id,
+                "bill_issued",
+                estate_id=estate_id,
+                unit_label=units[0] + (f"等{len(units)}套" if len(units) > 1 else ""),
+                item_name=f"{period:%Y年%m月}"
+                + "、".join(items[:2])
+                + ("等" if len(items) > 2 else ""),
+                amount_fen=facts["due"],
+                due_on=due_on,
+            )
     return len(by_resident)
 
 

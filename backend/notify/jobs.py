@@ -16,6 +16,7 @@ so a second worker leaves it alone, and its outcome is written in a second trans
 from __future__ import annotations
 
 import logging
+import time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -43,11 +44,54 @@ def deliver_notification(notification_id: int) -> None:
 
     Safe to run twice: only a ``pending`` notification is claimed, by one worker.
     """
-    # the claim and everything the send needs, in one statement: pending → sending
+    claimed = _claim(notification_id)
+    if claimed is None:
+        return
+    # the claim is committed before WeChat is called: no lock is held while we wait on it
+    commit()
+    _send(notification_id, claimed)
+
+
+@job
+def deliver_notifications(notification_ids: list[int]) -> None:
+    """Send a batch of notifications (a bill run's notices), one after the other: one job
+    and one outbox command for ``NOTIFY_BATCH_SIZE`` messages instead of one each.
+
+    Each message keeps the single send's guarantees: it is claimed and the claim committed
+    before WeChat is called, and its outcome is written after WeChat answered. The outcome
+    of one and the claim of the next are committed together (one commit per message). A
+    batch killed midway leaves the message in flight ``sending`` (unknown, never resent by
+    itself) and the rest ``pending``: the outbox runs the command again, which skips what
+    is no longer pending. A batch that runs longer than ``NOTIFY_BATCH_SECONDS`` (WeChat
+    slow) hands the rest to a new command, so the job stays within its time limit.
+    """
+    started = time.monotonic()
+    budget = current_app.config["NOTIFY_BATCH_SECONDS"]
+    for n, notification_id in enumerate(notification_ids):
+        if n and time.monotonic() - started > budget:
+            rest = notification_ids[n:]
+            defer(deliver_notifications, rest, key=batch_key(rest))
+            return
+        claimed = _claim(notification_id)
+        commit()  # this claim, with the previous message's outcome
+        if claimed is not None:
+            _send(notification_id, claimed)
+
+
+def batch_key(notification_ids: list[int]) -> str:
+    """The outbox key of a batch: its first and last ids and its size (batches of one run
+    never overlap, and a batch's rest differs from the batch)."""
+    return f"notify:batch:{notification_ids[0]}:{notification_ids[-1]}:{len(notification_ids)}"
+
+
+def _claim(notification_id: int):
+    """``pending`` → ``sending`` in one statement, which also returns what the send needs
+    (``None`` when the notification is not pending: another worker has it, or it is done).
+    Not committed: the caller commits before WeChat is called."""
     openid = (
         sa.select(Resident.openid).where(Resident.id == Notification.resident_id).scalar_subquery()
     )
-    claimed = db.session.execute(
+    return db.session.execute(
         sa.update(Notification)
         .where(Notification.id == notification_id, Notification.status == DeliveryStatus.pending)
         .values(
@@ -65,12 +109,11 @@ def deliver_notification(notification_id: int) -> None:
         )
         .execution_options(synchronize_session=False)
     ).first()
-    if claimed is None:
-        return
-    resident_id, template_id, data, page, attempt_count, openid = claimed
-    # the claim is committed before WeChat is called: no lock is held while we wait on it
-    commit()
 
+
+def _send(notification_id: int, claimed) -> None:
+    """Call WeChat for a claimed notification and write its outcome (the caller commits)."""
+    resident_id, template_id, data, page, attempt_count, openid = claimed
     errcode, error = None, ""
     try:
         send_subscribe_message(openid, template_id, dict(data), page)

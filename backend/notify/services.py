@@ -9,6 +9,8 @@ stays in the message center only (``app_only``): WeChat is never asked.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -199,6 +201,31 @@ def delivery_key(notification_id: int, tries_done: int) -> str:
 # --- sending ---------------------------------------------------------------------------------
 
 
+#: the sends collected by :func:`sends_in_batches` (``None``: each send is its own command)
+_batch: ContextVar[list[int] | None] = ContextVar("linli_notify_batch", default=None)
+
+
+@contextmanager
+def sends_in_batches():
+    """Within this block, the WeChat sends of :func:`notify_resident` are collected and,
+    at its end, deferred as batches of ``NOTIFY_BATCH_SIZE`` (one outbox command and one
+    job each: :func:`backend.notify.jobs.deliver_notifications`) — for many messages at
+    once, such as a bill run's notices. Each message is still claimed, sent and recorded
+    on its own. Nothing is deferred when the block raises."""
+    from backend.notify.jobs import batch_key, deliver_notifications
+
+    collected: list[int] = []
+    token = _batch.set(collected)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    size = max(int(current_app.config["NOTIFY_BATCH_SIZE"]), 1)
+    for start in range(0, len(collected), size):
+        chunk = collected[start : start + size]
+        defer(deliver_notifications, chunk, key=batch_key(chunk))
+
+
 def notify_resident(
     resident_id: int, event: str, *, estate_id: int | None = None, **facts
 ) -> Notification:
@@ -229,9 +256,13 @@ def notify_resident(
     db.session.add(notification)
     db.session.flush()
     if consented:
-        from backend.notify.jobs import deliver_notification
+        batch = _batch.get()
+        if batch is not None:
+            batch.append(notification.id)
+        else:
+            from backend.notify.jobs import deliver_notification
 
-        defer(deliver_notification, notification.id, key=delivery_key(notification.id, 0))
+            defer(deliver_notification, notification.id, key=delivery_key(notification.id, 0))
     else:
         log.info("notification %s: no consent for %s, message center only", notification.id, event)
     return notification

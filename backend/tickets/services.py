@@ -645,9 +645,23 @@ def with_details(stmt: sa.Select) -> sa.Select:
 
 
 def overdue_ids(stmt: sa.Select, now: datetime) -> list[int]:
-    """Ids of the open tickets of ``stmt`` that are overdue at ``now``."""
-    tickets = db.session.scalars(stmt.where(Ticket.state.in_(OPEN_STATES)).order_by(None)).all()
-    return [t.id for t in tickets if sla.timing(t, now).overdue]
+    """Ids of the open tickets of ``stmt`` that are overdue at ``now`` (a few queries
+    however many tickets are open: the tickets, their events, their SLA policies)."""
+    from sqlalchemy.orm import selectinload
+
+    tickets = db.session.scalars(
+        stmt.where(Ticket.state.in_(OPEN_STATES))
+        .order_by(None)
+        .options(selectinload(Ticket.events))
+    ).all()
+    timing = sla.timings(tickets, now)
+    return [t.id for t in tickets if timing[t.id].overdue]
+
+
+def queue_timings(tickets, now: datetime) -> dict:
+    """The SLA timers of a page of tickets loaded :func:`with_details`, by ticket id: two
+    queries for the page, not two per ticket."""
+    return sla.timings(tickets, now)
 
 
 def overdue_count(staff: Staff, now: datetime | None = None) -> int:

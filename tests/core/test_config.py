@@ -76,6 +76,11 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "LINLI_VOTE_NOTICE_DAYS_BY_CITY": '{"深圳市": {"ordinary": 21}}',
         "LINLI_VOTE_CLOSING_REMINDER": "12h",
         "LINLI_RATELIMIT_BALLOT": "5 per minute",
+        "LINLI_NOTIFY_BATCH_SIZE": "50",
+        "LINLI_NOTIFY_BATCH_SECONDS": "30",
+        "LINLI_FAULT_PAUSE": "no-such-point",
+        "LINLI_FAULT_PAUSE_MARKER": str(tmp_path / "paused.pid"),
+        "LINLI_FAULT_PAUSE_SECONDS": "5",
         "LINLI_OUTBOX_MAX_ATTEMPTS": "5",
         "LINLI_OUTBOX_BACKOFF": "20",
         "LINLI_OUTBOX_BACKOFF_MAX": "600",
@@ -124,6 +129,10 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["RATELIMIT_BALLOT"] == "5 per minute"
     assert (app.config["OUTBOX_MAX_ATTEMPTS"], app.config["OUTBOX_BACKOFF"]) == (5, 20)
     assert app.config["OUTBOX_BACKOFF_MAX"] == 600
+    assert (app.config["NOTIFY_BATCH_SIZE"], app.config["NOTIFY_BATCH_SECONDS"]) == (50, 30)
+    assert app.config["FAULT_PAUSE"] == "no-such-point"
+    assert app.config["FAULT_PAUSE_MARKER"].endswith("paused.pid")
+    assert float(app.config["FAULT_PAUSE_SECONDS"]) == 5
     assert app.config["OUTBOX_REDISPATCH_AFTER"] == timedelta(minutes=2)
     assert app.config["OUTBOX_STALE_AFTER"] == timedelta(hours=1)
     assert app.config["WECHAT_PAY_MCH_CERT"].endswith("apiclient_cert.pem")

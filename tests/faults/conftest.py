@@ -73,6 +73,7 @@ class TCPProxy:
             except OSError:
                 client.close()
                 continue
+            upstream.settimeout(None)  # a quiet server is not a dead one: only the test cuts
             with self._lock:
                 self._pairs.append((client, upstream))
             for a, b in ((client, upstream), (upstream, client)):
@@ -84,8 +85,10 @@ class TCPProxy:
                 data = source.recv(65536)
                 if not data:
                     break
-                while self.mode == "hang" and not self._stopped:
-                    time.sleep(0.05)  # hold the bytes: nothing goes through any more
+                if self.mode == "hang":
+                    while self.mode == "hang" and not self._stopped:
+                        time.sleep(0.05)  # hold the bytes: nothing goes through any more
+                    break  # what was held is lost, as after a network partition
                 if self.mode == "refuse":
                     break
                 sink.sendall(data)
@@ -112,6 +115,10 @@ class TCPProxy:
         previous, self.mode = self.mode, mode
         if mode == "refuse":
             if self._listener is not None:
+                # wake the thread blocked in accept(): a closed socket stays bound while
+                # it waits, and the port could not be listened on again
+                with contextlib.suppress(OSError):
+                    self._listener.shutdown(socket.SHUT_RDWR)
                 self._listener.close()
                 self._listener = None
             self._drop_all()

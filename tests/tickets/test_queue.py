@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from backend.core.db import commit
 from backend.tickets import services
 from backend.tickets.models import SlaPolicy, Ticket, TicketKind, TicketState, Urgency
@@ -261,10 +259,6 @@ def test_closing_and_rejecting_ask_for_confirmation(client, world):
     assert "confirm.js" in page
 
 
-@pytest.mark.xfail(
-    reason="the SLA policy is read per ticket until h16's one-query SLA lands (issue 19)",
-    strict=False,
-)
 def test_the_queue_and_the_export_cost_the_same_statements_for_3_or_15_tickets(client, world):
     for _ in range(3):
         world.ticket()
