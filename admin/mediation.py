@@ -42,12 +42,26 @@ def mediation():
     if state and state not in CaseState._value2member_map_:
         state = ""
     overdue = request.args.get("overdue") == "1"
+    category = request.args.get("category", "")
+    if category and category not in Category._value2member_map_:
+        category = ""
+    # the filters a supervision dashboard figure links to
+    narrow = {
+        "category": category,
+        "estate_id": _int_arg("estate_id"),
+        "street_id": _int_arg("street_id"),
+        "company_id": _int_arg("company_id"),
+        "confirmed": request.args.get("confirmed") == "1",
+        "agreed": request.args.get("agreed") == "1",
+    }
     return render_template(
         "admin/mediation/list.html",
-        page=paginate(services.staff_list(staff, state, overdue)),
+        page=paginate(services.staff_list(staff, state, overdue, **narrow)),
         states=list(CaseState),
         state=state,
         overdue=overdue,
+        narrow=narrow,
+        categories={c.value: c.label for c in Category},
         figures=services.figures(staff),
         is_overdue=services.is_overdue,
         can_mediate=scope.can(staff, "mediation.mediate"),

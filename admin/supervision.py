@@ -252,6 +252,7 @@ def supervision_dashboard():
         fees=dashboard.fee_collection(staff, f),
         compliance=dashboard.disclosure_compliance(staff, f),
         fund=dashboard.fund_figures(staff, f),
+        mediation=dashboard.mediation_figures(staff, f),
         estates=scope.estates(staff),
         companies=panel.companies_in_scope(staff),
         kinds=list(TicketKind),

@@ -697,16 +697,53 @@ def staff_case(staff: Staff, case_id: int) -> MediationCase:
     return case
 
 
-def staff_list(staff: Staff, state: str = "", overdue: bool = False, now=None) -> sa.Select:
+def staff_list(
+    staff: Staff,
+    state: str = "",
+    overdue: bool = False,
+    now=None,
+    *,
+    category: str = "",
+    estate_id: int | None = None,
+    street_id: int | None = None,
+    company_id: int | None = None,
+    confirmed: bool = False,
+    agreed: bool = False,
+) -> sa.Select:
+    """The cases in scope, newest first, narrowed as a figure of :func:`figures` counts
+    them: by state, overdue, category, estate, street, company party, court confirmation applied
+    for, agreement reached."""
     stmt = cases_query(staff)
     if state:
         try:
             stmt = stmt.where(MediationCase.state == CaseState(state))
         except ValueError:
             raise Invalid("状态无效", {"state": ["取值无效"]}) from None
+    if category:
+        try:
+            stmt = stmt.where(MediationCase.category == Category(category))
+        except ValueError:
+            raise Invalid("类别无效", {"category": ["取值无效"]}) from None
     if overdue:
         stmt = stmt.where(*overdue_clause(now or utcnow()))
+    if estate_id is not None:
+        stmt = stmt.where(MediationCase.estate_id == estate_id)
+    if street_id is not None:
+        stmt = stmt.where(MediationCase.street_id == street_id)
+    if company_id is not None:
+        stmt = stmt.where(MediationCase.id.in_(_company_cases(company_id)))
+    if confirmed:
+        stmt = stmt.where(MediationCase.confirmation_applied_at.is_not(None))
+    if agreed:
+        stmt = stmt.where(
+            MediationCase.accepted_at.is_not(None), MediationCase.agreed_at.is_not(None)
+        )
     return stmt.order_by(MediationCase.id.desc())
+
+
+def _company_cases(company_id: int) -> sa.Select:
+    """The ids of the cases ``company_id`` is a party to."""
+    return sa.select(MediationParty.case_id).where(MediationParty.company_id == company_id)
 
 
 def overdue_clause(now: datetime) -> tuple:
@@ -761,39 +798,111 @@ def todo(staff: Staff) -> list[ToDo]:
     return items
 
 
-def figures(staff: Staff) -> dict:
-    """Supervision figures of the cases in scope: by category and by outcome, median days
-    from acceptance to agreement, agreements confirmed by a court."""
-    rows = db.session.execute(
-        cases_query(staff)
-        .with_only_columns(
-            MediationCase.category,
-            MediationCase.state,
-            MediationCase.accepted_at,
-            MediationCase.agreed_at,
-            MediationCase.confirmation_applied_at,
-        )
-        .order_by(None)
-    ).all()
+def _tally(rows, now: datetime) -> dict:
+    """The figures of case ``rows`` (category, state, accepted, agreed, confirmation
+    applied, deadline)."""
     by_category: dict[str, int] = {c.label: 0 for c in Category}
     by_state: dict[str, int] = {}
+    categories: dict[Category, int] = {}
+    states: dict[CaseState, int] = {}
     days = []
-    confirmed = 0
-    for category, state, accepted_at, agreed_at, confirmation_at in rows:
+    confirmed = overdue = 0
+    for category, state, accepted_at, agreed_at, confirmation_at, deadline in rows:
         by_category[category.label] += 1
         by_state[state.label] = by_state.get(state.label, 0) + 1
+        categories[category] = categories.get(category, 0) + 1
+        states[state] = states.get(state, 0) + 1
         if accepted_at and agreed_at:
             days.append((agreed_at - accepted_at).total_seconds() / 86400)
         confirmed += confirmation_at is not None
+        overdue += state in RUNNING_STATES and deadline is not None and deadline < now
     days.sort()
     median = days[len(days) // 2] if days else None
     return {
         "total": len(rows),
         "by_category": by_category,
         "by_state": by_state,
+        # (enum, count) pairs in the enums' order, for links to the filtered list
+        "categories": [(c, categories[c]) for c in Category if c in categories],
+        "states": [(s, states[s]) for s in CaseState if s in states],
+        "agreements": len(days),
         "median_days_to_agreement": round(median, 1) if median is not None else None,
+        "mean_days_to_agreement": round(sum(days) / len(days), 1) if days else None,
         "confirmations": confirmed,
+        "overdue": overdue,
     }
+
+
+def figures(
+    staff: Staff,
+    *,
+    estate_id: int | None = None,
+    company_id: int | None = None,
+    breakdown: bool = False,
+    now: datetime | None = None,
+) -> dict:
+    """Supervision figures of the cases in scope (narrowed to an estate or a company
+    party): by category and by outcome, days from acceptance to agreement (median and
+    mean), agreements confirmed by a court (applied for, Art. 33), overdue cases; with
+    ``breakdown``, the same per street (``by_street``) and per company party
+    (``by_company``: (company, figures), most cases first). The supervision dashboard
+    reads this by its import path; every figure is a filter of :func:`staff_list`."""
+    now = now or utcnow()
+    stmt = cases_query(staff).order_by(None)
+    if estate_id is not None:
+        stmt = stmt.where(MediationCase.estate_id == estate_id)
+    if company_id is not None:
+        stmt = stmt.where(MediationCase.id.in_(_company_cases(company_id)))
+    columns = (
+        MediationCase.category,
+        MediationCase.state,
+        MediationCase.accepted_at,
+        MediationCase.agreed_at,
+        MediationCase.confirmation_applied_at,
+        MediationCase.deadline,
+    )
+    rows = db.session.execute(
+        stmt.with_only_columns(MediationCase.id, MediationCase.street_id, *columns)
+    ).all()
+    out = _tally([r[2:] for r in rows], now)
+    if not breakdown:
+        return out
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        groups.setdefault(("street", row[1]), []).append(row[2:])
+    by_case = {row[0]: row[2:] for row in rows}
+    if by_case:
+        parties = db.session.execute(
+            sa.select(MediationParty.case_id, MediationParty.company_id).where(
+                MediationParty.case_id.in_(by_case),
+                MediationParty.company_id.is_not(None)
+                if (own := scope.party_company(staff)) is None
+                # company staff: their own company's row only, never another's
+                else MediationParty.company_id == own,
+            )
+        ).all()
+        for case_id, party_company in parties:
+            groups.setdefault(("company", party_company), []).append(by_case[case_id])
+    names = {
+        "street": _names(Street, [k for kind, k in groups if kind == "street"]),
+        "company": _names(Company, [k for kind, k in groups if kind == "company"]),
+    }
+    for kind in ("street", "company"):
+        out[f"by_{kind}"] = sorted(
+            (
+                ((key, names[kind].get(key, str(key))), _tally(found, now))
+                for (k, key), found in groups.items()
+                if k == kind
+            ),
+            key=lambda pair: (-pair[1]["total"], pair[0][1]),
+        )
+    return out
+
+
+def _names(model, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
 def committee_view(staff: Staff, street_id: int | None) -> tuple[int, list[Mediator], list[Staff]]:

@@ -61,6 +61,8 @@ MAX_DAYS = 3 * 366
 BOARD_COMPLIANCE = "backend.board.compliance:compliance_overview"
 #: the import path of the maintenance fund's figures (used when it is installed)
 FUND_FIGURES = "backend.fund.oversight:figures"
+#: the import path of the mediation cases' figures (used when it is installed)
+MEDIATION_FIGURES = "backend.mediation.services:figures"
 
 
 @dataclass
@@ -519,3 +521,21 @@ def fund_figures(staff, f: Filter | None = None):
     if not scope.can(staff, "fund.read"):
         return None
     return load(FUND_FIGURES)(staff, f.estate_id if f is not None else None)
+
+
+def mediation_figures(staff, f: Filter | None = None):
+    """The mediation cases' figures of ``staff``'s scope (``backend.mediation.services``),
+    per street and per company party, narrowed to ``f``'s estate or company, when the
+    mediation feature is installed and ``staff`` reads it; ``None`` otherwise."""
+    from backend.features import FEATURES
+
+    if not any(feature.name == "mediation" for feature in FEATURES):
+        return None
+    if not scope.can(staff, "mediation.read"):
+        return None
+    return load(MEDIATION_FIGURES)(
+        staff,
+        estate_id=f.estate_id if f is not None else None,
+        company_id=f.company_id if f is not None else None,
+        breakdown=True,
+    )
