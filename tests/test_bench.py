@@ -53,6 +53,15 @@ DOCUMENTED = {
         "notify_per_s",
         "credits_equal_orders",
     },
+    "hostile_uploads": {
+        "upload_cpu_s",
+        "uploads",
+        "refused",
+        "me_p95_ms",
+        "me_p50_ms",
+        "me_requests",
+        "errors_5xx",
+    },
     "me_load": {"me_rps", "healthz_rps", "me_sql_statements", "errors"},
     "photos": {
         "jpeg_ms",
@@ -81,6 +90,9 @@ HOLDS = {
         and f["interest_entries"] == f["units"]
     ),
     "jobs": lambda f: f["notices"] == f["delivered"] > 0 and f["lost"] == f["duplicates"] == 0,
+    "hostile_uploads": lambda f: (
+        f["me_requests"] > 0 and f["errors_5xx"] == 0 and f["uploads"] > 0 and f["me_errors"] == 0
+    ),
     "load": lambda f: f["errors_5xx"] == 0 and f["requests"] > 0,
     "safety": lambda f: f["created"] > 0 and f["rerun_created"] == 0 and f["overdue"] > 0,
     "surveys": lambda f: f["duplicates"] == 0 and f["tallies_match"] and f["counters_match"],
