@@ -291,6 +291,8 @@
     elder: launch.has("mode") ? launch.get("mode") === "elder" : sessionStorage.getItem("linli.elder") === "1",
     pinned: launch.has("mode"),
     synced: false,
+    // bumped by each switch: a setting read before the resident's own switch is stale
+    choices: 0,
     scale: Math.min(Math.max(Number(launch.get("font_scale")) || 1, 1), 2),
   };
 
@@ -308,6 +310,7 @@
   async function setElderMode(on) {
     display.elder = on;
     display.pinned = false;
+    display.choices += 1;
     applyDisplay();
     try {
       if (session) await api("/me/settings", { method: "PUT", body: { elder_mode: on } });
@@ -322,8 +325,11 @@
   function syncDisplaySetting() {
     if (!session || display.pinned || display.synced) return;
     display.synced = true;
+    const choices = display.choices;
     api("/me/settings")
       .then((settings) => {
+        // the resident switched while this was read: their choice wins (and is being saved)
+        if (choices !== display.choices) return;
         if (Boolean(settings.elder_mode) === display.elder) return;
         display.elder = Boolean(settings.elder_mode);
         applyDisplay();
