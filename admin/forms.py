@@ -54,13 +54,10 @@ def yuan_value(text: str | None, where: str, *, signed: bool = False) -> int:
     a form's amount is a :class:`YuanField`."""
     from backend.fees.money import parse_yuan
 
-    text = (text or "").strip()
-    negative = signed and text.startswith("-")
     try:
-        fen = parse_yuan(text.removeprefix("-") if negative else text)
+        return parse_yuan(text or "", signed=signed)
     except ValueError:
         raise Invalid(BAD_AMOUNT, {where: ["金额格式不正确"]}) from None
-    return -fen if negative else fen
 
 
 class YuanField(Field):
