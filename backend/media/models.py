@@ -119,8 +119,9 @@ class VoiceNote(db.Model):
 
     @property
     def seconds(self) -> int:
-        """Whole seconds as shown next to the player (a 0.6 s note shows 1″)."""
-        return max(1, round(self.duration_ms / 1000))
+        """Whole seconds as shown next to the player, as the player counts them (2.5 s
+        shows 2; a note of 2.95 s, an encoder's frame short of 3, shows 3; never 0)."""
+        return max(1, (self.duration_ms + 100) // 1000)
 
 
 def voice_key(sha256: str) -> str:
