@@ -295,3 +295,18 @@ def test_the_player_may_ask_for_a_byte_range(client, db):
 
     assert resp.status_code == 206
     assert len(resp.data) == 100 and resp.headers["Accept-Ranges"] == "bytes"
+
+
+def test_a_long_hostile_note_costs_a_bounded_time(client, db):
+    """Four minutes of 8 kHz WAV fit in 2 MB: decoding stops at the limit, not at the end."""
+    import time
+
+    clip = tone_clip(240, container="wav", codec="pcm_u8", rate=8000)
+    assert len(clip) < 2 * 1024 * 1024
+    started = time.process_time()
+
+    resp = _upload(client, bearer(_bound()), clip)
+
+    spent = time.process_time() - started
+    assert resp.status_code == 422 and "60 秒" in resp.json["message"]
+    assert spent <= 2.0, spent
