@@ -310,3 +310,16 @@ def test_a_long_hostile_note_costs_a_bounded_time(client, db):
     spent = time.process_time() - started
     assert resp.status_code == 422 and "60 秒" in resp.json["message"]
     assert spent <= 2.0, spent
+
+
+def test_voice_notes_share_the_photos_decoding_slots(client, app, db, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_DECODE_CONCURRENCY", 1)
+    slot = services._decoding_slot(1)
+    assert slot.acquire(blocking=False)  # a photo being decoded
+    try:
+        resp = _upload(client, bearer(_bound()), tone_clip(1))
+    finally:
+        slot.release()
+
+    assert resp.status_code == 503
+    assert resp.json["message"] == "同时处理的语音过多，请稍后重试"
