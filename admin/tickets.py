@@ -154,6 +154,7 @@ def render_ticket(ticket: Ticket, error: str | None = None, status: int = 200, f
             can_note=scope.can(staff, "ticket.note"),
             canned=current_app.config["TICKET_CANNED_REPLIES"],
             photo_view=media.photo_view,
+            voice=media.voice_view(ticket.voice_note) if ticket.voice_note else None,
             error=error,
             form=form or {},
             categories=CATEGORY_LABELS,

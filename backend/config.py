@@ -200,6 +200,13 @@ class Config:
     #: younger): what a process killed between the file and its row left behind
     STORAGE_ORPHAN_GRACE = timedelta(hours=24)
     RATELIMIT_PHOTO_UPLOAD = "30 per minute;300 per day"
+    #: voice notes on reports: largest upload, longest note (measured by decoding), the
+    #: most wall-clock seconds one upload may spend decoding (a hostile file is refused);
+    #: they share the photos' decoding slots and their 24-hour unattached lifetime
+    VOICE_MAX_BYTES = 2 * 1024 * 1024
+    VOICE_MAX_SECONDS = 60
+    VOICE_DECODE_SECONDS = 10
+    RATELIMIT_VOICE_UPLOAD = "30 per minute;300 per day"
     #: documents (PDF, xlsx) staff attach to board posts: largest upload
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
     #: disclosure board: a city's own sections file (None: backend/board/sections.toml),
@@ -345,6 +352,9 @@ INTEGERS = (
     "PHOTO_THUMB_EDGE",
     "PHOTO_JPEG_QUALITY",
     "DOCUMENT_MAX_BYTES",
+    "VOICE_MAX_BYTES",
+    "VOICE_MAX_SECONDS",
+    "VOICE_DECODE_SECONDS",
     "VOTE_NOTICE_DAYS",
     "VOTE_NOTICE_DAYS_EXTRAORDINARY",
     "DATABASE_CONNECT_TIMEOUT",

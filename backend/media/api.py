@@ -19,7 +19,7 @@ from backend.core.signing import check_signed_request
 from backend.extensions import configured_limit, limiter
 from backend.media import documents, services
 from backend.media.models import DOCUMENT_TYPES
-from backend.media.schemas import PhotoSchema
+from backend.media.schemas import PhotoSchema, VoiceNoteSchema
 
 blp = Blueprint("media", __name__, tag="照片", description="照片上传（逐张）与签名链接")
 
@@ -132,6 +132,78 @@ def photo_file(photo_id, variant):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(f"{sha}-{variant}")
     return response
+
+
+@blp.post("/media/voice-notes")
+@blp.doc(
+    security=BEARER,
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    },
+)
+@resident_required
+@limiter.limit(configured_limit("RATELIMIT_VOICE_UPLOAD"), key_func=resident_rate_key)
+@blp.response(201, VoiceNoteSchema)
+@blp.alt_response(413, description="语音文件过大")
+@blp.alt_response(422, description="不是可接受的语音（格式、时长、文件损坏）")
+@blp.alt_response(503, description="同时处理的语音过多，请稍后重试")
+@blp.errors(400, 401, 403, 413, 422, 429)
+def upload_voice_note():
+    """上传一段语音（MP3、AAC/M4A、WebM/Ogg Opus、WAV；不超过 60 秒），返回语音编号与签名链接
+
+    格式由文件内容判断；时长以实际解码为准。语音会被转为单声道 AAC（.m4a），只保留声音、
+    去除全部元数据；原文件不保留。24 小时内未被使用的语音会被删除。
+    """
+    resident = current_resident()
+    require_bound_home(resident)
+    limit = current_app.config["VOICE_MAX_BYTES"]
+    too_large = services.PhotoRefused(f"语音文件不能超过 {limit // (1024 * 1024)} MB", 413)
+    if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
+        raise too_large
+    upload = request.files.get("file")
+    if upload is None:
+        raise services.PhotoRefused("请选择要上传的语音（表单字段 file）")
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    resident_id = resident.id
+    release_transaction()
+    return services.voice_view(services.upload_voice(data, resident_id=resident_id))
+
+
+@blp.get("/media/voice-notes/<int:voice_note_id>.m4a")
+@blp.doc(
+    parameters=[
+        {"name": "expires", "in": "query", "required": True, "schema": {"type": "integer"}},
+        {"name": "sig", "in": "query", "required": True, "schema": {"type": "string"}},
+    ],
+    responses={
+        "200": {"description": "AAC（.m4a）", "content": {"audio/mp4": {}}},
+        "206": {"description": "所请求的一段（Range）", "content": {"audio/mp4": {}}},
+        "416": {"description": "所请求的范围无效"},
+    },
+)
+@blp.alt_response(403, description="签名无效")
+@blp.alt_response(410, description="链接已过期")
+@blp.errors(403, 404, 410)
+def voice_file(voice_note_id):
+    """语音文件（仅凭接口返回的签名链接访问；支持 Range，便于播放器拖动）"""
+    check_signed_request()
+    data, sha = services.voice_file(voice_note_id)
+    response = Response(data, mimetype="audio/mp4")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(sha)
+    # Safari and WeChat's player ask for byte ranges of audio
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
 
 @blp.get("/media/documents/<int:document_id>")

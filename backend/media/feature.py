@@ -7,7 +7,7 @@ feature = Feature(
     label="照片",
     models="backend.media.models",
     api="backend.media.api:blp",
-    # photos uploaded but never attached to anything are deleted after a day
+    # photos (and voice notes) uploaded but never attached to anything are deleted after a day
     # and stored files no row references (a crash between the file and its row) after a day
     jobs=(
         PeriodicJob("backend.media.jobs:delete_unattached_photos_job", interval=3600),

@@ -14,7 +14,11 @@ def delete_unattached_photos_job() -> int:
     if hashes:
         # a hash can come back (the same photo uploaded again) and go again: per sweep
         defer(delete_stored_files, hashes, key=f"delete-files:{transaction_token()}")
-    return len(hashes)
+    # voice notes never attached to a report go with them, after the same time
+    voices = services.delete_unattached_voice_notes()
+    if voices:
+        defer(delete_voice_files, voices, key=f"delete-voices:{transaction_token()}")
+    return len(hashes) + len(voices)
 
 
 @job
@@ -27,3 +31,9 @@ def delete_stored_files(hashes: list[str]) -> None:
 def delete_orphaned_files_job() -> int:
     """Remove stored objects no row references after the grace period (safe to run twice)."""
     return services.delete_orphaned_files()
+
+
+@job
+def delete_voice_files(hashes: list[str]) -> None:
+    """Remove the stored files of voice notes that no longer exist."""
+    services.delete_voice_files_of(hashes)

@@ -92,3 +92,38 @@ DOCUMENT_TYPES = {
 def document_key(sha256: str, kind: str) -> str:
     """Storage key of a document by content hash."""
     return f"documents/{sha256[:2]}/{sha256}.{kind}"
+
+
+class VoiceNote(db.Model):
+    """A resident's short voice note (≤ ``VOICE_MAX_SECONDS``), transcoded to one clean
+    mono AAC .m4a (the original is never kept) and stored under the SHA-256 of it.
+
+    Like a photo: one row per upload, attached to one thing (a ticket's report) or deleted
+    with the photos after ``PHOTO_UNATTACHED_TTL``. ``duration_ms`` is what decoding
+    measured, never what the file's header claimed.
+    """
+
+    __tablename__ = "voice_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    duration_ms: Mapped[int] = mapped_column()
+    byte_size: Mapped[int] = mapped_column()
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def key(self) -> str:
+        return voice_key(self.sha256)
+
+    @property
+    def seconds(self) -> int:
+        """Whole seconds as shown next to the player, as the player counts them (2.5 s
+        shows 2; a note of 2.95 s, an encoder's frame short of 3, shows 3; never 0)."""
+        return max(1, (self.duration_ms + 100) // 1000)
+
+
+def voice_key(sha256: str) -> str:
+    """Storage key of a cleaned voice note by content hash."""
+    return f"voices/{sha256[:2]}/{sha256}.m4a"

@@ -15,8 +15,9 @@ from backend.core.faults import pause_point
 from backend.core.signing import signed_url
 from backend.core.time import utcnow
 from backend.extensions import db
+from backend.media.audio import VOICE_CONTENT_TYPE, VoiceRejected, clean_voice
 from backend.media.images import PhotoRejected, clean_photo
-from backend.media.models import Photo, photo_key
+from backend.media.models import Photo, VoiceNote, photo_key, voice_key
 from backend.media.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class PhotoRefused(DomainError):
 
 
 BUSY = "同时处理的照片过多，请稍后重试"
+VOICE_BUSY = "同时处理的语音过多，请稍后重试"
 _SLOTS: dict[int, threading.BoundedSemaphore] = {}
 _SLOTS_LOCK = threading.Lock()
 
@@ -150,6 +152,123 @@ def photo_file(photo_id: int, variant: str) -> tuple[bytes, str]:
         raise NotFound("照片不存在或已删除") from exc
 
 
+def upload_voice(data: bytes, *, resident_id: int) -> VoiceNote:
+    """Check, measure and transcode a resident's voice note; return the new
+    :class:`VoiceNote`. It takes one of the photos' decoding slots (503 when none is
+    free); nothing is written unless the whole pipeline succeeds."""
+    config = current_app.config
+    slot = _decoding_slot(config["PHOTO_DECODE_CONCURRENCY"])
+    if not slot.acquire(blocking=False):
+        raise PhotoRefused(VOICE_BUSY, 503)
+    try:
+        clean = clean_voice(
+            data,
+            max_bytes=config["VOICE_MAX_BYTES"],
+            max_seconds=config["VOICE_MAX_SECONDS"],
+            max_decode_seconds=config["VOICE_DECODE_SECONDS"],
+        )
+    except VoiceRejected as exc:
+        raise PhotoRefused(exc.message, exc.status) from exc
+    finally:
+        slot.release()
+    sha = clean.sha256
+    get_storage().put(voice_key(sha), clean.data, VOICE_CONTENT_TYPE)
+    note = VoiceNote(
+        sha256=sha,
+        duration_ms=clean.duration_ms,
+        byte_size=len(clean.data),
+        resident_id=resident_id,
+    )
+    db.session.add(note)
+    db.session.flush()
+    log.info("voice note %s stored (%s ms, %s bytes)", note.id, note.duration_ms, note.byte_size)
+    return note
+
+
+def voice_view(note: VoiceNote) -> dict:
+    """What a client is given of a voice note: ``{id, url, duration_ms, seconds}`` with a
+    short-lived signed URL. Call it only for someone allowed to see what it belongs to."""
+    return {
+        "id": note.id,
+        "url": signed_url("media.voice_file", voice_note_id=note.id),
+        "duration_ms": note.duration_ms,
+        "seconds": note.seconds,
+    }
+
+
+def attach_voice_note(voice_note_id: int | None, *, resident_id: int) -> VoiceNote | None:
+    """Mark the resident's own unattached voice note as used (one conditional update:
+    it can belong to one thing only); 422 if it is someone else's, expired or used."""
+    if not voice_note_id:
+        return None
+    claimed = db.session.execute(
+        sa.update(VoiceNote)
+        .where(
+            VoiceNote.id == voice_note_id,
+            VoiceNote.resident_id == resident_id,
+            VoiceNote.attached_at.is_(None),
+        )
+        .values(attached_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise Invalid("语音不存在、已过期或已被使用，请重新录音", {"voice_note_id": ["语音无效"]})
+    note = db.session.get(VoiceNote, voice_note_id)
+    db.session.refresh(note)
+    return note
+
+
+def voice_file(voice_note_id: int) -> tuple[bytes, str]:
+    """The stored .m4a bytes of a voice note and its hash (the caller has checked the
+    signed URL: that is the permission)."""
+    from backend.core.errors import NotFound
+    from backend.media.storage import StoredFileMissing
+
+    note = db.session.get(VoiceNote, voice_note_id)
+    if note is None:
+        raise NotFound("语音不存在或已删除")
+    try:
+        return get_storage().get(note.key), note.sha256
+    except StoredFileMissing as exc:
+        raise NotFound("语音不存在或已删除") from exc
+
+
+def delete_unattached_voice_notes(now: datetime | None = None) -> list[str]:
+    """Delete voice notes nobody attached within ``PHOTO_UNATTACHED_TTL``; the content
+    hashes no note uses any more (their files go after the commit, as photos' do)."""
+    cutoff = (now or utcnow()) - current_app.config["PHOTO_UNATTACHED_TTL"]
+    notes = list(
+        db.session.scalars(
+            sa.select(VoiceNote)
+            .where(VoiceNote.attached_at.is_(None), VoiceNote.created_at < cutoff)
+            .limit(5000)
+        )
+    )
+    hashes = {n.sha256 for n in notes}
+    for note in notes:
+        db.session.delete(note)
+    db.session.flush()
+    still_used = (
+        set(db.session.scalars(sa.select(VoiceNote.sha256).where(VoiceNote.sha256.in_(hashes))))
+        if hashes
+        else set()
+    )
+    if notes:
+        log.info("deleted %s unattached voice notes", len(notes))
+    return sorted(hashes - still_used)
+
+
+def delete_voice_files_of(hashes: list[str]) -> None:
+    """Remove the stored files of ``hashes`` that no voice note uses (checked again now)."""
+    if not hashes:
+        return
+    used = set(db.session.scalars(sa.select(VoiceNote.sha256).where(VoiceNote.sha256.in_(hashes))))
+    storage = get_storage()
+    for sha in hashes:
+        if sha not in used:
+            storage.delete(voice_key(sha))
+
+
 def unattached_before(cutoff: datetime) -> sa.Select:
     return sa.select(Photo).where(Photo.attached_at.is_(None), Photo.created_at < cutoff)
 
@@ -190,7 +309,7 @@ def delete_files_of(hashes: list[str]) -> None:
 
 
 #: where stored objects live, and how a key names its content hash
-_STORED = re.compile(r"^(photos|documents)/[0-9a-f]{2}/([0-9a-f]{64})(?:-thumb)?\.[a-z]+$")
+_STORED = re.compile(r"^(photos|documents|voices)/[0-9a-f]{2}/([0-9a-f]{64})(?:-thumb)?\.[a-z]+$")
 
 
 def delete_orphaned_files(now: datetime | None = None, batch: int = 500) -> int:
@@ -208,7 +327,7 @@ def delete_orphaned_files(now: datetime | None = None, batch: int = 500) -> int:
     cutoff = (now or utcnow()) - current_app.config["STORAGE_ORPHAN_GRACE"]
     storage = get_storage()
     removed = 0
-    for prefix, model in (("photos", Photo), ("documents", Document)):
+    for prefix, model in (("photos", Photo), ("documents", Document), ("voices", VoiceNote)):
         old = [key for key, modified in storage.listing(prefix) if modified < cutoff]
         for start in range(0, len(old), batch):
             keys = old[start : start + batch]

@@ -8,7 +8,7 @@ from backend.authz.resident import BEARER, current_resident, resident_rate_key, 
 from backend.core.api import Blueprint, SelectPage
 from backend.core.errors import Invalid
 from backend.extensions import configured_limit, limiter
-from backend.media.services import photo_view
+from backend.media.services import photo_view, voice_view
 from backend.tickets import services
 from backend.tickets.models import TicketKind, Urgency
 from backend.tickets.schemas import (
@@ -70,10 +70,18 @@ def ticket_detail(ticket) -> dict:
     """A ticket with every photo (signed URLs) and its whole timeline."""
     timeline = []
     photos = []
+    voice_note = None
     for event in ticket.events:
         views = [photo_view(p) for p in event.photos]
+        # only a report carries a voice note: one query, not one per event
+        voice = (
+            voice_view(event.voice_notes[0])
+            if event.action == "created" and event.voice_notes
+            else None
+        )
         if event.action == "created":
             photos = views
+            voice_note = voice
         timeline.append(
             {
                 "id": event.id,
@@ -90,9 +98,10 @@ def ticket_detail(ticket) -> dict:
                 "at": event.at,
                 "note": event.note,
                 "photos": views,
+                "voice_note": voice,
             }
         )
-    return {**ticket_row(ticket), "photos": photos, "timeline": timeline}
+    return {**ticket_row(ticket), "photos": photos, "voice_note": voice_note, "timeline": timeline}
 
 
 class TicketPage(SelectPage):
@@ -119,7 +128,7 @@ def _idempotency_key() -> str | None:
 @blp.alt_response(404, description="房屋或小区未绑定")
 @blp.errors(400, 401, 404, 409, 422, 429)
 def create_ticket(payload):
-    """提交报修、投诉或报事（照片先逐张上传，再以编号引用）"""
+    """提交报修、投诉或报事（照片、语音先逐个上传，再以编号引用）"""
     payload["kind"] = TicketKind(payload["kind"])
     payload["urgency"] = Urgency(payload["urgency"])
     ticket, _ = services.create_ticket(

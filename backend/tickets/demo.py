@@ -2,7 +2,8 @@
 
 Called by ``backend.demo`` when it builds the demo street. The residents are fictional
 (they are not among the simulator's sign-in users, who report their own tickets); the
-photos are drawn here and go through the real upload pipeline.
+photos are drawn here and go through the real upload pipeline, and so does one report's
+voice note (a tone made by :func:`backend.media.audio.tone_clip`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from backend.accounts.models import (
 )
 from backend.core.time import utcnow
 from backend.extensions import db
-from backend.media.services import upload_photo
+from backend.media.audio import tone_clip
+from backend.media.services import upload_photo, upload_voice
 from backend.tickets import services
 from backend.tickets.models import TicketKind, Urgency
 from backend.tickets.services import Actor
@@ -112,6 +114,10 @@ def seed_tickets(unit_ids: dict, staff: dict[str, Staff], now: datetime | None =
         for _ in range(row["photos"]):
             seed += 1
             photo_ids.append(upload_photo(_photo(seed), resident_id=resident.id).id)
+        voice_note_id = None
+        if row.get("voice"):
+            clip = tone_clip(row["voice"])
+            voice_note_id = upload_voice(clip, resident_id=resident.id).id
         home = kind == TicketKind.home_repair
         ticket, _ = services.create_ticket(
             resident,
@@ -123,6 +129,7 @@ def seed_tickets(unit_ids: dict, staff: dict[str, Staff], now: datetime | None =
             location=row.get("location", ""),
             category=row.get("category", ""),
             photo_ids=photo_ids,
+            voice_note_id=voice_note_id,
             now=submitted,
         )
         for action, after, actor, note in row["steps"]:

@@ -176,6 +176,12 @@ class Ticket(db.Model):
             return self.unit.label
         return self.location
 
+    @property
+    def voice_note(self):
+        """The voice note the resident recorded with the report, if any."""
+        created = next((e for e in self.events if e.action == "created"), None)
+        return created.voice_notes[0] if created is not None and created.voice_notes else None
+
 
 class TicketEvent(db.Model):
     """One thing that happened to a ticket (append-only): who, when, what, note, photos."""
@@ -200,6 +206,8 @@ class TicketEvent(db.Model):
     photos = relationship(
         "Photo", secondary="ticket_event_photos", order_by="TicketEventPhoto.position"
     )
+    #: the resident's voice note of the report (at most one, on the "created" event)
+    voice_notes = relationship("VoiceNote", secondary="ticket_event_voice_notes", viewonly=True)
 
     __table_args__ = (
         sa.CheckConstraint("resident_id IS NULL OR staff_id IS NULL", name="one_actor"),
@@ -224,6 +232,17 @@ class TicketEventPhoto(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (sa.UniqueConstraint("photo_id"),)
+
+
+class TicketEventVoiceNote(db.Model):
+    """The voice note a resident recorded with a report instead of (or besides) typing."""
+
+    __tablename__ = "ticket_event_voice_notes"
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket_events.id"), primary_key=True)
+    voice_note_id: Mapped[int] = mapped_column(sa.ForeignKey("voice_notes.id"), primary_key=True)
+
+    __table_args__ = (sa.UniqueConstraint("voice_note_id"), sa.UniqueConstraint("event_id"))
 
 
 class SlaPolicy(db.Model):

@@ -7,7 +7,7 @@ import marshmallow as ma
 from backend.accounts.schemas import LocalDateTime
 from backend.core import validate
 from backend.core.api import MAX_ID, Schema
-from backend.media.schemas import PhotoSchema
+from backend.media.schemas import PhotoSchema, VoiceNoteSchema
 from backend.tickets.models import CATEGORY_LABELS, TicketKind, Urgency
 
 _CATEGORIES = CATEGORY_LABELS.items()
@@ -49,15 +49,24 @@ class TicketCreateSchema(Schema):
         },
     )
     description = ma.fields.String(
-        required=True,
-        validate=validate.Length(min=2, max=1000),
-        metadata={"multiline": True},
+        load_default="",
+        validate=validate.Length(max=1000),
+        metadata={
+            "multiline": True,
+            "description": "问题描述（至少 2 个字）；附了语音时可以不填",
+        },
     )
     photo_ids = ma.fields.List(
         ma.fields.Integer(validate=_ID),
         load_default=list,
         validate=validate.Length(max=9, error="最多 9 张照片"),
         metadata={"description": "已上传照片的编号（POST /media/photos），最多 9 张"},
+    )
+    voice_note_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=_ID,
+        metadata={"description": "已上传语音的编号（POST /media/voice-notes），可代替文字描述"},
     )
 
 
@@ -86,6 +95,9 @@ class TicketEventSchema(Schema):
     at = LocalDateTime()
     note = ma.fields.String()
     photos = ma.fields.List(ma.fields.Nested(PhotoSchema))
+    voice_note = ma.fields.Nested(
+        VoiceNoteSchema, allow_none=True, metadata={"description": "住户报修时录的语音"}
+    )
 
 
 class TicketSchema(Schema):
@@ -109,4 +121,7 @@ class TicketSchema(Schema):
 
 class TicketDetailSchema(TicketSchema):
     photos = ma.fields.List(ma.fields.Nested(PhotoSchema))
+    voice_note = ma.fields.Nested(
+        VoiceNoteSchema, allow_none=True, metadata={"description": "住户报修时录的语音"}
+    )
     timeline = ma.fields.List(ma.fields.Nested(TicketEventSchema))

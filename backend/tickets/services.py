@@ -27,6 +27,7 @@ from backend.tickets.models import (
     Ticket,
     TicketEvent,
     TicketEventPhoto,
+    TicketEventVoiceNote,
     TicketKind,
     TicketSource,
     TicketState,
@@ -37,6 +38,9 @@ from backend.tickets.states import ACTIONS, EVENT_LABELS, Action
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "未找到该工单"
+DESCRIBE = "请描述问题（至少 2 个字），或录一段语音"
+#: the description of a report made by voice alone
+VOICE_ONLY = "（语音报修，请播放语音）"
 STALE = "工单状态已变化，请刷新后重试"
 
 
@@ -54,6 +58,7 @@ def create_ticket(
     location: str = "",
     category: str = "",
     photo_ids: list[int] | None = None,
+    voice_note_id: int | None = None,
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Ticket, bool]:
@@ -63,16 +68,23 @@ def create_ticket(
     when both requests race (a unique constraint decides); the same key with a different
     request is refused (422), never answered with the first ticket. Arrears never stop a
     resident from reporting (民法典 Art. 944: no service may be withheld to force payment).
+    A voice note (``voice_note_id``, uploaded before) may stand in for the description.
     """
+    description = description.strip()
+    if not description and voice_note_id:
+        description = VOICE_ONLY
+    elif len(description) < 2:
+        raise Invalid(DESCRIBE, {"description": [DESCRIBE]})
     request = {
         "kind": kind,
         "urgency": urgency,
-        "description": description.strip(),
+        "description": description,
         "unit_id": unit_id,
         "estate_id": estate_id,
         "location": location.strip(),
         "category": category if kind in CATEGORIES else "",
         "photo_ids": list(photo_ids or []),
+        "voice_note_id": voice_note_id or None,
     }
     if kind == TicketKind.safety_hazard:
         urgency = request["urgency"] = Urgency.urgent  # a threat to life is always urgent
@@ -105,7 +117,8 @@ def create_ticket(
             raise
         return _replayed(existing, request), False
     photos = media.attach_photos(photo_ids or [], resident_id=resident.id)
-    _record(
+    voice = media.attach_voice_note(voice_note_id, resident_id=resident.id)
+    event = _record(
         ticket,
         "created",
         None,
@@ -115,6 +128,10 @@ def create_ticket(
         photos=photos,
         at=ticket.created_at,
     )
+    if voice is not None:
+        db.session.add(TicketEventVoiceNote(event_id=event.id, voice_note_id=voice.id))
+        db.session.flush()
+        db.session.expire(event, ["voice_notes"])
     log.info("ticket %s submitted by resident %s", ticket.id, resident.id)
     escalate_hazard(ticket)
     return ticket, True
@@ -248,6 +265,9 @@ def _replayed(ticket: Ticket, request: dict) -> Ticket:
         "location": ticket.location,
         "category": ticket.category,
         "photo_ids": [p.id for p in created.photos] if created is not None else [],
+        "voice_note_id": created.voice_notes[0].id
+        if created is not None and created.voice_notes
+        else None,
     }
     if first != request:
         raise Invalid(KEY_REUSED, {"Idempotency-Key": [KEY_REUSED]})

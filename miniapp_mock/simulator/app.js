@@ -736,15 +736,19 @@
   const MAX_PHOTOS = 9;
 
   /** wx.uploadFile: one photo per request, multipart field "file"; resolves {id, url, …}. */
-  async function uploadPhoto(file) {
+  const uploadPhoto = (file) => uploadFile("/media/photos", file, "photo.jpg");
+  /** A voice note (a MediaRecorder blob or a chosen file); resolves {id, url, seconds, …}. */
+  const uploadVoice = (file) => uploadFile("/media/voice-notes", file, "voice.webm");
+
+  async function uploadFile(path, file, fallbackName) {
     if (!session) throw new ApiError(401, "请先登录");
     const form = new FormData();
-    form.append("file", file, file.name || "photo.jpg");
+    form.append("file", file, file.name || fallbackName);
     busy(+1);
     try {
       let response;
       try {
-        response = await fetch(`${API_BASE}/media/photos`, {
+        response = await fetch(`${API_BASE}${path}`, {
           method: "POST",
           headers: { Authorization: `Bearer ${session.token}`, Accept: "application/json" },
           body: form,
@@ -842,6 +846,7 @@
     const fileInput = h("input", { type: "file", accept: "image/*", multiple: true, testid: "photo-input", class: "photo-input" });
     const error = h("p", { class: "error-text", testid: "ticket-error", hidden: true });
     const submit = h("button", { type: "button", class: "btn btn-primary", testid: "submit-ticket" }, "提交");
+    const voice = voiceRecorder();
 
     const paintPhotos = () => {
       strip.replaceChildren(
@@ -890,6 +895,8 @@
       h("div", { class: "cells" }, h("div", { class: "picker" }, unitChips), locationCell),
       h("div", { class: "section-title" }, h("span", null, "描述与照片"), h("span", { class: "small" }, `最多 ${MAX_PHOTOS} 张`)),
       h("div", { class: "cells" }, formCell("描述", description), h("div", { class: "picker" }, strip, h("label", { class: "photo-add" }, "＋ 添加照片", fileInput))),
+      h("div", { class: "section-title" }, h("span", null, "语音（可代替文字）"), h("span", { class: "small" }, `最长 ${VOICE_MAX_SECONDS} 秒`)),
+      h("div", { class: "cells" }, voice.element),
       error,
       h("div", { class: "actions" }, submit),
     );
@@ -926,6 +933,12 @@
         description: description.value.trim(),
         photo_ids: photos.map((p) => p.id),
       };
+      if (voice.note()) body.voice_note_id = voice.note().id;
+      if (voice.recording()) {
+        error.textContent = "请先停止录音";
+        error.hidden = false;
+        return;
+      }
       if (chosen.kind === "home_repair") body.unit_id = chosen.unitId;
       else {
         body.estate_id = chosen.estateId;
@@ -1038,6 +1051,136 @@
     load();
   }
 
+  const VOICE_MAX_SECONDS = 60;
+
+  /** A voice note as the mini-app plays it: a player and its length. */
+  function voicePlayer(note, testid = "voice-player") {
+    return h(
+      "div",
+      { class: "voice-note", testid },
+      h("audio", { controls: true, preload: "metadata", src: note.url, "aria-label": `语音 ${note.seconds} 秒` }),
+      h("span", { class: "voice-seconds", testid: `${testid}-seconds` }, `${note.seconds} 秒`),
+    );
+  }
+
+  /**
+   * 按住说话: hold the button to record (let go to stop), or tap it to start and tap again to
+   * stop (keyboard and screen-reader users); MediaRecorder as the mini-app's RecorderManager.
+   * Without a microphone, a recording may be chosen as a file. The note is uploaded at once;
+   * 删除重录 drops it. ``note()`` is the uploaded note, ``recording()`` whether one is under way.
+   */
+  function voiceRecorder() {
+    let note = null;
+    let recorder = null;
+    let started = 0;
+    let timer = null;
+    let heldFrom = 0;
+    const status = h("span", { class: "voice-status", testid: "voice-status", "aria-live": "polite" }, "");
+    const record = h("button", { type: "button", class: "btn voice-record", testid: "voice-record", "aria-pressed": "false" }, "按住说话");
+    const fileInput = h("input", { type: "file", accept: "audio/*", testid: "voice-input", class: "photo-input" });
+    const choose = h("label", { class: "btn voice-choose" }, "选择录音文件", fileInput);
+    const slot = h("div", { class: "voice-slot", testid: "voice-slot" });
+    const controls = h("div", { class: "voice-controls" }, record, choose);
+    const element = h("div", { class: "picker voice-picker" }, controls, status, slot);
+
+    const paint = () => {
+      const recording = Boolean(recorder);
+      record.textContent = recording ? "松开或点击结束" : "按住说话";
+      record.setAttribute("aria-pressed", recording ? "true" : "false");
+      record.classList.toggle("recording", recording);
+      controls.hidden = Boolean(note);
+      choose.hidden = recording;
+      status.hidden = !recording;
+      if (!recording) status.textContent = "";
+      slot.replaceChildren(
+        ...(note
+          ? [
+              voicePlayer(note, "voice-preview"),
+              h("button", { type: "button", class: "btn btn-small", testid: "voice-delete", onClick: () => { note = null; paint(); } }, "删除重录"),
+            ]
+          : []),
+      );
+    };
+    const upload = async (blob) => {
+      try {
+        note = await uploadVoice(blob);
+        toast(`语音已添加（${note.seconds} 秒）`, "success");
+      } catch (err) {
+        fail(err);
+      }
+      paint();
+    };
+    const tick = () => {
+      const seconds = Math.floor((Date.now() - started) / 1000);
+      status.textContent = `正在录音 ${seconds} 秒（最长 ${VOICE_MAX_SECONDS} 秒）`;
+      if (seconds >= VOICE_MAX_SECONDS) stop();
+    };
+    async function start() {
+      if (recorder || note) return;
+      if (!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder)) {
+        toast("此设备不能录音，请选择录音文件", "error");
+        return;
+      }
+      let stream;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      } catch {
+        toast("没有麦克风权限，请允许录音或选择录音文件", "error");
+        return;
+      }
+      const chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.addEventListener("dataavailable", (event) => event.data.size && chunks.push(event.data));
+      recorder.addEventListener("stop", () => {
+        stream.getTracks().forEach((track) => track.stop());
+        const type = (chunks[0] && chunks[0].type) || recorder.mimeType || "audio/webm";
+        recorder = null;
+        clearInterval(timer);
+        paint();
+        if (Date.now() - started < 800) {
+          toast("录音太短，请按住说话至少 1 秒", "error");
+          return;
+        }
+        upload(new File(chunks, type.includes("ogg") ? "voice.ogg" : "voice.webm", { type }));
+      });
+      started = Date.now();
+      recorder.start(250);
+      timer = setInterval(tick, 250);
+      tick();
+      paint();
+    }
+    function stop() {
+      if (recorder && recorder.state !== "inactive") recorder.stop();
+    }
+    // hold to talk: a press of half a second or more ends when let go; a tap toggles
+    let wasRecording = false;
+    record.addEventListener("pointerdown", () => {
+      heldFrom = Date.now();
+      wasRecording = Boolean(recorder);
+      if (!recorder) start();
+    });
+    record.addEventListener("pointerup", () => {
+      if (!wasRecording && recorder && heldFrom && Date.now() - heldFrom >= 500) stop();
+    });
+    record.addEventListener("click", (event) => {
+      if (event.detail > 0 && heldFrom) {
+        // a pointer: pressing again while recording stops; the rest is done above
+        heldFrom = 0;
+        if (wasRecording) stop();
+        return;
+      }
+      if (recorder) stop();
+      else start();
+    });
+    fileInput.addEventListener("change", () => {
+      const file = fileInput.files && fileInput.files[0];
+      fileInput.value = "";
+      if (file) upload(file);
+    });
+    paint();
+    return { element, note: () => note, recording: () => Boolean(recorder) };
+  }
+
   function photoRow(photos) {
     return h(
       "div",
@@ -1093,6 +1236,7 @@
         h("div", { class: "unit-card-head" }, h("strong", null, `T${t.id} · ${t.kind_label}`), stateTag(t)),
         h("div", { class: "unit-estate" }, `${t.estate} ${t.place}`),
         h("p", { testid: "ticket-text" }, t.description),
+        t.voice_note ? voicePlayer(t.voice_note, "ticket-voice") : null,
         t.photos.length ? photoRow(t.photos) : null,
         t.rating ? h("div", { class: "small", testid: "ticket-rating" }, `我的评价：${"★".repeat(t.rating)} ${t.rating_comment}`) : null,
       ),

@@ -37,6 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # a fake microphone (a beep) that needs no permission prompt: the report's voice note
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
 #: a phone as the mini-app sees it (iPhone X/11 Pro logical size)
 PHONE = {

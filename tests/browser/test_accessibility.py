@@ -10,6 +10,7 @@ A new simulator page: add its hash to ``simulator_pages`` below (or call
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from backend.board import services as board_services
 from backend.board.services import Content
 from backend.core.db import commit
 from backend.core.time import utcnow
+from backend.media.audio import tone_clip
 from backend.votes import motions
 from tests.browser.accessibility import CHECKED, check_page, measure_elder
 from tests.browser.conftest import PHONE
@@ -84,6 +86,13 @@ def world(db, client):
     motions.announce(committee, motion, now=now - timedelta(days=16))
     motions.open_voting(committee, motion, now=now)
     commit()
+    # the ticket page plays the resident's voice note
+    voice = client.post(
+        "/api/v1/media/voice-notes",
+        data={"file": (io.BytesIO(tone_clip(2)), "voice.m4a", "audio/mp4")},
+        headers=bearer(owner),
+        content_type="multipart/form-data",
+    ).json
     ticket = client.post(
         "/api/v1/tickets",
         json={
@@ -92,6 +101,7 @@ def world(db, client):
             "unit_id": unit.id,
             "description": "厨房水龙头漏水",
             "photo_ids": [],
+            "voice_note_id": voice["id"],
         },
         headers=bearer(owner),
     ).json

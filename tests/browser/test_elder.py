@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from backend.accounts.models import ResidencyRole
 from backend.fees.models import Bill, BillStatus
+from backend.media.audio import tone_clip
 from backend.notify.models import Notification
 from backend.tickets.models import Ticket
 from tests.browser.accessibility import check_page, measure_elder
@@ -84,7 +85,7 @@ def test_elder_home_bills_report_and_notices_meet_the_figures(
 
 
 def test_an_elder_pays_reports_and_asks_family_who_pays(
-    browser, page, live_stack, db, household, screenshot, screenshot_dir
+    browser, page, live_stack, db, household, screenshot, screenshot_dir, tmp_path
 ):
     unit, _owner, family, bills = household
     _elder_sign_in(page, live_stack, "o-demo-zhang")
@@ -107,12 +108,19 @@ def test_an_elder_pays_reports_and_asks_family_who_pays(
     page.evaluate("location.hash = '#/home'")
     page.get_by_test_id("elder-repair").click()
     page.get_by_test_id("ticket-description").fill("厨房水龙头关不紧，一直滴水")
+    # with a voice note: a recording chosen as a file (what WeChat's recorder saves, mp3)
+    clip = tmp_path / "语音.mp3"
+    clip.write_bytes(tone_clip(4, container="mp3", codec="libmp3lame"))
+    page.get_by_test_id("voice-input").set_input_files(str(clip))
+    expect(page.get_by_test_id("voice-preview-seconds")).to_have_text("4 秒")
     page.get_by_test_id("submit-ticket").click()
     page.get_by_test_id("subscribe-allow").click()
     expect(page.get_by_test_id("ticket-detail")).to_be_visible()
-    assert [t.description for t in committed(db, sa.select(Ticket))] == [
-        "厨房水龙头关不紧，一直滴水"
-    ]
+    expect(page.get_by_test_id("ticket-voice")).to_be_visible()
+    screenshot("elder-06b-voice-report")
+    tickets = committed(db, sa.select(Ticket))
+    assert [t.description for t in tickets] == ["厨房水龙头关不紧，一直滴水"]
+    assert tickets[0].voice_note is not None and tickets[0].voice_note.seconds == 4
 
     # her family member gets the message and pays
     other = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")

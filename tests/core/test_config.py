@@ -95,6 +95,10 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "LINLI_REDIS_CONNECT_TIMEOUT": "1",
         "LINLI_REDIS_SOCKET_TIMEOUT": "3",
         "LINLI_OUTAGE_RETRY_AFTER": "7",
+        "LINLI_VOICE_MAX_BYTES": "1048576",
+        "LINLI_VOICE_MAX_SECONDS": "30",
+        "LINLI_VOICE_DECODE_SECONDS": "5",
+        "LINLI_RATELIMIT_VOICE_UPLOAD": "5 per minute",
     }
     if STACK == "real":
         environment["REDIS_URL"] = REAL_REDIS_URL
@@ -127,6 +131,9 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["VOTE_NOTICE_DAYS_BY_CITY"] == {"深圳市": {"ordinary": 21}}
     assert app.config["VOTE_CLOSING_REMINDER"] == timedelta(hours=12)
     assert app.config["RATELIMIT_BALLOT"] == "5 per minute"
+    assert (app.config["VOICE_MAX_BYTES"], app.config["VOICE_MAX_SECONDS"]) == (1048576, 30)
+    assert app.config["VOICE_DECODE_SECONDS"] == 5
+    assert app.config["RATELIMIT_VOICE_UPLOAD"] == "5 per minute"
     assert (app.config["OUTBOX_MAX_ATTEMPTS"], app.config["OUTBOX_BACKOFF"]) == (5, 20)
     assert app.config["OUTBOX_BACKOFF_MAX"] == 600
     assert (app.config["NOTIFY_BATCH_SIZE"], app.config["NOTIFY_BATCH_SECONDS"]) == (50, 30)

@@ -138,24 +138,29 @@ def _tickets(w) -> None:
     from flask import current_app
 
     from backend.core.signing import signed_url
-    from backend.media.services import upload_photo
+    from backend.media.audio import tone_clip
+    from backend.media.services import upload_photo, upload_voice
     from backend.tickets.models import TicketKind
     from backend.tickets.services import create_ticket
     from tests.media.conftest import jpeg
 
     for side, owner in ((w.x, w.owner_x), (w.y, w.owner_y)):
         side.photo = upload_photo(jpeg(), resident_id=owner.resident.id)
+        side.voice = upload_voice(tone_clip(1), resident_id=owner.resident.id)
         side.ticket, _ = create_ticket(
             owner.resident,
             kind=TicketKind.home_repair,
             description="厨房水管漏水",
             unit_id=side.unit.id,
             photo_ids=[side.photo.id],
+            voice_note_id=side.voice.id,
         )
         commit()
         with current_app.test_request_context():
             url = signed_url("media.photo_file", photo_id=side.photo.id, variant="full")
+            voice_url = signed_url("media.voice_file", voice_note_id=side.voice.id)
         side.photo_query = dict(parse_qsl(urlsplit(url).query))
+        side.voice_query = dict(parse_qsl(urlsplit(voice_url).query))
 
 
 def _fees(w) -> None:

@@ -543,6 +543,16 @@ TICKETS = {
         "photo_id=x,variant=full,expires=x,sig=x": "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
         "photo_id=y,variant=full,expires=x,sig=x": "403  403  403  403  403  403  403  403  403  403  403  403  403  403  403  403",
     },
+    "POST /api/v1/media/voice-notes": {
+        "-":                                   "401  422  422  422  422  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    # as a photo's: voice note X's signed URL plays it to whoever holds it; note Y under
+    # X's signature serves nothing
+    "GET /api/v1/media/voice-notes/{voice_note_id}.m4a": {
+        "query": {"expires": "{expires}", "sig": "{sig}"},
+        "voice_note_id=x,expires=xv,sig=xv":   "200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200",
+        "voice_note_id=y,expires=xv,sig=xv":   "403  403  403  403  403  403  403  403  403  403  403  403  403  403  403  403",
+    },
     "POST /api/v1/tickets": {
         "json": {},
         "-":                                   "401  422  422  422  422  401  401  401  401  401  401  401  401  401  401  401",

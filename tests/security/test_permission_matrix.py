@@ -100,6 +100,11 @@ TARGETS: dict[str, Callable] = {
     # the signature of photo X's full-size URL (the URL itself is the permission)
     "expires=x": lambda w: w.x.photo_query["expires"],
     "sig=x": lambda w: w.x.photo_query["sig"],
+    # the signature of voice note X's URL
+    "voice_note_id=x": lambda w: w.x.voice.id,
+    "voice_note_id=y": lambda w: w.y.voice.id,
+    "expires=xv": lambda w: w.x.voice_query["expires"],
+    "sig=xv": lambda w: w.x.voice_query["sig"],
     "variant=full": lambda w: "full",
     "action=accept": lambda w: "accept",
     "action=close": lambda w: "close",

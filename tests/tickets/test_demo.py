@@ -25,5 +25,9 @@ def test_demo_has_tickets_of_every_kind_and_state_with_photos(db):
     photos = [p for t in tickets for e in t.events for p in e.photos]
     assert len(photos) >= 15
     assert all(get_storage().exists(p.key) for p in photos)
+    # one report carries a voice note, stored through the real pipeline
+    voices = [t.voice_note for t in tickets if t.voice_note is not None]
+    assert len(voices) == 1 and voices[0].seconds == 6
+    assert get_storage().exists(voices[0].key)
     # history is not news: nobody was sent a message for it
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0

@@ -41,6 +41,7 @@ PUBLIC_OPERATIONS = {
     "POST /api/v1/auth/wechat",
     "GET /api/v1/media/photos/{photo_id}/{variant}.jpg",
     "GET /api/v1/media/documents/{document_id}",
+    "GET /api/v1/media/voice-notes/{voice_note_id}.m4a",
     # the disclosure board is public, as the paper board on the wall
     "GET /api/v1/estates/{estate_id}/board",
     "GET /api/v1/estates/{estate_id}/board/posts/{post_id}",
