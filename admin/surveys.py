@@ -91,7 +91,7 @@ def _new_page(form=None, errors=None, status=200):
             errors=errors or {},
             estates=panel.estates_for(staff),
             chosen=set(request.form.getlist("estate_ids")),
-            templates=services.shipped_templates(),
+            templates=services.templates_for_staff(staff),
             respondents=Respondents.choices(),
         ),
         status,
@@ -134,23 +134,39 @@ def survey_create():
     return redirect(url_for("admin.survey", survey_id=survey.id))
 
 
+#: the scales a results chart draws, each on its own axis: kind → (title, axis top)
+SCALE_CHARTS = {
+    QuestionKind.scale5.value: ("1–5 分题平均分（按小区，满分 5 分）", 5),
+    QuestionKind.scale10.value: ("0–10 分题平均分（按小区，满分 10 分）", 10),
+}
+
+
 def _charts(shown):
-    """One bar chart per scale question: the mean of each estate shown (the overall mean
-    first)."""
+    """One bar chart per scale (1–5 and 0–10 never share an axis): the mean of each
+    estate shown per question of that scale; one chart of household counts per choice
+    question (whole-number ticks)."""
     lines = [line for line in shown.estates if line.figures.shown]
     if not lines or not shown.overall.questions:
         return []
     charts = []
-    labels = [q.category or str(q.number) for q in shown.overall.questions if q.mean is not None]
-    if labels:
-        series = [
-            Series(
-                line.name,
-                [float(q.mean) for q in line.figures.questions if q.mean is not None],
+    for kind, (title, top) in SCALE_CHARTS.items():
+        questions = [q for q in shown.overall.questions if q.kind == kind and q.mean is not None]
+        if not questions:
+            continue
+        labels = [q.category or f"第 {q.number} 题" for q in questions]
+        series = []
+        for line in lines[:6]:
+            means = {q.number: q.mean for q in line.figures.questions}
+            series.append(
+                Series(
+                    line.name,
+                    [
+                        None if means.get(q.number) is None else float(means[q.number])
+                        for q in questions
+                    ],
+                )
             )
-            for line in lines[:6]
-        ]
-        charts.append(bar_chart("各项平均分（按小区）", labels, series, unit="分"))
+        charts.append(bar_chart(title, labels, series, unit="分", y_max=top))
     for q in shown.overall.questions:
         if q.kind in (QuestionKind.single.value, QuestionKind.multiple.value):
             names = [q.labels[v] for v in q.distribution]
@@ -160,6 +176,7 @@ def _charts(shown):
                     names,
                     [Series("户数", [float(c) for c in q.distribution.values()])],
                     unit="户",
+                    integer=True,
                 )
             )
     return charts
