@@ -344,3 +344,141 @@ def _qr_svg(text: str) -> str:
     image.save(buffer)
     svg = buffer.getvalue().decode()
     return svg[svg.index("<svg") :]
+
+
+# --- a city's questionnaire templates ---------------------------------------------------------
+
+#: blank rows the template editor offers for new questions
+NEW_ROWS = 3
+
+
+def _template_city(staff) -> str:
+    """The city of the request (``city``), else the first the staff member may edit."""
+    city = (request.values.get("city") or "").strip()
+    if city:
+        return city
+    cities = services.template_cities(staff)
+    if not cities:
+        raise NotFound(services.TEMPLATE_NOT_FOUND)
+    return cities[0]
+
+
+@blueprint.get("/surveys/templates")
+@login_required
+@permission_required("survey.template")
+def survey_templates():
+    """问卷模板：本市各问卷模板（本市版本或默认模板），住建局可编辑本市版本。"""
+    staff = current_staff()
+    cities = services.template_cities(staff)
+    city = _template_city(staff) if cities else ""
+    return render_template(
+        "admin/surveys/templates.html",
+        cities=cities,
+        city=city,
+        templates=services.city_templates(staff, city) if city else [],
+    )
+
+
+def _template_rows() -> list[dict]:
+    """The editor's rows as questions, in the order given (a row marked removed, and a new
+    row left blank, are left out). Raises :class:`Invalid` with the row's number."""
+    rows = []
+    count = request.form.get("rows", "")
+    if not (count.isascii() and count.isdigit() and int(count) <= services.MAX_QUESTIONS + 20):
+        raise Invalid(BAD_CHOICE)
+    for i in range(int(count)):
+
+        def value(name, i=i):
+            return (request.form.get(f"{name}-{i}") or "").strip()
+
+        if request.form.get(f"remove-{i}") == "1":
+            continue
+        if value("new") == "1" and not value("text"):
+            continue
+        order = value("order")
+        if not (order.isascii() and order.lstrip("-").isdigit() and len(order) <= 4):
+            raise Invalid(f"第 {i + 1} 行的顺序须为整数")
+        rows.append(
+            (
+                int(order),
+                i,
+                {
+                    "kind": value("kind"),
+                    "category": value("category"),
+                    "text": value("text"),
+                    "options": [o.strip() for o in value("options").splitlines() if o.strip()],
+                },
+            )
+        )
+    return [question for _order, _i, question in sorted(rows, key=lambda r: r[:2])]
+
+
+def _template_page(city, code, template, errors=None, status=200):
+    questions = template["questions"]
+    blank = {"kind": QuestionKind.scale5.value, "category": "", "text": "", "options": []}
+    return (
+        render_template(
+            "admin/surveys/template.html",
+            city=city,
+            code=code,
+            template=template,
+            rows=[*questions, *[dict(blank, new=True) for _ in range(NEW_ROWS)]],
+            kinds=QuestionKind.choices(),
+            choice_kinds=(QuestionKind.single.value, QuestionKind.multiple.value),
+            errors=errors or [],
+        ),
+        status,
+    )
+
+
+@blueprint.get("/surveys/templates/<code>")
+@login_required
+@permission_required("survey.template")
+def survey_template(code: str):
+    """编辑本市问卷模板：增删题目、调整顺序、类别、题型（单选、多选、1–5 分、0–10 分、文字）与选项。"""
+    staff = current_staff()
+    city = _template_city(staff)
+    return _template_page(city, code, services.city_template(staff, city, code))[0]
+
+
+@blueprint.post("/surveys/templates/<code>")
+@login_required
+@permission_required("survey.template")
+def survey_template_save(code: str):
+    """保存本市版本的问卷模板（此后本市从该模板创建的问卷使用本市版本）。"""
+    staff = current_staff()
+    city = _template_city(staff)
+    current = services.city_template(staff, city, code)
+    title = request.form.get("title", "")
+    description = request.form.get("description", "")
+    questions: list = []
+    try:
+        questions = _template_rows()
+        services.save_template(staff, city, code, title, description, questions)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        shown = {
+            **current,
+            "title": title,
+            "description": description,
+            "questions": questions or current["questions"],
+        }
+        return _template_page(city, code, shown, [exc.message], exc.status)
+    flash(f"已保存{city}的问卷模板：{title.strip()}", "success")
+    return redirect(url_for("admin.survey_template", code=code, city=city))
+
+
+@blueprint.post("/surveys/templates/<code>/reset")
+@login_required
+@permission_required("survey.template")
+def survey_template_reset(code: str):
+    """恢复为默认模板：删除本市版本，此后新建问卷使用系统默认模板。"""
+    staff = current_staff()
+    city = _template_city(staff)
+    if services.reset_template(staff, city, code):
+        flash(f"已将{city}的问卷模板恢复为默认模板", "success")
+    else:
+        flash("本市使用的已是默认模板", "info")
+    return redirect(url_for("admin.survey_template", code=code, city=city))

@@ -61,7 +61,7 @@ def _rated_city(world):
 
 
 def test_the_published_list_carries_each_companys_star_band(client, world):
-    companies, estates, year = _rated_city(world)
+    companies, _estates, year = _rated_city(world)
     platform = StaffFactory(role=StaffRole.platform_admin)
     entries = supervision.compile_lists(platform, year)
     commit()
