@@ -134,8 +134,9 @@ SURVEYS_PANEL = {
     },
     "POST /admin/surveys/{survey_id}/paper": {
         "form": {"code": "S{survey_id}-U{unit_id}", "q_1": "4"},
-        "survey_id=fresh_x,unit_id=fresh_x":   "401  401  401  401  401  403  403  403  403  403  403  302  302  404  403  302",
-        "survey_id=fresh_y,unit_id=fresh_y":   "401  401  401  401  401  403  403  403  403  403  403  404  404  302  403  302",
+        # the unit first: a unit made after the survey opened is not asked (409)
+        "unit_id=fresh_x,survey_id=fresh_x":   "401  401  401  401  401  403  403  403  403  403  403  302  302  404  403  302",
+        "unit_id=fresh_y,survey_id=fresh_y":   "401  401  401  401  401  403  403  403  403  403  403  404  404  302  403  302",
     },
     "GET /admin/surveys/{survey_id}/export.xlsx": {
         "survey_id=closed_x":                  "401  401  401  401  401  200  200  200  404  404  404  200  200  404  200  200",
