@@ -435,7 +435,10 @@ def _template_page(city, code, template, errors=None, status=200):
 @login_required
 @permission_required("survey.template")
 def survey_template(code: str):
-    """编辑本市问卷模板：增删题目、调整顺序、类别、题型（单选、多选、1–5 分、0–10 分、文字）与选项。"""
+    """编辑本市问卷模板：增删题目、调整顺序、类别、题型（单选、多选、1–5 分、0–10 分、文字）、选项。
+
+    只有本市住建局（及平台）可编辑；其他城市 404。
+    """
     staff = current_staff()
     city = _template_city(staff)
     return _template_page(city, code, services.city_template(staff, city, code))[0]

@@ -82,7 +82,8 @@ def test_bad_questions_are_refused_in_chinese_and_nothing_is_saved(client, world
         ([{"order": "1", "kind": "single", "category": "", "text": "选一项", "options": "是"}],
          "第 1 题须有 2–20 个选项"),
         ([{"order": "1", "kind": "scale5", "category": "", "text": ""}], "请填写第 1 题"),
-        ([{"order": "x", "kind": "scale5", "category": "", "text": "总体"}], "第 1 行的顺序须为整数"),
+        ([{"order": "x", "kind": "scale5", "category": "", "text": "总体"}],
+         "第 1 行的顺序须为整数"),
         ([{"order": "1", "kind": "scale7", "category": "", "text": "总体"}], "第 1 题的题型无效"),
         ([{"order": "1", "kind": "scale5", "text": "总体", "remove": "1"}], "问卷至少要有一个问题"),
     ]  # fmt: skip
