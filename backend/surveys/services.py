@@ -563,15 +563,16 @@ def _move_tallies(survey_id: int, estate_id: int, old: dict | None, new: dict) -
     ]
     if not rows:
         return
-    # one statement for the whole answer, whatever the number of questions: the rows are
-    # added to (or created) in key order, each by its own change
-    stmt = insert(SurveyTally).values(rows)
-    db.session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["survey_id", "estate_id", "question", "value"],
-            set_={"count": SurveyTally.count + stmt.excluded.count},
-        )
+    # one statement for the whole answer, whatever the number of questions (one upsert run
+    # over all the rows, which SQLAlchemy sends as one multi-row INSERT; its compiled form is
+    # cached): the rows are added to (or created) in key order, each by its own change
+    table = SurveyTally.__table__
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["survey_id", "estate_id", "question", "value"],
+        set_={"count": table.c.count + stmt.excluded.count},
     )
+    db.session.execute(stmt, rows)
 
 
 def _store(
