@@ -82,13 +82,17 @@ class Chart:
         return not any(s.marks for s in self.series)
 
 
-def nice_ticks(maximum: float, count: int = 4) -> list[float]:
-    """Round grid values from 0 up to at least ``maximum``: steps of 1, 2, 2.5 or 5 × 10ⁿ."""
+def nice_ticks(maximum: float, count: int = 4, integer: bool = False) -> list[float]:
+    """Round grid values from 0 up to at least ``maximum``: steps of 1, 2, 2.5 or 5 × 10ⁿ
+    (``integer``: whole steps of 1, 2 or 5 × 10ⁿ only, for counts of things)."""
     if maximum <= 0:
         return [0.0, 1.0]
     raw = maximum / count
+    if integer:
+        raw = max(raw, 1)
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    steps = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = next(m * power for m in steps if m * power >= raw)
     top = step * math.ceil(maximum / step - 1e-9)
     return [round(i * step, 10) for i in range(round(top / step) + 1)]
 
@@ -100,9 +104,16 @@ def _number(value: float) -> str:
     return f"{value:,.1f}"
 
 
-def _frame(labels, series, width, height):
+def _frame(labels, series, width, height, y_max=None, integer=False):
     values = [v for s in series for v in s.values if v is not None]
-    ticks = nice_ticks(max(values, default=0))
+    if y_max is not None:  # a fixed axis: a scale's top, whatever the values reach
+        top = max(y_max, *values) if values else y_max
+        ticks = next(
+            (t for n in (5, 4, 6, 3) if (t := nice_ticks(top, n, integer))[-1] == top),
+            nice_ticks(top, integer=integer),
+        )
+    else:
+        ticks = nice_ticks(max(values, default=0), integer=integer)
     plot_h = height - TOP - BOTTOM
     plot_w = width - LEFT - RIGHT
 
@@ -181,9 +192,13 @@ def bar_chart(
     unit: str = "",
     width: int = 480,
     height: int = 210,
+    *,
+    y_max: float | None = None,
+    integer: bool = False,
 ) -> Chart:
-    """Grouped bars: one group per category of ``labels``, one bar per series."""
-    y_of, slot, y_ticks, x_labels = _frame(labels, series, width, height)
+    """Grouped bars: one group per category of ``labels``, one bar per series. ``y_max``
+    fixes the axis's top (a scale's maximum); ``integer`` keeps the ticks whole (counts)."""
+    y_of, slot, y_ticks, x_labels = _frame(labels, series, width, height, y_max, integer)
     base = height - BOTTOM
     group = slot * 0.7
     bar = group / max(len(series), 1)

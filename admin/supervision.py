@@ -822,9 +822,19 @@ def supervision_lists():
     """红黑名单：按年度由月度评价与信用记录评定（规则见页面），公示于企业所服务小区的公示栏。"""
     staff = current_staff()
     year = _arg_year()
+    entries = panel.rows(evaluation.list_entries(staff, year))
+    stars = {}
+    for entry_year in {e.year for e in entries}:
+        bands = evaluation.star_bands(
+            [e.company_id for e in entries if e.year == entry_year], entry_year
+        )
+        stars.update({(entry_year, c): band for c, band in bands.items()})
     return render_template(
         "admin/supervision/lists.html",
-        entries=panel.rows(evaluation.list_entries(staff, year)),
+        entries=entries,
+        stars=stars,
+        ratings=evaluation.stars_in_scope(staff, year) if year else [],
+        unrated=evaluation.UNRATED,
         rules=evaluation.rules_text(),
         year=year,
         this_year=local_today().year,

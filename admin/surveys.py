@@ -76,7 +76,7 @@ def _new_page(form=None, errors=None, status=200):
             errors=errors or {},
             estates=panel.estates_for(staff),
             chosen=set(request.form.getlist("estate_ids")),
-            templates=services.shipped_templates(),
+            templates=services.templates_for_staff(staff),
             respondents=Respondents.choices(),
         ),
         status,
@@ -119,23 +119,39 @@ def survey_create():
     return redirect(url_for("admin.survey", survey_id=survey.id))
 
 
+#: the scales a results chart draws, each on its own axis: kind → (title, axis top)
+SCALE_CHARTS = {
+    QuestionKind.scale5.value: ("1–5 分题平均分（按小区，满分 5 分）", 5),
+    QuestionKind.scale10.value: ("0–10 分题平均分（按小区，满分 10 分）", 10),
+}
+
+
 def _charts(shown):
-    """One bar chart per scale question: the mean of each estate shown (the overall mean
-    first)."""
+    """One bar chart per scale (1–5 and 0–10 never share an axis): the mean of each
+    estate shown per question of that scale; one chart of household counts per choice
+    question (whole-number ticks)."""
     lines = [line for line in shown.estates if line.figures.shown]
     if not lines or not shown.overall.questions:
         return []
     charts = []
-    labels = [q.category or str(q.number) for q in shown.overall.questions if q.mean is not None]
-    if labels:
-        series = [
-            Series(
-                line.name,
-                [float(q.mean) for q in line.figures.questions if q.mean is not None],
+    for kind, (title, top) in SCALE_CHARTS.items():
+        questions = [q for q in shown.overall.questions if q.kind == kind and q.mean is not None]
+        if not questions:
+            continue
+        labels = [q.category or f"第 {q.number} 题" for q in questions]
+        series = []
+        for line in lines[:6]:
+            means = {q.number: q.mean for q in line.figures.questions}
+            series.append(
+                Series(
+                    line.name,
+                    [
+                        None if means.get(q.number) is None else float(means[q.number])
+                        for q in questions
+                    ],
+                )
             )
-            for line in lines[:6]
-        ]
-        charts.append(bar_chart("各项平均分（按小区）", labels, series, unit="分"))
+        charts.append(bar_chart(title, labels, series, unit="分", y_max=top))
     for q in shown.overall.questions:
         if q.kind in (QuestionKind.single.value, QuestionKind.multiple.value):
             names = [q.labels[v] for v in q.distribution]
@@ -145,6 +161,7 @@ def _charts(shown):
                     names,
                     [Series("户数", [float(c) for c in q.distribution.values()])],
                     unit="户",
+                    integer=True,
                 )
             )
     return charts
@@ -312,3 +329,144 @@ def _qr_svg(text: str) -> str:
     image.save(buffer)
     svg = buffer.getvalue().decode()
     return svg[svg.index("<svg") :]
+
+
+# --- a city's questionnaire templates ---------------------------------------------------------
+
+#: blank rows the template editor offers for new questions
+NEW_ROWS = 3
+
+
+def _template_city(staff) -> str:
+    """The city of the request (``city``), else the first the staff member may edit."""
+    city = (request.values.get("city") or "").strip()
+    if city:
+        return city
+    cities = services.template_cities(staff)
+    if not cities:
+        raise NotFound(services.TEMPLATE_NOT_FOUND)
+    return cities[0]
+
+
+@blueprint.get("/surveys/templates")
+@login_required
+@permission_required("survey.template")
+def survey_templates():
+    """问卷模板：本市各问卷模板（本市版本或默认模板），住建局可编辑本市版本。"""
+    staff = current_staff()
+    cities = services.template_cities(staff)
+    city = _template_city(staff) if cities else ""
+    return render_template(
+        "admin/surveys/templates.html",
+        cities=cities,
+        city=city,
+        templates=services.city_templates(staff, city) if city else [],
+    )
+
+
+def _template_rows() -> list[dict]:
+    """The editor's rows as questions, in the order given (a row marked removed, and a new
+    row left blank, are left out). Raises :class:`Invalid` with the row's number."""
+    rows = []
+    count = request.form.get("rows", "")
+    if not (count.isascii() and count.isdigit() and int(count) <= services.MAX_QUESTIONS + 20):
+        raise Invalid(BAD_CHOICE)
+    for i in range(int(count)):
+
+        def value(name, i=i):
+            return (request.form.get(f"{name}-{i}") or "").strip()
+
+        if request.form.get(f"remove-{i}") == "1":
+            continue
+        if value("new") == "1" and not value("text"):
+            continue
+        order = value("order")
+        if not (order.isascii() and order.lstrip("-").isdigit() and len(order) <= 4):
+            raise Invalid(f"第 {i + 1} 行的顺序须为整数")
+        rows.append(
+            (
+                int(order),
+                i,
+                {
+                    "kind": value("kind"),
+                    "category": value("category"),
+                    "text": value("text"),
+                    "options": [o.strip() for o in value("options").splitlines() if o.strip()],
+                },
+            )
+        )
+    return [question for _order, _i, question in sorted(rows, key=lambda r: r[:2])]
+
+
+def _template_page(city, code, template, errors=None, status=200):
+    questions = template["questions"]
+    blank = {"kind": QuestionKind.scale5.value, "category": "", "text": "", "options": []}
+    return (
+        render_template(
+            "admin/surveys/template.html",
+            city=city,
+            code=code,
+            template=template,
+            rows=[*questions, *[dict(blank, new=True) for _ in range(NEW_ROWS)]],
+            kinds=QuestionKind.choices(),
+            choice_kinds=(QuestionKind.single.value, QuestionKind.multiple.value),
+            errors=errors or [],
+        ),
+        status,
+    )
+
+
+@blueprint.get("/surveys/templates/<code>")
+@login_required
+@permission_required("survey.template")
+def survey_template(code: str):
+    """编辑本市问卷模板：增删题目、调整顺序、类别、题型（单选、多选、1–5 分、0–10 分、文字）、选项。
+
+    只有本市住建局（及平台）可编辑；其他城市 404。
+    """
+    staff = current_staff()
+    city = _template_city(staff)
+    return _template_page(city, code, services.city_template(staff, city, code))[0]
+
+
+@blueprint.post("/surveys/templates/<code>")
+@login_required
+@permission_required("survey.template")
+def survey_template_save(code: str):
+    """保存本市版本的问卷模板（此后本市从该模板创建的问卷使用本市版本）。"""
+    staff = current_staff()
+    city = _template_city(staff)
+    current = services.city_template(staff, city, code)
+    title = request.form.get("title", "")
+    description = request.form.get("description", "")
+    questions: list = []
+    try:
+        questions = _template_rows()
+        services.save_template(staff, city, code, title, description, questions)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        rollback()
+        shown = {
+            **current,
+            "title": title,
+            "description": description,
+            "questions": questions or current["questions"],
+        }
+        return _template_page(city, code, shown, [exc.message], exc.status)
+    flash(f"已保存{city}的问卷模板：{title.strip()}", "success")
+    return redirect(url_for("admin.survey_template", code=code, city=city))
+
+
+@blueprint.post("/surveys/templates/<code>/reset")
+@login_required
+@permission_required("survey.template")
+def survey_template_reset(code: str):
+    """恢复为默认模板：删除本市版本，此后新建问卷使用系统默认模板。"""
+    staff = current_staff()
+    city = _template_city(staff)
+    if services.reset_template(staff, city, code):
+        flash(f"已将{city}的问卷模板恢复为默认模板", "success")
+    else:
+        flash("本市使用的已是默认模板", "info")
+    return redirect(url_for("admin.survey_template", code=code, city=city))

@@ -267,3 +267,28 @@ def runs_as(staff: Staff, runner: str) -> bool:
     """Whether ``staff`` may act for a consultation run by ``runner`` (the platform admin
     may act for any)."""
     return staff.role == StaffRole.platform_admin or runner_of(staff) == runner
+
+
+def template_cities(staff: Staff) -> list[str] | None:
+    """The cities whose questionnaire templates ``staff`` may edit (``survey.template``):
+    the bureau its own city (that of its district's streets), the platform every city
+    (``None``), anyone else none."""
+    if not can(staff, "survey.template"):
+        return []
+    if staff.role == StaffRole.platform_admin:
+        return None
+    if staff.role == StaffRole.bureau_officer and staff.district:
+        return sorted(
+            db.session.scalars(
+                sa.select(Street.city)
+                .where(Street.district == staff.district, Street.city != "")
+                .distinct()
+            )
+        )
+    return []
+
+
+def edits_templates_of(staff: Staff, city: str) -> bool:
+    """Whether ``staff`` may edit ``city``'s questionnaire templates."""
+    cities = template_cities(staff)
+    return bool(city) and (cities is None or city in cities)

@@ -91,7 +91,11 @@ class Feature:
     - ``evaluation_sources``: component code → import path of a function
       ``(company_id, month) -> EvaluationPart | None``: a component this feature adds to
       the monthly evaluation of companies (supervision's formula), such as the residents'
-      satisfaction survey.
+      satisfaction survey;
+    - ``star_sources``: rating code → import path of a function
+      ``(company_ids, year) -> dict[company_id, str]``: the yearly star band (``"四星"``) of
+      each of those companies this feature rated in ``year``, published with supervision's
+      red/black list (a company no source rates reads 未评定).
     """
 
     name: str
@@ -109,6 +113,7 @@ class Feature:
     board_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     ticket_hooks: tuple[str, ...] = ()
     evaluation_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    star_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from backend.core.feature import BoardItem
 from backend.extensions import db
 from backend.org.models import Estate
 from backend.supervision import credit
-from backend.supervision.evaluation import formula, rules_text
+from backend.supervision.evaluation import UNRATED, formula, rules_text, star_bands
 from backend.supervision.models import Evaluation, ListEntry
 
 #: how many recent monthly evaluations a board shows
@@ -61,20 +61,41 @@ def items(estate_id: int) -> list[BoardItem]:
             data={"stars": summary.stars, "good": summary.good, "bad": summary.bad},
         )
     )
-    for entry in db.session.scalars(
+    entries = db.session.scalars(
         sa.select(ListEntry)
         .where(ListEntry.company_id == company_id)
         .order_by(ListEntry.year.desc())
         .limit(3)
-    ):
+    ).all()
+    for entry in entries:
+        band = star_bands([company_id], entry.year)[company_id]
         posts.append(
             BoardItem(
                 key=f"list-{entry.year}-{company_id}",
                 title=f"{entry.year}年度{entry.kind.label}：{name}",
                 body=f"{name}列入{entry.year}年度{entry.kind.label}。\n\n依据：{entry.reason}。"
-                + "\n\n"
-                + "\n".join(rules_text()),
-                data={"year": entry.year, "list": entry.kind.value},
+                f"\n\n年度满意度星级：{band}。{STAR_METHOD}" + "\n\n" + "\n".join(rules_text()),
+                data={"year": entry.year, "list": entry.kind.value, "stars": band},
             )
         )
+    # the star band of the latest year a list was published, for a company not on it
+    latest = db.session.scalar(sa.select(sa.func.max(ListEntry.year)))
+    if latest is not None and latest not in {e.year for e in entries}:
+        band = star_bands([company_id], latest)[company_id]
+        if band != UNRATED:
+            posts.append(
+                BoardItem(
+                    key=f"stars-{latest}-{company_id}",
+                    title=f"{latest}年度满意度星级：{name}",
+                    body=f"{name}{latest}年度满意度星级：{band}。\n\n" + STAR_METHOD,
+                    data={"year": latest, "stars": band},
+                )
+            )
     return posts
+
+
+#: how the yearly star band reads on the board
+STAR_METHOD = (
+    "星级按该年度最后一次年度满意度测评的满意度得分，在全市参评物业服务企业中按百分位分档"
+    "（五星至一星），与红黑名单一同公示。"
+)

@@ -593,9 +593,42 @@ def compile_lists(actor, year: int) -> list[ListEntry]:
             "black": [e.company_id for e in entries if e.kind == ListKind.black],
         },
     )
-    for company_id in before | {e.company_id for e in entries}:
+    rated = {c for c, band in star_bands(companies, year).items() if band != UNRATED}
+    for company_id in before | rated | {e.company_id for e in entries}:
         publish(company_id)
     return entries
+
+
+#: how a company no star source rated reads
+UNRATED = "未评定"
+
+
+def star_bands(company_ids, year: int) -> dict[int, str]:
+    """Company id → its yearly star band for ``year`` from the features that rate companies
+    (``Feature.star_sources``, such as the annual satisfaction survey), :data:`UNRATED`
+    where none does. Published with the red/black list, on the panel and the boards."""
+    from backend.features import FEATURES
+
+    wanted = sorted(set(company_ids))
+    found: dict[int, str] = {}
+    if wanted:
+        for feature in FEATURES:
+            for path in feature.star_sources.values():
+                for company_id, band in load(path)(wanted, year).items():
+                    found.setdefault(company_id, band)
+    return {company_id: found.get(company_id, UNRATED) for company_id in wanted}
+
+
+def stars_in_scope(staff, year: int) -> list[tuple[Company, str]]:
+    """The companies in ``staff``'s scope with their star band for ``year``: the rated ones
+    first, best band first, then by name (:data:`UNRATED` last)."""
+    companies = list(db.session.scalars(credit.companies_in_scope(staff)))
+    bands = star_bands([c.id for c in companies], year)
+    order = {band: i for i, band in enumerate(("五星", "四星", "三星", "二星", "一星"))}
+    return sorted(
+        ((c, bands[c.id]) for c in companies),
+        key=lambda pair: (order.get(pair[1], len(order)), pair[0].name),
+    )
 
 
 def list_entries(staff, year: int | None = None) -> sa.Select:

@@ -118,14 +118,22 @@ def export_credit(staff, company_id: int | None = None):
 
 def export_lists(staff, year: int | None = None):
     scope.require(staff, "supervision.export")
-    headers = ["年度", "名单", "物业企业", "月度平均分", "信用分值", "依据"]
+    headers = ["年度", "名单", "物业企业", "年度星级", "月度平均分", "信用分值", "依据"]
 
     def lines():
-        for e in db.session.scalars(evaluation.list_entries(staff, year)):
+        entries = list(db.session.scalars(evaluation.list_entries(staff, year)))
+        stars = {}
+        for entry_year in {e.year for e in entries}:
+            bands = evaluation.star_bands(
+                [e.company_id for e in entries if e.year == entry_year], entry_year
+            )
+            stars.update({(entry_year, c): band for c, band in bands.items()})
+        for e in entries:
             yield [
                 e.year,
                 e.kind.label,
                 e.company.name,
+                stars[(e.year, e.company_id)],
                 _blank(e.average_score and float(e.average_score)),
                 e.credit_points,
                 e.reason,

@@ -55,10 +55,11 @@ def _city_of_company(company_id: int) -> str:
     )
 
 
-def last_survey(company_id: int, before: datetime) -> Survey | None:
-    """The last annual survey by a street office or the bureau, closed before ``before``,
-    that asked an estate of ``company_id`` (the company frozen when it opened)."""
-    return db.session.scalars(
+def last_survey(company_id: int, before: datetime, since: datetime | None = None) -> Survey | None:
+    """The last annual survey by a street office or the bureau, closed before ``before``
+    (and from ``since`` on, if given), that asked an estate of ``company_id`` (the company
+    frozen when it opened)."""
+    stmt = (
         sa.select(Survey)
         .join(SurveyEstate, SurveyEstate.survey_id == Survey.id)
         .where(
@@ -70,7 +71,10 @@ def last_survey(company_id: int, before: datetime) -> Survey | None:
         )
         .order_by(Survey.closed_at.desc(), Survey.id.desc())
         .limit(1)
-    ).first()
+    )
+    if since is not None:
+        stmt = stmt.where(Survey.closed_at >= since)
+    return db.session.scalars(stmt).first()
 
 
 def company_score(survey: Survey, company_id: int) -> results.Figures | None:
@@ -120,8 +124,9 @@ def star_bands(scores: dict[int, Decimal], bounds: list[float] | None = None) ->
 
 
 def yearly_stars(city: str, year: int) -> dict[int, str]:
-    """The star band of each company of ``city`` rated in the last annual survey closed in
-    ``year``'s surveys of that city."""
+    """The star band of each company of ``city`` by its score in the last annual survey
+    (street office or bureau) closed in ``year`` that asked one of its estates; a company
+    without one is not rated (the bands rank the rated companies only)."""
     start = datetime(year, 1, 1, tzinfo=SHANGHAI)
     end = datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
     companies = db.session.scalars(
@@ -132,6 +137,9 @@ def yearly_stars(city: str, year: int) -> dict[int, str]:
         .where(
             Street.city == city,
             SurveyEstate.company_id.is_not(None),
+            Survey.state == SurveyState.closed,
+            Survey.template_code == services.ANNUAL,
+            Survey.runner.in_((Runner.street, Runner.bureau)),
             Survey.closed_at >= start,
             Survey.closed_at < end,
         )
@@ -139,8 +147,21 @@ def yearly_stars(city: str, year: int) -> dict[int, str]:
     ).all()
     scores = {}
     for company_id in companies:
-        survey = last_survey(company_id, end)
+        survey = last_survey(company_id, end, since=start)
         figures = company_score(survey, company_id) if survey else None
         if figures is not None:
             scores[company_id] = figures.score
     return star_bands(scores) if scores else {}
+
+
+def stars_of(company_ids, year: int) -> dict[int, str]:
+    """``Feature.star_sources``: the star band of each of ``company_ids`` rated in ``year``
+    (ranked among the rated companies of its city); unrated companies are left out."""
+    wanted = set(company_ids)
+    cities = {_city_of_company(company_id) for company_id in wanted}
+    found: dict[int, str] = {}
+    for city in sorted(cities):
+        for company_id, band in yearly_stars(city, year).items():
+            if company_id in wanted:
+                found[company_id] = band
+    return found

@@ -48,10 +48,13 @@ feature = Feature(
     },
     audit_entities={
         "survey": AuditEntity("问卷", Survey),
-        "survey_template": AuditEntity("问卷模板", SurveyTemplate, fields={"questions": "题目"}),
+        "survey_template": AuditEntity(
+            "问卷模板", SurveyTemplate, fields={"title": "标题", "questions": "题目"}
+        ),
     },
     jobs=(PeriodicJob("backend.surveys.jobs:advance_surveys_job", interval=300),),
     demo="backend.surveys.demo:seed",
     board_sources={"survey_results": "backend.surveys.board:items"},
     evaluation_sources={"survey": "backend.surveys.evaluation:part"},
+    star_sources={"survey": "backend.surveys.evaluation:stars_of"},
 )

@@ -133,9 +133,23 @@ class SurveyEstate(db.Model):
     estate = relationship("Estate")
 
 
+class SurveyUnit(db.Model):
+    """A household a survey asks: the units of its estates when it opened (frozen then,
+    like the counts of :class:`SurveyEstate`). Answers reference these rows, so a unit
+    added to an estate afterwards cannot answer, and the answered households are always a
+    part of the households in scope (the response rate never passes 100 %)."""
+
+    __tablename__ = "survey_units"
+
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), primary_key=True, index=True)
+    estate_id: Mapped[int] = mapped_column(sa.ForeignKey("estates.id"))
+
+
 class SurveyAnswer(db.Model):
     """A household's answer: one per unit and survey (the unique constraint), replaced in
-    place until the close. ``resident_id`` is who speaks for the unit online (only they may
+    place until the close, and only from a unit the survey asks (the foreign key to
+    :class:`SurveyUnit`). ``resident_id`` is who speaks for the unit online (only they may
     change it); it is never shown to staff, and the company sees aggregates only."""
 
     __tablename__ = "survey_answers"
@@ -157,6 +171,9 @@ class SurveyAnswer(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("survey_id", "unit_id"),
+        sa.ForeignKeyConstraint(
+            ["survey_id", "unit_id"], ["survey_units.survey_id", "survey_units.unit_id"]
+        ),
         sa.Index("ix_survey_answers_survey_estate", "survey_id", "estate_id"),
     )
 

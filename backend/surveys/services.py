@@ -45,6 +45,7 @@ from backend.surveys.models import (
     SurveyState,
     SurveyTally,
     SurveyTemplate,
+    SurveyUnit,
 )
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ MAX_OPTIONS = 20
 MAX_TEXT = 500
 SCALES = {QuestionKind.scale5: (1, 5), QuestionKind.scale10: (0, 10)}
 ANNUAL = "annual_satisfaction"
+#: a unit registered after the survey opened (its households were frozen then)
+OUTSIDE_SCOPE = "该房屋在问卷开始后才登记，不在本次问卷的作答范围内"
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -101,10 +104,10 @@ def template_for(city: str, code: str) -> dict:
 def save_template(
     staff: Staff, city: str, code: str, title: str, description: str, questions: list
 ) -> SurveyTemplate:
-    """Store ``city``'s version of template ``code`` (audited, before and after)."""
+    """Store ``city``'s version of template ``code`` (audited, before and after): only the
+    bureau of that city (or the platform) may."""
     scope.require(staff, "survey.template")
-    if code not in shipped_templates():
-        raise NotFound("未找到该问卷模板")
+    _require_city(staff, city, code)
     city = _text(city, "城市", 80, required=True)
     fields = {
         "title": _text(title, "标题", 100, required=True),
@@ -134,6 +137,78 @@ def save_template(
         after={"title": row.title, "questions": row.questions},
     )
     return row
+
+
+TEMPLATE_NOT_FOUND = "未找到该问卷模板，或不在您的管辖范围内"
+
+
+def _require_city(staff: Staff, city: str, code: str) -> None:
+    if code not in shipped_templates() or not scope.edits_templates_of(staff, city):
+        raise NotFound(TEMPLATE_NOT_FOUND)
+
+
+def template_cities(staff: Staff) -> list[str]:
+    """The cities whose templates ``staff`` may edit (the platform: every city with a
+    street)."""
+    cities = scope.template_cities(staff)
+    if cities is not None:
+        return cities
+    return sorted(db.session.scalars(sa.select(Street.city).where(Street.city != "").distinct()))
+
+
+def city_templates(staff: Staff, city: str) -> list[dict]:
+    """Each shipped template as ``city`` uses it, with ``edited`` (a city's version)."""
+    scope.require(staff, "survey.template")
+    if not scope.edits_templates_of(staff, city):
+        raise NotFound(TEMPLATE_NOT_FOUND)
+    edited = dict(
+        db.session.execute(
+            sa.select(SurveyTemplate.code, SurveyTemplate.updated_at).where(
+                SurveyTemplate.city == city
+            )
+        ).all()
+    )
+    return [
+        {**template_for(city, code), "edited": code in edited, "updated_at": edited.get(code)}
+        for code in shipped_templates()
+    ]
+
+
+def city_template(staff: Staff, city: str, code: str) -> dict:
+    """Template ``code`` as ``city`` uses it, for its editor (NotFound out of scope)."""
+    scope.require(staff, "survey.template")
+    _require_city(staff, city, code)
+    found = template_for(city, code)
+    edited = db.session.scalar(
+        sa.select(SurveyTemplate.id).where(SurveyTemplate.city == city, SurveyTemplate.code == code)
+    )
+    return {**found, "edited": edited is not None}
+
+
+def reset_template(staff: Staff, city: str, code: str) -> bool:
+    """Drop ``city``'s version of template ``code``: new surveys use the shipped one again
+    (audited; False if the city had none)."""
+    scope.require(staff, "survey.template")
+    _require_city(staff, city, code)
+    row = db.session.scalar(
+        sa.select(SurveyTemplate).where(SurveyTemplate.city == city, SurveyTemplate.code == code)
+    )
+    if row is None:
+        return False
+    before = {"title": row.title, "questions": row.questions}
+    row_id = row.id
+    db.session.delete(row)
+    db.session.flush()
+    audit.record(staff, "survey.template", "survey_template", row_id, before=before, after=None)
+    return True
+
+
+def templates_for_staff(staff: Staff) -> dict[str, dict]:
+    """The templates a survey ``staff`` creates starts from: their city's versions (the
+    city of the first estate in their scope), else as shipped."""
+    first = db.session.scalar(scope.scoped(sa.select(Estate.id), staff, Estate.id).limit(1))
+    city = _city_of(first) if first is not None else ""
+    return {code: template_for(city, code) for code in shipped_templates()}
 
 
 def _text(value, label: str, limit: int, required: bool = False) -> str:
@@ -311,11 +386,21 @@ def open_survey(staff: Staff, survey: Survey, now: datetime | None = None) -> Su
     companies = dict(
         db.session.execute(sa.select(Estate.id, Estate.company_id).where(Estate.id.in_(ids))).all()
     )
+    # the households in scope: the units of its estates now, one row each (answers can
+    # only come from these rows), and their counts (the response rate's denominator)
+    db.session.execute(
+        sa.insert(SurveyUnit).from_select(
+            ["survey_id", "unit_id", "estate_id"],
+            sa.select(sa.literal(survey.id), Unit.id, Unit.estate_id).where(
+                Unit.estate_id.in_(ids)
+            ),
+        )
+    )
     households = dict(
         db.session.execute(
-            sa.select(Unit.estate_id, sa.func.count(Unit.id))
-            .where(Unit.estate_id.in_(ids))
-            .group_by(Unit.estate_id)
+            sa.select(SurveyUnit.estate_id, sa.func.count())
+            .where(SurveyUnit.survey_id == survey.id)
+            .group_by(SurveyUnit.estate_id)
         ).all()
     )
     for row in survey.estates:
@@ -465,18 +550,29 @@ def _move_tallies(survey_id: int, estate_id: int, old: dict | None, new: dict) -
         delta[key] = delta.get(key, 0) + 1
     for key in _tally_rows(old or {}):
         delta[key] = delta.get(key, 0) - 1
-    for (question, value), change in sorted(delta.items()):
-        if change == 0:
-            continue
-        stmt = insert(SurveyTally).values(
-            survey_id=survey_id, estate_id=estate_id, question=question, value=value, count=change
-        )
-        db.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["survey_id", "estate_id", "question", "value"],
-                set_={"count": SurveyTally.count + change},
-            )
-        )
+    rows = [
+        {
+            "survey_id": survey_id,
+            "estate_id": estate_id,
+            "question": question,
+            "value": value,
+            "count": change,
+        }
+        for (question, value), change in sorted(delta.items())
+        if change
+    ]
+    if not rows:
+        return
+    # one statement for the whole answer, whatever the number of questions (one upsert run
+    # over all the rows, which SQLAlchemy sends as one multi-row INSERT; its compiled form is
+    # cached): the rows are added to (or created) in key order, each by its own change
+    table = SurveyTally.__table__
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["survey_id", "estate_id", "question", "value"],
+        set_={"count": table.c.count + stmt.excluded.count},
+    )
+    db.session.execute(stmt, rows)
 
 
 def _store(
@@ -491,19 +587,37 @@ def _store(
     now: datetime,
 ) -> tuple[SurveyAnswer, bool]:
     """Insert the unit's answer, or find the one there (the unique constraint decides who
-    is first, on both stacks). Returns the row and whether it is new."""
+    is first, on both stacks). Returns the row and whether it is new. Only a unit the
+    survey froze when it opened (:class:`SurveyUnit`) may answer: the row is inserted from
+    that household's row (and references it), so the answered households stay a part of
+    the households in scope."""
+    columns = SurveyAnswer.__table__.c
+    frozen = sa.select(
+        SurveyUnit.survey_id,
+        SurveyUnit.unit_id,
+        SurveyUnit.estate_id,
+        sa.literal(resident_id, columns.resident_id.type),
+        sa.literal(channel, columns.channel.type),
+        sa.literal(staff_id, columns.entered_by_id.type),
+        sa.literal(answers, columns.answers.type),
+        sa.literal(now, columns.created_at.type),
+        sa.literal(now, columns.updated_at.type),
+    ).where(SurveyUnit.survey_id == survey.id, SurveyUnit.unit_id == unit_id)
     stmt = (
         insert(SurveyAnswer)
-        .values(
-            survey_id=survey.id,
-            unit_id=unit_id,
-            estate_id=estate_id,
-            resident_id=resident_id,
-            channel=channel,
-            entered_by_id=staff_id,
-            answers=answers,
-            created_at=now,
-            updated_at=now,
+        .from_select(
+            [
+                "survey_id",
+                "unit_id",
+                "estate_id",
+                "resident_id",
+                "channel",
+                "entered_by_id",
+                "answers",
+                "created_at",
+                "updated_at",
+            ],
+            frozen,
         )
         .on_conflict_do_nothing(index_elements=["survey_id", "unit_id"])
         .returning(SurveyAnswer.id)
@@ -522,7 +636,9 @@ def _store(
         .where(SurveyAnswer.survey_id == survey.id, SurveyAnswer.unit_id == unit_id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).one()
+    ).one_or_none()
+    if existing is None:
+        raise Conflict(OUTSIDE_SCOPE)
     return existing, False
 
 

@@ -87,6 +87,7 @@ def page_ids(db) -> dict[str, int]:
         "document": "agreement",
         "partner_id": _open311_partner(unit),
         "survey_id": _survey(unit, admin).id,
+        "code": "annual_satisfaction",
     }
 
 

@@ -209,3 +209,43 @@ def test_an_annual_survey_from_the_template_to_the_board_and_the_evaluation(
     for phone in (zhang, wang, li):
         phone.context.close()
     assert not errors, f"JavaScript errors in the pages: {errors}"
+
+
+def test_the_bureau_edits_its_citys_template_and_resets_it(
+    page, live_stack, db, city, screenshot_dir
+):
+    """The bureau of 文新街道's district reorders, removes and adds questions of the annual
+    template (1280 px), sees a Chinese error for a choice without options, saves, and
+    restores the default after a confirmation."""
+    from tests.browser.conftest import confirm
+
+    street = city["estates"][0].community.street
+    StaffFactory(
+        username="zhujian", name="孙建国", role=StaffRole.bureau_officer, district=street.district
+    )
+    commit()
+    log_in(page, live_stack.backend_url, "zhujian")
+    page.goto(f"{live_stack.backend_url}/admin/surveys")
+    page.locator("#survey-templates").click()
+    expect(page.locator("#templates-table")).to_contain_text("默认模板")
+    page.locator("#templates-table a").first.click()
+    expect(page.locator("#questions-table tbody tr")).to_have_count(13)
+    page.fill("#order-7", "0")  # the recommendation first
+    page.locator("#remove-9").check()  # no comments question
+    page.select_option("#kind-10", value="single")
+    page.fill("#category-10", "停车")
+    page.fill("#text-10", "您对小区停车管理是否满意")
+    page.locator("#save-template").click()
+    expect(page.locator(".alert")).to_contain_text("第 10 题须有 2–20 个选项")
+    # the form comes back as it would be saved (reordered, the removed row gone): row 10
+    expect(page.locator("#text-9")).to_have_value("您对小区停车管理是否满意")
+    page.fill("#options-9", "满意\n一般\n不满意")
+    page.locator("#save-template").click()
+    expect(page.locator("#template-version")).to_have_text("本市版本")
+    expect(page.locator("#text-0")).to_have_value("您向亲友推荐本小区物业服务的可能性（0–10 分）")
+    expect(page.locator("#text-9")).to_have_value("您对小区停车管理是否满意")
+    _shot(page, screenshot_dir, "surveys-10-panel-template", full=True)
+    page.locator("#reset-template").click()
+    confirm(page, "恢复")
+    expect(page.locator("#template-version")).to_have_text("默认模板")
+    expect(page.locator("#text-0")).to_have_value("客服接待与投诉处理（态度、响应速度、答复及时）")

@@ -68,6 +68,11 @@ TARGETS = {
     "survey_id=fresh_y": lambda w: _survey(w.staff.strB, w.y.estate).id,
     "survey_id=draft_x": lambda w: _survey(w.staff.strA, w.x.estate, state="draft").id,
     "survey_id=draft_y": lambda w: _survey(w.staff.strB, w.y.estate, state="draft").id,
+    # a city's questionnaire templates: the bureau of 西湖区 edits its city's (street A's),
+    # not another city's (404); the platform any city's
+    "code=annual": lambda w: services.ANNUAL,
+    "city=x": lambda w: w.x.estate.community.street.city,
+    "city=other": lambda w: "上海市",
 }
 
 #: a full answer of the annual template
@@ -129,12 +134,31 @@ SURVEYS_PANEL = {
     },
     "POST /admin/surveys/{survey_id}/paper": {
         "form": {"code": "S{survey_id}-U{unit_id}", "q_1": "4"},
-        "survey_id=fresh_x,unit_id=fresh_x":   "401  401  401  401  401  403  403  403  403  403  403  302  302  404  403  302",
-        "survey_id=fresh_y,unit_id=fresh_y":   "401  401  401  401  401  403  403  403  403  403  403  404  404  302  403  302",
+        # the unit first: a unit made after the survey opened is not asked (409)
+        "unit_id=fresh_x,survey_id=fresh_x":   "401  401  401  401  401  403  403  403  403  403  403  302  302  404  403  302",
+        "unit_id=fresh_y,survey_id=fresh_y":   "401  401  401  401  401  403  403  403  403  403  403  404  404  302  403  302",
     },
     "GET /admin/surveys/{survey_id}/export.xlsx": {
         "survey_id=closed_x":                  "401  401  401  401  401  200  200  200  404  404  404  200  200  404  200  200",
         "survey_id=open_y":                    "401  401  401  401  401  404  404  404  200  200  200  404  404  200  404  200",
+    },
+    "GET /admin/surveys/templates": {
+        "-":                                   "401  401  401  401  401  403  403  403  403  403  403  403  403  403  200  200",
+    },
+    "GET /admin/surveys/templates/{code}": {
+        "query": {"city": "{city}"},
+        "code=annual,city=x":                  "401  401  401  401  401  403  403  403  403  403  403  403  403  403  200  200",
+        "code=annual,city=other":              "401  401  401  401  401  403  403  403  403  403  403  403  403  403  404  200",
+    },
+    "POST /admin/surveys/templates/{code}": {
+        "form": {"city": "{city}", "title": "模板{seq}", "rows": "1", "order-0": "1", "kind-0": "scale5", "text-0": "总体评价{seq}"},
+        "code=annual,city=x":                  "401  401  401  401  401  403  403  403  403  403  403  403  403  403  302  302",
+        "code=annual,city=other":              "401  401  401  401  401  403  403  403  403  403  403  403  403  403  404  302",
+    },
+    "POST /admin/surveys/templates/{code}/reset": {
+        "form": {"city": "{city}"},
+        "code=annual,city=x":                  "401  401  401  401  401  403  403  403  403  403  403  403  403  403  302  302",
+        "code=annual,city=other":              "401  401  401  401  401  403  403  403  403  403  403  403  403  403  404  302",
     },
     "GET /admin/surveys/{survey_id}/print": {
         "query": {"estate_id": "{estate_id}"},
