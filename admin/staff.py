@@ -35,9 +35,12 @@ STAFF_SORT_LABELS = {
 @permission_required("staff.manage")
 def staff_list():
     """可管理的员工账号：按用户名或姓名搜索，按角色、状态筛选，按列排序。"""
+    actor = current_staff()
     active = request.args.get("active")
+    # the roles of the accounts listed: those the actor gives, and the actor's own
+    roles = list(dict.fromkeys([actor.role, *staff_accounts.roles_assignable_by(actor)]))
     stmt = staff_accounts.managed_staff_query(
-        current_staff(),
+        actor,
         q=arg_text("q"),
         role=arg_enum("role", StaffRole),
         active={"1": True, "0": False}.get(active or ""),
@@ -45,7 +48,7 @@ def staff_list():
     return render_template(
         "admin/staff_list.html",
         listing=STAFF.page(stmt),
-        roles=list(StaffRole),
+        roles=roles,
         sort_labels=STAFF_SORT_LABELS,
     )
 
