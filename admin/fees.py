@@ -41,6 +41,7 @@ from backend.fees.models import (
     PaymentMethod,
     PaymentStatus,
     PricingForm,
+    Reminder,
     ReminderChannel,
 )
 from backend.fees.money import yuan
@@ -634,9 +635,30 @@ def reminder_send(unit_id: int):
 @login_required
 @permission_required("fees.read")
 def reminders_list():
-    """催缴记录。"""
-    stmt = reminders.reminders_query(current_staff(), _arg_int("unit_id"))
-    return render_template("admin/fees/reminders.html", page=paginate(stmt))
+    """催缴记录（按小区、房屋、方式筛选，按列排序）。"""
+    staff = current_staff()
+    stmt = reminders.reminders_query(
+        staff,
+        _arg_int("unit_id"),
+        unit=arg_text("unit"),
+        channel=arg_enum("channel", ReminderChannel),
+        estate_id=arg_id("estate_id"),
+    )
+    return render_template(
+        "admin/fees/reminders.html",
+        listing=REMINDERS.page(stmt),
+        estates=scope.estates(staff),
+        channels=list(ReminderChannel),
+        sort_labels={"created": "时间", "unit": "房屋", "channel": "方式", "total": "金额"},
+    )
+
+
+REMINDERS = ListSpec(
+    sorts=reminders.REMINDER_SORTS,
+    default="-created",
+    filters=("unit_id", "unit", "channel", "estate_id"),
+    tiebreak=(Reminder.id,),
+)
 
 
 @blueprint.get("/reminders/<int:reminder_id>/notice")

@@ -17,16 +17,26 @@ import admin.fees
 import admin.mediation
 import admin.org
 import admin.residents
+import admin.safety
 import admin.staff
+import admin.surveys
 import admin.votes
 from backend.accounts.models import ResidencyRole, ResidencyStatus
 from backend.authz.roles import StaffRole
 from backend.core.db import commit
 from backend.core.time import utcnow
 from backend.extensions import db
-from backend.fees.models import BillStatus, Payment, PaymentMethod, payment_bills
+from backend.fees.models import (
+    BillStatus,
+    Payment,
+    PaymentMethod,
+    Reminder,
+    ReminderChannel,
+    payment_bills,
+)
 from backend.mediation.models import CaseSource, CaseState, Category, MediationCase
 from backend.org.models import ManagementMode
+from backend.safety.models import Equipment, EquipmentKind
 from backend.votes import motions
 from tests.factories import (
     AuditEntryFactory,
@@ -178,6 +188,53 @@ def _mediation(world):
     return 3
 
 
+def _surveys(world):
+    from backend.surveys import services as surveys
+
+    start = utcnow() + timedelta(days=2)
+    for i, title in enumerate(("2026年度满意度测评", "停车收费征询", "电梯加装意向")):
+        surveys.create_survey(
+            world.street_officer_b, estate_ids=[world.estate_b.id],
+            opens_at=start + timedelta(days=i), closes_at=start + timedelta(days=9 + i),
+            template_code=surveys.ANNUAL, title=title,
+        )
+    commit()
+    return 3
+
+
+def _reminders(world):
+    units = [UnitFactory(building=world.building_a, number=n) for n in ("201", "1101", "302")]
+    channels = (ReminderChannel.wechat, ReminderChannel.written, ReminderChannel.wechat)
+    for i, (unit, channel) in enumerate(zip(units, channels, strict=True)):
+        db.session.add(
+            Reminder(
+                estate_id=unit.estate_id, unit_id=unit.id, channel=channel, text=f"催缴{i}",
+                bill_ids=[], total_fen=1000 * (3 - i), sent_by_id=world.admin_a.id,
+                created_at=utcnow() - timedelta(days=i),
+            )
+        )
+    commit()
+    return 3
+
+
+def _equipment(world):
+    rows = (
+        (EquipmentKind.lift, "1号梯", "1幢", "奥的斯", date(2027, 6, 30)),
+        (EquipmentKind.hydrant, "东门消火栓", "东门", "消防维保", None),
+        (EquipmentKind.lift, "2号梯", "2幢", "三菱", date(2027, 3, 1)),
+    )
+    for kind, name, location, company, expires in rows:
+        db.session.add(
+            Equipment(
+                estate_id=world.estate_a.id, kind=kind, name=name, location=location,
+                maintenance_company=company, certificate_expires_on=expires,
+                schedule_start=date(2027, 1, 10),
+            )
+        )
+    commit()
+    return 3
+
+
 SCREENS = [
     Screen(
         "/admin/residents", admin.residents.RESIDENTS, "residents-table", "resident-", "admin_a",
@@ -210,6 +267,18 @@ SCREENS = [
     Screen(
         "/admin/mediation", admin.mediation.CASES, "mediation-cases", "case-", "street_officer_b",
         _mediation, ("id", "category", "state", "requested", "deadline"), {"state": "requested"},
+    ),
+    Screen(
+        "/admin/surveys", admin.surveys.SURVEYS, "surveys-table", "survey-", "street_officer_b",
+        _surveys, ("title", "opens"), {"q": "征询"},
+    ),
+    Screen(
+        "/admin/reminders", admin.fees.REMINDERS, "reminders-table", "reminder-", "admin_a",
+        _reminders, ("created", "unit", "channel", "total"), {"unit": "1幢 110"},
+    ),
+    Screen(
+        "/admin/safety", admin.safety.EQUIPMENT, "safety-equipment", "equipment-", "admin_a",
+        _equipment, ("name", "location", "company", "certificate"), {"kind": "lift"},
     ),
 ]
 
