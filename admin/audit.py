@@ -23,7 +23,16 @@ ENTRIES_PER_PAGE = 50
 ENTRIES = ListSpec(
     sorts=audit.ENTRY_SORTS,
     default="-at",
-    filters=("staff_id", "feature", "action", "entity_type", "entity_id", "estate_id", "from", "to"),
+    filters=(
+        "staff_id",
+        "feature",
+        "action",
+        "entity_type",
+        "entity_id",
+        "estate_id",
+        "from",
+        "to",
+    ),
     sizes=(ENTRIES_PER_PAGE, MAX_PER_PAGE),
     tiebreak=(AuditEntry.id,),
 )

@@ -453,7 +453,12 @@ PAYMENTS = ListSpec(
     filters=("estate_id", "unit", "payer", "method", "status", "from", "to"),
     tiebreak=(Payment.id,),
 )
-PAYMENT_SORT_LABELS = {"paid": "收款时间", "amount": "金额", "receipt": "收据编号", "method": "方式"}
+PAYMENT_SORT_LABELS = {
+    "paid": "收款时间",
+    "amount": "金额",
+    "receipt": "收据编号",
+    "method": "方式",
+}
 
 
 @blueprint.get("/payments")

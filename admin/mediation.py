@@ -35,7 +35,16 @@ def _int_arg(name: str) -> int | None:
 CASES = ListSpec(
     sorts=services.CASE_SORTS,
     default="-requested",
-    filters=("state", "overdue", "category", "estate_id", "street_id", "company_id", "confirmed", "agreed"),
+    filters=(
+        "state",
+        "overdue",
+        "category",
+        "estate_id",
+        "street_id",
+        "company_id",
+        "confirmed",
+        "agreed",
+    ),
     tiebreak=(MediationCase.id,),
 )
 CASE_SORT_LABELS = {

@@ -13,7 +13,6 @@ from backend.accounts.models import Staff
 from backend.authz.roles import StaffRole
 from backend.core.errors import DomainError
 
-
 STAFF = ListSpec(
     sorts=staff_accounts.STAFF_SORTS,
     default="created",

@@ -95,7 +95,13 @@ def surveys():
         listing=SURVEYS.page(stmt),
         states=list(SurveyState),
         runners=list(Runner),
-        sort_labels={"id": "创建顺序", "title": "问卷", "runner": "发起单位", "state": "状态", "opens": "答题时间"},
+        sort_labels={
+            "id": "创建顺序",
+            "title": "问卷",
+            "runner": "发起单位",
+            "state": "状态",
+            "opens": "答题时间",
+        },
     )
 
 

@@ -187,7 +187,9 @@ def managed_staff_query(
     )
     if q:
         stmt = stmt.where(
-            sa.or_(Staff.username.contains(q, autoescape=True), Staff.name.contains(q, autoescape=True))
+            sa.or_(
+                Staff.username.contains(q, autoescape=True), Staff.name.contains(q, autoescape=True)
+            )
         )
     if role:
         stmt = stmt.where(Staff.role == role)

@@ -106,9 +106,7 @@ ESTATE_SORTS = {
 }
 
 
-def estates_in_scope(
-    staff: Staff, q: str = "", mode: ManagementMode | None = None
-) -> sa.Select:
+def estates_in_scope(staff: Staff, q: str = "", mode: ManagementMode | None = None) -> sa.Select:
     """Estates in ``staff``'s scope whose name contains ``q`` (and managed as ``mode``),
     in name order."""
     stmt = search_estates(q)

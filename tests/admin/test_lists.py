@@ -6,9 +6,9 @@ honoured and the phone-width table stays cards."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
 
 import pytest
 
@@ -41,7 +41,6 @@ from backend.votes import motions
 from tests.factories import (
     AuditEntryFactory,
     BillFactory,
-    BuildingFactory,
     EstateFactory,
     FeeItemFactory,
     ResidencyFactory,
@@ -84,7 +83,10 @@ def _residents(world):
 
 def _bill_rows(world):
     item = FeeItemFactory(estate=world.estate_a, name="物业服务费")
-    units = [UnitFactory(building=world.building_a, number=n, area=a) for n, a in (("201", 80), ("1101", 120), ("302", 95))]
+    units = [
+        UnitFactory(building=world.building_a, number=n, area=a)
+        for n, a in (("201", 80), ("1101", 120), ("302", 95))
+    ]
     bills = [
         BillFactory(unit=u, fee_item=item, period=date(2026, m, 1), status=s)
         for u, m, s in zip(
@@ -104,7 +106,12 @@ def _payments(world):
     bills = _bill_rows(world)
     now = utcnow()
     for i, (bill, method, payer) in enumerate(
-        zip(bills, (PaymentMethod.cash, PaymentMethod.transfer, PaymentMethod.pos), ("张三", "李四", "王五"), strict=True)
+        zip(
+            bills,
+            (PaymentMethod.cash, PaymentMethod.transfer, PaymentMethod.pos),
+            ("张三", "李四", "王五"),
+            strict=True,
+        )
     ):
         payment = Payment(
             estate_id=bill.estate_id,
@@ -135,7 +142,9 @@ def _staff(world):
 
 def _estates(world):
     EstateFactory(
-        name="阳光花园", community=world.estate_a.community, company=world.company_a,
+        name="阳光花园",
+        community=world.estate_a.community,
+        company=world.company_a,
         management_mode=ManagementMode.company,
     )
     # admin_a sees 翠苑一区, 文华苑 and 阳光花园
@@ -145,8 +154,12 @@ def _estates(world):
 def _audit(world):
     for i, action in enumerate(("fees.bill.adjust", "org.estate.update", "accounts.staff.create")):
         AuditEntryFactory(
-            action=action, company_id=world.company_a.id, staff_id=world.admin_a.id,
-            entity_type="estate", entity_id=str(10 + i), ip=f"10.0.0.{i}",
+            action=action,
+            company_id=world.company_a.id,
+            staff_id=world.admin_a.id,
+            entity_type="estate",
+            entity_id=str(10 + i),
+            ip=f"10.0.0.{i}",
             at=utcnow() - timedelta(hours=i),
         )
     AuditEntryFactory(action="org.estate.update", company_id=world.company_b.id)
@@ -157,8 +170,12 @@ def _votes(world):
     opens = utcnow() + timedelta(days=30)
     for i, title in enumerate(("续聘物业", "改造电梯", "增设充电桩")):
         motions.create_motion(
-            world.committee_a, world.estate_a.id, item=(4, 5, 7)[i], title=title,
-            opens_at=opens + timedelta(days=i), closes_at=opens + timedelta(days=10 + i),
+            world.committee_a,
+            world.estate_a.id,
+            item=(4, 5, 7)[i],
+            title=title,
+            opens_at=opens + timedelta(days=i),
+            closes_at=opens + timedelta(days=10 + i),
         )
     commit()
     return 3
@@ -194,9 +211,12 @@ def _surveys(world):
     start = utcnow() + timedelta(days=2)
     for i, title in enumerate(("2026年度满意度测评", "停车收费征询", "电梯加装意向")):
         surveys.create_survey(
-            world.street_officer_b, estate_ids=[world.estate_b.id],
-            opens_at=start + timedelta(days=i), closes_at=start + timedelta(days=9 + i),
-            template_code=surveys.ANNUAL, title=title,
+            world.street_officer_b,
+            estate_ids=[world.estate_b.id],
+            opens_at=start + timedelta(days=i),
+            closes_at=start + timedelta(days=9 + i),
+            template_code=surveys.ANNUAL,
+            title=title,
         )
     commit()
     return 3
@@ -208,8 +228,13 @@ def _reminders(world):
     for i, (unit, channel) in enumerate(zip(units, channels, strict=True)):
         db.session.add(
             Reminder(
-                estate_id=unit.estate_id, unit_id=unit.id, channel=channel, text=f"催缴{i}",
-                bill_ids=[], total_fen=1000 * (3 - i), sent_by_id=world.admin_a.id,
+                estate_id=unit.estate_id,
+                unit_id=unit.id,
+                channel=channel,
+                text=f"催缴{i}",
+                bill_ids=[],
+                total_fen=1000 * (3 - i),
+                sent_by_id=world.admin_a.id,
                 created_at=utcnow() - timedelta(days=i),
             )
         )
@@ -226,8 +251,12 @@ def _equipment(world):
     for kind, name, location, company, expires in rows:
         db.session.add(
             Equipment(
-                estate_id=world.estate_a.id, kind=kind, name=name, location=location,
-                maintenance_company=company, certificate_expires_on=expires,
+                estate_id=world.estate_a.id,
+                kind=kind,
+                name=name,
+                location=location,
+                maintenance_company=company,
+                certificate_expires_on=expires,
                 schedule_start=date(2027, 1, 10),
             )
         )
@@ -237,48 +266,114 @@ def _equipment(world):
 
 SCREENS = [
     Screen(
-        "/admin/residents", admin.residents.RESIDENTS, "residents-table", "resident-", "admin_a",
-        _residents, ("name", "unit", "role", "status", "created"), {"unit": "1幢 12"},
+        "/admin/residents",
+        admin.residents.RESIDENTS,
+        "residents-table",
+        "resident-",
+        "admin_a",
+        _residents,
+        ("name", "unit", "role", "status", "created"),
+        {"unit": "1幢 12"},
     ),
     Screen(
-        "/admin/bills", admin.fees.BILLS, "bills-table", "bill-", "admin_a",
-        _bills, ("unit", "period", "amount", "status"), {"status": "paid"},
+        "/admin/bills",
+        admin.fees.BILLS,
+        "bills-table",
+        "bill-",
+        "admin_a",
+        _bills,
+        ("unit", "period", "amount", "status"),
+        {"status": "paid"},
     ),
     Screen(
-        "/admin/payments", admin.fees.PAYMENTS, "payments-table", "payment-", "admin_a",
-        _payments, ("receipt", "amount", "method", "paid"), {"payer": "李"},
+        "/admin/payments",
+        admin.fees.PAYMENTS,
+        "payments-table",
+        "payment-",
+        "admin_a",
+        _payments,
+        ("receipt", "amount", "method", "paid"),
+        {"payer": "李"},
     ),
     Screen(
-        "/admin/staff", admin.staff.STAFF, "staff-table", "staff-", "admin_a",
-        _staff, ("username", "name", "role", "active", "login"), {"role": "technician"},
+        "/admin/staff",
+        admin.staff.STAFF,
+        "staff-table",
+        "staff-",
+        "admin_a",
+        _staff,
+        ("username", "name", "role", "active", "login"),
+        {"role": "technician"},
     ),
     Screen(
-        "/admin/estates", admin.org.ESTATES, "estates-table", "estate-", "admin_a",
-        _estates, ("name", "company", "units"), {"q": "阳光"},
+        "/admin/estates",
+        admin.org.ESTATES,
+        "estates-table",
+        "estate-",
+        "admin_a",
+        _estates,
+        ("name", "company", "units"),
+        {"q": "阳光"},
     ),
     Screen(
-        "/admin/audit", admin.audit.ENTRIES, "audit-table", "audit-", "admin_a",
-        _audit, ("at", "action", "entity", "ip"), {"entity_id": "11"},
+        "/admin/audit",
+        admin.audit.ENTRIES,
+        "audit-table",
+        "audit-",
+        "admin_a",
+        _audit,
+        ("at", "action", "entity", "ip"),
+        {"entity_id": "11"},
     ),
     Screen(
-        "/admin/votes", admin.votes.MOTIONS, "motions-table", "motion-", "committee_a",
-        _votes, ("title", "item", "opens"), {"q": "电梯"},
+        "/admin/votes",
+        admin.votes.MOTIONS,
+        "motions-table",
+        "motion-",
+        "committee_a",
+        _votes,
+        ("title", "item", "opens"),
+        {"q": "电梯"},
     ),
     Screen(
-        "/admin/mediation", admin.mediation.CASES, "mediation-cases", "case-", "street_officer_b",
-        _mediation, ("id", "category", "state", "requested", "deadline"), {"state": "requested"},
+        "/admin/mediation",
+        admin.mediation.CASES,
+        "mediation-cases",
+        "case-",
+        "street_officer_b",
+        _mediation,
+        ("id", "category", "state", "requested", "deadline"),
+        {"state": "requested"},
     ),
     Screen(
-        "/admin/surveys", admin.surveys.SURVEYS, "surveys-table", "survey-", "street_officer_b",
-        _surveys, ("title", "opens"), {"q": "征询"},
+        "/admin/surveys",
+        admin.surveys.SURVEYS,
+        "surveys-table",
+        "survey-",
+        "street_officer_b",
+        _surveys,
+        ("title", "opens"),
+        {"q": "征询"},
     ),
     Screen(
-        "/admin/reminders", admin.fees.REMINDERS, "reminders-table", "reminder-", "admin_a",
-        _reminders, ("created", "unit", "channel", "total"), {"unit": "1幢 110"},
+        "/admin/reminders",
+        admin.fees.REMINDERS,
+        "reminders-table",
+        "reminder-",
+        "admin_a",
+        _reminders,
+        ("created", "unit", "channel", "total"),
+        {"unit": "1幢 110"},
     ),
     Screen(
-        "/admin/safety", admin.safety.EQUIPMENT, "safety-equipment", "equipment-", "admin_a",
-        _equipment, ("name", "location", "company", "certificate"), {"kind": "lift"},
+        "/admin/safety",
+        admin.safety.EQUIPMENT,
+        "safety-equipment",
+        "equipment-",
+        "admin_a",
+        _equipment,
+        ("name", "location", "company", "certificate"),
+        {"kind": "lift"},
     ),
 ]
 
@@ -302,7 +397,9 @@ def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monk
     assert f"共 {total} 条" in html
     assert len(_rows(html, screen)) == total
     assert 'class="table table-cards' in html and "data-label=" in html
-    assert 'class="filters list-filters"' in html and ">查询</button>" in html and ">重置</a>" in html
+    assert (
+        'class="filters list-filters"' in html and ">查询</button>" in html and ">重置</a>" in html
+    )
 
     for key in screen.sorts:
         assert key in screen.spec.sorts, key
@@ -313,7 +410,10 @@ def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monk
         up, down = _rows(ascending.text, screen), _rows(descending.text, screen)
         assert sorted(up) == sorted(down) and len(up) == total, key
         assert up != down, key
-        assert 'aria-sort="ascending"' in ascending.text and 'aria-sort="descending"' in descending.text
+        assert (
+            'aria-sort="ascending"' in ascending.text
+            and 'aria-sort="descending"' in descending.text
+        )
 
     narrowed = client.get(screen.path, query_string=screen.narrow)
     assert narrowed.status_code == 200

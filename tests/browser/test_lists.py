@@ -79,7 +79,9 @@ def test_bills_and_residents_at_1280_px(page, live_url, lists, screenshot):
     page.click("#sort-name")
     names = page.locator("#residents-table tbody td[data-label=姓名]").all_inner_texts()
     page.click("#sort-name")
-    assert page.locator("#residents-table tbody td[data-label=姓名]").all_inner_texts() == names[::-1]
+    assert (
+        page.locator("#residents-table tbody td[data-label=姓名]").all_inner_texts() == names[::-1]
+    )
     screenshot("lists-02-residents-1280")
 
 
