@@ -192,7 +192,7 @@ def managed_staff_query(
             )
         )
     if role:
-        stmt = stmt.where(Staff.role == role)
+        stmt = stmt.where(scope.with_role(role))
     if active is not None:
         stmt = stmt.where(Staff.active.is_(active))
     if scope.sees_everything(actor):
