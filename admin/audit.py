@@ -10,15 +10,33 @@ from flask import render_template, request, send_file
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.page import paginate
+from admin.page import MAX_PER_PAGE, ListSpec
 from backend.accounts import staff as staff_accounts
 from backend.audit import services as audit
+from backend.audit.models import AuditEntry
 from backend.authz import scope
 from backend.core.sheets import write_xlsx
 from backend.core.time import local_today
 from backend.features import AUDIT_ACTIONS, AUDIT_ENTITIES
 
 ENTRIES_PER_PAGE = 50
+ENTRIES = ListSpec(
+    sorts=audit.ENTRY_SORTS,
+    default="-at",
+    filters=(
+        "staff_id",
+        "feature",
+        "action",
+        "entity_type",
+        "entity_id",
+        "estate_id",
+        "from",
+        "to",
+    ),
+    sizes=(ENTRIES_PER_PAGE, MAX_PER_PAGE),
+    tiebreak=(AuditEntry.id,),
+)
+ENTRY_SORT_LABELS = {"at": "时间", "action": "操作", "entity": "对象", "ip": "IP"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -58,14 +76,15 @@ def _filters() -> audit.AuditFilter:
 @login_required
 @permission_required("audit.read")
 def audit_log():
-    """操作日志（分页，最新在前）：可按操作人、功能、操作、对象、小区和日期筛选，均为中文。"""
+    """操作日志（分页，默认最新在前，可按列排序）：可按操作人、功能、操作、对象、小区和日期筛选，均为中文。"""
     staff = current_staff()
     filters = _filters()
-    page = paginate(audit.entries_query(staff, filters), per_page=ENTRIES_PER_PAGE)
+    listing = ENTRIES.page(audit.entries_query(staff, filters))
     return render_template(
         "admin/audit.html",
-        page=page,
-        rows=audit.readable(page.items),
+        listing=listing,
+        sort_labels=ENTRY_SORT_LABELS,
+        rows=audit.readable(listing.items),
         filters=filters,
         people=staff_accounts.managed_staff_list(staff),
         features=audit.feature_actions(),

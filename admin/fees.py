@@ -13,7 +13,19 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from admin import blueprint, charts
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import ActiveForm, AmountForm, FeeItemScopeForm, ReadingForm, ReadingImportForm
-from admin.page import form_date, form_int, paginate, paginate_rows, per_page, send_download
+from admin.page import (
+    ListSpec,
+    arg_day,
+    arg_enum,
+    arg_id,
+    arg_text,
+    form_date,
+    form_int,
+    paginate,
+    paginate_rows,
+    per_page,
+    send_download,
+)
 from backend.authz import scope
 from backend.core.errors import DomainError, Invalid
 from backend.core.sheets import write_xlsx
@@ -22,10 +34,14 @@ from backend.fees import payments, readings, reminders, reports, services
 from backend.fees.capitals import amount_in_capitals
 from backend.fees.models import (
     AdjustmentKind,
+    Bill,
     BillStatus,
     FeeBasis,
+    Payment,
     PaymentMethod,
+    PaymentStatus,
     PricingForm,
+    Reminder,
     ReminderChannel,
 )
 from backend.fees.money import yuan
@@ -329,24 +345,41 @@ def bills_generate():
 # --- bills and the counter ----------------------------------------------------------------------
 
 
+BILLS = ListSpec(
+    sorts=services.BILL_SORTS,
+    default="-period",
+    filters=("estate_id", "building_id", "period", "status", "q"),
+    tiebreak=(Bill.unit_id, Bill.id),
+)
+BILL_SORT_LABELS = {"period": "账期", "unit": "房屋", "amount": "应缴", "status": "状态"}
+
+
 @blueprint.get("/bills")
 @login_required
 @permission_required("fees.read")
 def bills():
-    """账单（按小区、账期、状态、房号筛选）；收费员勾选账单后收款。"""
-    status = request.args.get("status", "")
+    """账单（按小区、楼栋、账期、状态、房号筛选，按列排序）；收费员勾选账单后收款。"""
+    staff = current_staff()
+    estate_id = arg_id("estate_id")
     stmt = services.bills_query(
-        current_staff(),
-        estate_id=_arg_int("estate_id"),
+        staff,
+        estate_id=estate_id,
+        building_id=arg_id("building_id"),
         unit_id=_arg_int("unit_id"),
         period=_arg_period("period"),
-        status=BillStatus(status) if status in BillStatus.__members__ else None,
-        number=request.args.get("q", "").strip()[:40],
+        status=arg_enum("status", BillStatus),
+        number=arg_text("q"),
     )
+    estates = scope.estates(staff)
     return render_template(
         "admin/fees/bills.html",
-        page=paginate(stmt, per_page=per_page()),
-        estates=scope.estates(current_staff()),
+        listing=BILLS.page(stmt),
+        estates=estates,
+        # the buildings of the estate chosen (one in scope), for the building filter
+        buildings=org_services.buildings_of(estate_id)
+        if estate_id in {e.id for e in estates}
+        else [],
+        sort_labels=BILL_SORT_LABELS,
         statuses=list(BillStatus),
         methods=[PaymentMethod.cash, PaymentMethod.transfer, PaymentMethod.pos],
         args=request.args,
@@ -414,13 +447,44 @@ def payment_record():
     return redirect(url_for("admin.payment", payment_id=payment.id))
 
 
+PAYMENTS = ListSpec(
+    sorts=payments.PAYMENT_SORTS,
+    default="-paid",
+    filters=("estate_id", "unit", "payer", "method", "status", "from", "to"),
+    tiebreak=(Payment.id,),
+)
+PAYMENT_SORT_LABELS = {
+    "paid": "收款时间",
+    "amount": "金额",
+    "receipt": "收据编号",
+    "method": "方式",
+}
+
+
 @blueprint.get("/payments")
 @login_required
 @permission_required("fees.read")
 def payments_list():
-    """收款记录（线上与线下）。"""
-    stmt = payments.payments_query(current_staff())
-    return render_template("admin/fees/payments.html", page=paginate(stmt))
+    """收款记录（线上与线下）：按房屋（如“1幢 201”）、缴款人、方式、状态、日期查询，按列排序。"""
+    staff = current_staff()
+    stmt = payments.payments_query(
+        staff,
+        estate_id=arg_id("estate_id"),
+        unit=arg_text("unit"),
+        payer=arg_text("payer"),
+        method=arg_enum("method", PaymentMethod),
+        status=arg_enum("status", PaymentStatus),
+        day_from=arg_day("from"),
+        day_to=arg_day("to"),
+    )
+    return render_template(
+        "admin/fees/payments.html",
+        listing=PAYMENTS.page(stmt),
+        estates=scope.estates(staff),
+        methods=list(PaymentMethod),
+        statuses=list(PaymentStatus),
+        sort_labels=PAYMENT_SORT_LABELS,
+    )
 
 
 @blueprint.get("/payments/<int:payment_id>")
@@ -576,9 +640,30 @@ def reminder_send(unit_id: int):
 @login_required
 @permission_required("fees.read")
 def reminders_list():
-    """催缴记录。"""
-    stmt = reminders.reminders_query(current_staff(), _arg_int("unit_id"))
-    return render_template("admin/fees/reminders.html", page=paginate(stmt))
+    """催缴记录（按小区、房屋、方式筛选，按列排序）。"""
+    staff = current_staff()
+    stmt = reminders.reminders_query(
+        staff,
+        _arg_int("unit_id"),
+        unit=arg_text("unit"),
+        channel=arg_enum("channel", ReminderChannel),
+        estate_id=arg_id("estate_id"),
+    )
+    return render_template(
+        "admin/fees/reminders.html",
+        listing=REMINDERS.page(stmt),
+        estates=scope.estates(staff),
+        channels=list(ReminderChannel),
+        sort_labels={"created": "时间", "unit": "房屋", "channel": "方式", "total": "金额"},
+    )
+
+
+REMINDERS = ListSpec(
+    sorts=reminders.REMINDER_SORTS,
+    default="-created",
+    filters=("unit_id", "unit", "channel", "estate_id"),
+    tiebreak=(Reminder.id,),
+)
 
 
 @blueprint.get("/reminders/<int:reminder_id>/notice")

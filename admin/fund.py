@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import BAD_CHOICE, Form, LocalDateTimeField, YuanField, refused
-from admin.page import paginate
+from admin.page import ListSpec, arg_enum, arg_id, arg_text
 from backend.authz import scope
 from backend.core.api import MAX_ID
 from backend.core.errors import DomainError, Invalid, NotFound
@@ -89,28 +89,51 @@ def _reader():
     return staff
 
 
+USES = ListSpec(
+    sorts=oversight.USE_SORTS,
+    default="-created",
+    filters=("state", "kind", "estate", "q", "emergency", "overdue", "undisclosed", "supervised"),
+    tiebreak=(FundUse.id,),
+)
+USE_SORT_LABELS = {
+    "created": "起草时间",
+    "title": "事项",
+    "kind": "类型",
+    "state": "状态",
+    "budget": "预算",
+    "paid": "已划款",
+}
+
+
 @blueprint.get("/fund")
 @login_required
 @permission_required("fund.read")
 def fund():
-    """维修资金：管辖范围内的使用申请与各小区分户账。"""
+    """维修资金：管辖范围内的使用申请（按小区、类型、状态、事项筛选，按列排序）与各小区分户账。"""
     staff = current_staff()
     flags = {name: request.args.get(name) == "1" for name in _FLAGS}
     state = request.args.get("state") or None
-    estate_id = request.args.get("estate", type=int)
+    estate_id = arg_id("estate")
     stmt = oversight.listed_uses(
-        staff, state=state if state in UseState.__members__ else None, estate_id=estate_id, **flags
+        staff,
+        state=state if state in UseState.__members__ else None,
+        kind=arg_enum("kind", UseKind),
+        q=arg_text("q"),
+        estate_id=estate_id,
+        **flags,
     )
     shown = [oversight.LIST_FILTERS[name] for name, on in flags.items() if on]
-    if state in UseState.__members__:
-        shown.append(f"状态：{UseState(state).label}")
     return render_template(
         "admin/fund/list.html",
-        page=paginate(stmt),
+        listing=USES.page(stmt),
+        sort_labels=USE_SORT_LABELS,
         estates=_estates(staff),
+        states=list(UseState),
+        kinds=list(UseKind),
         yuan=yuan,
         orders_only=False,
         filtered=shown,
+        flags=[name for name, on in flags.items() if on],
     )
 
 
@@ -122,11 +145,19 @@ _FLAGS = ("emergency", "overdue", "undisclosed", "supervised")
 @login_required
 @permission_required("fund.orders")
 def fund_orders():
-    """划款通知：已通知专户银行划款的使用申请（银行逐期登记划款）。"""
+    """划款通知：已通知专户银行划款的使用申请（银行逐期登记划款），可按列排序。"""
     stmt = uses.staff_uses(current_staff()).where(FundUse.state.in_(uses.ORDERED))
     return render_template(
-        "admin/fund/list.html", page=paginate(stmt), estates=[], yuan=yuan, orders_only=True
+        "admin/fund/list.html",
+        listing=ORDERS.page(stmt),
+        sort_labels=USE_SORT_LABELS,
+        estates=[],
+        yuan=yuan,
+        orders_only=True,
     )
+
+
+ORDERS = ListSpec(sorts=oversight.USE_SORTS, default="-created", tiebreak=(FundUse.id,))
 
 
 def _estates(staff) -> list[Estate]:

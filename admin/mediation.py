@@ -10,13 +10,13 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.page import paginate
+from admin.page import ListSpec
 from backend.authz import scope
 from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid, NotFound
 from backend.core.time import utcnow
 from backend.mediation import documents, services
-from backend.mediation.models import CaseState, Category, PartyKind, PartySide
+from backend.mediation.models import CaseState, Category, MediationCase, PartyKind, PartySide
 from backend.mediation.states import EVENT_LABELS, allowed
 
 #: how many other parties the registration form offers
@@ -30,6 +30,30 @@ def _int_arg(name: str) -> int | None:
     if not (value.isascii() and value.isdigit() and len(value) <= 9):
         raise NotFound("未找到该记录")
     return int(value)
+
+
+CASES = ListSpec(
+    sorts=services.CASE_SORTS,
+    default="-requested",
+    filters=(
+        "state",
+        "overdue",
+        "category",
+        "estate_id",
+        "street_id",
+        "company_id",
+        "confirmed",
+        "agreed",
+    ),
+    tiebreak=(MediationCase.id,),
+)
+CASE_SORT_LABELS = {
+    "requested": "申请时间",
+    "id": "编号",
+    "category": "类别",
+    "state": "状态",
+    "deadline": "期限",
+}
 
 
 @blueprint.get("/mediation")
@@ -56,7 +80,9 @@ def mediation():
     }
     return render_template(
         "admin/mediation/list.html",
-        page=paginate(services.staff_list(staff, state, overdue, **narrow)),
+        listing=CASES.page(services.staff_list(staff, state, overdue, **narrow)),
+        sort_labels=CASE_SORT_LABELS,
+        estates=scope.estates(staff),
         states=list(CaseState),
         state=state,
         overdue=overdue,

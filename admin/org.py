@@ -10,14 +10,14 @@ from flask import redirect, render_template, request, send_file, session, url_fo
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import ImportForm, SearchForm
-from admin.page import paginate
+from admin.page import ListSpec, arg_enum, paginate
 from backend.accounts import services as accounts
 from backend.accounts.models import ResidencyRole
 from backend.authz import scope
 from backend.core.errors import DomainError
 from backend.org import importer
 from backend.org import services as org
-from backend.org.models import Building, Estate, Unit
+from backend.org.models import Building, Estate, ManagementMode, Unit
 
 UNITS_PER_PAGE = 50
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,15 +25,27 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 SESSION_IMPORT_REPORT = "admin_import_report"
 
 
+ESTATES = ListSpec(
+    sorts=org.ESTATE_SORTS, default="name", filters=("q", "mode"), tiebreak=(Estate.id,)
+)
+
+
 @blueprint.get("/estates")
 @login_required
 def estates():
-    """管辖范围内的小区（可按名称搜索）。"""
+    """管辖范围内的小区（可按名称搜索、按管理方式筛选，按列排序）。"""
     staff = current_staff()
     q = SearchForm().checked()["q"] or ""
-    page = paginate(org.estates_in_scope(staff, q))
-    unit_counts = org.unit_counts_by_estate([estate.id for estate in page.items])
-    return render_template("admin/estates.html", page=page, q=q, unit_counts=unit_counts)
+    listing = ESTATES.page(org.estates_in_scope(staff, q, arg_enum("mode", ManagementMode)))
+    unit_counts = org.unit_counts_by_estate([estate.id for estate in listing.items])
+    return render_template(
+        "admin/estates.html",
+        listing=listing,
+        q=q,
+        unit_counts=unit_counts,
+        modes=list(ManagementMode),
+        sort_labels={"name": "小区", "mode": "管理方式", "company": "物业企业", "units": "房屋数"},
+    )
 
 
 @blueprint.get("/estates/<int:estate_id>")

@@ -13,7 +13,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import ImportForm
-from admin.page import form_date, paginate, paginate_rows
+from admin.page import ListSpec, arg_enum, arg_text, form_date, paginate, paginate_rows
 from backend.authz import scope
 from backend.core.db import rollback
 from backend.core.errors import DomainError, NotFound
@@ -23,7 +23,7 @@ from backend.media.api import read_uploaded_files, release_transaction
 from backend.org.importer import ImportFailed
 from backend.org.models import Estate
 from backend.safety import figures, patrols, services
-from backend.safety.models import EquipmentKind, SafetyTask
+from backend.safety.models import Equipment, EquipmentKind, SafetyTask
 from backend.safety.schedule import schedules
 from backend.tickets.models import HAZARD_CATEGORIES
 
@@ -54,12 +54,37 @@ def _estate_arg(staff) -> Estate | None:
     return scope.get_scoped(Estate, int(value), staff)
 
 
+EQUIPMENT = ListSpec(
+    sorts=services.EQUIPMENT_SORTS,
+    default="name",
+    filters=("estate_id", "kind", "q", "expiring"),
+    tiebreak=(Equipment.id,),
+)
+EXPIRING = ListSpec(
+    sorts={"certificate": services.EQUIPMENT_SORTS["certificate"]},
+    default="certificate",
+    filters=("estate_id", "expiring"),
+    tiebreak=(Equipment.id,),
+)
+EQUIPMENT_SORT_LABELS = {
+    "name": "设备",
+    "location": "位置",
+    "company": "维保单位",
+    "certificate": "检验合格证",
+}
+
+
 def _register(staff, estate, error=None, row_errors=(), status=200):
     expiring_only = request.args.get("expiring") == "1"
     stmt = (
         services.expiring_query(staff)
         if expiring_only
-        else services.equipment_query(staff, estate.id if estate else None)
+        else services.equipment_query(
+            staff,
+            estate.id if estate else None,
+            kind=arg_enum("kind", EquipmentKind),
+            q=arg_text("q"),
+        )
     )
     if estate is not None and expiring_only:
         stmt = stmt.where(services.Equipment.estate_id == estate.id)
@@ -68,7 +93,9 @@ def _register(staff, estate, error=None, row_errors=(), status=200):
         "admin/safety/register.html",
         estates=_estates(staff),
         estate=estate,
-        equipment=paginate(stmt),
+        # the expiring list keeps its own order (soonest first); the register sorts
+        equipment=(EXPIRING if expiring_only else EQUIPMENT).page(stmt),
+        sort_labels=EQUIPMENT_SORT_LABELS,
         tasks=paginate(services.tasks_query(staff, estate.id if estate else None, today)),
         kinds=list(EquipmentKind),
         expiring_only=expiring_only,

@@ -7,20 +7,49 @@ from flask import flash, redirect, render_template, request, url_for
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import ActiveForm, PasswordResetForm, StaffForm
-from admin.page import paginate
+from admin.page import ListSpec, arg_enum, arg_text
 from backend.accounts import staff as staff_accounts
 from backend.accounts.models import Staff
 from backend.authz.roles import StaffRole
 from backend.core.errors import DomainError
+
+STAFF = ListSpec(
+    sorts=staff_accounts.STAFF_SORTS,
+    default="created",
+    filters=("q", "role", "active"),
+    tiebreak=(Staff.id,),
+)
+STAFF_SORT_LABELS = {
+    "created": "创建时间",
+    "username": "用户名",
+    "name": "姓名",
+    "role": "角色",
+    "active": "状态",
+    "login": "最近登录",
+}
 
 
 @blueprint.get("/staff")
 @login_required
 @permission_required("staff.manage")
 def staff_list():
-    """可管理的员工账号。"""
-    page = paginate(staff_accounts.managed_staff_query(current_staff()))
-    return render_template("admin/staff_list.html", page=page)
+    """可管理的员工账号：按用户名或姓名搜索，按角色、状态筛选，按列排序。"""
+    actor = current_staff()
+    active = request.args.get("active")
+    # the roles of the accounts listed: those the actor gives, and the actor's own
+    roles = list(dict.fromkeys([actor.role, *staff_accounts.roles_assignable_by(actor)]))
+    stmt = staff_accounts.managed_staff_query(
+        actor,
+        q=arg_text("q"),
+        role=arg_enum("role", StaffRole),
+        active={"1": True, "0": False}.get(active or ""),
+    )
+    return render_template(
+        "admin/staff_list.html",
+        listing=STAFF.page(stmt),
+        roles=roles,
+        sort_labels=STAFF_SORT_LABELS,
+    )
 
 
 def _role_or_default(value: str | None, roles: list[StaffRole]) -> StaffRole | None:

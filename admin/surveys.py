@@ -15,13 +15,13 @@ from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.charts import Series, bar_chart
 from admin.forms import BAD_CHOICE, Form, LocalDateTimeField
-from admin.page import paginate_rows
+from admin.page import ListSpec, arg_enum, arg_text, paginate_rows
 from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid, NotFound
 from backend.core.sheets import write_xlsx
 from backend.core.time import local_today
 from backend.surveys import board, panel, services
-from backend.surveys.models import QuestionKind, Respondents, SurveyState
+from backend.surveys.models import QuestionKind, Respondents, Runner, Survey, SurveyState
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFIRM = "请勾选确认"
@@ -56,15 +56,38 @@ def _estate_ids() -> list[int]:
     return ids
 
 
+SURVEYS = ListSpec(
+    sorts=services.SURVEY_SORTS,
+    default="-id",
+    filters=("q", "state", "runner"),
+    tiebreak=(Survey.id,),
+)
+
+
 @blueprint.get("/surveys")
 @login_required
 @permission_required("survey.read")
 def surveys():
-    """满意度测评与征询：管辖范围内各小区的问卷。"""
-    from admin.page import paginate
-
-    staff = current_staff()
-    return render_template("admin/surveys/list.html", page=paginate(services.surveys_query(staff)))
+    """满意度测评与征询：管辖范围内各小区的问卷（按标题、状态、发起单位筛选，按列排序）。"""
+    stmt = services.surveys_query(
+        current_staff(),
+        q=arg_text("q"),
+        state=arg_enum("state", SurveyState),
+        runner=arg_enum("runner", Runner),
+    )
+    return render_template(
+        "admin/surveys/list.html",
+        listing=SURVEYS.page(stmt),
+        states=list(SurveyState),
+        runners=list(Runner),
+        sort_labels={
+            "id": "创建顺序",
+            "title": "问卷",
+            "runner": "发起单位",
+            "state": "状态",
+            "opens": "答题时间",
+        },
+    )
 
 
 def _new_page(form=None, errors=None, status=200):

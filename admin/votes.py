@@ -22,7 +22,7 @@ from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import BAD_CHOICE, Form, LocalDateTimeField, SearchForm, refused
-from admin.page import attachment, is_htmx, paginate, per_page
+from admin.page import ListSpec, arg_enum, arg_text, attachment, is_htmx, paginate
 from backend.core.api import MAX_ID
 from backend.core.db import rollback
 from backend.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -137,18 +137,35 @@ def _arg_int(name: str) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
 
 
+MOTIONS = ListSpec(
+    sorts=services.MOTION_SORTS,
+    default="-created",
+    filters=("estate_id", "state", "q"),
+    tiebreak=(Motion.id,),
+)
+MOTION_SORT_LABELS = {
+    "created": "起草时间",
+    "title": "事项",
+    "item": "类别",
+    "state": "状态",
+    "opens": "投票时间",
+    "ballots": "已投票",
+}
+
+
 @blueprint.get("/votes")
 @login_required
 @permission_required("vote.read")
 def votes():
-    """业主表决：管辖范围内各小区的表决事项。"""
+    """业主表决：管辖范围内各小区的表决事项（按小区、状态、标题筛选，按列排序）。"""
     staff = current_staff()
     estate_id = _arg_int("estate_id")
-    state = request.args.get("state", "")
-    state = MotionState(state) if state in MotionState.__members__ else None
+    state = arg_enum("state", MotionState)
+    stmt = services.staff_motions(staff, estate_id, state, arg_text("q"))
     return render_template(
         "admin/votes/list.html",
-        page=paginate(services.staff_motions(staff, estate_id, state), per_page=per_page()),
+        listing=MOTIONS.page(stmt),
+        sort_labels=MOTION_SORT_LABELS,
         estates=panel.estates_for(staff),
         estate_id=estate_id,
         states=list(MotionState),

@@ -48,6 +48,7 @@ from backend.core.time import local_today, utcnow
 from backend.extensions import db
 from backend.notify import notify_resident
 from backend.org.models import OwnerRecord, Unit
+from backend.org.services import unit_sort, units_like
 from backend.wechat import client as wechat
 
 #: invite codes avoid characters people confuse (0/O, 1/I/L)
@@ -619,7 +620,25 @@ _ROLE_COUNT = {
 _PHONE_QUERY = re.compile(r"^\+?[\d\s-]{3,20}$")
 
 
-def search_residents(staff: Staff, q: str) -> sa.Select:
+#: how the residents list sorts (``admin.page.ListSpec``), by ``?sort=``
+RESIDENT_SORTS = {
+    "name": Resident.name,
+    "unit": unit_sort(Residency.unit_id),
+    "role": Residency.role,
+    "status": Residency.status,
+    "created": Residency.created_at,
+}
+
+
+def search_residents(
+    staff: Staff,
+    q: str,
+    *,
+    estate_id: int | None = None,
+    status: ResidencyStatus | None = None,
+    role: ResidencyRole | None = None,
+    unit: str = "",
+) -> sa.Select:
     """Current and pending residencies in ``staff``'s scope whose person's name contains
     ``q`` or, for roles that may read contacts, whose phone contains it; newest first.
 
@@ -654,4 +673,13 @@ def search_residents(staff: Staff, q: str) -> sa.Select:
                 Resident.name.contains(q, autoescape=True),
             )
         )
+    if estate_id:
+        stmt = stmt.where(Residency.estate_id == estate_id)
+    if status in (ResidencyStatus.active, ResidencyStatus.pending):
+        stmt = stmt.where(Residency.status == status)
+    if role:
+        stmt = stmt.where(Residency.role == role)
+    units = units_like(unit)
+    if units is not None:
+        stmt = stmt.where(Residency.unit_id.in_(units))
     return scope.scoped(stmt, staff, Residency.estate_id)

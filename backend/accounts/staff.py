@@ -158,8 +158,26 @@ def create_staff(actor: Staff, data: dict) -> Staff:
     return staff
 
 
-def managed_staff_query(actor: Staff) -> sa.Select:
-    """The staff accounts ``actor`` may manage, oldest first, with their scopes."""
+#: how the staff list sorts (``admin.page.ListSpec``), by ``?sort=``
+STAFF_SORTS = {
+    "username": Staff.username,
+    "name": Staff.name,
+    "role": Staff.role,
+    "active": Staff.active,
+    "login": (sa.case((Staff.last_login_at.is_(None), 0), else_=1), Staff.last_login_at),
+    "created": Staff.created_at,
+}
+
+
+def managed_staff_query(
+    actor: Staff,
+    *,
+    q: str = "",
+    role: StaffRole | None = None,
+    active: bool | None = None,
+) -> sa.Select:
+    """The staff accounts ``actor`` may manage, oldest first, with their scopes; ``q`` is
+    in the user name or name, ``role`` and ``active`` narrow the list."""
     stmt = (
         sa.select(Staff)
         .options(
@@ -167,6 +185,16 @@ def managed_staff_query(actor: Staff) -> sa.Select:
         )
         .order_by(Staff.id)
     )
+    if q:
+        stmt = stmt.where(
+            sa.or_(
+                Staff.username.contains(q, autoescape=True), Staff.name.contains(q, autoescape=True)
+            )
+        )
+    if role:
+        stmt = stmt.where(scope.with_role(role))
+    if active is not None:
+        stmt = stmt.where(Staff.active.is_(active))
     if scope.sees_everything(actor):
         return stmt
     if scope.manages_company(actor):

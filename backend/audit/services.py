@@ -109,6 +109,15 @@ def _filtered(stmt: sa.Select, f: AuditFilter) -> sa.Select:
     return stmt
 
 
+#: how the audit log sorts (``admin.page.ListSpec``), by ``?sort=``
+ENTRY_SORTS = {
+    "at": AuditEntry.at,
+    "action": AuditEntry.action,
+    "entity": (AuditEntry.entity_type, AuditEntry.entity_id),
+    "ip": AuditEntry.ip,
+}
+
+
 def entries_query(staff, f: AuditFilter | None = None) -> sa.Select:
     """The audit entries ``staff`` may read (narrowed by ``f``), newest first, with who
     wrote them (admins only)."""

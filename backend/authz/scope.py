@@ -134,6 +134,13 @@ def holders(permission: str):
     return Staff.role.in_(roles_with(permission))
 
 
+def with_role(role: StaffRole):
+    """A SQL condition on ``Staff``: the account has ``role`` (a list's role filter)."""
+    from backend.accounts.models import Staff
+
+    return Staff.role == role
+
+
 def platform_admins():
     """A SQL condition on ``Staff``: the account's scope is the whole platform (commands
     run by the system act as the first active platform admin)."""

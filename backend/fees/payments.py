@@ -47,6 +47,7 @@ from backend.fees.models import (
     payment_bills,
 )
 from backend.org.models import Unit
+from backend.org.services import units_like
 from backend.wechat.client import WeChatError
 
 log = logging.getLogger(__name__)
@@ -631,9 +632,56 @@ def record_offline_payment(
     return payment
 
 
-def payments_query(staff: Staff) -> sa.Select:
+#: how the payment list sorts (``admin.page.ListSpec``), by ``?sort=``
+PAYMENT_SORTS = {
+    "paid": Payment.paid_at,
+    "amount": Payment.amount_fen,
+    "receipt": Payment.receipt_no,
+    "method": Payment.method,
+}
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), SHANGHAI)
+
+
+def payments_query(
+    staff: Staff,
+    *,
+    estate_id: int | None = None,
+    unit: str = "",
+    payer: str = "",
+    method: PaymentMethod | None = None,
+    status: PaymentStatus | None = None,
+    day_from: date | None = None,
+    day_to: date | None = None,
+) -> sa.Select:
+    """Payments in ``staff``'s scope, newest first, with the list's filters: a unit as the
+    tables write it ("1幢 201", of any of the bills paid), the payer's or cashier's name, the
+    method, the status and the days (Beijing time) of payment."""
     stmt = sa.select(Payment).options(joinedload(Payment.estate))
     stmt = stmt.order_by(Payment.paid_at.desc(), Payment.id.desc())
+    if estate_id:
+        stmt = stmt.where(Payment.estate_id == estate_id)
+    units = units_like(unit)
+    if units is not None:
+        paid = sa.select(payment_bills.c.payment_id).join(Bill, Bill.id == payment_bills.c.bill_id)
+        stmt = stmt.where(Payment.id.in_(paid.where(Bill.unit_id.in_(units))))
+    if payer:
+        stmt = stmt.where(
+            sa.or_(
+                Payment.payer_name.contains(payer, autoescape=True),
+                Payment.cashier_name.contains(payer, autoescape=True),
+            )
+        )
+    if method:
+        stmt = stmt.where(Payment.method == method)
+    if status:
+        stmt = stmt.where(Payment.status == status)
+    if day_from:
+        stmt = stmt.where(Payment.paid_at >= _day_start(day_from))
+    if day_to:
+        stmt = stmt.where(Payment.paid_at < _day_start(day_to + timedelta(days=1)))
     return scope.scoped(stmt, staff, Payment.estate_id)
 
 

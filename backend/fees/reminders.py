@@ -22,6 +22,7 @@ from backend.extensions import db
 from backend.fees.models import Bill, BillStatus, FeeItem, Reminder, ReminderChannel
 from backend.fees.money import yuan
 from backend.org.models import Unit
+from backend.org.services import unit_sort, units_like
 
 
 def unpaid_bills(unit_id: int) -> list[Bill]:
@@ -185,10 +186,35 @@ def send_batch(staff: Staff, unit_ids: list[int]) -> BatchReminders:
     return BatchReminders(sent, refused)
 
 
-def reminders_query(staff: Staff, unit_id: int | None = None) -> sa.Select:
+#: how the reminder list sorts (``admin.page.ListSpec``), by ``?sort=``
+REMINDER_SORTS = {
+    "created": Reminder.created_at,
+    "unit": unit_sort(Reminder.unit_id),
+    "channel": Reminder.channel,
+    "total": Reminder.total_fen,
+}
+
+
+def reminders_query(
+    staff: Staff,
+    unit_id: int | None = None,
+    *,
+    unit: str = "",
+    channel: ReminderChannel | None = None,
+    estate_id: int | None = None,
+) -> sa.Select:
+    """The reminders in ``staff``'s scope, newest first: of one unit (by id, or written
+    as the tables write it, "1幢 201"), one channel or one estate."""
     stmt = sa.select(Reminder).order_by(Reminder.id.desc())
     if unit_id is not None:
         stmt = stmt.where(Reminder.unit_id == unit_id)
+    units = units_like(unit)
+    if units is not None:
+        stmt = stmt.where(Reminder.unit_id.in_(units))
+    if channel:
+        stmt = stmt.where(Reminder.channel == channel)
+    if estate_id:
+        stmt = stmt.where(Reminder.estate_id == estate_id)
     return scope.scoped(stmt, staff, Reminder.estate_id)
 
 

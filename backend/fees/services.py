@@ -37,6 +37,7 @@ from backend.fees.models import (
 )
 from backend.fees.money import charge_fen
 from backend.org.models import Building, Estate, OwnerRecord, Unit
+from backend.org.services import unit_sort, units_like
 
 log = logging.getLogger(__name__)
 
@@ -640,10 +641,21 @@ def prepay_bills(unit_id: int, item: FeeItem, months: int) -> list[Bill]:
 # --- waivers and corrections ---------------------------------------------------------------
 
 
+#: how the bill list sorts (``admin.page.ListSpec``), by ``?sort=``
+BILL_SORTS = {
+    "period": Bill.period,
+    "amount": Bill.amount_fen - Bill.waived_fen,
+    "unit": unit_sort(Bill.unit_id),
+    "status": Bill.status,
+    "created": Bill.created_at,
+}
+
+
 def bills_query(
     staff: Staff,
     *,
     estate_id: int | None = None,
+    building_id: int | None = None,
     unit_id: int | None = None,
     period: date | None = None,
     status: BillStatus | None = None,
@@ -668,12 +680,13 @@ def bills_query(
         stmt = stmt.where(Bill.period == period)
     if status:
         stmt = stmt.where(Bill.status == status)
-    if number:
+    if building_id:
+        stmt = stmt.where(Bill.building_id == building_id)
+    units = units_like(number)
+    if units is not None:
         # the units searched are those in scope (and of the estate chosen): a substring
         # search reads one company's units, not the city's
-        units = scope.scoped(
-            sa.select(Unit.id).where(Unit.number.contains(number)), staff, Unit.estate_id
-        )
+        units = scope.scoped(units, staff, Unit.estate_id)
         if estate_id:
             units = units.where(Unit.estate_id == estate_id)
         stmt = stmt.where(Bill.unit_id.in_(units))

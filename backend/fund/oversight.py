@@ -238,10 +238,23 @@ def supervise(
     return event
 
 
+#: how the use list sorts (``admin.page.ListSpec``), by ``?sort=``
+USE_SORTS = {
+    "created": FundUse.created_at,
+    "title": FundUse.title,
+    "kind": FundUse.kind,
+    "state": FundUse.state,
+    "budget": FundUse.budget_fen,
+    "paid": FundUse.paid_fen,
+}
+
+
 def listed_uses(
     staff,
     *,
     state: str | None = None,
+    kind: UseKind | None = None,
+    q: str = "",
     emergency: bool = False,
     overdue: bool = False,
     undisclosed: bool = False,
@@ -260,6 +273,10 @@ def listed_uses(
         if state not in UseState.__members__:
             raise Invalid("状态无效", {"state": ["取值不在允许范围内"]})
         stmt = stmt.where(FundUse.state == UseState(state))
+    if kind is not None:
+        stmt = stmt.where(FundUse.kind == kind)
+    if q:
+        stmt = stmt.where(FundUse.title.contains(q, autoescape=True))
     if emergency:
         stmt = stmt.where(FundUse.kind == UseKind.emergency, FundUse.state != UseState.closed)
     if overdue:

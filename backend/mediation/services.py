@@ -697,6 +697,20 @@ def staff_case(staff: Staff, case_id: int) -> MediationCase:
     return case
 
 
+#: how the case list sorts (``admin.page.ListSpec``), by ``?sort=``
+CASE_SORTS = {
+    "id": MediationCase.id,
+    "category": MediationCase.category,
+    "state": MediationCase.state,
+    "requested": MediationCase.requested_at,
+    # cases without a deadline (not yet accepted) last either way
+    "deadline": lambda desc: (
+        MediationCase.deadline.is_(None),
+        MediationCase.deadline.desc() if desc else MediationCase.deadline.asc(),
+    ),
+}
+
+
 def staff_list(
     staff: Staff,
     state: str = "",

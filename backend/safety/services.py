@@ -241,12 +241,42 @@ def _read_lines(lines, columns):
     return rows, errors
 
 
-def equipment_query(staff: Staff, estate_id: int | None = None) -> sa.Select:
-    """The register in ``staff``'s scope (of one estate if given), by estate and name."""
+#: how the register sorts (``admin.page.ListSpec``), by ``?sort=``
+EQUIPMENT_SORTS = {
+    "name": (Equipment.estate_id, Equipment.kind, Equipment.name),
+    "location": Equipment.location,
+    "company": Equipment.maintenance_company,
+    # equipment without a certificate last either way
+    "certificate": lambda desc: (
+        Equipment.certificate_expires_on.is_(None),
+        Equipment.certificate_expires_on.desc() if desc else Equipment.certificate_expires_on,
+    ),
+}
+
+
+def equipment_query(
+    staff: Staff,
+    estate_id: int | None = None,
+    *,
+    kind: EquipmentKind | None = None,
+    q: str = "",
+) -> sa.Select:
+    """The register in ``staff``'s scope (of one estate if given, of one kind, ``q`` in
+    the name, location or registration code), by estate and name."""
     scope.require(staff, "safety.read")
     stmt = scope.scoped(sa.select(Equipment), staff, Equipment.estate_id)
     if estate_id is not None:
         stmt = stmt.where(Equipment.estate_id == estate_id)
+    if kind is not None:
+        stmt = stmt.where(Equipment.kind == kind)
+    if q:
+        stmt = stmt.where(
+            sa.or_(
+                Equipment.name.contains(q, autoescape=True),
+                Equipment.location.contains(q, autoescape=True),
+                Equipment.registration_code.contains(q, autoescape=True),
+            )
+        )
     return stmt.order_by(Equipment.estate_id, Equipment.kind, Equipment.name)
 
 

@@ -334,10 +334,33 @@ def _record(survey: Survey) -> dict:
     }
 
 
-def surveys_query(staff: Staff) -> sa.Select:
-    """Surveys that ask any estate in ``staff``'s scope, newest first."""
+#: how the survey list sorts (``admin.page.ListSpec``), by ``?sort=``
+SURVEY_SORTS = {
+    "id": Survey.id,
+    "title": Survey.title,
+    "runner": Survey.runner,
+    "state": Survey.state,
+    "opens": Survey.opens_at,
+}
+
+
+def surveys_query(
+    staff: Staff,
+    *,
+    q: str = "",
+    state: SurveyState | None = None,
+    runner: Runner | None = None,
+) -> sa.Select:
+    """Surveys that ask any estate in ``staff``'s scope, newest first; ``q`` in the title,
+    of one state or one runner."""
     scope.require(staff, "survey.read")
     stmt = sa.select(Survey).order_by(Survey.id.desc())
+    if q:
+        stmt = stmt.where(Survey.title.contains(q, autoescape=True))
+    if state:
+        stmt = stmt.where(Survey.state == state)
+    if runner:
+        stmt = stmt.where(Survey.runner == runner)
     ids = scope.estate_ids(staff)
     if ids is None:
         return stmt

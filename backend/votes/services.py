@@ -70,13 +70,29 @@ def require_manage(staff: Staff, motion: Motion) -> None:
     scope.get_scoped(Motion, motion.id, staff)
 
 
+#: how the motion list sorts (``admin.page.ListSpec``), by ``?sort=``
+MOTION_SORTS = {
+    "created": Motion.created_at,
+    "title": Motion.title,
+    "item": Motion.item,
+    "state": Motion.state,
+    "opens": Motion.opens_at,
+    "ballots": Motion.ballot_count,
+}
+
+
 def staff_motions(
-    staff: Staff, estate_id: int | None = None, state: MotionState | None = None
+    staff: Staff,
+    estate_id: int | None = None,
+    state: MotionState | None = None,
+    q: str = "",
 ) -> sa.Select:
-    """The motions in ``staff``'s scope (newest first), optionally of one estate and in
-    one state."""
+    """The motions in ``staff``'s scope (newest first), optionally of one estate, in one
+    state and with ``q`` in the title."""
     scope.require(staff, "vote.read")
     stmt = scope.scoped(sa.select(Motion), staff, Motion.estate_id)
+    if q:
+        stmt = stmt.where(Motion.title.contains(q, autoescape=True))
     if estate_id is not None:
         stmt = stmt.where(Motion.estate_id == estate_id)
     if state is not None:
