@@ -79,7 +79,11 @@ def surveys():
     from admin.page import paginate
 
     staff = current_staff()
-    return render_template("admin/surveys/list.html", page=paginate(services.surveys_query(staff)))
+    state = request.args.get("state", "")
+    state = SurveyState(state) if state in SurveyState.__members__ else None
+    return render_template(
+        "admin/surveys/list.html", page=paginate(services.surveys_query(staff, state))
+    )
 
 
 def _new_page(form=None, errors=None, status=200):

@@ -259,15 +259,33 @@ def _record(survey: Survey) -> dict:
     }
 
 
-def surveys_query(staff: Staff) -> sa.Select:
-    """Surveys that ask any estate in ``staff``'s scope, newest first."""
+def surveys_query(staff: Staff, state: SurveyState | None = None) -> sa.Select:
+    """Surveys that ask any estate in ``staff``'s scope (in ``state`` if given), newest
+    first."""
     scope.require(staff, "survey.read")
     stmt = sa.select(Survey).order_by(Survey.id.desc())
+    if state is not None:
+        stmt = stmt.where(Survey.state == state)
     ids = scope.estate_ids(staff)
     if ids is None:
         return stmt
     asked = sa.select(SurveyEstate.survey_id).where(SurveyEstate.estate_id.in_(ids))
     return stmt.where(Survey.id.in_(asked))
+
+
+def todo(staff: Staff) -> list:
+    """The surveys running in the estates of a company admin's company (the residents'
+    verdict on its service): one statement."""
+    from backend.core.feature import ToDo
+
+    if not (scope.can(staff, "survey.read") and scope.manages_company(staff)):
+        return []
+    running = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            surveys_query(staff, SurveyState.open).order_by(None).subquery()
+        )
+    )
+    return [ToDo("进行中的满意度测评", running, "admin.surveys", (("state", "open"),))]
 
 
 def survey_for(staff: Staff, survey_id: int) -> Survey:
