@@ -417,6 +417,13 @@ def board_redact(post_id: int, number: int):
 # --- oversight ----------------------------------------------------------------------------
 
 
+def _street_arg() -> int | None:
+    """``?street_id=``: the boards of one street (the bureau's home links each street's
+    figure here); anything not an id is ignored."""
+    value = request.args.get("street_id", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
 @blueprint.get("/board/compliance")
 @login_required
 @permission_required("board.read")
@@ -427,7 +434,7 @@ def board_compliance():
         order = "overdue"
     return render_template(
         "admin/board/compliance.html",
-        boards=panel.compliance_rows(current_staff(), order),
+        boards=panel.compliance_rows(current_staff(), order, _street_arg()),
         order=order,
     )
 

@@ -19,6 +19,7 @@ from backend.core.feature import NavEntry
 from backend.core.time import to_local, utcnow
 from backend.features import nav_entries, todo_for
 from backend.org import services as org
+from backend.supervision import home as city
 from backend.tickets import services as tickets
 from backend.tickets import sla
 
@@ -28,16 +29,42 @@ HOME = NavEntry("admin.dashboard", "首页", module="admin.home")
 CSRF_MESSAGE = "页面已过期或缺少安全校验，请刷新页面后重试"
 
 
+#: the top bar's menus, in order (``NavEntry.group``); an entry with no group stands alone
+NAV_GROUPS = ("工单", "住户", "收费", "表决", "公示", "监管", "系统")
+
+
+def nav_menu(entries: list[dict]) -> list[dict]:
+    """The top bar: ``entries`` (visible to the staff member) gathered into their groups'
+    menus in :data:`NAV_GROUPS` order, after the entries of no group; a group of one entry
+    is that entry itself. A menu is ``active`` when one of its entries is."""
+    alone = [e for e in entries if not e["group"]]
+    menus = []
+    for name in NAV_GROUPS:
+        members = [e for e in entries if e["group"] == name]
+        if len(members) == 1:
+            menus.append(members[0])
+        elif members:
+            active = any(e["active"] for e in members)
+            menus.append({"label": name, "entries": members, "active": active})
+    return alone + menus
+
+
 @blueprint.context_processor
 def layout_context() -> dict:
     staff = current_staff()
     view = blueprint_view_module()
     nav = [
-        {"endpoint": entry.endpoint, "label": entry.label, "active": entry.module == view}
+        {
+            "endpoint": entry.endpoint,
+            "label": entry.label,
+            "active": entry.module == view,
+            "group": entry.group,
+        }
         for entry in (HOME, *nav_entries())
         if staff is not None and (entry.permission is None or scope.can(staff, entry.permission))
     ]
     return {
+        "nav_menu": nav_menu(nav),
         "staff": staff,
         "nav": nav,
         "can": lambda permission: staff is not None and scope.can(staff, permission),
@@ -60,15 +87,18 @@ def blueprint_view_module() -> str | None:
 def dashboard():
     """首页：待办事项（各功能提供，只含本角色能处理的）与管辖范围内的数量概览。"""
     staff = current_staff()
-    agenda = []
+    agenda, takeable = [], []
     if ticket_queue_home(staff.role) == "mine" and scope.can(staff, "ticket.read"):
         now = utcnow()
         agenda = [(t, sla.timing(t, now)) for t in tickets.agenda(staff)]
+        takeable = [(t, sla.timing(t, now)) for t in tickets.takeable(staff)]
     return render_template(
         "admin/dashboard.html",
         totals=org.scope_totals(staff),
         todos=todo_for(staff),
         agenda=agenda,
+        takeable=takeable,
+        city=city.city_overview(staff) if scope.can(staff, "supervision.city") else None,
     )
 
 

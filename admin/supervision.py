@@ -401,6 +401,9 @@ def _orders_reader(staff) -> None:
 
 #: ``?status=review``: the answers waiting for the officer's review (on time or late)
 REVIEW = "review"
+#: ``?status=unanswered``: the orders waiting for the company's answer (open, missed or
+#: sent back), what the homes count
+UNANSWERED = "unanswered"
 
 
 def _status() -> OrderStatus | None:
@@ -412,9 +415,11 @@ def _orders_page(error: str | None = None):
     staff = current_staff()
     _orders_reader(staff)
     status = _status()
-    stmt = orders.orders_query(staff, status=status)
+    stmt = orders.orders_query(staff, status=status, street_id=_arg_id("street_id"))
     if request.args.get("status") == REVIEW:
         stmt = stmt.where(SupervisionOrder.status.in_(orders.AWAITING_REVIEW))
+    elif request.args.get("status") == UNANSWERED:
+        stmt = stmt.where(SupervisionOrder.status.in_(orders.UNANSWERED))
     page = paginate(stmt)
     return render_template(
         "admin/supervision/orders.html",
@@ -546,6 +551,8 @@ def _overdue_options(staff) -> dict:
         "descending": request.args.get("dir", "desc") != "asc",
         "estate_id": estate_id,
         "company_id": company_id,
+        # a street of the district (the bureau's home links each street's figure here)
+        "street_id": _arg_id("street_id"),
     }
 
 

@@ -26,10 +26,20 @@ feature = Feature(
     admin=("admin.residencies", "admin.residents", "admin.staff"),
     nav=(
         NavEntry(
-            "admin.reviews", "绑定审核", module="admin.residencies", permission="residency.review"
+            "admin.reviews",
+            "绑定审核",
+            module="admin.residencies",
+            permission="residency.review",
+            group="住户",
         ),
-        NavEntry("admin.residents", "住户查询", module="admin.residents"),
-        NavEntry("admin.staff_list", "账号管理", module="admin.staff", permission="staff.manage"),
+        NavEntry("admin.residents", "住户查询", module="admin.residents", group="住户"),
+        NavEntry(
+            "admin.staff_list",
+            "账号管理",
+            module="admin.staff",
+            permission="staff.manage",
+            group="系统",
+        ),
     ),
     permissions={
         "residency.review": _SERVICE_DESK,

@@ -8,6 +8,14 @@ feature = Feature(
     label="操作日志",
     models="backend.audit.models",
     admin=("admin.audit",),
-    nav=(NavEntry("admin.audit_log", "操作日志", module="admin.audit", permission="audit.read"),),
+    nav=(
+        NavEntry(
+            "admin.audit_log",
+            "操作日志",
+            module="admin.audit",
+            permission="audit.read",
+            group="系统",
+        ),
+    ),
     permissions={"audit.read": frozenset({StaffRole.platform_admin, StaffRole.company_admin})},
 )

@@ -9,7 +9,11 @@ feature = Feature(
     models="backend.board.models",
     api="backend.board.api:blp",
     admin=("admin.board",),
-    nav=(NavEntry("admin.board", "信息公示", module="admin.board", permission="board.read"),),
+    nav=(
+        NavEntry(
+            "admin.board", "信息公示", module="admin.board", permission="board.read", group="公示"
+        ),
+    ),
     permissions={
         # boards of the estates in scope, their compliance and read statistics
         "board.read": frozenset(StaffRole),

@@ -158,9 +158,11 @@ def must_read_stats(staff: Staff, estate_id: int | None = None) -> list[tuple[Po
     return [(post, services.read_share(post)) for post in db.session.scalars(stmt)]
 
 
-def compliance_rows(staff: Staff, order: str) -> list[compliance.BoardCompliance]:
-    """The compliance of every board in ``staff``'s scope, in ``order`` (most overdue
-    first by default)."""
+def compliance_rows(
+    staff: Staff, order: str, street_id: int | None = None
+) -> list[compliance.BoardCompliance]:
+    """The compliance of every board in ``staff``'s scope (of one street's estates if
+    given), in ``order`` (most overdue first by default)."""
     if order not in compliance.ORDERS:
         raise Invalid("排序方式无效", {"order": ["取值无效"]})
-    return compliance.compliance_overview(staff, order=order)
+    return compliance.compliance_overview(staff, order=order, street_id=street_id)

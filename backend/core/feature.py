@@ -27,6 +27,8 @@ class NavEntry:
 
     ``permission`` (``None``: every signed-in role) decides who sees it; the entry is marked
     active on every page served by ``module`` and on the endpoints listed in ``pages``.
+    ``group`` names the menu it sits in (``admin.home.NAV_GROUPS``: 工单, 住户, 收费…), so
+    that a role with twenty entries still has a top bar of one line.
     """
 
     endpoint: str
@@ -34,6 +36,7 @@ class NavEntry:
     module: str
     permission: str | None = None
     pages: tuple[str, ...] = ()
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,13 +135,15 @@ class EvaluationPart:
 @dataclass(frozen=True)
 class ToDo:
     """One line of a staff member's to-do list: ``count`` things wait at ``endpoint`` (with
-    the query ``args``, e.g. ``(("overdue", "1"),)``); ``urgent`` lines stand out."""
+    the query ``args``, e.g. ``(("overdue", "1"),)``); ``urgent`` lines stand out. A line
+    that is a figure rather than a count (this month's collection rate) shows ``figure``."""
 
     label: str
     count: int
     endpoint: str
     args: tuple[tuple[str, str], ...] = ()
     urgent: bool = False
+    figure: str = ""
 
 
 @dataclass(frozen=True)

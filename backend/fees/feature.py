@@ -21,10 +21,19 @@ feature = Feature(
             module="admin.fees",
             permission="fees.read",
             pages=("admin.cashier_search", "admin.cashier_unit", "admin.cashier_collect"),
+            group="收费",
         ),
         # oversight bodies: the collection rates (no per-unit bills or arrears)
-        NavEntry("admin.fee_reports", "物业收费", module="admin.fees", permission="fees.oversee"),
+        NavEntry(
+            "admin.fee_reports",
+            "物业收费",
+            module="admin.fees",
+            permission="fees.oversee",
+            group="收费",
+        ),
     ),
+    # the company admin's home: this month's collection rate and the units in arrears
+    todo="backend.fees.reports:todo",
     permissions={
         # per-unit money (bills, payments, receipts, arrears with age, reminders, meter
         # readings): the company's desk and admins only. Each row names a household and what

@@ -136,6 +136,32 @@ def collection_rate(
     return rows
 
 
+def todo(staff: Staff) -> list:
+    """What the company's money looks like today, for those who run its fees (company
+    admins): this month's collection rate and the units in arrears; two statements."""
+    from backend.core.feature import ToDo
+
+    if not scope.can(staff, "fees.manage"):
+        return []
+    month = local_today().replace(day=1)
+    rows = collection_rate(staff, "period", month, month)
+    rate = RateRow(month, "", sum(r.billed_fen for r in rows), sum(r.collected_fen for r in rows))
+    owing = db.session.scalar(
+        sa.select(sa.func.count()).select_from(arrears_query(staff).order_by(None).subquery())
+    )
+    period = f"{month:%Y-%m}"
+    return [
+        ToDo(
+            "本月收缴率" if rate.rate is not None else "本月收缴率（本月暂无账单）",
+            0,
+            "admin.fee_reports",
+            (("group", "period"), ("from", period), ("to", period)),
+            figure=f"{rate.rate}%" if rate.rate is not None else "—",
+        ),
+        ToDo("欠费户数", owing, "admin.arrears"),
+    ]
+
+
 # --- Excel exports ------------------------------------------------------------------------------
 
 

@@ -24,9 +24,17 @@ feature = Feature(
     api="backend.fund.api:blp",
     admin=("admin.fund",),
     nav=(
-        NavEntry("admin.fund", "维修资金", module="admin.fund", permission="fund.read"),
+        NavEntry(
+            "admin.fund", "维修资金", module="admin.fund", permission="fund.read", group="收费"
+        ),
         # the bank holds no fund.read: its entry leads to the orders addressed to it
-        NavEntry("admin.fund_orders", "划款通知", module="admin.fund", permission="fund.orders"),
+        NavEntry(
+            "admin.fund_orders",
+            "划款通知",
+            module="admin.fund",
+            permission="fund.orders",
+            group="收费",
+        ),
     ),
     permissions={
         "fund.read": READERS,

@@ -118,6 +118,30 @@ def notify_use_progress(use_id: int, event_id: int) -> int:
     return count
 
 
+def reviews_waiting(staff, base: sa.Select | None = None) -> list[int]:
+    """The uses in ``staff``'s scope (or in ``base``) under review that ``staff``'s role
+    reviews by the rules of their estate's city; a fixed number of statements whatever
+    the number of uses (the estates and streets are read at once)."""
+    from sqlalchemy.orm import selectinload
+
+    from backend.fund import uses
+    from backend.org.models import Street
+
+    if base is None:
+        base = uses.staff_uses(staff).order_by(None)
+    waiting = db.session.scalars(
+        base.where(FundUse.state == UseState.review).options(selectinload(FundUse.estate))
+    ).all()
+    street_ids = {use.estate.street_id for use in waiting}
+    if street_ids:  # into the identity map: rules_for reads each use's street from it
+        db.session.scalars(sa.select(Street).where(Street.id.in_(street_ids))).all()
+    return [
+        use.id
+        for use in waiting
+        if scope.can(staff, uses.REVIEW_PERMISSIONS[uses.rules_for(use.estate).reviewer])
+    ]
+
+
 def todo(staff) -> list:
     """What waits for ``staff`` in the fund: returned applications (the applicant), reviews
     (the city's reviewer), payment orders (the bank), emergencies to disclose (committee)."""
@@ -136,15 +160,24 @@ def todo(staff) -> list:
     items = []
     if scope.can(staff, "fund.apply"):
         items.append(
-            ToDo("退回的维修资金申请", count(FundUse.state == UseState.returned), "admin.fund")
+            ToDo(
+                "退回的维修资金申请",
+                count(FundUse.state == UseState.returned),
+                "admin.fund",
+                (("state", UseState.returned.value),),
+            )
         )
-    reviewing = [
-        use.id
-        for use in db.session.scalars(base.where(FundUse.state == UseState.review))
-        if scope.can(staff, uses.REVIEW_PERMISSIONS[uses.rules_for(use.estate).reviewer])
-    ]
+    reviewing = reviews_waiting(staff, base)
     if reviewing:
-        items.append(ToDo("待审核的维修资金申请", len(reviewing), "admin.fund", urgent=True))
+        items.append(
+            ToDo(
+                "待审核的维修资金申请",
+                len(reviewing),
+                "admin.fund",
+                (("state", UseState.review.value),),
+                urgent=True,
+            )
+        )
         supervised = db.session.scalar(
             sa.select(sa.func.count()).select_from(
                 oversight.supervised_uses(None).where(FundUse.id.in_(reviewing)).subquery()
@@ -160,7 +193,14 @@ def todo(staff) -> list:
         )
     if scope.can(staff, "fund.apply"):
         to_accept = count(FundUse.state == UseState.paid)
-        items.append(ToDo("已划款待验收的维修资金申请", to_accept, "admin.fund"))
+        items.append(
+            ToDo(
+                "已划款待验收的维修资金申请",
+                to_accept,
+                "admin.fund",
+                (("state", UseState.paid.value),),
+            )
+        )
     if scope.can(staff, "fund.pay"):
         waiting = count(FundUse.state == UseState.bank_notified)
         items.append(ToDo("待划款的通知", waiting, "admin.fund_orders", urgent=True))

@@ -15,7 +15,11 @@ feature = Feature(
     admin=("admin.mediation",),
     nav=(
         NavEntry(
-            "admin.mediation", "人民调解", module="admin.mediation", permission="mediation.read"
+            "admin.mediation",
+            "人民调解",
+            module="admin.mediation",
+            permission="mediation.read",
+            group="监管",
         ),
     ),
     permissions={

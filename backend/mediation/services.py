@@ -689,6 +689,17 @@ def cases_query(staff: Staff) -> sa.Select:
     return scope.scoped(stmt, staff, MediationCase.estate_id)
 
 
+def open_count(staff: Staff) -> int:
+    """Cases in ``staff``'s scope still open: waiting for acceptance or running (accepted
+    to agreed); one statement (the bureau's home page reads it by its import path)."""
+    return db.session.scalar(
+        cases_query(staff)
+        .with_only_columns(sa.func.count())
+        .order_by(None)
+        .where(MediationCase.state.in_((CaseState.requested, *RUNNING_STATES)))
+    )
+
+
 def staff_case(staff: Staff, case_id: int) -> MediationCase:
     """Case ``case_id`` if ``staff`` may read it, else "not found"."""
     case = db.session.scalars(cases_query(staff).where(MediationCase.id == case_id)).first()

@@ -10,7 +10,11 @@ feature = Feature(
     api="backend.notify.api:blp",
     # every role sees, in its scope, who WeChat reached and who only the app
     admin=("admin.notifications",),
-    nav=(NavEntry("admin.notification_reach", "消息触达", module="admin.notifications"),),
+    nav=(
+        NavEntry(
+            "admin.notification_reach", "消息触达", module="admin.notifications", group="公示"
+        ),
+    ),
     # staff who answer residents may send a message whose outcome is unknown again
     permissions={
         "notify.resend": frozenset(

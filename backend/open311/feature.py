@@ -10,7 +10,13 @@ feature = Feature(
     models="backend.open311.models",
     admin=("admin.open311",),
     nav=(
-        NavEntry("admin.open311", "外部接入", module="admin.open311", permission="open311.manage"),
+        NavEntry(
+            "admin.open311",
+            "外部接入",
+            module="admin.open311",
+            permission="open311.manage",
+            group="系统",
+        ),
     ),
     permissions={
         # partners (12345, grid systems) of the officer's street; the platform: all

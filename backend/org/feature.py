@@ -24,6 +24,7 @@ feature = Feature(
             "小区房屋",
             module="admin.org",
             pages=("admin.invite", "admin.create_invite"),
+            group="住户",
         ),
     ),
     permissions={

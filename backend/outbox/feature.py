@@ -10,7 +10,11 @@ feature = Feature(
     admin=("admin.outbox",),
     nav=(
         NavEntry(
-            "admin.outbox_commands", "后台任务", module="admin.outbox", permission="outbox.manage"
+            "admin.outbox_commands",
+            "后台任务",
+            module="admin.outbox",
+            permission="outbox.manage",
+            group="系统",
         ),
     ),
     permissions={"outbox.manage": frozenset({StaffRole.platform_admin})},

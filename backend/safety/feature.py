@@ -10,7 +10,15 @@ feature = Feature(
     models="backend.safety.models",
     api="backend.safety.api:blp",
     admin=("admin.safety",),
-    nav=(NavEntry("admin.safety", "设施设备", module="admin.safety", permission="safety.read"),),
+    nav=(
+        NavEntry(
+            "admin.safety",
+            "设施设备",
+            module="admin.safety",
+            permission="safety.read",
+            group="监管",
+        ),
+    ),
     permissions={
         # the register, the tasks and the overdue list of the estates in scope (officers:
         # their jurisdiction, to supervise)

@@ -29,6 +29,7 @@ feature = Feature(
             "监管",
             module="admin.supervision",
             permission="supervision.read",
+            group="监管",
         ),
         # the company's side: the 督办 orders it must answer
         NavEntry(
@@ -36,6 +37,7 @@ feature = Feature(
             "督办",
             module="admin.supervision",
             permission="supervision.answer",
+            group="工单",
         ),
     ),
     demo="backend.supervision.demo:seed",
@@ -45,6 +47,8 @@ feature = Feature(
         # the dashboard, overdue list, evaluations, credit records and lists of the
         # officer's jurisdiction (street: its estates; bureau: its district's)
         "supervision.read": OFFICERS,
+        # the bureau's home page: its district street by street (backend/supervision/home.py)
+        "supervision.city": frozenset({StaffRole.bureau_officer}),
         "supervision.export": OFFICERS,
         # 督办: officers order, the company (admin, service desk) answers
         "supervision.order": OFFICERS,

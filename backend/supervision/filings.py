@@ -356,8 +356,18 @@ def todo(staff) -> list[ToDo]:
                 SupervisionOrder.status.in_(orders.UNANSWERED),
             )
         )
-        if waiting:
-            items.append(ToDo("待回复督办", waiting, TODO_ENDPOINTS["orders"]))
+        # the company admin's home shows it even at none: the company's standing with the
+        # street office at a glance
+        if waiting or scope.manages_company(staff):
+            items.append(
+                ToDo(
+                    "待回复督办（含退回重办）",
+                    waiting,
+                    TODO_ENDPOINTS["orders"],
+                    (("status", "unanswered"),),
+                    urgent=True,
+                )
+            )
     if scope.can(staff, "supervision.order"):
         to_review = orders.awaiting_review_count(staff)
         if to_review:

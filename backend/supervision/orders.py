@@ -284,11 +284,20 @@ def mark_missed(now: datetime | None = None) -> int:
 
 
 def orders_query(
-    staff, status: OrderStatus | None = None, ticket_id: int | None = None
+    staff,
+    status: OrderStatus | None = None,
+    ticket_id: int | None = None,
+    street_id: int | None = None,
 ) -> sa.Select:
-    """The orders ``staff`` may read, newest first: an officer's jurisdiction, or the
-    orders addressed to the staff member's company."""
+    """The orders ``staff`` may read, newest first: an officer's jurisdiction (of one
+    street's estates if given), or the orders addressed to the staff member's company."""
     stmt = scope.scoped(sa.select(SupervisionOrder), staff, SupervisionOrder.estate_id)
+    if street_id is not None:
+        stmt = stmt.where(
+            SupervisionOrder.estate_id.in_(
+                sa.select(Estate.id).where(Estate.street_id == street_id)
+            )
+        )
     if scope.is_company_staff(staff):
         stmt = stmt.where(SupervisionOrder.company_id == staff.company_id)
     if status is not None:

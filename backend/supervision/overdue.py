@@ -14,6 +14,7 @@ from backend.authz import scope
 from backend.core.errors import Invalid
 from backend.core.time import to_local, utcnow
 from backend.extensions import db
+from backend.org.models import Estate
 from backend.supervision.models import SupervisionOrder, TicketFact
 from backend.supervision.orders import UNANSWERED
 from backend.tickets import sla
@@ -62,6 +63,7 @@ def overdue_tickets(
     descending: bool = True,
     estate_id: int | None = None,
     company_id: int | None = None,
+    street_id: int | None = None,
     now: datetime | None = None,
 ) -> list[OverdueRow]:
     """The open tickets in ``staff``'s scope that were escalated to the street office or
@@ -70,12 +72,7 @@ def overdue_tickets(
     if sort not in SORTS:
         raise Invalid("排序方式无效", {"sort": ["取值不在允许范围内"]})
     now = now or utcnow()
-    late = sa.select(TicketFact.ticket_id).where(TicketFact.overdue.is_(True))
-    stmt = sa.select(Ticket).where(
-        Ticket.state.in_(OPEN_STATES),
-        sa.or_(Ticket.escalated_at.is_not(None), Ticket.id.in_(late)),
-    )
-    stmt = scope.scoped(stmt, staff, Ticket.estate_id)
+    stmt = overdue_query(staff, street_id)
     if estate_id is not None:
         stmt = stmt.where(Ticket.estate_id == estate_id)
     if company_id is not None:
@@ -98,6 +95,24 @@ def overdue_tickets(
         "company": lambda r: r.company,
     }[sort]
     return sorted(rows, key=key, reverse=descending)
+
+
+def overdue_query(staff, street_id: int | None = None) -> sa.Select:
+    """The tickets of the overdue list (open, escalated or flagged late) in ``staff``'s
+    scope, of one street's estates if given: what the list shows and the homes count."""
+    late = sa.select(TicketFact.ticket_id).where(TicketFact.overdue.is_(True))
+    stmt = sa.select(Ticket).where(
+        Ticket.state.in_(OPEN_STATES),
+        sa.or_(Ticket.escalated_at.is_not(None), Ticket.id.in_(late)),
+    )
+    if street_id is not None:
+        stmt = stmt.where(Ticket.estate_id.in_(of_street(street_id)))
+    return scope.scoped(stmt, staff, Ticket.estate_id)
+
+
+def of_street(street_id: int) -> sa.Select:
+    """The ids of the estates of one street."""
+    return sa.select(Estate.id).where(Estate.street_id == street_id)
 
 
 def _open_orders(ticket_ids: list[int]) -> dict[int, int]:

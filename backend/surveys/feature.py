@@ -23,7 +23,13 @@ feature = Feature(
     api="backend.surveys.api:blp",
     admin=("admin.surveys",),
     nav=(
-        NavEntry("admin.surveys", "满意度测评", module="admin.surveys", permission="survey.read"),
+        NavEntry(
+            "admin.surveys",
+            "满意度测评",
+            module="admin.surveys",
+            permission="survey.read",
+            group="表决",
+        ),
     ),
     permissions={
         # aggregates of the surveys asking estates in scope (the company: never an answer)
@@ -54,6 +60,8 @@ feature = Feature(
     },
     jobs=(PeriodicJob("backend.surveys.jobs:advance_surveys_job", interval=300),),
     demo="backend.surveys.demo:seed",
+    # the company admin's home: the surveys running in its estates
+    todo="backend.surveys.services:todo",
     board_sources={"survey_results": "backend.surveys.board:items"},
     evaluation_sources={"survey": "backend.surveys.evaluation:part"},
     star_sources={"survey": "backend.surveys.evaluation:stars_of"},

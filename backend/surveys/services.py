@@ -368,6 +368,21 @@ def surveys_query(
     return stmt.where(Survey.id.in_(asked))
 
 
+def todo(staff: Staff) -> list:
+    """The surveys running in the estates of a company admin's company (the residents'
+    verdict on its service): one statement."""
+    from backend.core.feature import ToDo
+
+    if not (scope.can(staff, "survey.read") and scope.manages_company(staff)):
+        return []
+    running = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            surveys_query(staff, state=SurveyState.open).order_by(None).subquery()
+        )
+    )
+    return [ToDo("进行中的满意度测评", running, "admin.surveys", (("state", "open"),))]
+
+
 def survey_for(staff: Staff, survey_id: int) -> Survey:
     """Survey ``survey_id`` if it asks an estate in ``staff``'s scope, else NotFound."""
     survey = db.session.scalar(surveys_query(staff).where(Survey.id == survey_id))

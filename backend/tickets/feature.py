@@ -15,7 +15,11 @@ feature = Feature(
     models="backend.tickets.models",
     api="backend.tickets.api:blp",
     admin=("admin.tickets",),
-    nav=(NavEntry("admin.tickets", "工单", module="admin.tickets", permission="ticket.read"),),
+    nav=(
+        NavEntry(
+            "admin.tickets", "工单", module="admin.tickets", permission="ticket.read", group="工单"
+        ),
+    ),
     permissions={
         # tickets in scope (officers: those on the street office's list); what each role
         # may do to a ticket is decided by the state machine (backend/tickets/states.py)

@@ -42,6 +42,10 @@ DESCRIBE = "请描述问题（至少 2 个字），或录一段语音"
 #: the description of a report made by voice alone
 VOICE_ONLY = "（语音报修，请播放语音）"
 STALE = "工单状态已变化，请刷新后重试"
+#: what the technician who lost a race to take a ticket is told (409)
+TAKEN = "已被他人接单，请刷新后重试"
+#: the note a resident reads when a technician takes their new ticket without one
+TAKEN_NEW = "已受理，维修师傅已接单，将尽快为您处理"
 
 
 # --- creation ------------------------------------------------------------------------------
@@ -342,6 +346,8 @@ def apply(
     note = (note or "").strip()
     _check_actor(action, actor, ticket)
     if ticket.state not in action.sources:
+        if action.name == "take" and ticket.assignee_id not in (None, actor.staff.id):
+            raise Conflict(TAKEN)
         raise Conflict(f"工单当前为「{ticket.state.label}」，不能{action.label}")
     if action.note_required and not note:
         raise Invalid(f"{action.label}须填写原因", {"note": ["必填项"]})
@@ -351,6 +357,8 @@ def apply(
         values["assignee_id"] = _technician(ticket, assignee_id).id
     elif action.name == "take":
         values["assignee_id"] = actor.staff.id
+        if ticket.state == TicketState.submitted and not note:
+            note = TAKEN_NEW
     if action.assignee_only and actor.staff is not None and scope.can(actor.staff, "ticket.work"):
         where.append(Ticket.assignee_id == actor.staff.id)
     if action.name == "reopen":
@@ -366,7 +374,7 @@ def apply(
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        raise Conflict(STALE)
+        raise Conflict(TAKEN if action.name == "take" else STALE)
     from_state = ticket.state
     db.session.refresh(ticket)
     photos = _attach(actor, photo_ids)
@@ -708,6 +716,9 @@ def todo(staff: Staff) -> list:
                 True,
             )
         )
+        # new and accepted tickets nobody holds: a technician may take them (接单)
+        pool = staff_queue(staff, QueueFilter(view="unassigned"))
+        items.append(ToDo("可接单的工单", _count(pool), "admin.tickets", (("view", "unassigned"),)))
     if scope.can(staff, "ticket.read") and not scope.can(staff, "ticket.work"):
         waiting = db.session.scalar(
             sa.select(sa.func.count()).select_from(
@@ -742,6 +753,13 @@ def agenda(staff: Staff, limit: int = 5) -> list[Ticket]:
     """The first ``limit`` open tickets given to ``staff``, due soonest first: what a
     technician's home page shows."""
     stmt = with_details(staff_queue(staff, QueueFilter(view="mine", sort="due")))
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def takeable(staff: Staff, limit: int = 5) -> list[Ticket]:
+    """The first ``limit`` open tickets of ``staff``'s scope that nobody holds, due soonest
+    first: what a technician may take (接单) from their home page."""
+    stmt = with_details(staff_queue(staff, QueueFilter(view="unassigned", sort="due")))
     return list(db.session.scalars(stmt.limit(limit)))
 
 

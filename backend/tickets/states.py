@@ -52,8 +52,16 @@ _ACTIONS = (
         S.assigned,
         DESK,
     ),
-    # a technician takes an accepted ticket from the pool: two cannot both take it
-    Action("take", "接单", frozenset({S.accepted, S.reopened, S.escalated}), S.assigned, TECH),
+    # a technician takes a ticket from the pool: two cannot both take it. Taking a new one
+    # (待受理) accepts it and gives it to the technician in one step (issue 19): the take is
+    # the company's response to the resident
+    Action(
+        "take",
+        "接单",
+        frozenset({S.submitted, S.accepted, S.reopened, S.escalated}),
+        S.assigned,
+        TECH,
+    ),
     Action(
         "start",
         "开始处理",

@@ -18,7 +18,11 @@ feature = Feature(
     models="backend.votes.models",
     api="backend.votes.api:blp",
     admin=("admin.votes",),
-    nav=(NavEntry("admin.votes", "业主表决", module="admin.votes", permission="vote.read"),),
+    nav=(
+        NavEntry(
+            "admin.votes", "业主表决", module="admin.votes", permission="vote.read", group="表决"
+        ),
+    ),
     permissions={
         # motions in scope: the committee's estate, the street's estates, the district's
         "vote.read": MANAGERS | {StaffRole.bureau_officer},

@@ -604,6 +604,9 @@ TICKETS = {
         "ticket_id=y,action=close":            "401  401  401  401  401  404  404  404  409  409  403  404  404  404  404  409",
         # 受理并派单 without a technician: the form's 422; who may not accept gets 403
         "ticket_id=x,action=accept_assign":    "401  401  401  401  401  422  422  403  404  404  404  403  404  404  404  422",
+        # 接单 of a new ticket (issue 19): only a technician of the estate's company takes
+        # it (accepted and given to them in one step); the desk and admins assign instead
+        "ticket_id=x,action=take":             "401  401  401  401  401  403  403  302  404  404  404  403  404  404  404  403",
     },
     # batch assignment (issue 19) with nothing ticked: back to the queue with a message
     "POST /admin/tickets/assign": {

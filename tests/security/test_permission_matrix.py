@@ -109,6 +109,7 @@ TARGETS: dict[str, Callable] = {
     "action=accept": lambda w: "accept",
     "action=close": lambda w: "close",
     "action=accept_assign": lambda w: "accept_assign",
+    "action=take": lambda w: "take",
     "estate_id=y": lambda w: w.y.estate.id,
     "building_id=x": lambda w: w.x.building.id,
     "building_id=y": lambda w: w.y.building.id,

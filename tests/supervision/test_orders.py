@@ -139,7 +139,7 @@ def test_the_officer_accepts_an_answer_and_the_order_is_done(app, world, clock):
     orders.answer_order(world.desk, order.id, "已修复", now=T0 + 5 * H)
     with app.test_request_context():
         assert _todo(world.street).get("待审核督办回复") == 1
-        assert "待回复督办" not in _todo(world.desk)
+        assert "待回复督办（含退回重办）" not in _todo(world.desk)
     orders.accept_answer(world.street, order.id, "处理及时", now=T0 + 6 * H)
     assert order.status == OrderStatus.accepted and order.review_note == "处理及时"
     assert order.reviewed_by_id == world.street.id
@@ -166,7 +166,7 @@ def test_a_sent_back_answer_goes_back_on_the_companys_to_do_with_its_reason(app,
     last = ticket.events[-1]
     assert last.action == "supervision_return" and "未说明结果" in last.note
     with app.test_request_context():
-        assert _todo(world.desk).get("待回复督办") == 1
+        assert _todo(world.desk).get("待回复督办（含退回重办）") == 1
         assert "待审核督办回复" not in _todo(world.street)
     # the company answers again, on time; the officer accepts
     orders.answer_order(world.desk, order.id, "已修复并回访业主", now=T0 + 30 * H)

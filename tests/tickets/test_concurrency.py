@@ -69,3 +69,36 @@ def test_same_idempotency_key_at_once_gives_one_ticket(app, world):
     assert len({o.split(":")[0] for o in outcomes}) == 1
     assert sum(o.endswith("True") for o in outcomes) == 1
     assert _db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 1
+
+
+def test_two_technicians_taking_a_new_ticket_give_one_winner_and_a_clear_409(app, world):
+    """接单 of a 待受理 ticket by several technicians at once: one takes it (accepted and
+    assigned in one step), every other one is told 409 已被他人接单 and nothing else moves."""
+    from backend.core.errors import Conflict
+
+    ticket = world.ticket()
+    techs = [world.tech.id, world.tech2.id] + [
+        StaffFactory(role=StaffRole.technician, company=world.estate.company).id for _ in range(3)
+    ]
+    ticket_id = ticket.id
+    commit()
+
+    def take(i: int) -> str:
+        staff = _db.session.get(Staff, techs[i])
+        mine = _db.session.get(Ticket, ticket_id)
+        try:
+            services.apply(Actor(staff=staff), mine, "take")
+        except Conflict as exc:
+            return f"{exc.status} {exc.message}"
+        return "took"
+
+    outcomes = race(app, len(techs), take)
+
+    assert sorted(outcomes) == [f"409 {services.TAKEN}"] * (len(techs) - 1) + ["took"]
+    _db.session.expire_all()
+    events = _db.session.scalars(
+        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    ).all()
+    assert [e.action for e in events] == ["created", "take"]
+    stored = _db.session.get(Ticket, ticket_id)
+    assert stored.state.value == "assigned" and stored.assignee_id == events[-1].staff_id

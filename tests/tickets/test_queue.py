@@ -279,3 +279,71 @@ def test_the_queue_and_the_export_cost_the_same_statements_for_3_or_15_tickets(c
 
     assert len(fifteen) == len(three), "\n".join(fifteen)
     assert len(fifteen_export) == len(three_export), "\n".join(fifteen_export)
+
+
+def test_a_technician_takes_a_new_ticket_in_one_step(client, world):
+    """接单 of a 待受理 ticket: accepted and given to the technician at once (one event, the
+    company's response), the resident told through the outbox."""
+    import sqlalchemy as sa
+
+    from backend.notify.models import Notification
+    from backend.tickets import sla
+
+    ticket = _ticket(world)
+    login(client, world.tech)
+    page = client.get(f"/admin/tickets/{ticket.id}").get_data(as_text=True)
+    assert 'id="form-take"' in page
+
+    resp = client.post(f"/admin/tickets/{ticket.id}/take", data={"note": ""})
+
+    assert resp.status_code == 302
+    services.db.session.refresh(ticket)
+    assert ticket.state == TicketState.assigned and ticket.assignee_id == world.tech.id
+    assert [e.action for e in ticket.events] == ["created", "take"]
+    assert sla.responded_at(ticket.events) == ticket.events[-1].at
+    told = services.db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "ticket_status_changed")
+    ).all()
+    assert [n.resident_id for n in told] == [world.resident.id]
+    assert told[0].data["phrase3"]["value"] == "已派单"
+    assert services.TAKEN_NEW in str(told[0].data)
+
+
+def test_the_second_technician_to_take_a_ticket_is_told_it_is_taken(client, world):
+    ticket = _ticket(world)
+    services.apply(Actor(staff=world.tech), ticket, "take")
+    commit()
+    login(client, world.tech2)
+
+    resp = client.post(f"/admin/tickets/{ticket.id}/take", data={"note": ""})
+
+    assert resp.status_code == 409
+    assert "已被他人接单" in resp.get_data(as_text=True)
+    services.db.session.refresh(ticket)
+    assert ticket.assignee_id == world.tech.id
+
+
+def test_desk_and_other_companies_cannot_take(client, world):
+    ticket = _ticket(world)
+    login(client, world.desk)
+    assert client.post(f"/admin/tickets/{ticket.id}/take", data={}).status_code == 403
+    login(client, world.other_desk)
+    assert client.post(f"/admin/tickets/{ticket.id}/take", data={}).status_code == 404
+    services.db.session.refresh(ticket)
+    assert ticket.state == TicketState.submitted
+
+
+def test_the_technicians_home_shows_tickets_to_take(client, world):
+    new = _ticket(world)
+    accepted = _ticket(world)
+    services.apply(Actor(staff=world.desk), accepted, "accept")
+    taken = _ticket(world)
+    services.apply(Actor(staff=world.tech2), taken, "take")
+    commit()
+    login(client, world.tech)
+
+    page = client.get("/admin/").get_data(as_text=True)
+
+    assert 'id="todo-tickets-unassigned">2<' in page
+    assert f'id="takeable-{new.id}"' in page and f'id="takeable-{accepted.id}"' in page
+    assert f'id="takeable-{taken.id}"' not in page

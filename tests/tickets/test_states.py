@@ -24,6 +24,7 @@ ALLOWED = {
     (S.assigned, "assign"): S.assigned,
     (S.reopened, "assign"): S.assigned,
     (S.escalated, "assign"): S.assigned,
+    (S.submitted, "take"): S.assigned,
     (S.accepted, "take"): S.assigned,
     (S.reopened, "take"): S.assigned,
     (S.escalated, "take"): S.assigned,
