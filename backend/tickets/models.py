@@ -197,6 +197,7 @@ class TicketEvent(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     staff = relationship("Staff")
+    resident = relationship("Resident")
     photos = relationship(
         "Photo", secondary="ticket_event_photos", order_by="TicketEventPhoto.position"
     )
@@ -206,9 +207,22 @@ class TicketEvent(db.Model):
     )
 
     @property
+    def by_family(self) -> bool:
+        """Whether a family member acted for the ticket's resident (请家人帮忙)."""
+        return bool(self.resident_id) and self.resident_id != self.ticket.resident_id
+
+    @property
+    def family_label(self) -> str:
+        """How a family member's event names them: ``家人 张伟``."""
+        resident = self.resident
+        return f"家人 {(resident.name or resident.nickname or '').strip()}".strip()
+
+    @property
     def actor_label(self) -> str:
         if self.staff is not None:
             return f"{self.staff.role.label} {self.staff.name}"
+        if self.by_family:
+            return f"{self.family_label}（代住户）"
         if self.resident_id:
             return "住户"
         return "系统"

@@ -515,8 +515,17 @@ def _record(
 # --- rating --------------------------------------------------------------------------------
 
 
-def rate(resident: Resident, ticket: Ticket, score: int, comment: str = "") -> TicketEvent:
-    """The resident rates the outcome (1–5) once, after the ticket is resolved."""
+def rate(
+    resident: Resident,
+    ticket: Ticket,
+    score: int,
+    comment: str = "",
+    *,
+    helper: Resident | None = None,
+) -> TicketEvent:
+    """The resident rates the outcome (1–5) once, after the ticket is resolved; ``helper``
+    is the family member who rates it for them (请家人帮忙; the caller has checked the
+    grant), whom the timeline then names."""
     if ticket.resident_id is None or ticket.resident_id != resident.id:
         raise NotFound(NOT_FOUND)
     if ticket.state not in (TicketState.resolved, TicketState.closed):
@@ -534,8 +543,40 @@ def rate(resident: Resident, ticket: Ticket, score: int, comment: str = "") -> T
         raise Conflict("该工单已评价")
     db.session.refresh(ticket)
     return _record(
-        ticket, "rate", None, None, note=f"{score} 星 {comment}".strip(), resident_id=resident.id
+        ticket,
+        "rate",
+        None,
+        None,
+        note=f"{score} 星 {comment}".strip(),
+        resident_id=(helper or resident).id,
     )
+
+
+def follow_up(
+    resident: Resident,
+    ticket: Ticket,
+    note: str,
+    photo_ids: list[int] | None = None,
+    *,
+    helper: Resident | None = None,
+) -> TicketEvent:
+    """补充说明: the ticket's resident (or ``helper``, a family member acting for them; the
+    caller has checked the grant) adds a note and photos to an open ticket's timeline.
+    Changes no state; the staff handling it read it on the timeline."""
+    if ticket.resident_id is None or ticket.resident_id != resident.id:
+        raise NotFound(NOT_FOUND)
+    if ticket.state in (TicketState.closed, TicketState.rejected):
+        raise Conflict(f"工单已{ticket.state.label.removeprefix('已')}，不能再补充说明")
+    note = (note or "").strip()
+    if not note and not photo_ids:
+        raise Invalid("请填写补充说明或添加照片", {"note": ["必填项"]})
+    author = helper or resident
+    photos = media.attach_photos(photo_ids, resident_id=author.id) if photo_ids else []
+    event = _record(
+        ticket, "follow_up", None, None, note=note, photos=photos, resident_id=author.id
+    )
+    log.info("ticket %s: follow-up by resident %s", ticket.id, author.id)
+    return event
 
 
 def record_event(
