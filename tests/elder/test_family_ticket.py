@@ -43,7 +43,7 @@ def _asked(client, db):
 
 
 def test_the_message_opens_the_ticket_for_the_family_member(client, db):
-    _unit, elder, son, _tenant, ticket_id = _asked(client, db)
+    _unit, _elder, son, _tenant, ticket_id = _asked(client, db)
     message = db.session.scalars(
         sa.select(Notification).where(Notification.resident_id == son.id)
     ).one()

@@ -138,6 +138,8 @@ def _tickets(w) -> None:
     from flask import current_app
 
     from backend.core.signing import signed_url
+    from backend.elder.models import HelpRequest
+    from backend.extensions import db
     from backend.media.services import upload_photo
     from backend.tickets.models import TicketKind
     from backend.tickets.services import create_ticket
@@ -156,6 +158,13 @@ def _tickets(w) -> None:
         with current_app.test_request_context():
             url = signed_url("media.photo_file", photo_id=side.photo.id, variant="full")
         side.photo_query = dict(parse_qsl(urlsplit(url).query))
+    # resX asked the household of X-101 (famX) to help with the ticket (请家人帮忙)
+    db.session.add(
+        HelpRequest(
+            requester_id=w.owner_x.resident.id, unit_id=w.x.unit.id, ticket_id=w.x.ticket.id
+        )
+    )
+    commit()
 
 
 def _fees(w) -> None:
