@@ -1134,7 +1134,7 @@
     return h(
       "div",
       { testid: "ticket-detail", dataset: { state: t.state } },
-      family ? h("p", { class: "family-banner", testid: "family-banner" }, `${t.asked_by} 请您帮忙跟进这张工单。您在这里的每一步，进度中都记为“家人 代为”。`) : null,
+      family ? h("p", { class: "family-banner", testid: "family-banner" }, `${t.asked_by} 请您帮忙跟进这张工单。您在这里补充的说明和评价，进度中都会写明由家人代为办理。`) : null,
       h(
         "div",
         { class: "unit-card" },
