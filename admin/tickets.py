@@ -4,19 +4,32 @@ list (phone width, after-photos), and the Excel export."""
 from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, NumberRange
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
+from admin.forms import BAD_CHOICE, Form, SearchForm, _strip
 from admin.page import MAX_PER_PAGE, attachment, form_int, paginate, per_page, safe_back
 from backend.authz import scope
 from backend.authz.roles import ticket_queue_home
 from backend.core.api import MAX_ID
 from backend.core.errors import DomainError, NotFound
+from backend.core.text import CleanText
 from backend.core.time import utcnow
 from backend.media import services as media
 from backend.media.api import read_uploaded_files, release_transaction
+from backend.org.services import find_units
 from backend.tickets import export, queue, services, sla
-from backend.tickets.models import CATEGORY_LABELS, Ticket, TicketKind, TicketState
+from backend.tickets.models import (
+    CALL_SOURCES,
+    CATEGORY_LABELS,
+    Ticket,
+    TicketKind,
+    TicketSource,
+    TicketState,
+    Urgency,
+)
 from backend.tickets.services import Actor, QueueFilter
 from backend.tickets.states import ACTIONS, EVENT_LABELS, allowed_for_staff
 
@@ -218,4 +231,115 @@ def ticket_action(ticket_id: int, action: str):
     flash(f"工单 T{item.id}：{label}", "success")
     if scope.can(staff, "ticket.work") and action in ("resolve",):
         return redirect(url_for("admin.my_tickets"))
+    return redirect(url_for("admin.ticket", ticket_id=item.id))
+
+
+# --- 代客报修: the desk takes a ticket for a resident on the phone or at the counter ----------
+
+#: how many units the unit search lists at most
+CALL_MATCHES = 20
+
+
+class CallTicketForm(Form):
+    """A ticket the desk takes for a resident (代客报修)."""
+
+    resident_id = IntegerField(
+        validators=[DataRequired("请选择报修住户"), NumberRange(1, MAX_ID, message=BAD_CHOICE)]
+    )
+    source = StringField(
+        validators=[AnyOf([s.value for s in CALL_SOURCES], message=BAD_CHOICE)],
+    )
+    kind = StringField(
+        validators=[AnyOf([k.value for k in TicketKind], message=BAD_CHOICE)],
+    )
+    category = StringField(validators=[CleanText(30)], filters=[_strip], default="")
+    urgency = StringField(
+        validators=[AnyOf([u.value for u in Urgency], message=BAD_CHOICE)],
+        default=Urgency.normal.value,
+    )
+    description = TextAreaField(
+        validators=[DataRequired("请填写描述"), CleanText(1000, multiline=True, min_length=2)],
+        filters=[_strip],
+    )
+    location = StringField(validators=[CleanText(100)], filters=[_strip], default="")
+
+
+@blueprint.get("/tickets/call")
+@login_required
+@permission_required("ticket.take_call")
+def call_search():
+    """代客报修：按“楼栋 房号”（如 1幢 201）找到来电住户的房屋。"""
+    q = SearchForm().checked()["q"] or ""
+    units = find_units(current_staff(), q, CALL_MATCHES) if q else []
+    if q and len(units) == 1:
+        return redirect(url_for("admin.call_unit", unit_id=units[0].id))
+    return render_template("admin/ticket_call.html", q=q, units=units, unit=None)
+
+
+def _call_page(unit_id: int, error: str | None = None, status: int = 200, form=None):
+    unit, residencies = services.callers(current_staff(), unit_id)
+    return (
+        render_template(
+            "admin/ticket_call.html",
+            q=request.args.get("q", ""),
+            units=[],
+            unit=unit,
+            residencies=residencies,
+            sources=CALL_SOURCES,
+            kinds=list(TicketKind),
+            urgencies=list(Urgency),
+            categories=CATEGORY_LABELS,
+            error=error,
+            form=form or {},
+        ),
+        status,
+    )
+
+
+@blueprint.get("/tickets/call/units/<int:unit_id>")
+@login_required
+@permission_required("ticket.take_call")
+def call_unit(unit_id: int):
+    """代客报修：选择报修住户（须已绑定该房屋），填写类型、描述与紧急程度，可附照片。"""
+    return _call_page(unit_id)
+
+
+@blueprint.post("/tickets/call/units/<int:unit_id>")
+@login_required
+@permission_required("ticket.take_call")
+def call_file(unit_id: int):
+    """登记代客报修：工单记在住户名下（住户在小程序中可见、可评价），来源记为电话或前台。"""
+    staff = current_staff()
+    services.callers(staff, unit_id)  # out of scope: 404 before any photo is stored
+    form = request.form.to_dict()
+    try:
+        data = CallTicketForm().checked()
+        files = read_uploaded_files("photos")
+        photo_ids = []
+        if files:
+            staff_id = staff.id
+            release_transaction()
+            photo_ids = [media.upload_photo(blob, staff_id=staff_id).id for blob in files]
+            staff = current_staff()
+        item = services.take_call(
+            staff,
+            unit_id,
+            resident_id=data["resident_id"],
+            source=TicketSource(data["source"]),
+            kind=TicketKind(data["kind"]),
+            description=data["description"],
+            urgency=Urgency(data["urgency"]),
+            category=data["category"],
+            location=data["location"],
+            photo_ids=photo_ids,
+        )
+    except DomainError as exc:
+        from backend.core.db import rollback
+
+        rollback()
+        return _call_page(unit_id, error=exc.message, status=exc.status, form=form)
+    flash(
+        f"已登记工单 T{item.id}（{item.source.label}），住户可在小程序“我的工单”中查看",
+        "success",
+    )
     return redirect(url_for("admin.ticket", ticket_id=item.id))

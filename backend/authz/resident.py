@@ -110,6 +110,19 @@ def estate_ids(resident: Resident) -> list[int]:
     return sorted({p.estate_id for p in current_places(resident)})
 
 
+def household_unit_ids(resident: Resident) -> list[int]:
+    """Ids of the units where ``resident`` lives today as owner or family: the household,
+    whom 请家人帮忙 may ask to help with the unit's bills and tickets (a tenant is not of
+    the owner's household)."""
+    return sorted(
+        {
+            p.unit_id
+            for p in current_places(resident)
+            if p.role in (ResidencyRole.owner, ResidencyRole.family)
+        }
+    )
+
+
 def in_my_units(unit_column, resident: Resident, *, tenant_allowed=None):
     """A filter: ``unit_column`` is one of ``resident``'s units.
 

@@ -39,7 +39,8 @@ class HelpRequest(db.Model):
     requester_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     bill_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bills.id"))
-    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
+    #: indexed: a family member's page finds the request by its ticket
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
     #: how many family members were sent the message
     asked: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

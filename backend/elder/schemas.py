@@ -7,6 +7,7 @@ import marshmallow as ma
 from backend.accounts.schemas import LocalDateTime
 from backend.core import validate
 from backend.core.api import MAX_ID, Schema
+from backend.tickets.schemas import TicketDetailSchema
 
 _ID = validate.Range(min=1, max=MAX_ID, error="编号无效")
 
@@ -37,3 +38,23 @@ class HelpRequestSchema(Schema):
     ticket_id = ma.fields.Integer(allow_none=True)
     asked = ma.fields.Integer(metadata={"description": "收到消息的家人人数"})
     created_at = LocalDateTime()
+
+
+class FollowUpSchema(Schema):
+    """补充说明: a note, photos, or both."""
+
+    note = ma.fields.String(
+        load_default="", validate=validate.Length(max=1000), metadata={"multiline": True}
+    )
+    photo_ids = ma.fields.List(
+        ma.fields.Integer(validate=_ID),
+        load_default=list,
+        validate=validate.Length(max=9, error="最多 9 张照片"),
+        metadata={"description": "已上传照片的编号（POST /media/photos），最多 9 张"},
+    )
+
+
+class FamilyTicketSchema(TicketDetailSchema):
+    """A ticket a family member was asked to help with, as that family member sees it."""
+
+    asked_by = ma.fields.String(metadata={"description": "请求帮忙的家人"})

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from backend.accounts.models import Residency, ResidencyRole, Resident
-from backend.authz.resident import current_places
+from backend.authz.resident import current_places, household_unit_ids
 from backend.core.errors import Conflict, NotFound
 from backend.core.time import utcnow
 from backend.elder.models import HelpRequest, ResidentSetting
@@ -22,6 +22,8 @@ from backend.fees.models import BillStatus
 from backend.fees.payments import my_bill
 from backend.notify.services import notify_resident
 from backend.org.models import Unit
+from backend.tickets import services as tickets
+from backend.tickets.models import Ticket, TicketState
 from backend.tickets.services import resident_ticket
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,7 @@ def ask_family(resident: Resident, *, bill_id: int | None = None, ticket_id: int
             matter=matter,
             at=now,
             bill_id=bill_id,
+            ticket_id=ticket_id,
         )
     row.asked = len(family)
     db.session.flush()
@@ -133,3 +136,63 @@ def _my_unit_in(resident: Resident, estate_id: int) -> int:
         if place.estate_id == estate_id:
             return place.unit_id
     raise NotFound("未找到您在该小区的房屋")
+
+
+# --- helping with a ticket -----------------------------------------------------------------
+
+
+def helped_ticket(resident: Resident, ticket_id: int) -> tuple[Ticket, HelpRequest]:
+    """Ticket ``ticket_id`` and the request that lets ``resident`` help with it: someone
+    of the ticket's unit asked for help about it, and ``resident`` lives in that unit today
+    as its owner or family (never a tenant, never another unit: "not found" to anyone
+    else, and to the asker, who has the ticket as their own)."""
+    help_request = db.session.scalars(
+        sa.select(HelpRequest)
+        .where(
+            HelpRequest.ticket_id == ticket_id,
+            HelpRequest.unit_id.in_(household_unit_ids(resident)),
+            HelpRequest.requester_id != resident.id,
+        )
+        .order_by(HelpRequest.id)
+        .limit(1)
+    ).first()
+    ticket = db.session.get(Ticket, ticket_id) if help_request is not None else None
+    if (
+        ticket is None
+        or ticket.resident_id != help_request.requester_id
+        or ticket.unit_id not in (None, help_request.unit_id)
+    ):
+        raise NotFound(tickets.NOT_FOUND)
+    return ticket, help_request
+
+
+def helper_actions(ticket: Ticket) -> list[str]:
+    """What a family member may do for the asker now: add a follow-up while the ticket is
+    open, rate it once it is done and unrated (what the asker could do)."""
+    actions = []
+    if ticket.state not in (TicketState.closed, TicketState.rejected):
+        actions.append("follow_up")
+    if ticket.state in (TicketState.resolved, TicketState.closed) and ticket.rating is None:
+        actions.append("rate")
+    return actions
+
+
+def asker_name(help_request: HelpRequest) -> str:
+    """How the family member's page names who asked."""
+    return _display_name(db.session.get(Resident, help_request.requester_id))
+
+
+def help_follow_up(resident: Resident, ticket_id: int, note: str, photo_ids: list[int]):
+    """代为补充说明: the family member adds a note (and photos) to the asker's ticket."""
+    ticket, help_request = helped_ticket(resident, ticket_id)
+    asker = db.session.get(Resident, help_request.requester_id)
+    tickets.follow_up(asker, ticket, note, photo_ids, helper=resident)
+    return ticket, help_request
+
+
+def help_rate(resident: Resident, ticket_id: int, score: int, comment: str):
+    """代为评价: the family member rates the outcome for the asker (once, as they could)."""
+    ticket, help_request = helped_ticket(resident, ticket_id)
+    asker = db.session.get(Resident, help_request.requester_id)
+    tickets.rate(asker, ticket, score, comment, helper=resident)
+    return ticket, help_request

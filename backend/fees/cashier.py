@@ -16,8 +16,8 @@ from backend.accounts.models import Staff
 from backend.authz import scope
 from backend.extensions import db
 from backend.fees.models import Bill, BillStatus
-from backend.org.models import Building, Estate, Unit
-from backend.org.services import unit_words
+from backend.org import services as org_units
+from backend.org.models import Unit
 
 #: how many units a search lists at most
 MAX_MATCHES = 20
@@ -40,25 +40,7 @@ def find_units(staff: Staff, q: str) -> list[Unit]:
     number, "1幢 201"; or a number alone): exact matches first, then those that contain the
     words, by estate, building and number; at most :data:`MAX_MATCHES`."""
     scope.require(staff, "fees.collect")
-    building, number = unit_words(q)
-    if not number:
-        return []
-    conditions = [Unit.number.contains(number, autoescape=True)]
-    if building:
-        conditions.append(Building.name.contains(building, autoescape=True))
-    exact = Unit.number == number
-    if building:
-        exact = sa.and_(exact, Building.name == building)
-    stmt = (
-        sa.select(Unit)
-        .join(Building, Building.id == Unit.building_id)
-        .join(Estate, Estate.id == Unit.estate_id)
-        .where(*conditions)
-        .options(joinedload(Unit.building), joinedload(Unit.estate))
-        .order_by(sa.case((exact, 0), else_=1), Estate.name, Building.name, Unit.number)
-        .limit(MAX_MATCHES)
-    )
-    return list(db.session.scalars(scope.scoped(stmt, staff, Unit.estate_id)))
+    return org_units.find_units(staff, q, MAX_MATCHES)
 
 
 def household(staff: Staff, unit_id: int) -> Household:

@@ -216,16 +216,23 @@ def fund_use_progress(
 
 @event("family_help", "家人求助", "family_help")
 def family_help(
-    *, requester: str, unit_label: str, matter: str, at: datetime, bill_id: int | None = None
+    *,
+    requester: str,
+    unit_label: str,
+    matter: str,
+    at: datetime,
+    bill_id: int | None = None,
+    ticket_id: int | None = None,
 ):
     """A family member bound to the same unit asked for help (请家人帮忙) with a bill (the
-    message opens the unit's bills, where it can be paid) or a ticket."""
+    message opens the unit's bills, where it can be paid) or a ticket (it opens the ticket
+    as the family member may follow it up)."""
     return {
         "thing1": kw.thing(requester),
         "thing2": kw.thing(unit_label),
         "thing3": kw.thing(matter),
         "time4": kw.time(at),
-    }, ("pages/fees/bills" if bill_id else "pages/messages/index")
+    }, ("pages/fees/bills" if bill_id else f"pages/family/ticket?id={ticket_id}")
 
 
 def build(event_name: str, **facts) -> Message:

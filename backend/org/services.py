@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from backend.authz import scope
 from backend.core.errors import NotFound
@@ -61,6 +62,32 @@ def unit_sort(unit_id: sa.ColumnElement):
         return [k.desc() if descending else k.asc() for k in keys]
 
     return columns
+
+
+def find_units(staff: Staff, q: str, limit: int) -> list[Unit]:
+    """Units in ``staff``'s scope matching ``q`` as the tables show a unit (building and
+    number, "1幢 201"; or a number alone): exact matches first, then those that contain the
+    words, by estate, building and number; at most ``limit``. The caller has checked the
+    permission its screen needs (the cashier, the desk taking a call)."""
+    building, number = unit_words(q)
+    if not number:
+        return []
+    conditions = [Unit.number.contains(number, autoescape=True)]
+    if building:
+        conditions.append(Building.name.contains(building, autoescape=True))
+    exact = Unit.number == number
+    if building:
+        exact = sa.and_(exact, Building.name == building)
+    stmt = (
+        sa.select(Unit)
+        .join(Building, Building.id == Unit.building_id)
+        .join(Estate, Estate.id == Unit.estate_id)
+        .where(*conditions)
+        .options(joinedload(Unit.building), joinedload(Unit.estate))
+        .order_by(sa.case((exact, 0), else_=1), Estate.name, Building.name, Unit.number)
+        .limit(limit)
+    )
+    return list(db.session.scalars(scope.scoped(stmt, staff, Unit.estate_id)))
 
 
 def search_estates(q: str = "") -> sa.Select:

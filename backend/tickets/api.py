@@ -82,19 +82,25 @@ def ticket_detail(ticket) -> dict:
         if event.action == "created":
             photos = views
             voice_note = voice
+        label = EVENT_LABELS.get(event.action, event.action)
+        if event.staff_id or not event.resident_id:
+            # residents see the role, not staff names
+            actor = event.staff.role.label if event.staff_id else "系统"
+        elif event.by_family:
+            # honest about who did it: 家人 张伟 代为补充说明
+            actor, label = event.family_label, f"代为{label}"
+        else:
+            actor = "住户"
         timeline.append(
             {
                 "id": event.id,
                 "action": event.action,
-                "action_label": EVENT_LABELS.get(event.action, event.action),
+                "action_label": label,
                 "to_state": event.to_state,
                 "state_label": services.TicketState(event.to_state).label
                 if event.to_state
                 else None,
-                # residents see the role, not staff names
-                "actor": "系统"
-                if not (event.staff_id or event.resident_id)
-                else ("住户" if event.resident_id else event.staff.role.label),
+                "actor": actor,
                 "at": event.at,
                 "note": event.note,
                 "photos": views,

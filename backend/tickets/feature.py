@@ -3,6 +3,7 @@
 from backend.accounts.models import Staff
 from backend.authz.roles import StaffRole
 from backend.core.feature import AuditEntity, Feature, NavEntry, PeriodicJob
+from backend.org.models import Unit
 from backend.tickets.models import Ticket, TicketKind, TicketSource, TicketState
 from backend.tickets.states import ACTIONS, DESK
 
@@ -32,6 +33,8 @@ feature = Feature(
         "ticket.work": frozenset({StaffRole.technician}),
         # batch assignment from the queue: those who may 派单 (backend/tickets/states.py)
         "ticket.assign": DESK,
+        # 代客报修: the desk takes a ticket for a resident who phoned or came to the counter
+        "ticket.take_call": DESK,
         "ticket.export": frozenset(
             {
                 StaffRole.platform_admin,
@@ -59,12 +62,15 @@ feature = Feature(
                 "source": "来源",
                 "kind": "类型",
                 "location": "位置",
+                "unit_id": "房屋",
+                "caller": "报修住户",
             },
             values={
                 "state": TicketState,
                 "assignee_id": Staff,
                 "source": TicketSource,
                 "kind": TicketKind,
+                "unit_id": Unit,
             },
         )
     },

@@ -23,9 +23,10 @@ class TicketKind(LabeledEnum):
 
 
 class TicketSource(LabeledEnum):
-    """Who brought the ticket in. Only a ``resident`` ticket has a resident (who is told of
-    its progress and may rate it); the others are filed by staff or come from a partner's
-    channel, whose own reference is ``Ticket.source_ref``."""
+    """Who brought the ticket in. A ``resident`` ticket, and one the desk took for a
+    resident who phoned or came to the counter (``phone``, ``counter``: 代客报修), has its
+    resident (who is told of its progress and may rate it); the others are filed by staff
+    or come from a partner's channel, whose own reference is ``Ticket.source_ref``."""
 
     resident = "resident", "住户"
     staff = "staff", "物业工作人员"
@@ -33,6 +34,14 @@ class TicketSource(LabeledEnum):
     open311 = "open311", "Open311 接口"
     hotline = "hotline", "12345 热线"
     grid = "grid", "网格员"
+    phone = "phone", "电话代报"
+    counter = "counter", "前台代报"
+
+
+#: the sources whose ticket has its resident (the resident's own, or taken for them)
+FOR_RESIDENT = (TicketSource.resident, TicketSource.phone, TicketSource.counter)
+#: how the desk takes a ticket for a resident (代客报修)
+CALL_SOURCES = (TicketSource.phone, TicketSource.counter)
 
 
 class Urgency(LabeledEnum):
@@ -104,7 +113,7 @@ class Ticket(db.Model):
         default=TicketState.submitted,
         index=True,
     )
-    #: where it came from; only ``resident`` tickets have a resident
+    #: where it came from; only tickets of :data:`FOR_RESIDENT` sources have a resident
     source: Mapped[TicketSource] = mapped_column(
         sa.Enum(TicketSource, native_enum=False, length=20),
         default=TicketSource.resident,
@@ -112,7 +121,7 @@ class Ticket(db.Model):
     )
     #: the partner's own reference (12345 / Open311 / 网格 case number); unique per source
     source_ref: Mapped[str | None] = mapped_column(sa.String(64))
-    #: the resident who reported it (source ``resident``), else None
+    #: the resident who reported it (or for whom the desk took it), else None
     resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"), index=True)
     #: the staff member who filed it (a technician's patrol finding, the desk taking a call)
     filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
@@ -146,17 +155,19 @@ class Ticket(db.Model):
         # a partner's case is imported once
         sa.UniqueConstraint("source", "source_ref"),
         sa.CheckConstraint(
-            "source IN ('resident', 'staff', 'safety', 'open311', 'hotline', 'grid')",
+            "source IN ('resident', 'staff', 'safety', 'open311', 'hotline', 'grid',"
+            " 'phone', 'counter')",
             name="source",
         ),
-        # a resident's ticket has its resident, and only a resident's ticket has one
+        # a resident's ticket (their own, or taken for them by the desk) has its resident,
+        # and only such a ticket has one
         sa.CheckConstraint(
-            "(source = 'resident' AND resident_id IS NOT NULL)"
-            " OR (source <> 'resident' AND resident_id IS NULL)",
+            "(source IN ('resident', 'phone', 'counter') AND resident_id IS NOT NULL)"
+            " OR (source NOT IN ('resident', 'phone', 'counter') AND resident_id IS NULL)",
             name="resident",
         ),
         # only residents rate, their own tickets
-        sa.CheckConstraint("rating IS NULL OR source = 'resident'", name="rated_by_resident"),
+        sa.CheckConstraint("rating IS NULL OR resident_id IS NOT NULL", name="rated_by_resident"),
     )
 
     @property
@@ -203,6 +214,7 @@ class TicketEvent(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     staff = relationship("Staff")
+    resident = relationship("Resident")
     photos = relationship(
         "Photo", secondary="ticket_event_photos", order_by="TicketEventPhoto.position"
     )
@@ -214,9 +226,22 @@ class TicketEvent(db.Model):
     )
 
     @property
+    def by_family(self) -> bool:
+        """Whether a family member acted for the ticket's resident (请家人帮忙)."""
+        return bool(self.resident_id) and self.resident_id != self.ticket.resident_id
+
+    @property
+    def family_label(self) -> str:
+        """How a family member's event names them: ``家人 张伟``."""
+        resident = self.resident
+        return f"家人 {(resident.name or resident.nickname or '').strip()}".strip()
+
+    @property
     def actor_label(self) -> str:
         if self.staff is not None:
             return f"{self.staff.role.label} {self.staff.name}"
+        if self.by_family:
+            return f"{self.family_label}（代住户）"
         if self.resident_id:
             return "住户"
         return "系统"

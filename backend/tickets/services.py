@@ -22,6 +22,7 @@ from backend.media import services as media
 from backend.org.models import Estate, Unit
 from backend.tickets import notices, queue, sla
 from backend.tickets.models import (
+    CALL_SOURCES,
     CATEGORIES,
     OPEN_STATES,
     Ticket,
@@ -168,17 +169,23 @@ def file_ticket(
     location: str = "",
     category: str = "",
     photo_ids: list[int] | None = None,
+    resident: Resident | None = None,
     now: datetime | None = None,
 ) -> tuple[Ticket, bool]:
-    """File a ticket no resident reported: by ``staff`` (a patrol finding, the desk taking a
-    call) or from a partner's channel (12345, Open311, 网格) with its own ``source_ref``.
+    """File a ticket no resident reported in the mini-app: by ``staff`` (a patrol finding;
+    the desk taking a resident's call, see :func:`take_call`) or from a partner's channel
+    (12345, Open311, 网格) with its own ``source_ref``.
 
     The caller has checked that ``staff`` may act in ``estate_id`` (``backend.authz``). The
     same ``(source, source_ref)`` gives the same ticket (a partner's case is imported once);
-    returns the ticket and whether it is new. Nobody is told as a resident and nobody rates it.
+    returns the ticket and whether it is new. A ticket taken for ``resident`` (sources
+    ``phone`` and ``counter`` only, a resident living in ``unit_id``) is theirs: in their
+    list, told of its progress, rated by them; no other ticket is anybody's.
     """
     if source == TicketSource.resident:
         raise ValueError("a resident's ticket is created by create_ticket")
+    if (resident is not None) != (source in CALL_SOURCES):
+        raise ValueError("a ticket taken by phone or at the counter is for one resident")
     description = (description or "").strip()
     if not description:
         raise Invalid("请填写描述", {"description": ["必填项"]})
@@ -211,6 +218,7 @@ def file_ticket(
         source=source,
         source_ref=source_ref,
         filed_by_id=staff.id if staff else None,
+        resident_id=resident.id if resident else None,
         created_at=now or utcnow(),
     )
     try:
@@ -239,12 +247,84 @@ def file_ticket(
             "ticket.file",
             "ticket",
             ticket.id,
-            after={"source": source.value, "kind": kind.value, "location": ticket.location},
+            after={
+                "source": source.value,
+                "kind": kind.value,
+                "location": ticket.location,
+                **({"unit_id": unit_id} if unit_id else {}),
+                **({"caller": resident.name or resident.nickname} if resident else {}),
+            },
             estate_id=estate_id,
         )
     log.info("ticket %s filed (%s %s)", ticket.id, source.value, source_ref or "")
     escalate_hazard(ticket)
     return ticket, True
+
+
+def take_call(
+    staff: Staff,
+    unit_id: int,
+    *,
+    resident_id: int | None,
+    source: TicketSource,
+    kind: TicketKind,
+    description: str,
+    urgency: Urgency = Urgency.normal,
+    category: str = "",
+    location: str = "",
+    photo_ids: list[int] | None = None,
+) -> Ticket:
+    """代客报修: the desk takes a ticket for a resident of unit ``unit_id`` who phoned or came
+    to the counter (``source``). The caller must live in the unit now (any role: a tenant
+    reports their home's leak too); the ticket is then theirs as if they had reported it.
+    A unit out of ``staff``'s scope is "not found"."""
+    scope.require(staff, "ticket.take_call")
+    unit = scope.get_scoped(Unit, unit_id, staff)
+    if source not in CALL_SOURCES:
+        raise Invalid("请选择来电或到前台", {"source": ["取值不在允许范围内"]})
+    caller = None
+    if resident_id is not None:
+        caller = db.session.scalars(
+            sa.select(Resident)
+            .join(Residency, Residency.resident_id == Resident.id)
+            .where(
+                Residency.unit_id == unit.id,
+                Residency.resident_id == resident_id,
+                Residency.is_current,
+            )
+            .limit(1)
+        ).first()
+    if caller is None:
+        raise Invalid(
+            "请选择在该房屋绑定的住户（未绑定的来电人请先为其办理绑定）",
+            {"resident_id": ["必填项"]},
+        )
+    ticket, _ = file_ticket(
+        source,
+        estate_id=unit.estate_id,
+        kind=kind,
+        description=description,
+        staff=staff,
+        urgency=urgency,
+        unit_id=unit.id,
+        location=location,
+        category=category,
+        photo_ids=photo_ids,
+        resident=caller,
+    )
+    return ticket
+
+
+def callers(staff: Staff, unit_id: int) -> tuple[Unit, list[Residency]]:
+    """Unit ``unit_id`` (in scope, else 404) and who lives there now, to pick the caller."""
+    scope.require(staff, "ticket.take_call")
+    unit = scope.get_scoped(Unit, unit_id, staff)
+    rows = db.session.scalars(
+        sa.select(Residency)
+        .where(Residency.unit_id == unit.id, Residency.is_current)
+        .order_by(Residency.role, Residency.id)
+    )
+    return unit, list(rows)
 
 
 def _by_source_ref(source: TicketSource, ref: str) -> Ticket | None:
@@ -543,8 +623,17 @@ def _record(
 # --- rating --------------------------------------------------------------------------------
 
 
-def rate(resident: Resident, ticket: Ticket, score: int, comment: str = "") -> TicketEvent:
-    """The resident rates the outcome (1–5) once, after the ticket is resolved."""
+def rate(
+    resident: Resident,
+    ticket: Ticket,
+    score: int,
+    comment: str = "",
+    *,
+    helper: Resident | None = None,
+) -> TicketEvent:
+    """The resident rates the outcome (1–5) once, after the ticket is resolved; ``helper``
+    is the family member who rates it for them (请家人帮忙; the caller has checked the
+    grant), whom the timeline then names."""
     if ticket.resident_id is None or ticket.resident_id != resident.id:
         raise NotFound(NOT_FOUND)
     if ticket.state not in (TicketState.resolved, TicketState.closed):
@@ -562,8 +651,40 @@ def rate(resident: Resident, ticket: Ticket, score: int, comment: str = "") -> T
         raise Conflict("该工单已评价")
     db.session.refresh(ticket)
     return _record(
-        ticket, "rate", None, None, note=f"{score} 星 {comment}".strip(), resident_id=resident.id
+        ticket,
+        "rate",
+        None,
+        None,
+        note=f"{score} 星 {comment}".strip(),
+        resident_id=(helper or resident).id,
     )
+
+
+def follow_up(
+    resident: Resident,
+    ticket: Ticket,
+    note: str,
+    photo_ids: list[int] | None = None,
+    *,
+    helper: Resident | None = None,
+) -> TicketEvent:
+    """补充说明: the ticket's resident (or ``helper``, a family member acting for them; the
+    caller has checked the grant) adds a note and photos to an open ticket's timeline.
+    Changes no state; the staff handling it read it on the timeline."""
+    if ticket.resident_id is None or ticket.resident_id != resident.id:
+        raise NotFound(NOT_FOUND)
+    if ticket.state in (TicketState.closed, TicketState.rejected):
+        raise Conflict(f"工单已{ticket.state.label.removeprefix('已')}，不能再补充说明")
+    note = (note or "").strip()
+    if not note and not photo_ids:
+        raise Invalid("请填写补充说明或添加照片", {"note": ["必填项"]})
+    author = helper or resident
+    photos = media.attach_photos(photo_ids, resident_id=author.id) if photo_ids else []
+    event = _record(
+        ticket, "follow_up", None, None, note=note, photos=photos, resident_id=author.id
+    )
+    log.info("ticket %s: follow-up by resident %s", ticket.id, author.id)
+    return event
 
 
 def record_event(

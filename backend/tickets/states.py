@@ -129,6 +129,8 @@ EVENT_LABELS: dict[str, str] = {
     **{a.name: a.label for a in _ACTIONS},
     "rate": "评价",
     "note": "回复",
+    # a resident's follow-up (补充说明), their own or a family member's for them
+    "follow_up": "补充说明",
     "response_overdue": "响应超时",
     # supervision (backend/supervision/orders.py)
     "supervision_order": "街道督办",

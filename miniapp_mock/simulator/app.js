@@ -37,6 +37,7 @@
     "pages/messages/index": "#/messages",
     "pages/home/index": "#/home",
     "pages/tickets/detail": "#/tickets/{id}",
+    "pages/family/ticket": "#/family/tickets/{id}",
   };
 
   // --- icons (constant markup, the only HTML the simulator writes) --------------------------
@@ -305,6 +306,15 @@
   }
 
   const elderMode = () => display.elder;
+
+  /** A link to a page outside the simulator (receipt verification, the public board) that
+   *  keeps the reader's elder mode and font scale, as ?mode=elder&font_scale=… */
+  function displayUrl(url) {
+    const target = new URL(url, location.href);
+    if (display.elder) target.searchParams.set("mode", "elder");
+    if (display.scale !== 1) target.searchParams.set("font_scale", String(Math.min(display.scale, 1.4)));
+    return target.href;
+  }
 
   /** Switch the elder mode on or off, remembered on the server for this resident. */
   async function setElderMode(on) {
@@ -586,7 +596,7 @@
   }
 
   /** Hooks for the pages other features add (after a ticket, a payment, opening a motion). */
-  window.linli = Object.freeze({ askSubscribe, askFamily, elderMode, setElderMode });
+  window.linli = Object.freeze({ askSubscribe, askFamily, elderMode, setElderMode, displayUrl });
 
   // --- navigation -------------------------------------------------------------------------
 
@@ -603,6 +613,7 @@
     { pattern: /^\/tickets\/new$/, page: newTicketPage },
     { pattern: /^\/tickets\/equipment$/, page: equipmentReportPage },
     { pattern: /^\/tickets\/(\d+)$/, page: ticketPage },
+    { pattern: /^\/family\/tickets\/(\d+)$/, page: familyTicketPage },
   ];
 
   let renders = 0;
@@ -830,24 +841,11 @@
     load();
   }
 
-  function newTicketPage(root) {
-    setTitle("报事报修");
-    // one key per form: pressing "submit" twice (or a retry) gives one ticket
-    const idempotencyKey = (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
-    const chosen = { kind: "home_repair", urgency: "normal", category: "other", unitId: null, estateId: null };
+  /** Photos chosen and uploaded one by one (as wx.uploadFile does); ``ids()`` to submit. */
+  function photoPicker() {
     const photos = [];
-    const unitChips = h("div", { testid: "ticket-units" });
-    const location_ = h("input", { type: "text", testid: "ticket-location", placeholder: "例如：3幢一单元楼道", maxlength: "100" });
-    const locationCell = formCell("位置", location_, { hidden: true });
-    const categoryCell = h("div", { class: "picker", hidden: true }, h("div", { class: "picker-head" }, h("span", { class: "picker-label" }, "类别")),
-      chips(REPORT_CATEGORIES, chosen.category, (v) => (chosen.category = v), "ticket-category"));
-    const description = h("textarea", { testid: "ticket-description", placeholder: "请描述问题，例如：厨房水管漏水", maxlength: "1000", rows: "4" });
     const strip = h("div", { class: "photo-strip", testid: "photo-strip" });
     const fileInput = h("input", { type: "file", accept: "image/*", multiple: true, testid: "photo-input", class: "photo-input" });
-    const error = h("p", { class: "error-text", testid: "ticket-error", hidden: true });
-    const submit = h("button", { type: "button", class: "btn btn-primary", testid: "submit-ticket" }, "提交");
-    const voice = voiceRecorder();
-
     const paintPhotos = () => {
       strip.replaceChildren(
         ...photos.map((p, i) =>
@@ -860,7 +858,6 @@
         ),
       );
     };
-    // chosen files are uploaded one by one, as the mini-app's wx.uploadFile does
     fileInput.addEventListener("change", async () => {
       const files = Array.from(fileInput.files || []);
       fileInput.value = "";
@@ -877,6 +874,28 @@
         }
       }
     });
+    return {
+      element: h("div", { class: "picker" }, strip, h("label", { class: "photo-add" }, "＋ 添加照片", fileInput)),
+      ids: () => photos.map((p) => p.id),
+    };
+  }
+
+  function newTicketPage(root) {
+    setTitle("报事报修");
+    // one key per form: pressing "submit" twice (or a retry) gives one ticket
+    const idempotencyKey = (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
+    const chosen = { kind: "home_repair", urgency: "normal", category: "other", unitId: null, estateId: null };
+    const photos = [];
+    const unitChips = h("div", { testid: "ticket-units" });
+    const location_ = h("input", { type: "text", testid: "ticket-location", placeholder: "例如：3幢一单元楼道", maxlength: "100" });
+    const locationCell = formCell("位置", location_, { hidden: true });
+    const categoryCell = h("div", { class: "picker", hidden: true }, h("div", { class: "picker-head" }, h("span", { class: "picker-label" }, "类别")),
+      chips(REPORT_CATEGORIES, chosen.category, (v) => (chosen.category = v), "ticket-category"));
+    const description = h("textarea", { testid: "ticket-description", placeholder: "请描述问题，例如：厨房水管漏水", maxlength: "1000", rows: "4" });
+    const picker = photoPicker();
+    const voice = voiceRecorder();
+    const error = h("p", { class: "error-text", testid: "ticket-error", hidden: true });
+    const submit = h("button", { type: "button", class: "btn btn-primary", testid: "submit-ticket" }, "提交");
 
     const setKind = (kind) => {
       chosen.kind = kind;
@@ -894,7 +913,7 @@
       h("div", { class: "section-title" }, h("span", null, "地点")),
       h("div", { class: "cells" }, h("div", { class: "picker" }, unitChips), locationCell),
       h("div", { class: "section-title" }, h("span", null, "描述与照片"), h("span", { class: "small" }, `最多 ${MAX_PHOTOS} 张`)),
-      h("div", { class: "cells" }, formCell("描述", description), h("div", { class: "picker" }, strip, h("label", { class: "photo-add" }, "＋ 添加照片", fileInput))),
+      h("div", { class: "cells" }, formCell("描述", description), picker.element),
       h("div", { class: "section-title" }, h("span", null, "语音（可代替文字）"), h("span", { class: "small" }, `最长 ${VOICE_MAX_SECONDS} 秒`)),
       h("div", { class: "cells" }, voice.element),
       error,
@@ -931,7 +950,7 @@
         kind: chosen.kind,
         urgency: chosen.urgency,
         description: description.value.trim(),
-        photo_ids: photos.map((p) => p.id),
+        photo_ids: picker.ids(),
       };
       if (voice.note()) body.voice_note_id = voice.note().id;
       if (voice.recording()) {
@@ -1181,6 +1200,25 @@
     return { element, note: () => note, recording: () => Boolean(recorder) };
   }
 
+  /** 请家人帮忙: the ticket a family member of the same unit asked me to help with. */
+  function familyTicketPage(root, { params }) {
+    setTitle("帮家人跟进工单");
+    const id = params[0];
+    const load = () => {
+      root.replaceChildren(...skeletons());
+      api(`/me/family-tickets/${id}`)
+        .then((t) => {
+          root.replaceChildren(ticketView(t, load, { family: true }));
+        })
+        .catch((err) => {
+          if (err.handled) return;
+          root.replaceChildren(errorState(err, load));
+          fail(err);
+        });
+    };
+    load();
+  }
+
   function photoRow(photos) {
     return h(
       "div",
@@ -1189,10 +1227,11 @@
     );
   }
 
-  function ticketView(t, reload) {
+  function ticketView(t, reload, { family = false } = {}) {
+    const base = family ? "/me/family-tickets" : "/me/tickets";
     const post = async (path, body, done) => {
       try {
-        await api(`/me/tickets/${t.id}/${path}`, { method: "POST", body });
+        await api(`${base}/${t.id}/${path}`, { method: "POST", body });
         toast(done, "success");
         reload();
       } catch (err) {
@@ -1200,12 +1239,20 @@
       }
     };
     const actions = h("div", { class: "actions", testid: "ticket-actions" });
+    if (t.actions.includes("follow_up")) {
+      const note = h("textarea", { testid: "follow-up-note", placeholder: "例如：师傅下午三点后家里有人", maxlength: "1000", rows: "3" });
+      const picker = photoPicker();
+      actions.append(
+        h("div", { class: "cells" }, formCell(family ? "代为补充说明" : "补充说明", note), picker.element),
+        h("button", { type: "button", class: "btn btn-primary", testid: "submit-follow-up", onClick: () => post("follow-ups", { note: note.value.trim(), photo_ids: picker.ids() }, "已补充说明") }, "提交补充说明"),
+      );
+    }
     if (t.actions.includes("rate")) {
       let score = 5;
       const comment = h("input", { type: "text", testid: "rating-comment", placeholder: "说说处理得怎么样（选填）", maxlength: "500" });
       actions.append(
         h("div", { class: "cells" },
-          h("div", { class: "picker" }, h("div", { class: "picker-head" }, h("span", { class: "picker-label" }, "评价")),
+          h("div", { class: "picker" }, h("div", { class: "picker-head" }, h("span", { class: "picker-label" }, family ? "代为评价" : "评价")),
             chips([1, 2, 3, 4, 5].map((n) => ({ value: String(n), label: "★".repeat(n) })), "5", (v) => (score = Number(v)), "rating")),
           formCell("评语", comment)),
         h("button", { type: "button", class: "btn btn-primary", testid: "submit-rating", onClick: () => post("rating", { score, comment: comment.value.trim() }, "感谢您的评价") }, "提交评价"),
@@ -1218,10 +1265,10 @@
         h("button", { type: "button", class: "btn btn-warn", testid: "reopen-ticket", onClick: () => post("reopen", { note: reason.value.trim() }, "已重新打开") }, "不满意，重新处理"),
       );
     }
-    if (!["closed", "rejected"].includes(t.state)) {
+    if (!family && !["closed", "rejected"].includes(t.state)) {
       actions.append(h("button", { type: "button", class: "btn", testid: "ask-family", onClick: () => askFamily({ ticket_id: t.id }) }, "请家人帮忙"));
     }
-    if (["resolved", "closed", "reopened", "escalated", "rejected"].includes(t.state)) {
+    if (!family && ["resolved", "closed", "reopened", "escalated", "rejected"].includes(t.state)) {
       actions.append(h("a", { class: "btn", href: `#/mediation/new?ticket=${t.id}`, testid: "ask-mediation" }, "申请人民调解"));
     }
     if (t.actions.includes("supervise")) {
@@ -1230,6 +1277,7 @@
     return h(
       "div",
       { testid: "ticket-detail", dataset: { state: t.state } },
+      family ? h("p", { class: "family-banner", testid: "family-banner" }, `${t.asked_by} 请您帮忙跟进这张工单。您在这里补充的说明和评价，进度中都会写明由家人代为办理。`) : null,
       h(
         "div",
         { class: "unit-card" },
@@ -1238,7 +1286,7 @@
         h("p", { testid: "ticket-text" }, t.description),
         t.voice_note ? voicePlayer(t.voice_note, "ticket-voice") : null,
         t.photos.length ? photoRow(t.photos) : null,
-        t.rating ? h("div", { class: "small", testid: "ticket-rating" }, `我的评价：${"★".repeat(t.rating)} ${t.rating_comment}`) : null,
+        t.rating ? h("div", { class: "small", testid: "ticket-rating" }, `${family ? "评价" : "我的评价"}：${"★".repeat(t.rating)} ${t.rating_comment}`) : null,
       ),
       h("div", { class: "section-title" }, h("span", null, "处理进度")),
       h(
@@ -2265,7 +2313,7 @@
     setInterval(tick, 30000);
     // pages of other features (fees.js, …) join the routes with the helpers they share
     for (const plug of window.LINLI_PAGES || []) {
-      plug({ h, icon, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, apiUrl, routes, PAGES, elderMode, askFamily, confirmModal });
+      plug({ h, icon, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, apiUrl, routes, PAGES, elderMode, askFamily, confirmModal, displayUrl });
     }
     applyDisplay();
     restoreSession();

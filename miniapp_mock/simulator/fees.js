@@ -15,7 +15,7 @@
   };
 
   (window.LINLI_PAGES = window.LINLI_PAGES || []).push((kit) => {
-    const { h, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, askFamily } = kit;
+    const { h, api, mock, go, setTitle, toast, fail, skeletons, errorState, resultView, fmtTime, askFamily, displayUrl } = kit;
 
     // --- 我的账单 ----------------------------------------------------------------------------
 
@@ -273,7 +273,7 @@
                 ),
               ),
               h("img", { class: "receipt-qr", src: r.qr_url, alt: "收据验证二维码", width: 160, height: 160, testid: "receipt-qr" }),
-              h("a", { href: r.verify_url, target: "_blank", rel: "noopener", class: "link", testid: "receipt-verify" }, "扫码或点此验证收据"),
+              h("a", { href: displayUrl(r.verify_url), target: "_blank", rel: "noopener", class: "link", testid: "receipt-verify" }, "扫码或点此验证收据"),
             ),
           );
         })

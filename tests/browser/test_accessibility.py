@@ -54,11 +54,8 @@ def world(db, client):
     OwnerRecordFactory(unit=unit, name="张伟", phone="13800000001")
     owner = ResidentFactory(openid="o-demo-zhang", nickname="张伟（业主）")
     residency = ResidencyFactory(resident=owner, unit=unit)
-    ResidencyFactory(
-        resident=ResidentFactory(openid="o-demo-wang", nickname="王芳（家属）"),
-        unit=unit,
-        role=ResidencyRole.family,
-    )
+    family = ResidentFactory(openid="o-demo-wang", nickname="王芳（家属）")
+    ResidencyFactory(resident=family, unit=unit, role=ResidencyRole.family)
     item = FeeItemFactory(estate=estate, name="物业服务费")
     for month in (11, 12):
         BillFactory(unit=unit, fee_item=item, period=date(2026, month, 1))
@@ -105,10 +102,21 @@ def world(db, client):
         },
         headers=bearer(owner),
     ).json
+    # 王芳 asks the household (张伟) to help with her ticket: 张伟's 帮家人跟进 page
+    family_ticket = client.post(
+        "/api/v1/tickets",
+        json={"kind": "home_repair", "unit_id": unit.id, "description": "阳台门关不上"},
+        headers=bearer(family),
+    ).json
+    asked = client.post(
+        "/api/v1/me/help-requests", json={"ticket_id": family_ticket["id"]}, headers=bearer(family)
+    )
+    assert asked.status_code == 201, asked.json
     return {
         "estate": estate.id,
         "residency": residency.id,
         "ticket": ticket["id"],
+        "family_ticket": family_ticket["id"],
         "post": post.id,
         "motion": motion.id,
     }
@@ -127,6 +135,7 @@ def simulator_pages(ids: dict) -> list[str]:
         "#/tickets",
         "#/tickets/new",
         f"#/tickets/{ids['ticket']}",
+        f"#/family/tickets/{ids['family_ticket']}",
         "#/bills",
         "#/payments",
         f"#/receipt/{ids['payment']}",

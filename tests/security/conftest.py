@@ -138,6 +138,8 @@ def _tickets(w) -> None:
     from flask import current_app
 
     from backend.core.signing import signed_url
+    from backend.elder.models import HelpRequest
+    from backend.extensions import db
     from backend.media.audio import tone_clip
     from backend.media.services import upload_photo, upload_voice
     from backend.tickets.models import TicketKind
@@ -161,6 +163,13 @@ def _tickets(w) -> None:
             voice_url = signed_url("media.voice_file", voice_note_id=side.voice.id)
         side.photo_query = dict(parse_qsl(urlsplit(url).query))
         side.voice_query = dict(parse_qsl(urlsplit(voice_url).query))
+    # resX asked the household of X-101 (famX) to help with the ticket (请家人帮忙)
+    db.session.add(
+        HelpRequest(
+            requester_id=w.owner_x.resident.id, unit_id=w.x.unit.id, ticket_id=w.x.ticket.id
+        )
+    )
+    commit()
 
 
 def _fees(w) -> None:

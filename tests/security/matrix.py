@@ -588,6 +588,22 @@ TICKETS = {
     "GET /admin/tickets/mine": {
         "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
     },
+    # 代客报修 (admin/tickets.py): the desk and admins of the unit's company take a ticket for
+    # a resident who phoned; a kind that does not exist is the form's 422. The search matches
+    # no unit (one match would redirect to it)
+    "GET /admin/tickets/call": {
+        "query": {"q": "无此楼 无此房"},
+        "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  403  403  403  200",
+    },
+    "GET /admin/tickets/call/units/{unit_id}": {
+        "unit_id=x":                           "401  401  401  401  401  200  200  403  404  404  403  403  403  403  403  200",
+        "unit_id=y":                           "401  401  401  401  401  404  404  403  200  200  403  403  403  403  403  200",
+    },
+    "POST /admin/tickets/call/units/{unit_id}": {
+        "form": {"kind": "barter"},
+        "unit_id=x":                           "401  401  401  401  401  422  422  403  404  404  403  403  403  403  403  422",
+        "unit_id=y":                           "401  401  401  401  401  404  404  403  422  422  403  403  403  403  403  422",
+    },
     "GET /admin/tickets/export.xlsx": {
         "-":                                   "401  401  401  401  401  200  200  403  200  200  403  403  200  200  200  200",
     },

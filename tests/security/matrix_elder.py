@@ -2,7 +2,10 @@
 ``ROUTES`` of ``matrix.py``: every resident reads and sets their own display setting;
 请家人帮忙 is for the household of the bill's unit (owner and family), never a tenant of a
 unit whose bills are not theirs or a resident of another estate (404); resY lives alone in
-Y-101, so nobody is there to ask (409)."""
+Y-101, so nobody is there to ask (409). resX asked famX to help with ticket X: only famX
+opens it as a helper (its own resident has it as their own, the tenant is not of the
+household: 404); a follow-up is added (200), a rating waits for the ticket to be resolved
+(409)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,20 @@ ELDER_API = {
         "json": {"bill_id": "{bill_id}"},
         "bill_id=x":                           "401  201  201  404  404  401  401  401  401  401  401  401  401  401  401  401",
         "bill_id=y":                           "401  404  404  404  409  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "GET /api/v1/me/family-tickets/{ticket_id}": {
+        "ticket_id=x":                         "401  404  200  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "ticket_id=y":                         "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/me/family-tickets/{ticket_id}/follow-ups": {
+        "json": {"note": "下午三点后家里有人"},
+        "ticket_id=x":                         "401  404  200  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "ticket_id=y":                         "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+    },
+    "POST /api/v1/me/family-tickets/{ticket_id}/rating": {
+        "json": {"score": 5},
+        "ticket_id=x":                         "401  404  409  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "ticket_id=y":                         "401  404  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
     },
 }
 

@@ -1,0 +1,83 @@
+"""请家人帮忙 on a ticket, in Chromium at 375 px: an elderly owner in elder mode reports a
+repair and asks her family for help; her family member opens the message, sees the ticket
+(status, text, timeline) and adds a follow-up, which both of them see on the timeline as
+the family member's (家人 … 代为补充说明)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from backend.tickets.models import TicketEvent
+from tests.browser import test_elder
+from tests.browser.accessibility import check_page, measure_elder
+from tests.browser.conftest import PHONE
+from tests.browser.test_simulator import committed
+
+#: the household of tests/browser/test_elder.py (a fixture)
+household = test_elder.household
+
+expect = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").expect
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, **PHONE}
+
+
+def test_the_family_member_opens_the_ticket_from_the_message_and_follows_it_up(
+    browser,
+    page,
+    live_stack,
+    db,
+    household,
+    screenshot,
+    screenshot_dir,
+):
+    page.goto(f"{live_stack.simulator_url}?mode=elder")
+    page.get_by_test_id("login-user-o-demo-zhang").click()
+    page.get_by_test_id("elder-repair").click()
+    page.get_by_test_id("ticket-description").fill("卫生间顶上渗水，墙皮起泡")
+    page.get_by_test_id("submit-ticket").click()
+    page.get_by_test_id("subscribe-allow").click()
+    expect(page.get_by_test_id("ticket-detail")).to_be_visible()
+    page.get_by_test_id("ask-family").click()
+    expect(page.get_by_test_id("toast")).to_contain_text("已请 1 位家人帮忙")
+    screenshot("family-01-elder-asked")
+
+    other = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        son = other.new_page()
+        son.goto(live_stack.simulator_url)
+        son.get_by_test_id("login-user-o-demo-wang").click()
+        son.get_by_test_id("tab-messages").click()
+        card = son.get_by_test_id("message-card").first
+        expect(card).to_contain_text("家人求助提醒")
+        card.get_by_test_id("message-open").click()
+        detail = son.get_by_test_id("ticket-detail")
+        expect(detail).to_be_visible()
+        assert "#/family/tickets/" in son.evaluate("location.hash")
+        expect(son.get_by_test_id("family-banner")).to_contain_text("张伟")
+        expect(son.get_by_test_id("ticket-text")).to_have_text("卫生间顶上渗水，墙皮起泡")
+        expect(son.get_by_test_id("ticket-state")).to_contain_text("待受理")
+        check_page(son, "family ticket")
+        son.screenshot(path=screenshot_dir / "family-02-opened.png", full_page=True)
+        son.get_by_test_id("follow-up-note").fill("我妈白天在家，师傅上门前请先打我电话")
+        son.get_by_test_id("submit-follow-up").click()
+        item = son.locator('[data-testid="ticket-timeline"] [data-action="follow_up"]')
+        expect(item).to_contain_text("代为补充说明")
+        expect(item).to_contain_text("家人 王芳")
+        expect(item).to_contain_text("师傅上门前请先打我电话")
+        son.screenshot(path=screenshot_dir / "family-03-followed-up.png", full_page=True)
+    finally:
+        other.close()
+    [event] = committed(db, sa.select(TicketEvent).where(TicketEvent.action == "follow_up"))
+    assert event.resident_id == household[2].id
+
+    # the elder sees her family's note on her own ticket, in elder mode
+    page.reload()
+    item = page.locator('[data-testid="ticket-timeline"] [data-action="follow_up"]')
+    expect(item).to_contain_text("家人 王芳")
+    measure_elder(page, "elder ticket with a family follow-up")
+    screenshot("family-04-elder-sees")
