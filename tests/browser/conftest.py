@@ -204,3 +204,13 @@ def confirm(page: Page, says: str = "") -> None:
     if says:
         expect(dialog.locator("#confirm-message")).to_contain_text(says)
     dialog.locator("#confirm-ok").click()
+
+
+def nav_to(page: Page, label: str) -> None:
+    """Follow the top bar's entry ``label``, opening the menu it sits in first (the entries
+    are grouped into ``<details>`` menus; a group of one is a plain link)."""
+    link = page.locator("#main-nav a", has_text=re.compile(rf"^{re.escape(label)}$"))
+    menu = link.locator("xpath=ancestor::details")
+    if menu.count() and not link.is_visible():
+        menu.locator("summary").click()
+    link.click()

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from backend.accounts.models import Invite, Residency, ResidencyStatus
 from backend.authz.roles import StaffRole
 from backend.org.models import Unit
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, nav_to
 from tests.factories import (
     TEST_PASSWORD,
     BuildingFactory,
@@ -207,7 +207,7 @@ def test_staff_see_per_event_who_wechat_reached_and_who_only_the_app(
     commit()
 
     log_in(page, live_url, admin.username)
-    page.get_by_role("link", name="消息触达").click()
+    nav_to(page, "消息触达")
 
     row = page.locator("#reach-bill_issued")
     expect(row.locator("td").nth(1)).to_have_text("2")

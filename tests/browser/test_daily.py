@@ -341,7 +341,7 @@ def test_the_full_supervision_cycle_send_back_then_accept(browser, live_url, db,
         page.screenshot(path=screenshot_dir / f"{name}.png", full_page=True)
 
     desk = signed_in(PHONE, "jiahe.kefu")
-    desk.locator("#todo-supervision_orders").click()
+    desk.locator("#todo-supervision_orders-unanswered").click()
     desk.locator("#orders-list textarea").fill("已约谈商户")
     desk.locator("#orders-list button[type=submit]").click()
     expect(desk.locator(".alert-success")).to_contain_text("已回复督办")
@@ -361,7 +361,7 @@ def test_the_full_supervision_cycle_send_back_then_accept(browser, live_url, db,
     expect(street_page.locator("#ticket-timeline")).to_contain_text("街道退回督办回复")
 
     desk.goto(f"{live_url}/admin/")
-    expect(desk.locator("#todo-supervision_orders")).to_have_text("1")
+    expect(desk.locator("#todo-supervision_orders-unanswered")).to_have_text("1")
     desk.goto(f"{live_url}/admin/tickets/{ticket.id}")
     expect(desk.locator("#supervision-orders")).to_contain_text("未说明整改结果和完成时间")
     shot(desk, "daily-10-supervision-sent-back-375")
@@ -381,7 +381,7 @@ def test_the_full_supervision_cycle_send_back_then_accept(browser, live_url, db,
     street_page.goto(f"{live_url}/admin/")
     expect(street_page.locator("#todo-supervision_orders-review")).to_have_count(0)
     desk.goto(f"{live_url}/admin/")
-    expect(desk.locator("#todo-supervision_orders")).to_have_count(0)
+    expect(desk.locator("#todo-supervision_orders-unanswered")).to_have_count(0)
     for page in (desk, street_page):
         page.context.close()
 

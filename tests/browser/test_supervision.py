@@ -15,7 +15,7 @@ from backend.core.time import utcnow
 from backend.tickets import services
 from backend.tickets.models import TicketKind, Urgency
 from backend.tickets.services import Actor
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, nav_to
 from tests.browser.test_admin_panel import log_in
 from tests.factories import (
     CommunityFactory,
@@ -90,7 +90,7 @@ def test_officer_orders_the_company_and_reads_its_answer(
 
     # --- the officer: the dashboard of the street, then one company -------------------------
     log_in(page, live_url, "wenxin.jiedao")
-    page.get_by_role("link", name="监管").click()
+    nav_to(page, "监管")
     expect(page.get_by_role("heading", level=1)).to_have_text("监管看板")
     page.locator("#filter-period").select_option("90d")
     page.locator("#filter-grain").select_option("week")
@@ -128,8 +128,8 @@ def test_officer_orders_the_company_and_reads_its_answer(
     phone = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
     company = phone.new_page()
     log_in(company, live_url, "jiahe.kefu")
-    expect(company.locator("#todo-supervision_orders")).to_have_text("1")
-    company.locator("#todo-supervision_orders").click()
+    expect(company.locator("#todo-supervision_orders-unanswered")).to_have_text("1")
+    company.locator("#todo-supervision_orders-unanswered").click()
     expect(company.locator("#orders-list")).to_contain_text("请三日内与商户协商整改")
     company.get_by_role("link", name=f"工单 T{complaint.id}").click()
     expect(company.locator("#supervision-orders")).to_contain_text("请三日内与商户协商整改")
