@@ -134,6 +134,8 @@ def test_in_elder_mode_the_voice_controls_are_big_enough(page, live_stack, db, s
     page.get_by_test_id("voice-record").click()
     expect(page.get_by_test_id("voice-status")).to_contain_text("正在录音")
     screenshot("voice-04b-elder-recording")
+    measure_elder(page, "voice-04b-elder-recording")
+    check_page(page, "voice-04b-elder-recording")
     page.wait_for_timeout(1500)
     page.get_by_test_id("voice-record").click()
     expect(page.get_by_test_id("voice-preview")).to_be_visible()
