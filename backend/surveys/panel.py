@@ -15,7 +15,7 @@ from backend.core.time import to_local, utcnow
 from backend.extensions import db
 from backend.org.models import Building, Company, Estate, Unit
 from backend.surveys import results, services
-from backend.surveys.models import Survey, SurveyAnswer
+from backend.surveys.models import Survey, SurveyAnswer, SurveyState, SurveyUnit
 
 #: the code printed under each paper questionnaire's QR: survey and unit
 PAPER_CODE = re.compile(r"S(\d{1,9})-U(\d{1,9})")
@@ -106,15 +106,21 @@ def export_sheet(staff, survey: Survey) -> tuple[list[str], list[list]]:
 
 def units_to_print(staff, survey: Survey, estate_id: int) -> sa.Select:
     """The units of ``estate_id`` (in the survey and in scope) in building and number
-    order, with their building's name: one paper questionnaire each."""
+    order, with their building's name: one paper questionnaire each. Once the survey has
+    opened, only the households it froze then (a unit added later cannot answer)."""
     if estate_id not in services.estates_in_scope(staff, survey):
         raise NotFound("未找到该小区，或不在本问卷范围内")
-    return (
+    stmt = (
         sa.select(Unit.id, Unit.number, Building.name.label("building"))
         .join(Building, Building.id == Unit.building_id)
         .where(Unit.estate_id == estate_id)
         .order_by(Building.name, Unit.number, Unit.id)
     )
+    if survey.state != SurveyState.draft:
+        stmt = stmt.where(
+            Unit.id.in_(sa.select(SurveyUnit.unit_id).where(SurveyUnit.survey_id == survey.id))
+        )
+    return stmt
 
 
 def paper_code(survey_id: int, unit_id: int) -> str:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from backend.core.db import commit
 from backend.core.errors import Conflict
 from backend.extensions import db
-from backend.surveys import results, services
+from backend.surveys import panel, results, services
 from backend.surveys.models import SurveyAnswer, SurveyEstate, SurveyUnit
 from tests.helpers import bearer
 from tests.surveys.conftest import DURING, full_answer
@@ -40,6 +40,10 @@ def test_a_unit_added_after_the_opening_is_refused_and_the_rate_stays_within_100
         services.enter_paper(world.officer, survey, late_unit.id, full_answer(5), now=DURING)
     assert paper.value.message == services.OUTSIDE_SCOPE
     db.session.rollback()
+
+    # the printed paper questionnaires are the frozen households' only
+    printed = db.session.execute(panel.units_to_print(world.officer, survey, estate.id)).all()
+    assert sorted(r.id for r in printed) == sorted(frozen) and late_unit.id not in frozen
 
     row = db.session.get(SurveyEstate, (survey.id, estate.id))
     assert (row.households, row.answered) == (2, 2)
