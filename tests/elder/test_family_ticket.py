@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from backend.accounts.models import ResidencyRole
 from backend.authz.roles import StaffRole
+from backend.core.db import commit
 from backend.core.time import local_today
 from backend.notify.models import Notification
 from backend.tickets import services as tickets
@@ -95,6 +96,7 @@ def test_the_family_member_rates_a_resolved_ticket_once_for_the_asker(client, db
     for action in ("start", "resolve"):
         tickets.apply(Actor(staff=tech), ticket, action, note="已更换阀芯")
     assert ticket.state == TicketState.resolved
+    commit()
     body = client.get(f"/api/v1/me/family-tickets/{ticket_id}", headers=bearer(son)).json
     assert "rate" in body["actions"]
     resp = client.post(
@@ -146,6 +148,6 @@ def test_a_family_member_who_moved_out_no_longer_helps(client, db):
         sa.select(Residency).where(Residency.resident_id == son.id)
     ).one()
     residency.status = ResidencyStatus.ended
-    db.session.flush()
+    commit()
     resp = client.get(f"/api/v1/me/family-tickets/{ticket_id}", headers=bearer(son))
     assert resp.status_code == 404
