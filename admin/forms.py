@@ -16,6 +16,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     Field,
     IntegerField,
     PasswordField,
@@ -41,6 +42,7 @@ from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid
 from backend.core.phone import is_mobile, normalize_phone
 from backend.core.text import CleanText
+from backend.core.time import SHANGHAI
 
 BAD_CHOICE = "提交的选项无效，请重新选择"
 BAD_AMOUNT = "金额格式不正确（元，最多两位小数）"
@@ -54,13 +56,26 @@ def yuan_value(text: str | None, where: str, *, signed: bool = False) -> int:
     a form's amount is a :class:`YuanField`."""
     from backend.fees.money import parse_yuan
 
-    text = (text or "").strip()
-    negative = signed and text.startswith("-")
     try:
-        fen = parse_yuan(text.removeprefix("-") if negative else text)
+        return parse_yuan(text or "", signed=signed)
     except ValueError:
         raise Invalid(BAD_AMOUNT, {where: ["金额格式不正确"]}) from None
-    return -fen if negative else fen
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A ``datetime-local`` input read as Asia/Shanghai wall-clock time (an aware
+    datetime), refused in Chinese."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("时间格式不正确，应为 YYYY-MM-DDTHH:MM") from None
+        if self.data is not None:
+            self.data = self.data.replace(tzinfo=SHANGHAI)
 
 
 class YuanField(Field):

@@ -9,7 +9,6 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, url_for
 from wtforms import (
     DateField,
-    DateTimeLocalField,
     IntegerField,
     SelectMultipleField,
     StringField,
@@ -19,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import BAD_CHOICE, Form, YuanField, refused
+from admin.forms import BAD_CHOICE, Form, LocalDateTimeField, YuanField, refused
 from admin.page import ListSpec, arg_enum, arg_id, arg_text
 from backend.authz import scope
 from backend.core.api import MAX_ID
@@ -80,9 +79,7 @@ class SuperviseForm(Form):
     """督办 of a review past its deadline: instructions and a new deadline."""
 
     instructions = TextAreaField(validators=[DataRequired("请填写督办要求")])
-    deadline = DateTimeLocalField(
-        format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写办理期限")]
-    )
+    deadline = LocalDateTimeField(validators=[DataRequired("请填写办理期限")])
 
 
 def _reader():
@@ -334,7 +331,7 @@ def fund_use_supervise(use_id: int):
     form = SuperviseForm()
     try:
         data = form.checked()
-        deadline = data["deadline"].replace(tzinfo=SHANGHAI)
+        deadline = data["deadline"]
         oversight.supervise(staff, use, data["instructions"], deadline)
     except DomainError as exc:
         return _use_page(use_id, exc.errors, refused(exc))

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from flask import flash, redirect, render_template, request, send_file, url_for
 from wtforms import (
     DateField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -21,7 +20,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 
 from admin import blueprint, charts
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import Form
+from admin.forms import Form, LocalDateTimeField
 from admin.page import form_date, form_int, paginate
 from backend.authz import scope
 from backend.core.errors import DomainError, Forbidden, Invalid, NotFound
@@ -319,9 +318,7 @@ def supervision_tickets_export():
 class OrderForm(Form):
     """督办：办理期限与要求。"""
 
-    deadline = DateTimeLocalField(
-        "办理期限", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写办理期限")]
-    )
+    deadline = LocalDateTimeField("办理期限", validators=[DataRequired("请填写办理期限")])
     instructions = TextAreaField(
         "督办要求",
         validators=[
@@ -384,7 +381,7 @@ def supervision_order_issue(ticket_id: int):
     form = OrderForm()
     try:
         data = form.checked()
-        deadline = data["deadline"].replace(tzinfo=SHANGHAI)
+        deadline = data["deadline"]
         order = orders.issue_order(staff, ticket_id, data["instructions"], deadline)
     except DomainError as exc:
         if exc.status == 404:
@@ -480,7 +477,7 @@ class ReviewForm(Form):
     note = TextAreaField(
         "审核意见", validators=[Optional(), Length(max=500, message="审核意见最多 500 字")]
     )
-    deadline = DateTimeLocalField("新的办理期限", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    deadline = LocalDateTimeField("新的办理期限", validators=[Optional()])
 
 
 @blueprint.post("/supervision/orders/<int:order_id>/review")
@@ -499,7 +496,7 @@ def supervision_order_review(order_id: int):
         else:
             if data["deadline"] is None:
                 raise Invalid("请填写新的办理期限", {"deadline": ["必填项"]})
-            deadline = data["deadline"].replace(tzinfo=SHANGHAI)
+            deadline = data["deadline"]
             orders.return_answer(staff, order_id, data["note"] or "", deadline)
             message = f"已退回督办回复，要求重办（工单 T{order.ticket_id}）"
     except DomainError as exc:

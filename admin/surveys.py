@@ -8,18 +8,18 @@ from __future__ import annotations
 import io
 
 from flask import flash, redirect, render_template, request, send_file, url_for
-from wtforms import DateTimeLocalField, IntegerField, StringField, TextAreaField
+from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional, ValidationError
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.charts import Series, bar_chart
-from admin.forms import BAD_CHOICE, Form
+from admin.forms import BAD_CHOICE, Form, LocalDateTimeField
 from admin.page import ListSpec, arg_enum, arg_text, paginate_rows
 from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid, NotFound
 from backend.core.sheets import write_xlsx
-from backend.core.time import SHANGHAI, local_today
+from backend.core.time import local_today
 from backend.surveys import board, panel, services
 from backend.surveys.models import QuestionKind, Respondents, Runner, Survey, SurveyState
 
@@ -27,21 +27,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFIRM = "请勾选确认"
 #: paper questionnaires per printed page
 PRINT_PER_PAGE = 50
-
-
-class _LocalDateTimeField(DateTimeLocalField):
-    """A ``datetime-local`` input read as Asia/Shanghai wall-clock time."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
-
-    def process_formdata(self, valuelist) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("时间格式不正确，应为 YYYY-MM-DDTHH:MM") from None
-        if self.data is not None:
-            self.data = self.data.replace(tzinfo=SHANGHAI)
 
 
 class SurveyForm(Form):
@@ -55,8 +40,8 @@ class SurveyForm(Form):
     min_answers = IntegerField(
         validators=[Optional(), NumberRange(1, 1000, message="最少答卷数须在 1–1000 之间")]
     )
-    opens_at = _LocalDateTimeField(validators=[DataRequired("请填写开始时间")])
-    closes_at = _LocalDateTimeField(validators=[DataRequired("请填写结束时间")])
+    opens_at = LocalDateTimeField(validators=[DataRequired("请填写开始时间")])
+    closes_at = LocalDateTimeField(validators=[DataRequired("请填写结束时间")])
 
     def validate_template_code(self, field) -> None:
         if field.data not in services.shipped_templates():

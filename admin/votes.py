@@ -12,7 +12,6 @@ import json
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     IntegerField,
     MultipleFileField,
     StringField,
@@ -22,13 +21,13 @@ from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.forms import BAD_CHOICE, Form, SearchForm, refused
+from admin.forms import BAD_CHOICE, Form, LocalDateTimeField, SearchForm, refused
 from admin.page import ListSpec, arg_enum, arg_text, attachment, is_htmx, paginate
 from backend.core.api import MAX_ID
 from backend.core.db import rollback
 from backend.core.errors import Conflict, DomainError, Invalid, NotFound
 from backend.core.text import CleanText
-from backend.core.time import SHANGHAI, to_local, utcnow
+from backend.core.time import to_local, utcnow
 from backend.media import services as media
 from backend.media.api import read_uploaded_files, release_transaction
 from backend.votes import ballots, motions, panel, publication, services
@@ -60,21 +59,6 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class _LocalDateTimeField(DateTimeLocalField):
-    """A ``datetime-local`` input read as Asia/Shanghai wall-clock time, refused in Chinese."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
-
-    def process_formdata(self, valuelist) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("时间格式不正确，应为 YYYY-MM-DDTHH:MM") from None
-        if self.data is not None:
-            self.data = self.data.replace(tzinfo=SHANGHAI)
-
-
 class MotionForm(Form):
     """A motion's draft. Text fields are checked one by one (the body and the candidates
     may hold line breaks)."""
@@ -103,8 +87,8 @@ class MotionForm(Form):
     candidates = TextAreaField(
         validators=[CleanText(services.MAX_CANDIDATES * 61, multiline=True)], filters=[_strip]
     )
-    opens_at = _LocalDateTimeField(validators=[DataRequired("请填写投票开始时间")])
-    closes_at = _LocalDateTimeField(validators=[DataRequired("请填写投票截止时间")])
+    opens_at = LocalDateTimeField(validators=[DataRequired("请填写投票开始时间")])
+    closes_at = LocalDateTimeField(validators=[DataRequired("请填写投票截止时间")])
     documents = MultipleFileField()
 
     def candidate_names(self) -> list[str]:

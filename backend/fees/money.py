@@ -40,14 +40,18 @@ MAX_YUAN_FEN = 100_000_000 * 100
 _YUAN = re.compile(r"(?:0|[1-9][0-9]{0,8}|[1-9][0-9]{0,2}(?:,[0-9]{3}){1,2})(?:\.[0-9]{1,2})?")
 
 
-def parse_yuan(text: str) -> int:
+def parse_yuan(text: str, *, signed: bool = False) -> int:
     """``"1234.5"`` (yuan: a plain decimal, at most two places, ``¥`` and thousands commas
     allowed) → ``123450`` fen; ``ValueError`` for anything else: exponents (``1E+5``),
-    signs, ``NaN``, three places, more than :data:`MAX_YUAN_FEN`."""
-    written = str(text).strip().removeprefix("¥").removeprefix("￥").strip()
+    signs, ``NaN``, three places, more than :data:`MAX_YUAN_FEN`. A leading minus only
+    where a balance may be negative (``signed``): ``"-12.5"`` → ``-1250``."""
+    written = str(text).strip()
+    negative = signed and written.startswith("-")
+    written = written.removeprefix("-") if negative else written
+    written = written.strip().removeprefix("¥").removeprefix("￥").strip()
     if not _YUAN.fullmatch(written):
         raise ValueError("not an amount")
     fen = int(Decimal(written.replace(",", "")) * 100)
     if fen > MAX_YUAN_FEN:
         raise ValueError("amount too large")
-    return fen
+    return -fen if negative else fen

@@ -74,11 +74,8 @@ def cell_date(value, errors: list[str], label: str = "日期") -> date | None:
 
 def cell_fen(value, errors: list[str], label: str, *, signed: bool = False) -> int | None:
     """An amount in yuan (at most two decimals) as integer fen; negative only if ``signed``."""
-    text = cell_text(value).replace(",", "").replace("¥", "")
-    negative = signed and text.startswith("-")
     try:
-        fen = parse_yuan(text.removeprefix("-") if negative else text)
+        return parse_yuan(cell_text(value).replace(",", "").replace("¥", ""), signed=signed)
     except ValueError:
         errors.append(f"{label}“{cell_text(value)}”不是有效金额（元，最多两位小数）")
         return None
-    return -fen if negative else fen

@@ -1,5 +1,6 @@
 """Mediation documents: the application (调解申请书), a session record (调解笔录) and the
-agreement (人民调解协议书) as one-page A4 PDFs in the CJK font, each with a QR code that
+agreement (人民调解协议书) as A4 PDFs in the CJK font (as many pages as the text needs,
+nothing cut), each page with a QR code that
 opens a public page verifying it. The code signs the case, the document and a digest of
 its text and signatures: a changed document, or a forged code, verifies nothing. The
 verification page shows no names (nothing of a case is public): only which document,
@@ -128,8 +129,25 @@ def verify(value: str) -> dict | None:
     }  # fmt: skip
 
 
+def _pages(text: list[str], first_top: float, top: float, bottom: float) -> list[list[tuple]]:
+    """The text wrapped into lines and laid out on pages: each page a list of
+    ``(y, line)``. Nothing is cut: a long agreement goes on to more pages."""
+    pages: list[list[tuple]] = [[]]
+    y = first_top
+    for line in text:
+        for part in textwrap.wrap(line, 40) or [""]:
+            if y < bottom:
+                pages.append([])
+                y = top
+            pages[-1].append((y, part))
+            y -= 18
+        y -= 4
+    return pages
+
+
 def pdf(case: MediationCase, document: str) -> bytes:
-    """The document as a one-page A4 PDF with its verifying QR code."""
+    """The document as an A4 PDF, on as many pages as its text needs, each page with the
+    verifying QR code, the digest and "第 n 页，共 m 页"."""
     import qrcode
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
@@ -139,32 +157,30 @@ def pdf(case: MediationCase, document: str) -> bytes:
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    text = lines(case, document)
     kind = "session" if document.startswith("session-") else document
     url = public_url_for("mediation_documents.verify", code=code(case, document))
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
-    width, height = A4
-    page.setTitle(f"{TITLES[kind]} M{case.id}")
-    page.setFont(FONT, 20)
-    page.drawCentredString(width / 2, height - 72, TITLES[kind])
-    y = height - 110
-    page.setFont(FONT, 11)
-    for line in text:
-        for part in textwrap.wrap(line, 40) or [""]:
-            if y < 150:  # one page: the rest is on the verification page's digest
-                page.drawString(56, y, "……（全文以调解委员会存档为准）")
-                break
-            page.drawString(56, y, part)
-            y -= 18
-        y -= 4
     png = io.BytesIO()
     qrcode.make(url, box_size=4, border=1).save(png, format="PNG")
     png.seek(0)
-    page.drawImage(ImageReader(png), width - 156, 40, 100, 100)
-    page.setFont(FONT, 8)
-    page.drawString(56, 60, "扫码核验本文书（文书摘要）：")
-    page.drawString(56, 48, digest(case, document)[:32])
-    page.showPage()
+    qr = ImageReader(png)
+    summary = digest(case, document)[:32]
+    width, height = A4
+    pages = _pages(lines(case, document), height - 110, height - 72, 150)
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setTitle(f"{TITLES[kind]} M{case.id}")
+    for number, placed in enumerate(pages, start=1):
+        if number == 1:
+            page.setFont(FONT, 20)
+            page.drawCentredString(width / 2, height - 72, TITLES[kind])
+        page.setFont(FONT, 11)
+        for y, part in placed:
+            page.drawString(56, y, part)
+        page.drawImage(qr, width - 156, 40, 100, 100)
+        page.setFont(FONT, 8)
+        page.drawString(56, 72, f"M{case.id} {TITLES[kind]}  第 {number} 页，共 {len(pages)} 页")
+        page.drawString(56, 60, "扫码核验本文书（文书摘要）：")
+        page.drawString(56, 48, summary)
+        page.showPage()
     page.save()
     return buffer.getvalue()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask.globals import app_ctx
 from rq import Queue
 from rq.registry import FinishedJobRegistry
@@ -28,11 +30,15 @@ def test_the_worker_builds_the_app_once_for_all_its_jobs(app, db, monkeypatch):
     # as ``rq worker`` runs it: outside any app context (the fixture's is set aside)
     app_context = app_ctx._get_current_object()
     app_context.pop()
+    started = time.monotonic()
     try:
         assert jobs.Worker([queue], connection=connection).work(burst=True)
     finally:
         app_context.push()
 
+    # it quits at once: RQ's listener thread once held it for a minute, after which the
+    # results (kept 60 s) were gone
+    assert time.monotonic() - started < 10
     assert built == [1]
     assert FinishedJobRegistry(queue=queue).count == 3
     assert jobs.Worker.__mro__[1].__name__ == "SimpleWorker"  # no fork: the app is kept

@@ -68,6 +68,15 @@ def test_parse_yuan(text, fen):
     assert parse_yuan(text) == fen
 
 
+def test_a_minus_only_where_a_balance_may_be_negative():
+    assert parse_yuan("-12.5", signed=True) == -1250
+    assert parse_yuan("-¥1,000", signed=True) == -100000
+    assert parse_yuan("12.5", signed=True) == 1250
+    for text in ("-12.5", "--1", "- -1"):
+        with pytest.raises(ValueError):
+            parse_yuan(text, signed=text != "-12.5")
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -1,7 +1,11 @@
-"""Mediation documents: one-page PDFs in the CJK font with a verifying QR code; the
+"""Mediation documents: PDFs in the CJK font with a verifying QR code; the
 verification page names nobody and refuses a forged code or a changed document."""
 
 from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
 
 from backend.core.db import commit
 from backend.mediation import documents, services
@@ -24,6 +28,25 @@ def test_the_agreement_pdf_is_one_page_in_the_cjk_font(client, world):
     assert client.get(f"/admin/mediation/{case.id}/documents/other.pdf").status_code == 404
     login(client, world.other_officer)
     assert client.get(f"/admin/mediation/{case.id}/documents/agreement.pdf").status_code == 404
+
+
+def test_a_long_agreement_goes_on_to_more_pages_and_nothing_is_cut(client, world):
+    case = case_in(world, CaseState.in_effect)
+    clause = "第{0}条：乙方于本月{0}日前修复漏水并赔偿损失人民币{0}00元。"
+    case.agreement = "".join(clause.format(n) for n in range(1, 80))
+    commit()
+    login(client, world.officer)
+    response = client.get(f"/admin/mediation/{case.id}/documents/agreement.pdf")
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    texts = [page.extract_text() for page in pages]
+    assert len(pages) >= 3
+    # the whole agreement is on paper, in order, whatever the page breaks
+    bodies = [text.split(f"M{case.id} 人民调解协议书  第")[0] for text in texts]
+    assert case.agreement in "".join(body.replace("\n", "") for body in bodies)
+    short = documents.digest(case, "agreement")[:32]
+    for number, text in enumerate(texts, start=1):
+        assert f"第 {number} 页，共 {len(pages)} 页" in text and short in text
+    assert "全文以调解委员会存档为准" not in "".join(texts)
 
 
 def test_the_qr_code_verifies_the_document_without_names(client, world):
