@@ -37,6 +37,7 @@ from backend.fees.models import (
     Bill,
     BillStatus,
     FeeBasis,
+    FeeItem,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -77,16 +78,31 @@ def _arg_period(name: str) -> date | None:
 # --- fee items ----------------------------------------------------------------------------------
 
 
+FEE_ITEMS = ListSpec(
+    sorts=services.FEE_ITEM_SORTS,
+    default="estate",
+    filters=("estate_id", "q", "basis", "active"),
+    tiebreak=(FeeItem.id,),
+)
+
+
 @blueprint.get("/fees")
 @login_required
 @permission_required("fees.rates")
 def fee_items():
-    """收费项目（管辖范围内的全部小区）。"""
+    """收费项目（管辖范围内的全部小区；按小区、名称、计费方式、是否停用筛选，按列排序）。"""
     staff = current_staff()
-    stmt = services.fee_items_query(staff, _arg_int("estate_id"))
+    stmt = services.fee_items_query(
+        staff,
+        _arg_int("estate_id"),
+        q=arg_text("q"),
+        basis=arg_enum("basis", FeeBasis),
+        active={"1": True, "0": False}.get(request.args.get("active") or ""),
+    )
     return render_template(
         "admin/fees/items.html",
-        page=paginate(stmt),
+        listing=FEE_ITEMS.page(stmt),
+        sort_labels={"estate": "小区", "name": "项目", "basis": "计费方式", "form": "定价形式"},
         estates=scope.estates(current_staff()),
         bases=list(FeeBasis),
         forms=list(PricingForm),

@@ -93,9 +93,26 @@ ITEM_FIELDS = (
 )
 
 
-def fee_items_query(staff: Staff, estate_id: int | None = None) -> sa.Select:
-    """The fee items in ``staff``'s scope (of one estate if given), with what the panel
-    shows of them (estate, prices, buildings)."""
+#: how the fee item list sorts (``admin.page.ListSpec``), by ``?sort=``
+FEE_ITEM_SORTS = {
+    "estate": (FeeItem.estate_id, FeeItem.id),
+    "name": FeeItem.name,
+    "basis": FeeItem.basis,
+    "form": FeeItem.pricing_form,
+}
+
+
+def fee_items_query(
+    staff: Staff,
+    estate_id: int | None = None,
+    *,
+    q: str = "",
+    basis: FeeBasis | None = None,
+    active: bool | None = None,
+) -> sa.Select:
+    """The fee items in ``staff``'s scope (of one estate if given, ``q`` in the name, of
+    one basis, active or stopped), with what the panel shows of them (estate, prices,
+    buildings)."""
     stmt = (
         sa.select(FeeItem)
         .options(
@@ -107,6 +124,12 @@ def fee_items_query(staff: Staff, estate_id: int | None = None) -> sa.Select:
     )
     if estate_id is not None:
         stmt = stmt.where(FeeItem.estate_id == estate_id)
+    if q:
+        stmt = stmt.where(FeeItem.name.contains(q, autoescape=True))
+    if basis is not None:
+        stmt = stmt.where(FeeItem.basis == basis)
+    if active is not None:
+        stmt = stmt.where(FeeItem.active.is_(active))
     return scope.scoped(stmt, staff, FeeItem.estate_id)
 
 

@@ -264,6 +264,16 @@ def _equipment(world):
     return 3
 
 
+def _fee_items(world):
+    from backend.fees.models import FeeBasis
+
+    for name, basis in (("物业服务费", FeeBasis.per_area), ("垃圾清运费", FeeBasis.fixed)):
+        FeeItemFactory(estate=world.estate_a, name=name, basis=basis)
+    FeeItemFactory(estate=world.estate_a2, name="停车费", basis=FeeBasis.fixed)
+    FeeItemFactory(estate=world.estate_b, name="外区物业费")
+    return 3
+
+
 SCREENS = [
     Screen(
         "/admin/residents",
@@ -364,6 +374,16 @@ SCREENS = [
         _reminders,
         ("created", "unit", "channel", "total"),
         {"unit": "1幢 110"},
+    ),
+    Screen(
+        "/admin/fees",
+        admin.fees.FEE_ITEMS,
+        "fee-items-table",
+        "fee-item-",
+        "admin_a",
+        _fee_items,
+        ("estate", "name", "basis"),
+        {"q": "物业"},
     ),
     Screen(
         "/admin/safety",
