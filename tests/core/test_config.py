@@ -99,6 +99,12 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "LINLI_VOICE_MAX_SECONDS": "30",
         "LINLI_VOICE_DECODE_SECONDS": "5",
         "LINLI_RATELIMIT_VOICE_UPLOAD": "5 per minute",
+        "LINLI_SURVEY_MIN_ANSWERS": "12",
+        "LINLI_SURVEY_REMINDER": "24h",
+        "LINLI_RATELIMIT_SURVEY_ANSWER": "7 per minute",
+        "LINLI_SURVEY_EVALUATION_WEIGHT": "15",
+        "LINLI_SURVEY_EVALUATION_WEIGHT_BY_CITY": '{"杭州市": 10}',
+        "LINLI_SURVEY_STAR_BANDS": "[5, 20, 80, 95]",
     }
     if STACK == "real":
         environment["REDIS_URL"] = REAL_REDIS_URL
@@ -134,6 +140,12 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert (app.config["VOICE_MAX_BYTES"], app.config["VOICE_MAX_SECONDS"]) == (1048576, 30)
     assert app.config["VOICE_DECODE_SECONDS"] == 5
     assert app.config["RATELIMIT_VOICE_UPLOAD"] == "5 per minute"
+    assert app.config["SURVEY_MIN_ANSWERS"] == 12
+    assert app.config["SURVEY_REMINDER"] == timedelta(hours=24)
+    assert app.config["RATELIMIT_SURVEY_ANSWER"] == "7 per minute"
+    assert app.config["SURVEY_EVALUATION_WEIGHT"] == 15
+    assert app.config["SURVEY_EVALUATION_WEIGHT_BY_CITY"] == {"杭州市": 10}
+    assert app.config["SURVEY_STAR_BANDS"] == [5, 20, 80, 95]
     assert (app.config["OUTBOX_MAX_ATTEMPTS"], app.config["OUTBOX_BACKOFF"]) == (5, 20)
     assert app.config["OUTBOX_BACKOFF_MAX"] == 600
     assert (app.config["NOTIFY_BATCH_SIZE"], app.config["NOTIFY_BATCH_SECONDS"]) == (50, 30)
