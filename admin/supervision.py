@@ -21,7 +21,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from admin import blueprint, charts
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import Form, LocalDateTimeField
-from admin.page import form_date, form_int, paginate
+from admin.page import ListSpec, form_date, form_int, paginate
 from backend.authz import scope
 from backend.core.errors import DomainError, Forbidden, Invalid, NotFound
 from backend.core.sheets import write_xlsx
@@ -411,21 +411,33 @@ def _status() -> OrderStatus | None:
     return OrderStatus(value) if value in OrderStatus.__members__ else None
 
 
+ORDERS = ListSpec(
+    sorts=orders.ORDER_SORTS,
+    default="-issued",
+    filters=("status", "street_id"),
+    tiebreak=(SupervisionOrder.id,),
+)
+ORDER_SORT_LABELS = {"issued": "下达时间", "deadline": "期限", "status": "状态", "ticket": "工单"}
+
+
 def _orders_page(error: str | None = None):
     staff = current_staff()
     _orders_reader(staff)
     status = _status()
-    stmt = orders.orders_query(staff, status=status, street_id=_arg_id("street_id"))
-    if request.args.get("status") == REVIEW:
-        stmt = stmt.where(SupervisionOrder.status.in_(orders.AWAITING_REVIEW))
-    elif request.args.get("status") == UNANSWERED:
-        stmt = stmt.where(SupervisionOrder.status.in_(orders.UNANSWERED))
-    page = paginate(stmt)
+    statuses = {REVIEW: orders.AWAITING_REVIEW, UNANSWERED: orders.UNANSWERED}.get(
+        request.args.get("status", "")
+    )
+    street_id = _arg_id("street_id")
+    stmt = orders.orders_query(staff, status=status, street_id=street_id, statuses=statuses)
     return render_template(
         "admin/supervision/orders.html",
-        page=page,
+        listing=ORDERS.page(stmt),
+        sort_labels=ORDER_SORT_LABELS,
         status=status,
+        status_arg=request.args.get("status", ""),
         statuses=list(OrderStatus),
+        streets=panel.streets_in_scope(staff) if scope.can(staff, "supervision.read") else [],
+        street_id=street_id,
         can_answer=scope.can(staff, "supervision.answer"),
         unanswered=orders.UNANSWERED,
         review=request.args.get("status") == REVIEW,

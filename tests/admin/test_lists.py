@@ -19,6 +19,7 @@ import admin.org
 import admin.residents
 import admin.safety
 import admin.staff
+import admin.supervision
 import admin.surveys
 import admin.votes
 from backend.accounts.models import ResidencyRole, ResidencyStatus
@@ -274,6 +275,38 @@ def _fee_items(world):
     return 3
 
 
+def _orders(world):
+    from backend.supervision.models import OrderStatus, SupervisionOrder
+    from backend.tickets import services as tickets
+    from backend.tickets.models import TicketKind, TicketSource
+
+    now = utcnow()
+    statuses = (OrderStatus.open, OrderStatus.answered, OrderStatus.accepted)
+    for i, status in enumerate(statuses):
+        ticket, _ = tickets.file_ticket(
+            TicketSource.staff,
+            estate_id=world.estate_b.id,
+            kind=TicketKind.shared_repair,
+            description=f"楼道灯不亮{i}",
+            location="1幢一单元",
+            staff=world.admin_b,
+        )
+        db.session.add(
+            SupervisionOrder(
+                ticket_id=ticket.id,
+                estate_id=world.estate_b.id,
+                company_id=world.company_b.id,
+                officer_id=world.street_officer_b.id,
+                instructions=f"督办{i}",
+                deadline=now + timedelta(days=(5, 2, 9)[i]),
+                issued_at=now - timedelta(days=(2, 0, 1)[i]),
+                status=status,
+            )
+        )
+    commit()
+    return 3
+
+
 SCREENS = [
     Screen(
         "/admin/residents",
@@ -394,6 +427,16 @@ SCREENS = [
         _equipment,
         ("name", "location", "company", "certificate"),
         {"kind": "lift"},
+    ),
+    Screen(
+        "/admin/supervision/orders",
+        admin.supervision.ORDERS,
+        "orders-list",
+        "order-",
+        "street_officer_b",
+        _orders,
+        ("issued", "deadline", "status", "ticket"),
+        {"status": "unanswered"},
     ),
 ]
 
