@@ -583,6 +583,7 @@ def supervision_overdue():
         args=args,
         estates=scope.estates(staff),
         companies=panel.companies_in_scope(staff),
+        streets=panel.streets_in_scope(staff),
         limit=overdue.MAX_ROWS,
         **options,
     )
