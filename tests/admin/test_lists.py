@@ -16,6 +16,7 @@ import admin.audit
 import admin.fees
 import admin.mediation
 import admin.org
+import admin.residencies
 import admin.residents
 import admin.safety
 import admin.staff
@@ -275,6 +276,24 @@ def _fee_items(world):
     return 3
 
 
+def _reviews(world):
+    units = [UnitFactory(building=world.building_a, number=n) for n in ("101", "1202", "303")]
+    roles = (ResidencyRole.owner, ResidencyRole.tenant, ResidencyRole.family)
+    for i, (unit, name) in enumerate(zip(units, ("王芳", "李强", "赵敏"), strict=True)):
+        ResidencyFactory(
+            unit=unit,
+            resident=ResidentFactory(name=name),
+            applicant_name=name,
+            role=roles[i],
+            status=ResidencyStatus.pending,
+            created_at=utcnow() - timedelta(days=i),
+            ends_on=date(2030, 1, 1) if roles[i] == ResidencyRole.tenant else None,
+        )
+    ResidencyFactory(unit=units[0], status=ResidencyStatus.active)  # decided
+    ResidencyFactory(unit=world.unit_b, status=ResidencyStatus.pending)  # out of scope
+    return 3
+
+
 def _orders(world):
     from backend.supervision.models import OrderStatus, SupervisionOrder
     from backend.tickets import services as tickets
@@ -427,6 +446,16 @@ SCREENS = [
         _equipment,
         ("name", "location", "company", "certificate"),
         {"kind": "lift"},
+    ),
+    Screen(
+        "/admin/reviews",
+        admin.residencies.REVIEWS,
+        "reviews-table",
+        "review-",
+        "admin_a",
+        _reviews,
+        ("created", "name", "unit", "role"),
+        {"role": "tenant"},
     ),
     Screen(
         "/admin/supervision/orders",
