@@ -22,8 +22,6 @@ from admin.page import (
     form_date,
     form_int,
     paginate,
-    paginate_rows,
-    per_page,
     send_download,
 )
 from backend.authz import scope
@@ -48,6 +46,7 @@ from backend.fees.models import (
 from backend.fees.money import yuan
 from backend.org import services as org_services
 from backend.org.importer import ImportFailed
+from backend.org.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -575,6 +574,15 @@ def arrears():
 AGE_FILTERS = {"90": "欠费 3 个月以上", "365": "欠费 1 年以上", "1095": "欠费 3 年以上"}
 
 
+ARREARS = ListSpec(
+    sorts=reports.ARREARS_SORTS,
+    default="oldest",
+    filters=("estate_id", "building_id", "age"),
+    tiebreak=(Unit.id,),
+)
+ARREARS_SORT_LABELS = {"oldest": "最早账期", "due": "欠费金额", "bills": "欠费笔数", "unit": "房屋"}
+
+
 def _arrears_page() -> str:
     staff = current_staff()
     estate_id = _arg_int("estate_id")
@@ -583,13 +591,13 @@ def _arrears_page() -> str:
     buildings = []
     if estate_id is not None and any(e.id == estate_id for e in scope.estates(staff)):
         buildings = org_services.buildings_of(estate_id)
-    page = paginate_rows(
-        reports.arrears_query(staff, estate_id, _arg_int("building_id"), owed_since),
-        per_page=per_page(),
+    listing = ARREARS.page(
+        reports.arrears_query(staff, estate_id, _arg_int("building_id"), owed_since), rows=True
     )
     return render_template(
         "admin/fees/arrears.html",
-        page=page,
+        listing=listing,
+        sort_labels=ARREARS_SORT_LABELS,
         estates=scope.estates(current_staff()),
         buildings=buildings,
         ages=AGE_FILTERS,

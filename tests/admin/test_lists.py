@@ -276,6 +276,27 @@ def _fee_items(world):
     return 3
 
 
+def _arrears(world):
+    from backend.core.time import local_today
+
+    item = FeeItemFactory(estate=world.estate_a, name="物业服务费")
+    month = local_today().replace(day=1)
+
+    def months_ago(n: int) -> date:
+        y, m = divmod(month.year * 12 + month.month - 1 - n, 12)
+        return date(y, m + 1, 1)
+
+    # 1, 2 and 3 unpaid months; only the third unit owes for over a year
+    for number, ages in (("201", (1,)), ("1101", (3, 4)), ("302", (24, 25, 26))):
+        unit = UnitFactory(building=world.building_a, number=number, area=100)
+        for n in ages:
+            BillFactory(unit=unit, fee_item=item, period=months_ago(n))
+    paid = UnitFactory(building=world.building_a, number="909")
+    BillFactory(unit=paid, fee_item=item, status=BillStatus.paid)
+    BillFactory(unit=world.unit_b)  # another company's
+    return 3
+
+
 def _reviews(world):
     units = [UnitFactory(building=world.building_a, number=n) for n in ("101", "1202", "303")]
     roles = (ResidencyRole.owner, ResidencyRole.tenant, ResidencyRole.family)
@@ -446,6 +467,16 @@ SCREENS = [
         _equipment,
         ("name", "location", "company", "certificate"),
         {"kind": "lift"},
+    ),
+    Screen(
+        "/admin/arrears",
+        admin.fees.ARREARS,
+        "arrears-table",
+        "arrears-",
+        "admin_a",
+        _arrears,
+        ("oldest", "due", "unit"),
+        {"age": "365"},
     ),
     Screen(
         "/admin/reviews",
