@@ -26,7 +26,7 @@ import admin.votes
 from backend.accounts.models import ResidencyRole, ResidencyStatus
 from backend.authz.roles import StaffRole
 from backend.core.db import commit
-from backend.core.time import utcnow
+from backend.core.time import local_today, utcnow
 from backend.extensions import db
 from backend.fees.models import (
     BillStatus,
@@ -266,6 +266,37 @@ def _equipment(world):
     return 3
 
 
+def _safety_overdue(world):
+    from backend.safety.models import SafetyTask
+
+    rows = (
+        (EquipmentKind.lift, "1号梯", "half_month", 3),
+        (EquipmentKind.hydrant, "东门消火栓", "quarter", 10),
+        (EquipmentKind.lift, "2号梯", "year", 30),
+    )
+    for kind, name, item, late in rows:
+        equipment = Equipment(
+            estate_id=world.estate_a.id,
+            kind=kind,
+            name=name,
+            location="1幢",
+            maintenance_company="维保公司",
+            schedule_start=date(2026, 1, 10),
+        )
+        db.session.add(equipment)
+        db.session.flush()
+        db.session.add(
+            SafetyTask(
+                estate_id=world.estate_a.id,
+                equipment_id=equipment.id,
+                item=item,
+                due_on=local_today() - timedelta(days=late),
+            )
+        )
+    commit()
+    return 3
+
+
 def _fee_items(world):
     from backend.fees.models import FeeBasis
 
@@ -277,8 +308,6 @@ def _fee_items(world):
 
 
 def _arrears(world):
-    from backend.core.time import local_today
-
     item = FeeItemFactory(estate=world.estate_a, name="物业服务费")
     month = local_today().replace(day=1)
 
@@ -466,6 +495,16 @@ SCREENS = [
         "admin_a",
         _equipment,
         ("name", "location", "company", "certificate"),
+        {"kind": "lift"},
+    ),
+    Screen(
+        "/admin/safety/overdue",
+        admin.safety.OVERDUE,
+        "safety-overdue",
+        "overdue-",
+        "admin_a",
+        _safety_overdue,
+        ("due", "estate", "equipment", "item"),
         {"kind": "lift"},
     ),
     Screen(
