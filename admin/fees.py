@@ -21,7 +21,6 @@ from admin.page import (
     arg_text,
     form_date,
     form_int,
-    paginate,
     send_download,
 )
 from backend.authz import scope
@@ -36,6 +35,7 @@ from backend.fees.models import (
     BillStatus,
     FeeBasis,
     FeeItem,
+    MeterReading,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -237,6 +237,20 @@ def meter_readings(item_id: int):
     return _readings_page(item_id)
 
 
+READINGS = ListSpec(
+    sorts=readings.READING_SORTS,
+    default="unit",
+    filters=("period", "building_id"),
+    tiebreak=(MeterReading.id,),
+)
+READING_SORT_LABELS = {
+    "unit": "房屋",
+    "previous": "上期读数",
+    "current": "本期读数",
+    "consumption": "用量",
+}
+
+
 def _readings_page(item_id: int, *, form=None, errors=None, row_errors=None, imported=None):
     staff = current_staff()
     item = readings.metered_item(staff, item_id)
@@ -248,7 +262,11 @@ def _readings_page(item_id: int, *, form=None, errors=None, row_errors=None, imp
         "admin/fees/readings.html",
         item=item,
         period=period,
-        page=paginate(readings.readings_query(staff, item, period)),
+        listing=READINGS.page(
+            readings.readings_query(staff, item, period, building_id=arg_id("building_id"))
+        ),
+        sort_labels=READING_SORT_LABELS,
+        building_id=arg_id("building_id"),
         buildings=services.buildings_of(item),
         form=form or {},
         errors=errors or {},

@@ -43,6 +43,7 @@ from backend.votes import motions
 from tests.factories import (
     AuditEntryFactory,
     BillFactory,
+    BuildingFactory,
     EstateFactory,
     FeeItemFactory,
     ResidencyFactory,
@@ -326,6 +327,32 @@ def _arrears(world):
     return 3
 
 
+def _readings(world):
+    from backend.fees.models import FeeBasis, MeterReading
+    from backend.fees.services import current_period
+
+    item = FeeItemFactory(estate=world.estate_a, name="水费", basis=FeeBasis.metered)
+    other = BuildingFactory(estate=world.estate_a, name="2幢")
+    rows = (
+        (world.building_a, "101", 10, 25),
+        (world.building_a, "1202", 40, 45),
+        (other, "303", 5, 90),
+    )
+    for building, number, previous, current in rows:
+        unit = UnitFactory(building=building, number=number)
+        db.session.add(
+            MeterReading(
+                fee_item_id=item.id,
+                unit_id=unit.id,
+                period=current_period(),
+                previous=previous,
+                current=current,
+            )
+        )
+    commit()
+    return 3, {"item": item.id, "building": other.id}
+
+
 def _reviews(world):
     units = [UnitFactory(building=world.building_a, number=n) for n in ("101", "1202", "303")]
     roles = (ResidencyRole.owner, ResidencyRole.tenant, ResidencyRole.family)
@@ -518,6 +545,16 @@ SCREENS = [
         {"age": "365"},
     ),
     Screen(
+        "/admin/fees/{item}/readings",
+        admin.fees.READINGS,
+        "readings-table",
+        "reading-",
+        "admin_a",
+        _readings,
+        ("unit", "previous", "current", "consumption"),
+        {"building_id": "{building}"},
+    ),
+    Screen(
         "/admin/reviews",
         admin.residencies.REVIEWS,
         "reviews-table",
@@ -551,9 +588,14 @@ def _rows(html: str, screen: Screen) -> list[str]:
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.path.rsplit("/", 1)[-1])
 def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monkeypatch):
     total = screen.seed(world)
+    path, ids = screen.path, {}
+    if isinstance(total, tuple):  # a list under an entity (a fee item's readings)
+        total, ids = total
+        path = path.format(**ids)
+    narrow = {name: value.format(**ids) for name, value in screen.narrow.items()}
     client = as_staff(getattr(world, screen.viewer))
 
-    page = client.get(screen.path)
+    page = client.get(path)
     assert page.status_code == 200, page.text
     html = page.text
     assert f"共 {total} 条" in html
@@ -566,8 +608,8 @@ def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monk
     for key in screen.sorts:
         assert key in screen.spec.sorts, key
         assert f'id="sort-{key}"' in html, key
-        ascending = client.get(f"{screen.path}?sort={key}&dir=asc")
-        descending = client.get(f"{screen.path}?sort={key}&dir=desc")
+        ascending = client.get(f"{path}?sort={key}&dir=asc")
+        descending = client.get(f"{path}?sort={key}&dir=desc")
         assert ascending.status_code == descending.status_code == 200
         up, down = _rows(ascending.text, screen), _rows(descending.text, screen)
         assert sorted(up) == sorted(down) and len(up) == total, key
@@ -577,10 +619,10 @@ def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monk
             and 'aria-sort="descending"' in descending.text
         )
 
-    narrowed = client.get(screen.path, query_string=screen.narrow)
+    narrowed = client.get(path, query_string=narrow)
     assert narrowed.status_code == 200
     kept = _rows(narrowed.text, screen)
-    assert 0 < len(kept) < total, screen.narrow
+    assert 0 < len(kept) < total, narrow
     assert f"共 {len(kept)} 条" in narrowed.text
     # a sort link keeps the filter and goes back to the first page
     link = re.search(r'id="sort-\w+" href="([^"]+)"', narrowed.text)[1]
@@ -588,17 +630,17 @@ def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monk
         assert f"{name}=" in link
     assert "page=" not in link
 
-    bad = client.get(f"{screen.path}?sort=nonsense&dir=sideways&per_page=7&page=abc")
+    bad = client.get(f"{path}?sort=nonsense&dir=sideways&per_page=7&page=abc")
     assert bad.status_code == 200
     assert sorted(_rows(bad.text, screen)) == sorted(_rows(html, screen))
     assert f'<option value="{screen.spec.sizes[0]}" selected>' in bad.text
 
     monkeypatch.setattr(screen.spec, "sizes", (2, *screen.spec.sizes))
-    small = client.get(f"{screen.path}?per_page=2")
+    small = client.get(f"{path}?per_page=2")
     assert len(_rows(small.text, screen)) == 2
     assert '<option value="2" selected>每页 2 条</option>' in small.text
     assert f"共 {total} 条" in small.text
-    second = client.get(f"{screen.path}?per_page=2&page=2")
+    second = client.get(f"{path}?per_page=2&page=2")
     assert len(_rows(second.text, screen)) == min(2, total - 2)
 
 
