@@ -15,6 +15,7 @@ import pytest
 import admin.audit
 import admin.fees
 import admin.mediation
+import admin.open311
 import admin.org
 import admin.residencies
 import admin.residents
@@ -353,6 +354,27 @@ def _readings(world):
     return 3, {"item": item.id, "building": other.id}
 
 
+def _open311_log(world):
+    from backend.open311 import services as open311
+    from backend.open311.models import RequestLog
+
+    partner, _ = open311.create_partner(None, "12345热线", world.estate_b.community.street_id)
+    calls = (("GET", "/open311/v2/services.json", 200), ("POST", "/open311/v2/requests.json", 201))
+    calls += (("POST", "/open311/v2/requests.json", 400),)
+    for i, (method, path, status) in enumerate(calls):
+        db.session.add(
+            RequestLog(
+                partner_id=partner.id,
+                at=utcnow() - timedelta(minutes=i),
+                method=method,
+                path=path,
+                status=status,
+            )
+        )
+    commit()
+    return 3, {"partner": partner.id}
+
+
 def _reviews(world):
     units = [UnitFactory(building=world.building_a, number=n) for n in ("101", "1202", "303")]
     roles = (ResidencyRole.owner, ResidencyRole.tenant, ResidencyRole.family)
@@ -553,6 +575,16 @@ SCREENS = [
         _readings,
         ("unit", "previous", "current", "consumption"),
         {"building_id": "{building}"},
+    ),
+    Screen(
+        "/admin/open311/{partner}",
+        admin.open311.LOG,
+        "open311-log",
+        "call-",
+        "street_officer_b",
+        _open311_log,
+        ("at", "method", "path", "status"),
+        {"result": "refused"},
     ),
     Screen(
         "/admin/reviews",
