@@ -39,6 +39,7 @@ from backend.supervision import (
 from backend.supervision.dashboard import DIMENSIONS, METRICS, Filter
 from backend.supervision.models import (
     CreditSource,
+    Evaluation,
     FilingKind,
     FilingState,
     OrderStatus,
@@ -606,6 +607,15 @@ def _company_arg(staff) -> int | None:
     return company_id
 
 
+EVALUATIONS = ListSpec(
+    sorts=evaluation.EVALUATION_SORTS,
+    default="-month",
+    filters=("company_id", "year"),
+    tiebreak=(Evaluation.id,),
+)
+EVALUATION_SORT_LABELS = {"month": "月份", "company": "物业企业", "score": "得分"}
+
+
 @blueprint.get("/supervision/evaluations")
 @login_required
 @permission_required("supervision.read")
@@ -613,10 +623,11 @@ def supervision_evaluations():
     """月度评价：辖区物业企业每月的百分制得分，页面上列出计算公式。"""
     staff = current_staff()
     year, company_id = _arg_year(), _company_arg(staff)
-    page = paginate(evaluation.evaluations_query(staff, company_id=company_id, year=year))
+    stmt = evaluation.evaluations_query(staff, company_id=company_id, year=year)
     return render_template(
         "admin/supervision/evaluations.html",
-        page=page,
+        listing=EVALUATIONS.page(stmt),
+        sort_labels=EVALUATION_SORT_LABELS,
         formula=evaluation.formula(),
         formula_note=evaluation.FORMULA_NOTE,
         excellent=evaluation.EXCELLENT,

@@ -443,6 +443,14 @@ def evaluations_query(staff, company_id: int | None = None, year: int | None = N
     return stmt.order_by(Evaluation.month.desc(), Evaluation.score.desc())
 
 
+#: the evaluations list's sort keys (``admin.supervision.EVALUATIONS``)
+EVALUATION_SORTS = {
+    "month": Evaluation.month,
+    "score": Evaluation.score,
+    "company": sa.select(Company.name).where(Company.id == Evaluation.company_id).scalar_subquery(),
+}
+
+
 def evaluation_for(staff, evaluation_id: int) -> Evaluation:
     row = db.session.scalars(
         evaluations_query(staff).where(Evaluation.id == evaluation_id).order_by(None)

@@ -375,6 +375,20 @@ def _open311_log(world):
     return 3, {"partner": partner.id}
 
 
+def _evaluations(world):
+    from backend.supervision.models import Evaluation
+
+    other = EstateFactory(
+        name="星河二期", community=world.estate_b.community, company=world.company_a
+    )
+    rows = ((world.company_b, date(2025, 12, 1), 88.5), (world.company_b, date(2026, 10, 1), 72))
+    rows += ((other.company, date(2026, 11, 1), 95),)
+    for company, month, score in rows:
+        db.session.add(Evaluation(company_id=company.id, month=month, score=score, parts={}))
+    commit()
+    return 3
+
+
 def _reviews(world):
     units = [UnitFactory(building=world.building_a, number=n) for n in ("101", "1202", "303")]
     roles = (ResidencyRole.owner, ResidencyRole.tenant, ResidencyRole.family)
@@ -585,6 +599,16 @@ SCREENS = [
         _open311_log,
         ("at", "method", "path", "status"),
         {"result": "refused"},
+    ),
+    Screen(
+        "/admin/supervision/evaluations",
+        admin.supervision.EVALUATIONS,
+        "evaluations-table",
+        "evaluation-",
+        "street_officer_b",
+        _evaluations,
+        ("month", "company", "score"),
+        {"year": "2026"},
     ),
     Screen(
         "/admin/reviews",
