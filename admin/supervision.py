@@ -21,7 +21,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from admin import blueprint, charts
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import Form, LocalDateTimeField
-from admin.page import ListSpec, form_date, form_int, paginate
+from admin.page import ListSpec, arg_enum, form_date, form_int, paginate
 from backend.authz import scope
 from backend.core.errors import DomainError, Forbidden, Invalid, NotFound
 from backend.core.sheets import write_xlsx
@@ -38,6 +38,7 @@ from backend.supervision import (
 )
 from backend.supervision.dashboard import DIMENSIONS, METRICS, Filter
 from backend.supervision.models import (
+    CreditRecord,
     CreditSource,
     Evaluation,
     FilingKind,
@@ -783,6 +784,15 @@ class CreditForm(Form):
     occurred_on = DateField("日期", validators=[Optional()])
 
 
+CREDIT = ListSpec(
+    sorts=credit.CREDIT_SORTS,
+    default="-occurred",
+    filters=("company_id", "manager_id", "source"),
+    tiebreak=(CreditRecord.id,),
+)
+CREDIT_SORT_LABELS = {"occurred": "日期", "company": "物业企业", "source": "来源", "points": "分值"}
+
+
 def _credit_page(form: CreditForm | None = None, error: str | None = None):
     staff = current_staff()
     company_id = _company_arg(staff)
@@ -791,10 +801,16 @@ def _credit_page(form: CreditForm | None = None, error: str | None = None):
     if manager_id is not None and manager_id not in {m.id for m in managers}:
         raise NotFound("未找到该项目经理，或不在您的管辖范围内")
     companies = panel.companies_in_scope(staff)
+    source = arg_enum("source", CreditSource)
     return render_template(
         "admin/supervision/credit.html",
         summaries=[credit.summary(c.id) for c in companies],
-        page=paginate(credit.entries(staff, company_id=company_id, manager_id=manager_id)),
+        listing=CREDIT.page(
+            credit.entries(staff, company_id=company_id, manager_id=manager_id, source=source)
+        ),
+        sort_labels=CREDIT_SORT_LABELS,
+        all_sources=list(CreditSource),
+        source=source,
         companies=companies,
         managers=managers,
         company_id=company_id,

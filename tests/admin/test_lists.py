@@ -389,6 +389,28 @@ def _evaluations(world):
     return 3
 
 
+def _credit(world):
+    from backend.supervision.models import CreditRecord, CreditSource
+
+    rows = (
+        (CreditSource.award, 5, date(2026, 3, 1)),
+        (CreditSource.complaint_upheld, -3, date(2026, 5, 1)),
+        (CreditSource.other, 1, date(2026, 1, 1)),
+    )
+    for source, points, on in rows:
+        db.session.add(
+            CreditRecord(
+                company_id=world.company_b.id,
+                source=source,
+                points=points,
+                reason=f"记录{points}",
+                occurred_on=on,
+            )
+        )
+    commit()
+    return 3
+
+
 def _reviews(world):
     units = [UnitFactory(building=world.building_a, number=n) for n in ("101", "1202", "303")]
     roles = (ResidencyRole.owner, ResidencyRole.tenant, ResidencyRole.family)
@@ -609,6 +631,16 @@ SCREENS = [
         _evaluations,
         ("month", "company", "score"),
         {"year": "2026"},
+    ),
+    Screen(
+        "/admin/supervision/credit",
+        admin.supervision.CREDIT,
+        "credit-entries",
+        "credit-",
+        "street_officer_b",
+        _credit,
+        ("occurred", "source", "points"),
+        {"source": "award"},
     ),
     Screen(
         "/admin/reviews",
