@@ -21,7 +21,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from admin import blueprint, charts
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import Form, LocalDateTimeField
-from admin.page import ListSpec, arg_enum, form_date, form_int, paginate
+from admin.page import ListSpec, arg_enum, arg_id, form_date, form_int, paginate
 from backend.authz import scope
 from backend.core.errors import DomainError, Forbidden, Invalid, NotFound
 from backend.core.sheets import write_xlsx
@@ -43,6 +43,7 @@ from backend.supervision.models import (
     Evaluation,
     FilingKind,
     FilingState,
+    Inspection,
     OrderStatus,
     SupervisionOrder,
 )
@@ -684,13 +685,27 @@ def _inspection_items() -> list[dict]:
     return items
 
 
+INSPECTIONS = ListSpec(
+    sorts=evaluation.INSPECTION_SORTS,
+    default="-inspected",
+    filters=("company_id", "estate_id"),
+    tiebreak=(Inspection.id,),
+)
+INSPECTION_SORT_LABELS = {"inspected": "日期", "estate": "小区", "score": "得分"}
+
+
 def _inspections_page(form: dict | None = None, error: str | None = None):
     staff = current_staff()
     company_id = _company_arg(staff)
+    estates = [e for e in scope.estates(staff) if e.company_id]
+    estate_id = arg_id("estate_id")
+    stmt = evaluation.inspections_query(staff, company_id=company_id, estate_id=estate_id)
     return render_template(
         "admin/supervision/inspections.html",
-        page=paginate(evaluation.inspections_query(staff, company_id=company_id)),
-        estates=[e for e in scope.estates(staff) if e.company_id],
+        listing=INSPECTIONS.page(stmt),
+        sort_labels=INSPECTION_SORT_LABELS,
+        estate_id=estate_id,
+        estates=estates,
         companies=panel.companies_in_scope(staff),
         company_id=company_id,
         usual=evaluation.INSPECTION_ITEMS,

@@ -411,6 +411,28 @@ def _credit(world):
     return 3
 
 
+def _inspections(world):
+    from backend.supervision.models import Inspection
+
+    other = EstateFactory(
+        name="星河二期", community=world.estate_b.community, company=world.company_b
+    )
+    rows = ((world.estate_b, date(2026, 3, 1), 88.5), (other, date(2026, 5, 1), 72))
+    rows += ((world.estate_b, date(2026, 1, 1), 95),)
+    for estate, on, score in rows:
+        db.session.add(
+            Inspection(
+                estate_id=estate.id,
+                company_id=world.company_b.id,
+                officer_id=world.street_officer_b.id,
+                inspected_on=on,
+                score=score,
+            )
+        )
+    commit()
+    return 3, {"estate": other.id}
+
+
 def _reviews(world):
     units = [UnitFactory(building=world.building_a, number=n) for n in ("101", "1202", "303")]
     roles = (ResidencyRole.owner, ResidencyRole.tenant, ResidencyRole.family)
@@ -641,6 +663,16 @@ SCREENS = [
         _credit,
         ("occurred", "source", "points"),
         {"source": "award"},
+    ),
+    Screen(
+        "/admin/supervision/inspections",
+        admin.supervision.INSPECTIONS,
+        "inspections-table",
+        "inspection-",
+        "street_officer_b",
+        _inspections,
+        ("inspected", "estate", "score"),
+        {"estate_id": "{estate}"},
     ),
     Screen(
         "/admin/reviews",
