@@ -21,7 +21,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from admin import blueprint, charts
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import Form, LocalDateTimeField
-from admin.page import ListSpec, arg_enum, arg_id, form_date, form_int, paginate
+from admin.page import ListSpec, arg_enum, arg_id, form_date, form_int
 from backend.authz import scope
 from backend.core.errors import DomainError, Forbidden, Invalid, NotFound
 from backend.core.sheets import write_xlsx
@@ -41,6 +41,7 @@ from backend.supervision.models import (
     CreditRecord,
     CreditSource,
     Evaluation,
+    Filing,
     FilingKind,
     FilingState,
     Inspection,
@@ -934,6 +935,24 @@ def _filing_state() -> FilingState | None:
     return FilingState(value) if value in FilingState.__members__ else None
 
 
+FILINGS = ListSpec(
+    sorts=filings.FILING_SORTS,
+    default="-submitted",
+    filters=("kind", "state"),
+    tiebreak=(Filing.id,),
+)
+EXPIRING_FILINGS = ListSpec(
+    sorts={"expires": filings.FILING_SORTS["expires"]}, default="expires", tiebreak=(Filing.id,)
+)
+FILING_SORT_LABELS = {
+    "submitted": "提交时间",
+    "id": "编号",
+    "kind": "类型",
+    "state": "状态",
+    "expires": "到期日",
+}
+
+
 def _filings_page(expiring_only: bool = False, error: str | None = None, form=None):
     staff = current_staff()
     _filings_reader(staff)
@@ -941,12 +960,14 @@ def _filings_page(expiring_only: bool = False, error: str | None = None, form=No
         stmt = filings.expiring(staff)
     else:
         stmt = filings.filings_query(staff, _filing_kind(), _filing_state())
-    page = paginate(stmt)
+    # the expiring list keeps its own order (soonest first); the register sorts
+    listing = (EXPIRING_FILINGS if expiring_only else FILINGS).page(stmt)
     may_file = filings.kinds_filed_by(staff)
     return render_template(
         "admin/supervision/filings.html",
-        page=page,
-        subjects={f.id: filings.subject_label(f) for f in page.items},
+        listing=listing,
+        sort_labels=None if expiring_only else FILING_SORT_LABELS,
+        subjects={f.id: filings.subject_label(f) for f in listing.items},
         kinds=list(FilingKind),
         states=list(FilingState),
         kind=_filing_kind(),

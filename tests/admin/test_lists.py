@@ -433,6 +433,30 @@ def _inspections(world):
     return 3, {"estate": other.id}
 
 
+def _filings(world):
+    from backend.supervision.models import Filing, FilingKind, FilingState
+
+    rows = (
+        (FilingKind.company, FilingState.submitted, None, 2),
+        (FilingKind.contract, FilingState.approved, date(2028, 6, 30), 0),
+        (FilingKind.committee, FilingState.rejected, date(2029, 1, 31), 1),
+    )
+    for kind, state, expires, days in rows:
+        db.session.add(
+            Filing(
+                kind=kind,
+                subject_id=world.company_b.id,
+                estate_id=world.estate_b.id,
+                street_id=world.estate_b.community.street_id,
+                state=state,
+                expires_on=expires,
+                submitted_at=utcnow() - timedelta(days=days),
+            )
+        )
+    commit()
+    return 3
+
+
 def _reviews(world):
     units = [UnitFactory(building=world.building_a, number=n) for n in ("101", "1202", "303")]
     roles = (ResidencyRole.owner, ResidencyRole.tenant, ResidencyRole.family)
@@ -673,6 +697,16 @@ SCREENS = [
         _inspections,
         ("inspected", "estate", "score"),
         {"estate_id": "{estate}"},
+    ),
+    Screen(
+        "/admin/supervision/filings",
+        admin.supervision.FILINGS,
+        "filings-table",
+        "filing-",
+        "street_officer_b",
+        _filings,
+        ("id", "kind", "state", "submitted", "expires"),
+        {"state": "approved"},
     ),
     Screen(
         "/admin/reviews",
