@@ -21,9 +21,6 @@ from admin.page import (
     arg_text,
     form_date,
     form_int,
-    paginate,
-    paginate_rows,
-    per_page,
     send_download,
 )
 from backend.authz import scope
@@ -38,6 +35,7 @@ from backend.fees.models import (
     BillStatus,
     FeeBasis,
     FeeItem,
+    MeterReading,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -48,6 +46,7 @@ from backend.fees.models import (
 from backend.fees.money import yuan
 from backend.org import services as org_services
 from backend.org.importer import ImportFailed
+from backend.org.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -238,6 +237,20 @@ def meter_readings(item_id: int):
     return _readings_page(item_id)
 
 
+READINGS = ListSpec(
+    sorts=readings.READING_SORTS,
+    default="unit",
+    filters=("period", "building_id"),
+    tiebreak=(MeterReading.id,),
+)
+READING_SORT_LABELS = {
+    "unit": "房屋",
+    "previous": "上期读数",
+    "current": "本期读数",
+    "consumption": "用量",
+}
+
+
 def _readings_page(item_id: int, *, form=None, errors=None, row_errors=None, imported=None):
     staff = current_staff()
     item = readings.metered_item(staff, item_id)
@@ -249,7 +262,11 @@ def _readings_page(item_id: int, *, form=None, errors=None, row_errors=None, imp
         "admin/fees/readings.html",
         item=item,
         period=period,
-        page=paginate(readings.readings_query(staff, item, period)),
+        listing=READINGS.page(
+            readings.readings_query(staff, item, period, building_id=arg_id("building_id"))
+        ),
+        sort_labels=READING_SORT_LABELS,
+        building_id=arg_id("building_id"),
         buildings=services.buildings_of(item),
         form=form or {},
         errors=errors or {},
@@ -575,6 +592,15 @@ def arrears():
 AGE_FILTERS = {"90": "欠费 3 个月以上", "365": "欠费 1 年以上", "1095": "欠费 3 年以上"}
 
 
+ARREARS = ListSpec(
+    sorts=reports.ARREARS_SORTS,
+    default="oldest",
+    filters=("estate_id", "building_id", "age"),
+    tiebreak=(Unit.id,),
+)
+ARREARS_SORT_LABELS = {"oldest": "最早账期", "due": "欠费金额", "bills": "欠费笔数", "unit": "房屋"}
+
+
 def _arrears_page() -> str:
     staff = current_staff()
     estate_id = _arg_int("estate_id")
@@ -583,13 +609,13 @@ def _arrears_page() -> str:
     buildings = []
     if estate_id is not None and any(e.id == estate_id for e in scope.estates(staff)):
         buildings = org_services.buildings_of(estate_id)
-    page = paginate_rows(
-        reports.arrears_query(staff, estate_id, _arg_int("building_id"), owed_since),
-        per_page=per_page(),
+    listing = ARREARS.page(
+        reports.arrears_query(staff, estate_id, _arg_int("building_id"), owed_since), rows=True
     )
     return render_template(
         "admin/fees/arrears.html",
-        page=page,
+        listing=listing,
+        sort_labels=ARREARS_SORT_LABELS,
         estates=scope.estates(current_staff()),
         buildings=buildings,
         ages=AGE_FILTERS,

@@ -8,11 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
-from admin.page import paginate
+from admin.page import ListSpec, arg_text, paginate
 from backend.core.db import rollback
 from backend.core.errors import DomainError, Invalid
 from backend.open311 import services
-from backend.open311.models import Channel
+from backend.open311.models import Channel, RequestLog
 
 
 def _page(staff, key=None, partner=None, error=None, status=200):
@@ -71,6 +71,17 @@ def open311_revoke(partner_id: int):
     return redirect(url_for("admin.open311"))
 
 
+LOG = ListSpec(
+    sorts=services.LOG_SORTS,
+    default="-at",
+    filters=("method", "result", "path"),
+    tiebreak=(RequestLog.id,),
+)
+LOG_SORT_LABELS = {"at": "时间", "method": "方法", "path": "路径", "status": "结果"}
+#: the methods the Open311 endpoints answer
+LOG_METHODS = ("GET", "POST")
+
+
 @blueprint.get("/open311/<int:partner_id>")
 @login_required
 @permission_required("open311.manage")
@@ -78,8 +89,18 @@ def open311_log(partner_id: int):
     """一个接入方的调用记录。"""
     staff = current_staff()
     partner = services.staff_partner(staff, partner_id)
+    method, result = request.args.get("method", ""), request.args.get("result", "")
+    filters = {
+        "method": method if method in LOG_METHODS else "",
+        "result": result if result in services.LOG_RESULTS else "",
+        "path": arg_text("path", 100),
+    }
     return render_template(
         "admin/open311/log.html",
         partner=partner,
-        page=paginate(services.log_query(staff, partner_id)),
+        listing=LOG.page(services.log_query(staff, partner_id, **filters)),
+        sort_labels=LOG_SORT_LABELS,
+        methods=LOG_METHODS,
+        results=services.LOG_RESULTS,
+        filters=filters,
     )

@@ -8,10 +8,19 @@ from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import InviteForm, RejectForm
 from admin.org import render_unit
-from admin.page import is_htmx, paginate
+from admin.page import ListSpec, arg_enum, arg_id, is_htmx
 from backend.accounts import services as accounts
 from backend.accounts.models import Residency, ResidencyRole
+from backend.authz import scope
 from backend.core.errors import Conflict, Invalid
+
+REVIEWS = ListSpec(
+    sorts=accounts.REVIEW_SORTS,
+    default="created",
+    filters=("estate_id", "role"),
+    tiebreak=(Residency.id,),
+)
+REVIEW_SORT_LABELS = {"created": "申请时间", "name": "申请人", "unit": "房屋", "role": "身份"}
 
 
 @blueprint.get("/reviews")
@@ -23,8 +32,20 @@ def reviews():
 
 
 def _render_queue(error: str | None = None, status: int = 200):
-    page = paginate(accounts.review_queue(current_staff()))
-    return render_template("admin/reviews.html", page=page, error=error), status
+    staff = current_staff()
+    estate_id, role = arg_id("estate_id"), arg_enum("role", ResidencyRole)
+    listing = REVIEWS.page(accounts.review_queue(staff, estate_id=estate_id, role=role))
+    page = render_template(
+        "admin/reviews.html",
+        listing=listing,
+        sort_labels=REVIEW_SORT_LABELS,
+        estates=scope.estates(staff),
+        estate_id=estate_id,
+        roles=list(ResidencyRole),
+        role=role,
+        error=error,
+    )
+    return page, status
 
 
 @blueprint.post("/reviews/<int:residency_id>/approve")

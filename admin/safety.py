@@ -74,6 +74,15 @@ EQUIPMENT_SORT_LABELS = {
 }
 
 
+OVERDUE = ListSpec(
+    sorts=services.OVERDUE_SORTS,
+    default="due",
+    filters=("estate_id", "kind"),
+    tiebreak=(SafetyTask.id,),
+)
+OVERDUE_SORT_LABELS = {"due": "应完成日期", "estate": "小区", "equipment": "设备", "item": "项目"}
+
+
 def _register(staff, estate, error=None, row_errors=(), status=200):
     expiring_only = request.args.get("expiring") == "1"
     stmt = (
@@ -209,12 +218,16 @@ def safety_overdue():
     staff = current_staff()
     officer = not scope.can(staff, "safety.work")
     estate = _estate_arg(staff)
-    stmt = services.overdue_query(staff, grace=officer)
-    if estate is not None:
-        stmt = stmt.where(SafetyTask.estate_id == estate.id)
+    kind = arg_enum("kind", EquipmentKind)
+    stmt = services.overdue_query(
+        staff, grace=officer, estate_id=estate.id if estate else None, kind=kind
+    )
     return render_template(
         "admin/safety/overdue.html",
-        page=paginate(stmt),
+        listing=OVERDUE.page(stmt),
+        sort_labels=OVERDUE_SORT_LABELS,
+        kinds=list(EquipmentKind),
+        kind=kind,
         officer=officer,
         estate=estate,
         estates=_estates(staff),

@@ -21,7 +21,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from admin import blueprint, charts
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import Form, LocalDateTimeField
-from admin.page import form_date, form_int, paginate
+from admin.page import ListSpec, arg_enum, arg_id, form_date, form_int
 from backend.authz import scope
 from backend.core.errors import DomainError, Forbidden, Invalid, NotFound
 from backend.core.sheets import write_xlsx
@@ -38,9 +38,13 @@ from backend.supervision import (
 )
 from backend.supervision.dashboard import DIMENSIONS, METRICS, Filter
 from backend.supervision.models import (
+    CreditRecord,
     CreditSource,
+    Evaluation,
+    Filing,
     FilingKind,
     FilingState,
+    Inspection,
     OrderStatus,
     SupervisionOrder,
 )
@@ -411,21 +415,33 @@ def _status() -> OrderStatus | None:
     return OrderStatus(value) if value in OrderStatus.__members__ else None
 
 
+ORDERS = ListSpec(
+    sorts=orders.ORDER_SORTS,
+    default="-issued",
+    filters=("status", "street_id"),
+    tiebreak=(SupervisionOrder.id,),
+)
+ORDER_SORT_LABELS = {"issued": "下达时间", "deadline": "期限", "status": "状态", "ticket": "工单"}
+
+
 def _orders_page(error: str | None = None):
     staff = current_staff()
     _orders_reader(staff)
     status = _status()
-    stmt = orders.orders_query(staff, status=status, street_id=_arg_id("street_id"))
-    if request.args.get("status") == REVIEW:
-        stmt = stmt.where(SupervisionOrder.status.in_(orders.AWAITING_REVIEW))
-    elif request.args.get("status") == UNANSWERED:
-        stmt = stmt.where(SupervisionOrder.status.in_(orders.UNANSWERED))
-    page = paginate(stmt)
+    statuses = {REVIEW: orders.AWAITING_REVIEW, UNANSWERED: orders.UNANSWERED}.get(
+        request.args.get("status", "")
+    )
+    street_id = _arg_id("street_id")
+    stmt = orders.orders_query(staff, status=status, street_id=street_id, statuses=statuses)
     return render_template(
         "admin/supervision/orders.html",
-        page=page,
+        listing=ORDERS.page(stmt),
+        sort_labels=ORDER_SORT_LABELS,
         status=status,
+        status_arg=request.args.get("status", ""),
         statuses=list(OrderStatus),
+        streets=panel.streets_in_scope(staff) if scope.can(staff, "supervision.read") else [],
+        street_id=street_id,
         can_answer=scope.can(staff, "supervision.answer"),
         unanswered=orders.UNANSWERED,
         review=request.args.get("status") == REVIEW,
@@ -571,6 +587,7 @@ def supervision_overdue():
         args=args,
         estates=scope.estates(staff),
         companies=panel.companies_in_scope(staff),
+        streets=panel.streets_in_scope(staff),
         limit=overdue.MAX_ROWS,
         **options,
     )
@@ -593,6 +610,15 @@ def _company_arg(staff) -> int | None:
     return company_id
 
 
+EVALUATIONS = ListSpec(
+    sorts=evaluation.EVALUATION_SORTS,
+    default="-month",
+    filters=("company_id", "year"),
+    tiebreak=(Evaluation.id,),
+)
+EVALUATION_SORT_LABELS = {"month": "月份", "company": "物业企业", "score": "得分"}
+
+
 @blueprint.get("/supervision/evaluations")
 @login_required
 @permission_required("supervision.read")
@@ -600,10 +626,11 @@ def supervision_evaluations():
     """月度评价：辖区物业企业每月的百分制得分，页面上列出计算公式。"""
     staff = current_staff()
     year, company_id = _arg_year(), _company_arg(staff)
-    page = paginate(evaluation.evaluations_query(staff, company_id=company_id, year=year))
+    stmt = evaluation.evaluations_query(staff, company_id=company_id, year=year)
     return render_template(
         "admin/supervision/evaluations.html",
-        page=page,
+        listing=EVALUATIONS.page(stmt),
+        sort_labels=EVALUATION_SORT_LABELS,
         formula=evaluation.formula(),
         formula_note=evaluation.FORMULA_NOTE,
         excellent=evaluation.EXCELLENT,
@@ -659,13 +686,27 @@ def _inspection_items() -> list[dict]:
     return items
 
 
+INSPECTIONS = ListSpec(
+    sorts=evaluation.INSPECTION_SORTS,
+    default="-inspected",
+    filters=("company_id", "estate_id"),
+    tiebreak=(Inspection.id,),
+)
+INSPECTION_SORT_LABELS = {"inspected": "日期", "estate": "小区", "score": "得分"}
+
+
 def _inspections_page(form: dict | None = None, error: str | None = None):
     staff = current_staff()
     company_id = _company_arg(staff)
+    estates = [e for e in scope.estates(staff) if e.company_id]
+    estate_id = arg_id("estate_id")
+    stmt = evaluation.inspections_query(staff, company_id=company_id, estate_id=estate_id)
     return render_template(
         "admin/supervision/inspections.html",
-        page=paginate(evaluation.inspections_query(staff, company_id=company_id)),
-        estates=[e for e in scope.estates(staff) if e.company_id],
+        listing=INSPECTIONS.page(stmt),
+        sort_labels=INSPECTION_SORT_LABELS,
+        estate_id=estate_id,
+        estates=estates,
         companies=panel.companies_in_scope(staff),
         company_id=company_id,
         usual=evaluation.INSPECTION_ITEMS,
@@ -759,6 +800,15 @@ class CreditForm(Form):
     occurred_on = DateField("日期", validators=[Optional()])
 
 
+CREDIT = ListSpec(
+    sorts=credit.CREDIT_SORTS,
+    default="-occurred",
+    filters=("company_id", "manager_id", "source"),
+    tiebreak=(CreditRecord.id,),
+)
+CREDIT_SORT_LABELS = {"occurred": "日期", "company": "物业企业", "source": "来源", "points": "分值"}
+
+
 def _credit_page(form: CreditForm | None = None, error: str | None = None):
     staff = current_staff()
     company_id = _company_arg(staff)
@@ -767,10 +817,16 @@ def _credit_page(form: CreditForm | None = None, error: str | None = None):
     if manager_id is not None and manager_id not in {m.id for m in managers}:
         raise NotFound("未找到该项目经理，或不在您的管辖范围内")
     companies = panel.companies_in_scope(staff)
+    source = arg_enum("source", CreditSource)
     return render_template(
         "admin/supervision/credit.html",
         summaries=[credit.summary(c.id) for c in companies],
-        page=paginate(credit.entries(staff, company_id=company_id, manager_id=manager_id)),
+        listing=CREDIT.page(
+            credit.entries(staff, company_id=company_id, manager_id=manager_id, source=source)
+        ),
+        sort_labels=CREDIT_SORT_LABELS,
+        all_sources=list(CreditSource),
+        source=source,
         companies=companies,
         managers=managers,
         company_id=company_id,
@@ -879,6 +935,24 @@ def _filing_state() -> FilingState | None:
     return FilingState(value) if value in FilingState.__members__ else None
 
 
+FILINGS = ListSpec(
+    sorts=filings.FILING_SORTS,
+    default="-submitted",
+    filters=("kind", "state"),
+    tiebreak=(Filing.id,),
+)
+EXPIRING_FILINGS = ListSpec(
+    sorts={"expires": filings.FILING_SORTS["expires"]}, default="expires", tiebreak=(Filing.id,)
+)
+FILING_SORT_LABELS = {
+    "submitted": "提交时间",
+    "id": "编号",
+    "kind": "类型",
+    "state": "状态",
+    "expires": "到期日",
+}
+
+
 def _filings_page(expiring_only: bool = False, error: str | None = None, form=None):
     staff = current_staff()
     _filings_reader(staff)
@@ -886,12 +960,14 @@ def _filings_page(expiring_only: bool = False, error: str | None = None, form=No
         stmt = filings.expiring(staff)
     else:
         stmt = filings.filings_query(staff, _filing_kind(), _filing_state())
-    page = paginate(stmt)
+    # the expiring list keeps its own order (soonest first); the register sorts
+    listing = (EXPIRING_FILINGS if expiring_only else FILINGS).page(stmt)
     may_file = filings.kinds_filed_by(staff)
     return render_template(
         "admin/supervision/filings.html",
-        page=page,
-        subjects={f.id: filings.subject_label(f) for f in page.items},
+        listing=listing,
+        sort_labels=None if expiring_only else FILING_SORT_LABELS,
+        subjects={f.id: filings.subject_label(f) for f in listing.items},
         kinds=list(FilingKind),
         states=list(FilingState),
         kind=_filing_kind(),

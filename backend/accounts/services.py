@@ -405,8 +405,11 @@ def request_binding(
     return residency
 
 
-def review_queue(staff: Staff) -> sa.Select:
-    """Pending residencies in the staff member's scope, oldest first, with their units."""
+def review_queue(
+    staff: Staff, *, estate_id: int | None = None, role: ResidencyRole | None = None
+) -> sa.Select:
+    """Pending residencies in the staff member's scope, oldest first, with their units (of
+    one estate, of one role, if given)."""
     stmt = (
         sa.select(Residency)
         .where(Residency.status == ResidencyStatus.pending)
@@ -415,7 +418,20 @@ def review_queue(staff: Staff) -> sa.Select:
             selectinload(Residency.estate),
         )
     )
+    if estate_id:
+        stmt = stmt.where(Residency.estate_id == estate_id)
+    if role:
+        stmt = stmt.where(Residency.role == role)
     return scope.scoped(stmt, staff, Residency.estate_id).order_by(Residency.id)
+
+
+#: the review queue's sort keys (``admin.residencies.REVIEWS``)
+REVIEW_SORTS = {
+    "created": Residency.created_at,
+    "name": Residency.applicant_name,
+    "unit": unit_sort(Residency.unit_id),
+    "role": Residency.role,
+}
 
 
 def reviewed_residency(staff: Staff, residency_id: int) -> Residency:

@@ -182,8 +182,11 @@ def _add(item, unit_id, period, previous, current, staff) -> MeterReading:
     return reading
 
 
-def readings_query(staff: Staff, item: FeeItem, period: date) -> sa.Select:
-    """The readings of ``item`` for ``period``, by building and unit number."""
+def readings_query(
+    staff: Staff, item: FeeItem, period: date, building_id: int | None = None
+) -> sa.Select:
+    """The readings of ``item`` for ``period``, by building and unit number (of one
+    building if given)."""
     stmt = (
         sa.select(MeterReading)
         .join(Unit, Unit.id == MeterReading.unit_id)
@@ -192,7 +195,23 @@ def readings_query(staff: Staff, item: FeeItem, period: date) -> sa.Select:
         .options(joinedload(MeterReading.unit).joinedload(Unit.building))
         .order_by(Building.name, Unit.number)
     )
+    if building_id is not None:
+        stmt = stmt.where(Unit.building_id == building_id)
     return scope.scoped(stmt, staff, Unit.estate_id)
+
+
+#: the readings list's sort keys (``admin.fees.READINGS``)
+READING_SORTS = {
+    "unit": (
+        sa.func.length(Building.name),
+        Building.name,
+        sa.func.length(Unit.number),
+        Unit.number,
+    ),
+    "previous": MeterReading.previous,
+    "current": MeterReading.current,
+    "consumption": MeterReading.current - MeterReading.previous,
+}
 
 
 def unit_by_number(staff: Staff, item_id: int, building_id: int, number: str) -> int:

@@ -62,6 +62,22 @@ def arrears_query(
     return scope.scoped(stmt, staff, Bill.estate_id)
 
 
+#: the arrears list's sort keys (``admin.fees.ARREARS``): its grouped columns and aggregates
+ARREARS_SORTS = {
+    "oldest": sa.func.min(Bill.period),
+    "due": sa.func.sum(_due()),
+    "bills": sa.func.count(Bill.id),
+    # as people read a unit: estate, then "2幢" before "10幢", then the number
+    "unit": (
+        Estate.name,
+        sa.func.length(Building.name),
+        Building.name,
+        sa.func.length(Unit.number),
+        Unit.number,
+    ),
+}
+
+
 def age_days(oldest: date, today: date | None = None) -> int:
     """Days since the oldest unpaid month began (账龄)."""
     return max(((today or local_today()) - oldest).days, 0)

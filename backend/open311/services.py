@@ -228,13 +228,35 @@ def staff_partner(staff: Staff, partner_id: int) -> Partner:
     return partner
 
 
-def log_query(staff: Staff, partner_id: int) -> sa.Select:
+#: the call log's result filter (``?result=``): the HTTP status ranges
+LOG_RESULTS = {"ok": "成功（2xx/3xx）", "refused": "被拒（4xx）", "failed": "出错（5xx）"}
+#: the call log's sort keys (``admin.open311.LOG``)
+LOG_SORTS = {
+    "at": RequestLog.at,
+    "method": RequestLog.method,
+    "path": RequestLog.path,
+    "status": RequestLog.status,
+}
+
+
+def log_query(
+    staff: Staff, partner_id: int, *, method: str = "", result: str = "", path: str = ""
+) -> sa.Select:
+    """A partner's calls, newest first: of one HTTP method, result (:data:`LOG_RESULTS`)
+    and path containing ``path``, if given."""
     partner = staff_partner(staff, partner_id)
-    return (
-        sa.select(RequestLog)
-        .where(RequestLog.partner_id == partner.id)
-        .order_by(RequestLog.id.desc())
-    )
+    stmt = sa.select(RequestLog).where(RequestLog.partner_id == partner.id)
+    if method:
+        stmt = stmt.where(RequestLog.method == method)
+    if result == "ok":
+        stmt = stmt.where(RequestLog.status < 400)
+    elif result == "refused":
+        stmt = stmt.where(RequestLog.status.between(400, 499))
+    elif result == "failed":
+        stmt = stmt.where(RequestLog.status >= 500)
+    if path:
+        stmt = stmt.where(RequestLog.path.contains(path, autoescape=True))
+    return stmt.order_by(RequestLog.id.desc())
 
 
 def streets(staff: Staff) -> list[Street]:

@@ -442,17 +442,40 @@ def expiring_query(staff: Staff, today: date | None = None) -> sa.Select:
     )
 
 
-def overdue_query(staff: Staff, today: date | None = None, grace: bool = False) -> sa.Select:
+def overdue_query(
+    staff: Staff,
+    today: date | None = None,
+    grace: bool = False,
+    *,
+    estate_id: int | None = None,
+    kind: EquipmentKind | None = None,
+) -> sa.Select:
     """Open tasks past their due date in scope; with ``grace``, only those more than
-    ``SAFETY_OVERDUE_GRACE_DAYS`` past it (the street officer's list)."""
+    ``SAFETY_OVERDUE_GRACE_DAYS`` past it (the street officer's list); of one estate, of
+    one kind of equipment, if given."""
     scope.require(staff, "safety.read")
     today = today or local_today()
     cutoff = today - timedelta(days=current_app.config["SAFETY_OVERDUE_GRACE_DAYS"] if grace else 0)
-    return (
-        scope.scoped(sa.select(SafetyTask), staff, SafetyTask.estate_id)
-        .where(SafetyTask.state == TaskState.due, SafetyTask.due_on < cutoff)
-        .order_by(SafetyTask.due_on, SafetyTask.id)
+    stmt = scope.scoped(sa.select(SafetyTask), staff, SafetyTask.estate_id).where(
+        SafetyTask.state == TaskState.due, SafetyTask.due_on < cutoff
     )
+    if estate_id is not None:
+        stmt = stmt.where(SafetyTask.estate_id == estate_id)
+    if kind is not None:
+        of_kind = sa.select(Equipment.id).where(Equipment.kind == kind)
+        stmt = stmt.where(SafetyTask.equipment_id.in_(of_kind))
+    return stmt.order_by(SafetyTask.due_on, SafetyTask.id)
+
+
+#: the overdue tasks list's sort keys (``admin.safety.OVERDUE``)
+OVERDUE_SORTS = {
+    "due": SafetyTask.due_on,
+    "estate": sa.select(Estate.name).where(Estate.id == SafetyTask.estate_id).scalar_subquery(),
+    "equipment": sa.select(Equipment.name)
+    .where(Equipment.id == SafetyTask.equipment_id)
+    .scalar_subquery(),
+    "item": SafetyTask.item,
+}
 
 
 def tasks_query(staff: Staff, estate_id: int | None, today: date | None = None) -> sa.Select:

@@ -156,8 +156,14 @@ def stars(score: int) -> int:
     return next((s for floor, s in STARS if score >= floor), 1)
 
 
-def entries(staff, company_id: int | None = None, manager_id: int | None = None) -> sa.Select:
-    """Credit entries of the companies in ``staff``'s scope, newest first."""
+def entries(
+    staff,
+    company_id: int | None = None,
+    manager_id: int | None = None,
+    source: CreditSource | None = None,
+) -> sa.Select:
+    """Credit entries of the companies in ``staff``'s scope, newest first (of one company,
+    project manager, source, if given)."""
     stmt = sa.select(CreditRecord).where(
         CreditRecord.company_id.in_(companies_in_scope(staff).with_only_columns(Company.id))
     )
@@ -165,7 +171,20 @@ def entries(staff, company_id: int | None = None, manager_id: int | None = None)
         stmt = stmt.where(CreditRecord.company_id == company_id)
     if manager_id is not None:
         stmt = stmt.where(CreditRecord.manager_id == manager_id)
+    if source is not None:
+        stmt = stmt.where(CreditRecord.source == source)
     return stmt.order_by(CreditRecord.occurred_on.desc(), CreditRecord.id.desc())
+
+
+#: the credit entries list's sort keys (``admin.supervision.CREDIT``)
+CREDIT_SORTS = {
+    "occurred": CreditRecord.occurred_on,
+    "company": sa.select(Company.name)
+    .where(Company.id == CreditRecord.company_id)
+    .scalar_subquery(),
+    "source": CreditRecord.source,
+    "points": CreditRecord.points,
+}
 
 
 def manager_of(estate_id: int, on: date) -> ProjectManager | None:

@@ -201,12 +201,25 @@ def record_inspection(
     return inspection
 
 
-def inspections_query(staff, company_id: int | None = None) -> sa.Select:
-    """Inspections of the estates in ``staff``'s scope, newest first."""
+def inspections_query(
+    staff, company_id: int | None = None, estate_id: int | None = None
+) -> sa.Select:
+    """Inspections of the estates in ``staff``'s scope, newest first (of one company, one
+    estate, if given)."""
     stmt = scope.scoped(sa.select(Inspection), staff, Inspection.estate_id)
     if company_id is not None:
         stmt = stmt.where(Inspection.company_id == company_id)
+    if estate_id is not None:
+        stmt = stmt.where(Inspection.estate_id == estate_id)
     return stmt.order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+
+
+#: the inspections list's sort keys (``admin.supervision.INSPECTIONS``)
+INSPECTION_SORTS = {
+    "inspected": Inspection.inspected_on,
+    "estate": sa.select(Estate.name).where(Estate.id == Inspection.estate_id).scalar_subquery(),
+    "score": Inspection.score,
+}
 
 
 def inspection_for(staff, inspection_id: int) -> Inspection:
@@ -441,6 +454,14 @@ def evaluations_query(staff, company_id: int | None = None, year: int | None = N
             Evaluation.month >= date(year, 1, 1), Evaluation.month < date(year + 1, 1, 1)
         )
     return stmt.order_by(Evaluation.month.desc(), Evaluation.score.desc())
+
+
+#: the evaluations list's sort keys (``admin.supervision.EVALUATIONS``)
+EVALUATION_SORTS = {
+    "month": Evaluation.month,
+    "score": Evaluation.score,
+    "company": sa.select(Company.name).where(Company.id == Evaluation.company_id).scalar_subquery(),
+}
 
 
 def evaluation_for(staff, evaluation_id: int) -> Evaluation:

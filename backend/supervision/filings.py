@@ -235,6 +235,20 @@ def filings_query(
     return stmt.order_by(Filing.submitted_at.desc(), Filing.id.desc())
 
 
+#: the filings list's sort keys (``admin.supervision.FILINGS``)
+FILING_SORTS = {
+    "id": Filing.id,
+    "kind": Filing.kind,
+    "state": Filing.state,
+    "submitted": Filing.submitted_at,
+    # filings without an end (a company's own) last either way
+    "expires": lambda desc: (
+        Filing.expires_on.is_(None),
+        Filing.expires_on.desc() if desc else Filing.expires_on.asc(),
+    ),
+}
+
+
 def _scoped(stmt: sa.Select, staff) -> sa.Select:
     if not (scope.can(staff, "supervision.read") or scope.can(staff, "filing.submit")):
         return stmt.where(sa.false())

@@ -288,9 +288,11 @@ def orders_query(
     status: OrderStatus | None = None,
     ticket_id: int | None = None,
     street_id: int | None = None,
+    statuses: tuple[OrderStatus, ...] | frozenset | None = None,
 ) -> sa.Select:
     """The orders ``staff`` may read, newest first: an officer's jurisdiction (of one
-    street's estates if given), or the orders addressed to the staff member's company."""
+    street's estates if given), or the orders addressed to the staff member's company;
+    ``statuses``: only those (the answers awaiting review, the orders awaiting an answer)."""
     stmt = scope.scoped(sa.select(SupervisionOrder), staff, SupervisionOrder.estate_id)
     if street_id is not None:
         stmt = stmt.where(
@@ -302,9 +304,20 @@ def orders_query(
         stmt = stmt.where(SupervisionOrder.company_id == staff.company_id)
     if status is not None:
         stmt = stmt.where(SupervisionOrder.status == status)
+    if statuses is not None:
+        stmt = stmt.where(SupervisionOrder.status.in_(tuple(statuses)))
     if ticket_id is not None:
         stmt = stmt.where(SupervisionOrder.ticket_id == ticket_id)
     return stmt.order_by(SupervisionOrder.id.desc())
+
+
+#: the orders list's sort keys (``admin.supervision.ORDERS``)
+ORDER_SORTS = {
+    "issued": SupervisionOrder.issued_at,
+    "deadline": SupervisionOrder.deadline,
+    "status": SupervisionOrder.status,
+    "ticket": SupervisionOrder.ticket_id,
+}
 
 
 def order_for(staff, order_id: int) -> SupervisionOrder:

@@ -15,16 +15,19 @@ import pytest
 import admin.audit
 import admin.fees
 import admin.mediation
+import admin.open311
 import admin.org
+import admin.residencies
 import admin.residents
 import admin.safety
 import admin.staff
+import admin.supervision
 import admin.surveys
 import admin.votes
 from backend.accounts.models import ResidencyRole, ResidencyStatus
 from backend.authz.roles import StaffRole
 from backend.core.db import commit
-from backend.core.time import utcnow
+from backend.core.time import local_today, utcnow
 from backend.extensions import db
 from backend.fees.models import (
     BillStatus,
@@ -41,6 +44,7 @@ from backend.votes import motions
 from tests.factories import (
     AuditEntryFactory,
     BillFactory,
+    BuildingFactory,
     EstateFactory,
     FeeItemFactory,
     ResidencyFactory,
@@ -264,6 +268,37 @@ def _equipment(world):
     return 3
 
 
+def _safety_overdue(world):
+    from backend.safety.models import SafetyTask
+
+    rows = (
+        (EquipmentKind.lift, "1号梯", "half_month", 3),
+        (EquipmentKind.hydrant, "东门消火栓", "quarter", 10),
+        (EquipmentKind.lift, "2号梯", "year", 30),
+    )
+    for kind, name, item, late in rows:
+        equipment = Equipment(
+            estate_id=world.estate_a.id,
+            kind=kind,
+            name=name,
+            location="1幢",
+            maintenance_company="维保公司",
+            schedule_start=date(2026, 1, 10),
+        )
+        db.session.add(equipment)
+        db.session.flush()
+        db.session.add(
+            SafetyTask(
+                estate_id=world.estate_a.id,
+                equipment_id=equipment.id,
+                item=item,
+                due_on=local_today() - timedelta(days=late),
+            )
+        )
+    commit()
+    return 3
+
+
 def _fee_items(world):
     from backend.fees.models import FeeBasis
 
@@ -271,6 +306,204 @@ def _fee_items(world):
         FeeItemFactory(estate=world.estate_a, name=name, basis=basis)
     FeeItemFactory(estate=world.estate_a2, name="停车费", basis=FeeBasis.fixed)
     FeeItemFactory(estate=world.estate_b, name="外区物业费")
+    return 3
+
+
+def _arrears(world):
+    item = FeeItemFactory(estate=world.estate_a, name="物业服务费")
+    month = local_today().replace(day=1)
+
+    def months_ago(n: int) -> date:
+        y, m = divmod(month.year * 12 + month.month - 1 - n, 12)
+        return date(y, m + 1, 1)
+
+    # 1, 2 and 3 unpaid months; only the third unit owes for over a year
+    for number, ages in (("201", (1,)), ("1101", (3, 4)), ("302", (24, 25, 26))):
+        unit = UnitFactory(building=world.building_a, number=number, area=100)
+        for n in ages:
+            BillFactory(unit=unit, fee_item=item, period=months_ago(n))
+    paid = UnitFactory(building=world.building_a, number="909")
+    BillFactory(unit=paid, fee_item=item, status=BillStatus.paid)
+    BillFactory(unit=world.unit_b)  # another company's
+    return 3
+
+
+def _readings(world):
+    from backend.fees.models import FeeBasis, MeterReading
+    from backend.fees.services import current_period
+
+    item = FeeItemFactory(estate=world.estate_a, name="水费", basis=FeeBasis.metered)
+    other = BuildingFactory(estate=world.estate_a, name="2幢")
+    rows = (
+        (world.building_a, "101", 10, 25),
+        (world.building_a, "1202", 40, 45),
+        (other, "303", 5, 90),
+    )
+    for building, number, previous, current in rows:
+        unit = UnitFactory(building=building, number=number)
+        db.session.add(
+            MeterReading(
+                fee_item_id=item.id,
+                unit_id=unit.id,
+                period=current_period(),
+                previous=previous,
+                current=current,
+            )
+        )
+    commit()
+    return 3, {"item": item.id, "building": other.id}
+
+
+def _open311_log(world):
+    from backend.open311 import services as open311
+    from backend.open311.models import RequestLog
+
+    partner, _ = open311.create_partner(None, "12345热线", world.estate_b.community.street_id)
+    calls = (("GET", "/open311/v2/services.json", 200), ("POST", "/open311/v2/requests.json", 201))
+    calls += (("POST", "/open311/v2/requests.json", 400),)
+    for i, (method, path, status) in enumerate(calls):
+        db.session.add(
+            RequestLog(
+                partner_id=partner.id,
+                at=utcnow() - timedelta(minutes=i),
+                method=method,
+                path=path,
+                status=status,
+            )
+        )
+    commit()
+    return 3, {"partner": partner.id}
+
+
+def _evaluations(world):
+    from backend.supervision.models import Evaluation
+
+    other = EstateFactory(
+        name="星河二期", community=world.estate_b.community, company=world.company_a
+    )
+    rows = ((world.company_b, date(2025, 12, 1), 88.5), (world.company_b, date(2026, 10, 1), 72))
+    rows += ((other.company, date(2026, 11, 1), 95),)
+    for company, month, score in rows:
+        db.session.add(Evaluation(company_id=company.id, month=month, score=score, parts={}))
+    commit()
+    return 3
+
+
+def _credit(world):
+    from backend.supervision.models import CreditRecord, CreditSource
+
+    rows = (
+        (CreditSource.award, 5, date(2026, 3, 1)),
+        (CreditSource.complaint_upheld, -3, date(2026, 5, 1)),
+        (CreditSource.other, 1, date(2026, 1, 1)),
+    )
+    for source, points, on in rows:
+        db.session.add(
+            CreditRecord(
+                company_id=world.company_b.id,
+                source=source,
+                points=points,
+                reason=f"记录{points}",
+                occurred_on=on,
+            )
+        )
+    commit()
+    return 3
+
+
+def _inspections(world):
+    from backend.supervision.models import Inspection
+
+    other = EstateFactory(
+        name="星河二期", community=world.estate_b.community, company=world.company_b
+    )
+    rows = ((world.estate_b, date(2026, 3, 1), 88.5), (other, date(2026, 5, 1), 72))
+    rows += ((world.estate_b, date(2026, 1, 1), 95),)
+    for estate, on, score in rows:
+        db.session.add(
+            Inspection(
+                estate_id=estate.id,
+                company_id=world.company_b.id,
+                officer_id=world.street_officer_b.id,
+                inspected_on=on,
+                score=score,
+            )
+        )
+    commit()
+    return 3, {"estate": other.id}
+
+
+def _filings(world):
+    from backend.supervision.models import Filing, FilingKind, FilingState
+
+    rows = (
+        (FilingKind.company, FilingState.submitted, None, 2),
+        (FilingKind.contract, FilingState.approved, date(2028, 6, 30), 0),
+        (FilingKind.committee, FilingState.rejected, date(2029, 1, 31), 1),
+    )
+    for kind, state, expires, days in rows:
+        db.session.add(
+            Filing(
+                kind=kind,
+                subject_id=world.company_b.id,
+                estate_id=world.estate_b.id,
+                street_id=world.estate_b.community.street_id,
+                state=state,
+                expires_on=expires,
+                submitted_at=utcnow() - timedelta(days=days),
+            )
+        )
+    commit()
+    return 3
+
+
+def _reviews(world):
+    units = [UnitFactory(building=world.building_a, number=n) for n in ("101", "1202", "303")]
+    roles = (ResidencyRole.owner, ResidencyRole.tenant, ResidencyRole.family)
+    for i, (unit, name) in enumerate(zip(units, ("王芳", "李强", "赵敏"), strict=True)):
+        ResidencyFactory(
+            unit=unit,
+            resident=ResidentFactory(name=name),
+            applicant_name=name,
+            role=roles[i],
+            status=ResidencyStatus.pending,
+            created_at=utcnow() - timedelta(days=i),
+            ends_on=date(2030, 1, 1) if roles[i] == ResidencyRole.tenant else None,
+        )
+    ResidencyFactory(unit=units[0], status=ResidencyStatus.active)  # decided
+    ResidencyFactory(unit=world.unit_b, status=ResidencyStatus.pending)  # out of scope
+    return 3
+
+
+def _orders(world):
+    from backend.supervision.models import OrderStatus, SupervisionOrder
+    from backend.tickets import services as tickets
+    from backend.tickets.models import TicketKind, TicketSource
+
+    now = utcnow()
+    statuses = (OrderStatus.open, OrderStatus.answered, OrderStatus.accepted)
+    for i, status in enumerate(statuses):
+        ticket, _ = tickets.file_ticket(
+            TicketSource.staff,
+            estate_id=world.estate_b.id,
+            kind=TicketKind.shared_repair,
+            description=f"楼道灯不亮{i}",
+            location="1幢一单元",
+            staff=world.admin_b,
+        )
+        db.session.add(
+            SupervisionOrder(
+                ticket_id=ticket.id,
+                estate_id=world.estate_b.id,
+                company_id=world.company_b.id,
+                officer_id=world.street_officer_b.id,
+                instructions=f"督办{i}",
+                deadline=now + timedelta(days=(5, 2, 9)[i]),
+                issued_at=now - timedelta(days=(2, 0, 1)[i]),
+                status=status,
+            )
+        )
+    commit()
     return 3
 
 
@@ -395,6 +628,106 @@ SCREENS = [
         ("name", "location", "company", "certificate"),
         {"kind": "lift"},
     ),
+    Screen(
+        "/admin/safety/overdue",
+        admin.safety.OVERDUE,
+        "safety-overdue",
+        "overdue-",
+        "admin_a",
+        _safety_overdue,
+        ("due", "estate", "equipment", "item"),
+        {"kind": "lift"},
+    ),
+    Screen(
+        "/admin/arrears",
+        admin.fees.ARREARS,
+        "arrears-table",
+        "arrears-",
+        "admin_a",
+        _arrears,
+        ("oldest", "due", "unit"),
+        {"age": "365"},
+    ),
+    Screen(
+        "/admin/fees/{item}/readings",
+        admin.fees.READINGS,
+        "readings-table",
+        "reading-",
+        "admin_a",
+        _readings,
+        ("unit", "previous", "current", "consumption"),
+        {"building_id": "{building}"},
+    ),
+    Screen(
+        "/admin/open311/{partner}",
+        admin.open311.LOG,
+        "open311-log",
+        "call-",
+        "street_officer_b",
+        _open311_log,
+        ("at", "method", "path", "status"),
+        {"result": "refused"},
+    ),
+    Screen(
+        "/admin/supervision/evaluations",
+        admin.supervision.EVALUATIONS,
+        "evaluations-table",
+        "evaluation-",
+        "street_officer_b",
+        _evaluations,
+        ("month", "company", "score"),
+        {"year": "2026"},
+    ),
+    Screen(
+        "/admin/supervision/credit",
+        admin.supervision.CREDIT,
+        "credit-entries",
+        "credit-",
+        "street_officer_b",
+        _credit,
+        ("occurred", "source", "points"),
+        {"source": "award"},
+    ),
+    Screen(
+        "/admin/supervision/inspections",
+        admin.supervision.INSPECTIONS,
+        "inspections-table",
+        "inspection-",
+        "street_officer_b",
+        _inspections,
+        ("inspected", "estate", "score"),
+        {"estate_id": "{estate}"},
+    ),
+    Screen(
+        "/admin/supervision/filings",
+        admin.supervision.FILINGS,
+        "filings-table",
+        "filing-",
+        "street_officer_b",
+        _filings,
+        ("id", "kind", "state", "submitted", "expires"),
+        {"state": "approved"},
+    ),
+    Screen(
+        "/admin/reviews",
+        admin.residencies.REVIEWS,
+        "reviews-table",
+        "review-",
+        "admin_a",
+        _reviews,
+        ("created", "name", "unit", "role"),
+        {"role": "tenant"},
+    ),
+    Screen(
+        "/admin/supervision/orders",
+        admin.supervision.ORDERS,
+        "orders-list",
+        "order-",
+        "street_officer_b",
+        _orders,
+        ("issued", "deadline", "status", "ticket"),
+        {"status": "unanswered"},
+    ),
 ]
 
 
@@ -406,12 +739,19 @@ def _rows(html: str, screen: Screen) -> list[str]:
     return re.findall(rf'<tr id="({re.escape(screen.row)}\d+)"', body)
 
 
-@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.path.rsplit("/", 1)[-1])
+@pytest.mark.parametrize(
+    "screen", SCREENS, ids=lambda s: "-".join(p for p in s.path.split("/")[2:] if "{" not in p)
+)
 def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monkeypatch):
     total = screen.seed(world)
+    path, ids = screen.path, {}
+    if isinstance(total, tuple):  # a list under an entity (a fee item's readings)
+        total, ids = total
+        path = path.format(**ids)
+    narrow = {name: value.format(**ids) for name, value in screen.narrow.items()}
     client = as_staff(getattr(world, screen.viewer))
 
-    page = client.get(screen.path)
+    page = client.get(path)
     assert page.status_code == 200, page.text
     html = page.text
     assert f"共 {total} 条" in html
@@ -424,8 +764,8 @@ def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monk
     for key in screen.sorts:
         assert key in screen.spec.sorts, key
         assert f'id="sort-{key}"' in html, key
-        ascending = client.get(f"{screen.path}?sort={key}&dir=asc")
-        descending = client.get(f"{screen.path}?sort={key}&dir=desc")
+        ascending = client.get(f"{path}?sort={key}&dir=asc")
+        descending = client.get(f"{path}?sort={key}&dir=desc")
         assert ascending.status_code == descending.status_code == 200
         up, down = _rows(ascending.text, screen), _rows(descending.text, screen)
         assert sorted(up) == sorted(down) and len(up) == total, key
@@ -435,10 +775,10 @@ def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monk
             and 'aria-sort="descending"' in descending.text
         )
 
-    narrowed = client.get(screen.path, query_string=screen.narrow)
+    narrowed = client.get(path, query_string=narrow)
     assert narrowed.status_code == 200
     kept = _rows(narrowed.text, screen)
-    assert 0 < len(kept) < total, screen.narrow
+    assert 0 < len(kept) < total, narrow
     assert f"共 {len(kept)} 条" in narrowed.text
     # a sort link keeps the filter and goes back to the first page
     link = re.search(r'id="sort-\w+" href="([^"]+)"', narrowed.text)[1]
@@ -446,17 +786,17 @@ def test_every_list_counts_sorts_filters_and_pages(screen, world, as_staff, monk
         assert f"{name}=" in link
     assert "page=" not in link
 
-    bad = client.get(f"{screen.path}?sort=nonsense&dir=sideways&per_page=7&page=abc")
+    bad = client.get(f"{path}?sort=nonsense&dir=sideways&per_page=7&page=abc")
     assert bad.status_code == 200
     assert sorted(_rows(bad.text, screen)) == sorted(_rows(html, screen))
     assert f'<option value="{screen.spec.sizes[0]}" selected>' in bad.text
 
     monkeypatch.setattr(screen.spec, "sizes", (2, *screen.spec.sizes))
-    small = client.get(f"{screen.path}?per_page=2")
+    small = client.get(f"{path}?per_page=2")
     assert len(_rows(small.text, screen)) == 2
     assert '<option value="2" selected>每页 2 条</option>' in small.text
     assert f"共 {total} 条" in small.text
-    second = client.get(f"{screen.path}?per_page=2&page=2")
+    second = client.get(f"{path}?per_page=2&page=2")
     assert len(_rows(second.text, screen)) == min(2, total - 2)
 
 

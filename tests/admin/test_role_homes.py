@@ -257,8 +257,13 @@ def test_the_bureaus_home_shows_its_district_street_by_street(district, as_staff
     client = as_staff(w.bureau_xihu)
     overdue = client.get(f"/admin/supervision/overdue?street_id={c}").get_data(as_text=True)
     assert "共 1 件" in overdue  # 文新街道's one ticket, not street A's two
+    # the filter bars show the street (and the status) the figure chose
+    assert f'<option value="{c}" selected>{w.street_c.name}</option>' in overdue
     listed = client.get(f"/admin/supervision/orders?status=unanswered&street_id={a}")
     assert listed.get_data(as_text=True).count("限期修复") == 1
+    assert f'<option value="{a}" selected>{w.street_a.name}</option>' in listed.text
+    assert '<option value="unanswered" selected>' in listed.text
+    assert "共 1 条" in listed.text
     boards = client.get(f"/admin/board/compliance?order=missing&street_id={c}")
     assert "新金都城市花园" in boards.get_data(as_text=True)
     assert "翠苑一区" not in boards.get_data(as_text=True)

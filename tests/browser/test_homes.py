@@ -196,7 +196,7 @@ def test_the_company_admins_and_the_bureaus_homes_at_1280_px(
         row = page.locator("#city-streets tbody tr").first
         row.locator("a").nth(1).click()
         page.wait_for_url(re.compile(r"/admin/supervision/orders\?status=unanswered&street_id="))
-        assert page.locator("#orders-list > li").count() == int(total)
+        assert page.locator("#orders-list tbody > tr").count() == int(total)
         assert not errors, errors
     finally:
         context.close()

@@ -131,6 +131,10 @@ def test_officer_orders_the_company_and_reads_its_answer(
     expect(company.locator("#todo-supervision_orders-unanswered")).to_have_text("1")
     company.locator("#todo-supervision_orders-unanswered").click()
     expect(company.locator("#orders-list")).to_contain_text("请三日内与商户协商整改")
+    expect(company.locator("#order-filters")).to_be_visible()
+    company.screenshot(
+        path=screenshot_dir / "supervision-04b-company-orders-375.png", full_page=True
+    )
     company.get_by_role("link", name=f"工单 T{complaint.id}").click()
     expect(company.locator("#supervision-orders")).to_contain_text("请三日内与商户协商整改")
     company.locator("#supervision-orders textarea").fill(
