@@ -921,15 +921,18 @@
     );
     setKind(chosen.kind);
 
+    // the report needs the resident's unit (or its estate): 提交 waits for them, or a quick
+    // tap sent a report without one and got "户内报修请选择房屋"
+    submit.disabled = true;
     api("/me/units")
       .then((units) => {
         if (!units.length) {
           unitChips.replaceChildren(h("div", { class: "option-desc" }, "请先绑定房屋"));
-          submit.disabled = true;
           return;
         }
         chosen.unitId = units[0].id;
         chosen.estateId = units[0].estate_id;
+        submit.disabled = false;
         unitChips.replaceChildren(
           chips(
             units.map((u) => ({ value: String(u.id), label: `${u.estate} ${unitName(u)}`, estate: u.estate_id })),
