@@ -8,6 +8,7 @@ actor with ids that belong to them and ids that belong to someone else.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -19,7 +20,6 @@ from flask import Blueprint
 
 from backend import create_app
 from backend.accounts.models import ResidencyRole
-from backend.core.time import utcnow
 from backend.extensions import limiter
 from tests.factories import InviteFactory, UnitFactory
 from tests.security import matrix
@@ -78,8 +78,13 @@ def check_every_route_listed(app) -> None:
 # --- the ids each case names ------------------------------------------------------------------
 
 
+#: fresh units are numbered by a counter: a clock's microseconds repeat within a run
+_fresh_numbers = itertools.count(1)
+
+
 def _fresh_unit(side):
-    return UnitFactory(building=side.building, number=f"{side.building.name}-{utcnow():%f}")
+    number = f"{side.building.name}-新{next(_fresh_numbers)}"
+    return UnitFactory(building=side.building, number=number)
 
 
 def _fresh_code(side) -> str:
