@@ -19,8 +19,10 @@
     },
     true
   );
+  // A click closes every menu but the one it landed in, at once: the "toggle" event above
+  // comes later (a queued task), so two quick clicks on two titles would leave both open.
   document.addEventListener("click", function (event) {
-    if (!event.target.closest || !event.target.closest("#main-nav details")) closeAll(null);
+    closeAll(event.target.closest ? event.target.closest("#main-nav details") : null);
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
