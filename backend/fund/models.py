@@ -238,6 +238,25 @@ class FundUseDocument(db.Model):
     document = relationship("Document")
 
 
+class FundUsePhoto(db.Model):
+    """A photo (cleaned by ``backend.media``: sniffed, bounded, re-encoded, metadata
+    stripped) attached to a use as evidence: the hazard an emergency answers, as the
+    property manager saw it on site (a burst pipe, a stuck lift)."""
+
+    __tablename__ = "fund_use_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    use_id: Mapped[int] = mapped_column(sa.ForeignKey("fund_uses.id"), index=True)
+    photo_id: Mapped[int] = mapped_column(sa.ForeignKey("photos.id"), unique=True)
+    kind: Mapped[DocumentKind] = mapped_column(
+        sa.Enum(DocumentKind, native_enum=False, length=20, validate_strings=True)
+    )
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    photo = relationship("Photo")
+
+
 APPEND_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION fund_refuse_rewrite() RETURNS trigger AS $$
 BEGIN
