@@ -16,7 +16,7 @@ from backend.audit import services as audit
 from backend.authz import scope
 from backend.core.errors import Conflict, Invalid
 from backend.extensions import db
-from backend.fund.models import DocumentKind, FundUse, FundUseDocument, FundUsePhoto, UseState
+from backend.fund.models import DocumentKind, FundUse, FundUseDocument, UseState
 from backend.media import documents as media_documents
 from backend.media import images as media_images
 from backend.media import services as media
@@ -52,10 +52,7 @@ def check_addable(staff, use: FundUse, kind: str) -> None:
         raise Conflict("该申请已结案，不能再添加附件")
     if kind not in DocumentKind.__members__:
         raise Invalid("请选择附件类型", {"kind": list(DocumentKind.__members__)})
-    count = sum(
-        db.session.scalar(sa.select(sa.func.count()).where(model.use_id == use.id))
-        for model in (FundUseDocument, FundUsePhoto)
-    )
+    count = db.session.scalar(sa.select(sa.func.count()).where(FundUseDocument.use_id == use.id))
     if count >= MAX_DOCUMENTS:
         raise Invalid(f"每项申请最多 {MAX_DOCUMENTS} 个附件", {"file": ["附件过多"]})
 
@@ -76,52 +73,37 @@ def add_document(staff, use: FundUse, kind: str, data: bytes, filename: str) -> 
     check_addable(staff, use, kind)
     document = media_documents.upload_document(data, filename, staff_id=staff.id)
     media_documents.attach_documents([document.id], staff_id=staff.id)
-    link = FundUseDocument(
-        use_id=use.id, document_id=document.id, kind=DocumentKind(kind), added_by_id=staff.id
-    )
-    db.session.add(link)
-    db.session.flush()
-    audit.record(
-        staff,
-        "fund_use.document",
-        "fund_use",
-        use.id,
-        after={"kind": kind, "filename": document.filename, "document_id": document.id},
-        estate_id=use.estate_id,
-    )
-    return link
+    after = {"kind": kind, "filename": document.filename, "document_id": document.id}
+    return _attach(staff, use, FundUseDocument(document_id=document.id), kind, after)
 
 
-def add_photo(staff, use: FundUse, kind: str, photo_id: int) -> FundUsePhoto:
+def add_photo(staff, use: FundUse, kind: str, photo_id: int) -> FundUseDocument:
     """Attach ``staff``'s own cleaned, unattached photo ``photo_id`` (stored by
     ``backend.media.services.upload_photo``) to ``use`` as ``kind`` (evidence only)."""
     check_addable(staff, use, kind)
     if kind not in PHOTO_KINDS:
         raise Invalid("只有应急证明可以上传照片", {"kind": ["照片只能作为应急证明"]})
     (photo,) = media.attach_photos([photo_id], staff_id=staff.id)
-    link = FundUsePhoto(
-        use_id=use.id, photo_id=photo.id, kind=DocumentKind(kind), added_by_id=staff.id
-    )
+    after = {"kind": kind, "photo_id": photo.id}
+    return _attach(staff, use, FundUseDocument(photo_id=photo.id), kind, after)
+
+
+def _attach(staff, use: FundUse, link: FundUseDocument, kind: str, after: dict):
+    link.use_id, link.kind, link.added_by_id = use.id, DocumentKind(kind), staff.id
     db.session.add(link)
     db.session.flush()
-    audit.record(
-        staff,
-        "fund_use.photo",
-        "fund_use",
-        use.id,
-        after={"kind": kind, "photo_id": photo.id},
-        estate_id=use.estate_id,
-    )
+    action = "fund_use.photo" if link.photo_id else "fund_use.document"
+    audit.record(staff, action, "fund_use", use.id, after=after, estate_id=use.estate_id)
     return link
 
 
 def documents_of(use_id: int) -> list[FundUseDocument]:
-    """A use's documents, in the order they were added."""
+    """A use's documents (PDF, xlsx; not its photos), in the order they were added."""
     return list(
         db.session.scalars(
             sa.select(FundUseDocument)
             .options(joinedload(FundUseDocument.document))
-            .where(FundUseDocument.use_id == use_id)
+            .where(FundUseDocument.use_id == use_id, FundUseDocument.document_id.is_not(None))
             .order_by(FundUseDocument.id)
         )
     )
@@ -145,10 +127,10 @@ def photo_views(use_id: int) -> list[dict]:
     added: ``{id, url, thumbnail_url, width, height}`` (short-lived signed URLs) with the
     kind and when it was added."""
     links = db.session.scalars(
-        sa.select(FundUsePhoto)
-        .options(joinedload(FundUsePhoto.photo))
-        .where(FundUsePhoto.use_id == use_id)
-        .order_by(FundUsePhoto.id)
+        sa.select(FundUseDocument)
+        .options(joinedload(FundUseDocument.photo))
+        .where(FundUseDocument.use_id == use_id, FundUseDocument.photo_id.is_not(None))
+        .order_by(FundUseDocument.id)
     )
     return [
         {

@@ -325,19 +325,14 @@ def test_emergency_evidence_photos_as_thumbnails(
 ):
     """The committee attaches a photo of the hazard to an emergency as its evidence; the
     use's page shows it as a thumbnail at 1280 px, and so does the reviewing street office."""
-    from backend.fund.models import FundUseUnit, UseKind, UseState
+    from types import SimpleNamespace
 
-    use = FundUse(
-        estate_id=estate.id,
-        kind=UseKind.emergency,
-        state=UseState.review,
-        title="8幢地下室给水管爆裂应急抢修",
-        budget_fen=12_800_00,
-        emergency_category="pump",
-        items="更换爆裂的 DN100 给水主管及阀门",
-    )
-    db.session.add(use)
-    db.session.flush()
+    from backend.fund.models import FundUseUnit, UseKind, UseState
+    from tests.fund.test_uses import bare_use
+
+    use = bare_use(SimpleNamespace(estate=estate), UseKind.emergency, UseState.review)
+    use.title, use.budget_fen = "8幢地下室给水管爆裂应急抢修", 12_800_00
+    use.emergency_category, use.items = "pump", "更换爆裂的 DN100 给水主管及阀门"
     db.session.add(FundUseUnit(use_id=use.id, unit_id=estate.units["1101"].id))
     commit()
     errors: list[str] = []

@@ -13,7 +13,7 @@ from PIL import Image
 from backend.accounts.models import StaffRole
 from backend.core.db import commit
 from backend.extensions import db
-from backend.fund.models import FundUseDocument, FundUsePhoto, FundUseUnit, UseKind, UseState
+from backend.fund.models import FundUseDocument, FundUseUnit, UseKind, UseState
 from backend.media.models import Document, Photo
 from tests.factories import EstateFactory, ResidencyFactory, StaffFactory
 from tests.fund.test_panel import client_as
@@ -38,10 +38,10 @@ def _attach(client, use, data: bytes, name: str, kind: str = "evidence"):
     )
 
 
-def _counts() -> tuple[int, int, int, int]:
+def _counts() -> tuple[int, int, int]:
     return tuple(
         db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (Photo, Document, FundUsePhoto, FundUseDocument)
+        for model in (Photo, Document, FundUseDocument)
     )
 
 
@@ -58,8 +58,8 @@ def test_a_jpeg_with_gps_attached_as_evidence_is_stored_stripped(app, db, fund_w
 
     assert sent.status_code == 302, sent.get_data(as_text=True)
     db.session.expire_all()
-    link = db.session.scalars(sa.select(FundUsePhoto)).one()
-    assert link.use_id == use.id and link.kind.value == "evidence"
+    link = db.session.scalars(sa.select(FundUseDocument)).one()
+    assert link.use_id == use.id and link.kind.value == "evidence" and link.document_id is None
     assert link.photo.attached_at is not None
     mine = app.test_client().get(f"/api/v1/me/fund/uses/{use.id}", headers=bearer(owner))
     photos = mine.get_json()["photos"]
@@ -97,7 +97,7 @@ def test_a_non_image_renamed_jpg_is_refused_and_nothing_is_stored(
     as_quote = _attach(committee, use, jpeg(), "报价单.jpg", kind="quote")
     assert as_quote.status_code == 422 and "PDF" in as_quote.get_data(as_text=True)
     db.session.expire_all()
-    assert _counts() == (0, 0, 0, 0)
+    assert _counts() == (0, 0, 0)
     assert stored_files() == set()
 
 
@@ -112,7 +112,7 @@ def test_evidence_photos_follow_the_use_scope(app, db, fund_world, stored_files)
     assert _attach(outsider, use, jpeg(), "现场.jpg").status_code == 404
     assert outsider.get(f"/admin/fund/uses/{use.id}").status_code == 404
     db.session.expire_all()
-    assert _counts() == (0, 0, 0, 0) and stored_files() == set()
+    assert _counts() == (0, 0, 0) and stored_files() == set()
     # the bank reads orders only: it attaches nothing
     assert _attach(client_as(app, fund_world.bank), use, jpeg(), "现场.jpg").status_code in (
         403,

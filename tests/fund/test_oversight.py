@@ -229,23 +229,15 @@ def test_an_emergency_filed_from_a_ticket_of_its_estate(app, db, fund_world):
 
 
 def test_the_dashboards_company_filter_narrows_the_fund_card_and_its_links(app, db, fund_world):
-    from backend.fund.models import FundUse
+    from types import SimpleNamespace
+
     from tests.factories import EstateFactory
 
     mine = fund_world.estate
     theirs = EstateFactory(community=mine.community)
     bare_use(fund_world, UseKind.emergency, UseState.review)
     for _ in range(2):
-        db.session.add(
-            FundUse(
-                estate_id=theirs.id,
-                kind=UseKind.emergency,
-                state=UseState.review,
-                title="电梯困人应急维修",
-                budget_fen=100_00,
-                emergency_category="lift",
-            )
-        )
+        bare_use(SimpleNamespace(estate=theirs), UseKind.emergency, UseState.review)
     commit()
     street = client_as(app, fund_world.street)
 

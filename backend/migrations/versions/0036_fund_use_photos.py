@@ -1,4 +1,5 @@
-"""fund: photos as evidence of an emergency use (the hazard as seen on site)
+"""fund: a photo of the hazard as evidence of an emergency use (a use's attachment is a
+document or a photo)
 
 Revision ID: 0036
 Revises: 0034
@@ -8,8 +9,6 @@ Create Date: 2026-12-07 20:10:00
 from alembic import op
 import sqlalchemy as sa
 
-import backend.core.time
-
 
 # revision identifiers, used by Alembic.
 revision = '0036'
@@ -17,28 +16,22 @@ down_revision = '0034'
 branch_labels = None
 depends_on = None
 
-KINDS = ('quote', 'contract', 'evidence', 'invoice', 'acceptance', 'final_account')
-
 
 def upgrade():
-    op.create_table('fund_use_photos',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('use_id', sa.Integer(), nullable=False),
-    sa.Column('photo_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum(*KINDS, name='documentkind', native_enum=False, length=20), nullable=False),
-    sa.Column('added_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', backend.core.time.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['added_by_id'], ['staff.id'], name=op.f('fk_fund_use_photos_added_by_id_staff')),
-    sa.ForeignKeyConstraint(['photo_id'], ['photos.id'], name=op.f('fk_fund_use_photos_photo_id_photos')),
-    sa.ForeignKeyConstraint(['use_id'], ['fund_uses.id'], name=op.f('fk_fund_use_photos_use_id_fund_uses')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_fund_use_photos')),
-    sa.UniqueConstraint('photo_id', name=op.f('uq_fund_use_photos_photo_id'))
-    )
-    with op.batch_alter_table('fund_use_photos', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_fund_use_photos_use_id'), ['use_id'], unique=False)
+    with op.batch_alter_table('fund_use_documents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('photo_id', sa.Integer(), nullable=True))
+        batch_op.alter_column('document_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.create_unique_constraint(op.f('uq_fund_use_documents_photo_id'), ['photo_id'])
+        batch_op.create_foreign_key(op.f('fk_fund_use_documents_photo_id_photos'), 'photos', ['photo_id'], ['id'])
+        batch_op.create_check_constraint(op.f('ck_fund_use_documents_one_file'), '(document_id IS NULL) <> (photo_id IS NULL)')
 
 
 def downgrade():
-    with op.batch_alter_table('fund_use_photos', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_fund_use_photos_use_id'))
-    op.drop_table('fund_use_photos')
+    # a photo has no place in the table before: its attachments go with the column
+    op.execute('DELETE FROM fund_use_documents WHERE photo_id IS NOT NULL')
+    with op.batch_alter_table('fund_use_documents', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_fund_use_documents_one_file'), type_='check')
+        batch_op.drop_constraint(op.f('fk_fund_use_documents_photo_id_photos'), type_='foreignkey')
+        batch_op.drop_constraint(op.f('uq_fund_use_documents_photo_id'), type_='unique')
+        batch_op.alter_column('document_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('photo_id')
