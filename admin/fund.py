@@ -38,6 +38,8 @@ from backend.fund import (
 )
 from backend.fund.models import DocumentKind, FundUse, UseKind, UseState
 from backend.fund.rules import rules_for
+from backend.media import services as media
+from backend.media.api import release_transaction
 from backend.org.models import Estate
 
 
@@ -92,7 +94,17 @@ def _reader():
 USES = ListSpec(
     sorts=oversight.USE_SORTS,
     default="-created",
-    filters=("state", "kind", "estate", "q", "emergency", "overdue", "undisclosed", "supervised"),
+    filters=(
+        "state",
+        "kind",
+        "estate",
+        "company",
+        "q",
+        "emergency",
+        "overdue",
+        "undisclosed",
+        "supervised",
+    ),
     tiebreak=(FundUse.id,),
 )
 USE_SORT_LABELS = {
@@ -114,20 +126,27 @@ def fund():
     flags = {name: request.args.get(name) == "1" for name in _FLAGS}
     state = request.args.get("state") or None
     estate_id = arg_id("estate")
+    # the supervision dashboard's company filter (0: the self-managed estates)
+    company_id = 0 if request.args.get("company") == "0" else arg_id("company")
     stmt = oversight.listed_uses(
         staff,
         state=state if state in UseState.__members__ else None,
         kind=arg_enum("kind", UseKind),
         q=arg_text("q"),
         estate_id=estate_id,
+        company_id=company_id,
         **flags,
     )
+    estates = _estates(staff)
     shown = [oversight.LIST_FILTERS[name] for name, on in flags.items() if on]
+    if company_id is not None:
+        shown.append(oversight.company_label(estates, company_id))
     return render_template(
         "admin/fund/list.html",
         listing=USES.page(stmt),
         sort_labels=USE_SORT_LABELS,
-        estates=_estates(staff),
+        estates=estates,
+        company_id=company_id,
         states=list(UseState),
         kinds=list(UseKind),
         yuan=yuan,
@@ -242,6 +261,8 @@ def _use_page(use_id: int, errors=None, status=200):
             yuan=yuan,
             payment_form=PaymentForm(formdata=None),
             documents=documents.document_views(use.id),
+            photos=documents.photo_views(use.id),
+            photo_kinds=documents.PHOTO_KINDS,
             document_kinds=list(DocumentKind),
             can_add_documents=documents.may_add(staff, use),
             can_supervise=oversight.can_supervise(staff, use),
@@ -302,22 +323,34 @@ def fund_use_payment(use_id: int):
 @blueprint.post("/fund/uses/<int:use_id>/documents")
 @login_required
 def fund_use_document(use_id: int):
-    """上传使用申请的附件（报价单、合同、应急证明、发票、验收报告、决算书；PDF 或 xlsx）。"""
+    """上传使用申请的附件（报价单、合同、应急证明、发票、验收报告、决算书；PDF 或 xlsx；
+    应急证明还可以是现场照片）。"""
     staff = _reader()
     use = uses.staff_use(staff, use_id)
     documents.require_adder(staff)
     upload = request.files.get("file")
+    kind = request.form.get("kind") or ""
     try:
         if upload is None or not upload.filename:
             raise Invalid("请选择附件文件", {"file": ["必选"]})
         limit = current_app.config["DOCUMENT_MAX_BYTES"]
         data = upload.stream.read(limit + 1)
-        link = documents.add_document(
-            staff, use, request.form.get("kind") or "", data, upload.filename
-        )
+        if documents.takes_photo(kind, data):
+            documents.check_addable(staff, use, kind)
+            staff_id = staff.id
+            # the photo pipeline is CPU-heavy: no transaction stays open meanwhile
+            release_transaction()
+            photo_id = media.upload_photo(data, staff_id=staff_id).id
+            staff = current_staff()
+            use = uses.staff_use(staff, use_id)
+            link = documents.add_photo(staff, use, kind, photo_id)
+            added = "照片"
+        else:
+            link = documents.add_document(staff, use, kind, data, upload.filename)
+            added = link.document.filename
     except DomainError as exc:
         return _use_page(use_id, exc.errors, refused(exc, (403, 404)))
-    flash(f"已上传{link.kind.label}：{link.document.filename}", "success")
+    flash(f"已上传{link.kind.label}：{added}", "success")
     return redirect(url_for("admin.fund_use", use_id=use_id))
 
 

@@ -87,6 +87,12 @@ def mediation():
         state=state,
         overdue=overdue,
         narrow=narrow,
+        narrow_names=services.narrowed_names(
+            staff,
+            estate_id=narrow["estate_id"],
+            street_id=narrow["street_id"],
+            company_id=narrow["company_id"],
+        ),
         categories={c.value: c.label for c in Category},
         figures=services.figures(staff),
         is_overdue=services.is_overdue,

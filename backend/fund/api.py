@@ -91,4 +91,5 @@ def my_fund_use(use_id: int):
             if e.action != "supervise"
         ],
         "documents": documents.document_views(use.id),
+        "photos": documents.photo_views(use.id),
     }

@@ -67,13 +67,19 @@ feature = Feature(
         "fund_use.move": "办理维修资金使用申请",
         "fund_use.payment": "登记维修资金划款",
         "fund_use.document": "上传维修资金使用附件",
+        "fund_use.photo": "上传维修资金应急证明照片",
         "fund_use.supervise": "督办维修资金审核",
     },
     audit_entities={
         "fund_use": AuditEntity(
             "维修资金使用申请",
             FundUse,
-            fields={"deadline": "办理期限", "document_id": "文件", "instructions": "督办要求"},
+            fields={
+                "deadline": "办理期限",
+                "document_id": "文件",
+                "photo_id": "照片",
+                "instructions": "督办要求",
+            },
         )
     },
     # reviews answer on time; where the city says so, silence becomes approval

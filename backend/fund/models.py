@@ -222,13 +222,19 @@ class DocumentKind(LabeledEnum):
 
 
 class FundUseDocument(db.Model):
-    """A document (PDF or xlsx, stored by ``backend.media``) attached to a use."""
+    """A file attached to a use, stored by ``backend.media``: a document (PDF or xlsx) or,
+    as evidence of the hazard an emergency answers, a photo taken on site (a burst pipe, a
+    stuck lift), cleaned by the one photo pipeline."""
 
     __tablename__ = "fund_use_documents"
+    __table_args__ = (
+        sa.CheckConstraint("(document_id IS NULL) <> (photo_id IS NULL)", name="one_file"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     use_id: Mapped[int] = mapped_column(sa.ForeignKey("fund_uses.id"), index=True)
-    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), unique=True)
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), unique=True)
+    photo_id: Mapped[int | None] = mapped_column(sa.ForeignKey("photos.id"), unique=True)
     kind: Mapped[DocumentKind] = mapped_column(
         sa.Enum(DocumentKind, native_enum=False, length=20, validate_strings=True)
     )
@@ -236,6 +242,7 @@ class FundUseDocument(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     document = relationship("Document")
+    photo = relationship("Photo")
 
 
 APPEND_ONLY_FUNCTION = """

@@ -57,18 +57,30 @@ class FundFigures:
     top_up_estates: list[tuple[Estate, int]] = field(default_factory=list)
 
 
-def _estate_ids(staff, estate_id: int | None) -> list[int]:
-    ids = [e.id for e in scope.estates(staff)]
-    if estate_id is not None:
-        ids = [i for i in ids if i == estate_id]
-    return ids
+def _estate_ids(staff, estate_id: int | None, company_id: int | None = None) -> list[int]:
+    """The estates of ``staff``'s scope, narrowed to ``estate_id`` and to those
+    ``company_id`` serves (as the dashboard's other cards narrow by company)."""
+    return [
+        e.id
+        for e in scope.estates(staff)
+        if (estate_id is None or e.id == estate_id)
+        # 0: the self-managed estates (no company), as the dashboard's rollups count them
+        and (company_id is None or (e.company_id or 0) == company_id)
+    ]
 
 
-def figures(staff, estate_id: int | None = None, now: datetime | None = None) -> FundFigures:
-    """The fund's figures of ``staff``'s jurisdiction (narrowed to ``estate_id``)."""
+def figures(
+    staff,
+    estate_id: int | None = None,
+    now: datetime | None = None,
+    *,
+    company_id: int | None = None,
+) -> FundFigures:
+    """The fund's figures of ``staff``'s jurisdiction (narrowed to ``estate_id`` and to the
+    estates ``company_id`` serves)."""
     scope.require(staff, "fund.read")
     now = now or utcnow()
-    ids = _estate_ids(staff, estate_id)
+    ids = _estate_ids(staff, estate_id, company_id)
     in_scope = FundUse.estate_id.in_(ids)
     balance, accounts = db.session.execute(
         sa.select(
@@ -260,15 +272,19 @@ def listed_uses(
     undisclosed: bool = False,
     supervised: bool = False,
     estate_id: int | None = None,
+    company_id: int | None = None,
     now: datetime | None = None,
 ) -> sa.Select:
     """The uses in ``staff``'s scope behind a dashboard figure (newest first): of one
     state, emergencies, reviews past their deadline, emergencies whose disclosure is
-    overdue, or reviews under 督办; narrowed to ``estate_id``."""
+    overdue, or reviews under 督办; narrowed to ``estate_id`` and to the estates
+    ``company_id`` serves."""
     now = now or utcnow()
     stmt = uses.staff_uses(staff)
     if estate_id is not None:
         stmt = stmt.where(FundUse.estate_id == estate_id)
+    if company_id is not None:
+        stmt = stmt.where(FundUse.estate_id.in_(_estate_ids(staff, None, company_id)))
     if state is not None:
         if state not in UseState.__members__:
             raise Invalid("状态无效", {"state": ["取值不在允许范围内"]})
@@ -287,6 +303,15 @@ def listed_uses(
         late = [u.id for u in uses.undisclosed_emergencies(_all_ids(staff), now)]
         stmt = stmt.where(FundUse.id.in_(late))
     return stmt
+
+
+def company_label(estates: list[Estate], company_id: int) -> str:
+    """How the list names its company filter: the company serving one of ``estates`` (the
+    reader's scope), 自管 for 0; a company serving none of them is not named."""
+    if company_id == 0:
+        return "物业企业：无（自管）"
+    name = next((e.company.name for e in estates if e.company_id == company_id), None)
+    return f"物业企业：{name}" if name else "物业企业"
 
 
 def _all_ids(staff) -> list[int]:

@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from backend.accounts.schemas import LocalDateTime
 from backend.core.api import Schema
+from backend.media.schemas import PhotoSchema
 
 
 class FundEntrySchema(Schema):
@@ -60,6 +61,14 @@ class FundDocumentSchema(Schema):
     added_at = LocalDateTime()
 
 
+class FundPhotoSchema(PhotoSchema):
+    """A photo attached to a use (evidence of the hazard an emergency answers)."""
+
+    document_kind = ma.fields.String(metadata={"description": "evidence（应急证明）"})
+    document_kind_label = ma.fields.String()
+    added_at = LocalDateTime()
+
+
 class FundUseSchema(Schema):
     id = ma.fields.Integer()
     estate_id = ma.fields.Integer()
@@ -85,4 +94,8 @@ class FundUseDetailSchema(FundUseSchema):
     documents = ma.fields.List(
         ma.fields.Nested(FundDocumentSchema),
         metadata={"description": "报价单、合同、验收报告等附件"},
+    )
+    photos = ma.fields.List(
+        ma.fields.Nested(FundPhotoSchema),
+        metadata={"description": "应急证明的现场照片（已去除元数据；签名链接短时有效）"},
     )

@@ -766,6 +766,46 @@ def staff_list(
     return stmt.order_by(MediationCase.id.desc())
 
 
+def narrowed_names(
+    staff: Staff,
+    *,
+    estate_id: int | None = None,
+    street_id: int | None = None,
+    company_id: int | None = None,
+) -> dict[str, str | None]:
+    """The names of the estate, street and company party :func:`staff_list` is narrowed to
+    (``{"estate": "…", "street": "…", "company": "…"}``, for the ids given), each only if
+    ``staff`` may see it: an estate of their scope or of a case they read, a street holding
+    one, a company serving one or party to a case they read. Any other id is named
+    ``None``: the list shows no name of what the viewer cannot see."""
+    readable = cases_query(staff).with_only_columns(MediationCase.id).limit(1)
+
+    def seen(in_scope: sa.Select, in_cases: sa.Select) -> bool:
+        found = db.session.scalar(scope.scoped(in_scope.limit(1), staff, Estate.id))
+        return found is not None or db.session.scalar(in_cases) is not None
+
+    names: dict[str, str | None] = {}
+    if estate_id is not None:
+        visible = seen(
+            sa.select(Estate.id).where(Estate.id == estate_id),
+            readable.where(MediationCase.estate_id == estate_id),
+        )
+        names["estate"] = db.session.get(Estate, estate_id).name if visible else None
+    if street_id is not None:
+        visible = seen(
+            sa.select(Estate.id).where(Estate.street_id == street_id),
+            readable.where(MediationCase.street_id == street_id),
+        )
+        names["street"] = db.session.get(Street, street_id).name if visible else None
+    if company_id is not None:
+        visible = seen(
+            sa.select(Estate.id).where(Estate.company_id == company_id),
+            readable.where(MediationCase.id.in_(_company_cases(company_id))),
+        )
+        names["company"] = db.session.get(Company, company_id).name if visible else None
+    return names
+
+
 def _company_cases(company_id: int) -> sa.Select:
     """The ids of the cases ``company_id`` is a party to."""
     return sa.select(MediationParty.case_id).where(MediationParty.company_id == company_id)

@@ -512,15 +512,19 @@ def disclosure_compliance(staff, f: Filter | None = None) -> list | None:
 
 def fund_figures(staff, f: Filter | None = None):
     """The maintenance fund's figures of ``staff``'s jurisdiction (``backend.fund.oversight``),
-    narrowed to ``f``'s estate, when the fund feature is installed and ``staff`` reads it;
-    ``None`` otherwise."""
+    narrowed to ``f``'s estate or company, when the fund feature is installed and ``staff``
+    reads it; ``None`` otherwise."""
     from backend.features import FEATURES
 
     if not any(feature.name == "fund" for feature in FEATURES):
         return None
     if not scope.can(staff, "fund.read"):
         return None
-    return load(FUND_FIGURES)(staff, f.estate_id if f is not None else None)
+    return load(FUND_FIGURES)(
+        staff,
+        f.estate_id if f is not None else None,
+        company_id=f.company_id if f is not None else None,
+    )
 
 
 def mediation_figures(staff, f: Filter | None = None):

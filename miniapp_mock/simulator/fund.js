@@ -151,7 +151,16 @@
                   ),
                 ),
               )
-            : h("div", { class: "cells" }, h("div", { class: "cell small", testid: "fund-use-no-documents" }, "暂无附件")),
+            : (u.photos || []).length
+              ? null
+              : h("div", { class: "cells" }, h("div", { class: "cell small", testid: "fund-use-no-documents" }, "暂无附件")),
+          (u.photos || []).length
+            ? h(
+                "div",
+                { class: "photo-strip", testid: "fund-use-photos" },
+                u.photos.map((p, i) => h("a", { href: p.url, target: "_blank", rel: "noopener", class: "photo-thumb" }, h("img", { src: p.thumbnail_url, alt: `${p.document_kind_label} 照片 ${i + 1}` }))),
+              )
+            : null,
           u.payments.length
             ? h(
                 "div",

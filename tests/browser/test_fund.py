@@ -25,7 +25,7 @@ from backend.votes import ballots as votes_ballots
 from backend.votes import motions as votes_motions
 from backend.votes import publication as votes_publication
 from backend.votes.models import Motion
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, nav_to
 from tests.browser.test_admin_panel import log_in
 from tests.browser.test_simulator import answer_subscribe, sign_in
 from tests.factories import (
@@ -295,5 +295,79 @@ def test_a_use_from_proposal_to_disclosure(
     expect(desk.locator("#fund-uses-table")).to_contain_text("8幢屋面防水翻修")
 
     for page in (company, committee, zhang, chen, street, bank, public, desk):
+        page.context.close()
+    assert not errors, f"JavaScript errors in the pages: {errors}"
+
+
+def _hazard_photo() -> bytes:
+    """A 640×480 JPEG of a burst pipe on a wall (drawn), carrying GPS in its EXIF."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), (196, 190, 178))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 360, 640, 480), fill=(120, 118, 112))
+    draw.rectangle((260, 0, 300, 360), fill=(90, 96, 104))
+    for i in range(14):
+        x = 240 + i * 6
+        draw.line((x, 170, x - 60 + i * 9, 470), fill=(70, 140, 215), width=4)
+    draw.ellipse((150, 400, 470, 470), fill=(85, 150, 210))
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (30.0, 16.0, 12.0), 3: "E", 4: (120.0, 9.0, 3.0)})
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
+
+
+def test_emergency_evidence_photos_as_thumbnails(
+    browser, live_stack, db, estate, monkeypatch, screenshot_dir
+):
+    """The committee attaches a photo of the hazard to an emergency as its evidence; the
+    use's page shows it as a thumbnail at 1280 px, and so does the reviewing street office."""
+    from types import SimpleNamespace
+
+    from backend.fund.models import FundUseUnit, UseKind, UseState
+    from tests.fund.test_uses import bare_use
+
+    use = bare_use(SimpleNamespace(estate=estate), UseKind.emergency, UseState.review)
+    use.title, use.budget_fen = "8幢地下室给水管爆裂应急抢修", 12_800_00
+    use.emergency_category, use.items = "pump", "更换爆裂的 DN100 给水主管及阀门"
+    db.session.add(FundUseUnit(use_id=use.id, unit_id=estate.units["1101"].id))
+    commit()
+    errors: list[str] = []
+    backend = live_stack.backend_url
+    committee = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    ).new_page()
+    committee.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(committee, backend, "weiyuan")
+    nav_to(committee, "维修资金")
+    committee.locator(f"#fund-use-{use.id} a").first.click()
+    expect(committee.locator("#document-form")).to_be_visible()
+    committee.locator("#document-kind").select_option("evidence")
+    committee.set_input_files(
+        "#document-file",
+        files=[{"name": "地下室爆管.jpg", "mimeType": "image/jpeg", "buffer": _hazard_photo()}],
+    )
+    committee.locator("#upload-document").click()
+    expect(committee.locator(".alert-success")).to_contain_text("应急证明")
+    thumb = committee.locator("#evidence-photos img").first
+    expect(thumb).to_be_visible()
+    committee.wait_for_load_state("networkidle")
+    assert committee.evaluate(
+        "() => [...document.querySelectorAll('#evidence-photos img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    committee.locator("#use-documents").scroll_into_view_if_needed()
+    _shot(committee, screenshot_dir, "fund-13-evidence-photo")
+    # the reviewer (杭州市: the street office) sees the same thumbnail on its review
+    street = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    ).new_page()
+    log_in(street, backend, "wenxin")
+    street.goto(committee.url)
+    expect(street.locator("#evidence-photos img")).to_have_count(1)
+    for page in (committee, street):
         page.context.close()
     assert not errors, f"JavaScript errors in the pages: {errors}"

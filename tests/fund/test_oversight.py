@@ -226,3 +226,33 @@ def test_an_emergency_filed_from_a_ticket_of_its_estate(app, db, fund_world):
 
     use = db.session.scalars(sa.select(FundUse)).one()
     assert use.ticket_id == mine.id and unit.id in uses.unit_ids_of(use)
+
+
+def test_the_dashboards_company_filter_narrows_the_fund_card_and_its_links(app, db, fund_world):
+    from types import SimpleNamespace
+
+    from tests.factories import EstateFactory
+
+    mine = fund_world.estate
+    theirs = EstateFactory(community=mine.community)
+    bare_use(fund_world, UseKind.emergency, UseState.review)
+    for _ in range(2):
+        bare_use(SimpleNamespace(estate=theirs), UseKind.emergency, UseState.review)
+    commit()
+    street = client_as(app, fund_world.street)
+
+    whole = street.get("/admin/supervision").get_data(as_text=True)
+    assert "未结案 3 件" in whole
+
+    page = street.get(f"/admin/supervision?company_id={mine.company_id}").get_data(as_text=True)
+    assert "未结案 1 件" in page
+    assert f"/admin/fund?emergency=1&amp;company={mine.company_id}" in page
+    assert f"/admin/fund?state=review&amp;company={mine.company_id}" in page
+    other = street.get(f"/admin/supervision?company_id={theirs.company_id}")
+    assert "未结案 2 件" in other.get_data(as_text=True)
+    # the link's list counts what the card counted, and says which company
+    listed = street.get(f"/admin/fund?emergency=1&company={mine.company_id}")
+    html = listed.get_data(as_text=True)
+    assert html.count('id="fund-use-') == 1 and f"物业企业：{mine.company.name}" in html
+    figures = oversight.figures(fund_world.street, company_id=theirs.company_id)
+    assert figures.emergencies_open == 2 and dict(figures.by_state) == {UseState.review: 2}

@@ -92,3 +92,32 @@ def test_supervise_from_the_panel(client, world):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(MediationCase, case.id).supervised_at is not None
+
+
+def test_the_narrowed_banner_names_what_the_viewer_sees_and_nothing_else(client, world):
+    from backend.org.models import Street
+
+    case = case_in(world, CaseState.accepted)
+    commit()
+    street = db.session.get(Street, world.estate.street_id)
+    company = world.estate.company
+    login(client, world.officer)
+    page = client.get(
+        f"/admin/mediation?estate_id={world.estate.id}&street_id={street.id}"
+        f"&company_id={company.id}"
+    ).get_data(as_text=True)
+    assert f'小区 <span id="narrowed-estate">{world.estate.name}</span>' in page
+    assert f'街道 <span id="narrowed-street">{street.name}</span>' in page
+    assert f'物业企业 <span id="narrowed-company">{company.name}</span>' in page
+    assert "#" not in page.split('id="mediation-narrowed"')[1].split("</p>")[0]
+    # another street's estate, street and company: not named, and the list is empty
+    other = world.other_estate
+    hidden = client.get(
+        f"/admin/mediation?estate_id={other.id}&street_id={other.street_id}"
+        f"&company_id={other.company_id}"
+    ).get_data(as_text=True)
+    banner = hidden.split('id="mediation-narrowed"')[1].split("</p>")[0]
+    for name in (other.name, db.session.get(Street, other.street_id).name, other.company.name):
+        assert name not in banner
+    assert banner.count("不在您的管辖范围内") == 3
+    assert f'id="case-{case.id}"' not in hidden
