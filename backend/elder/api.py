@@ -13,7 +13,7 @@ from backend.elder.schemas import (
     SettingsSchema,
 )
 from backend.extensions import configured_limit, limiter
-from backend.tickets.api import ticket_detail
+from backend.tickets.api import ticket_detail, urge_action
 from backend.tickets.schemas import RatingSchema
 
 blp = Blueprint("elder", __name__, tag="长辈版", description="长辈版设置与请家人帮忙")
@@ -105,10 +105,7 @@ def family_rating(payload, ticket_id):
 @blp.post("/me/family-tickets/<int:ticket_id>/urge")
 @blp.doc(security=BEARER)
 @resident_required
-@limiter.limit(configured_limit("RATELIMIT_TICKET_URGE"), key_func=resident_rate_key)
-@blp.response(200, FamilyTicketSchema)
-@blp.alt_response(409, description="已催办（未到间隔），或工单已解决、关闭、驳回")
-@blp.errors(401, 404, 409, 429)
+@urge_action(blp, FamilyTicketSchema)
 def family_urge(ticket_id):
     """代为催办：提醒物业尽快处理家人的工单（与本人催办同一间隔），进度中写明“家人 某某 代为催办”"""
     return _family_view(*services.help_urge(current_resident(), ticket_id))

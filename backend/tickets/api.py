@@ -224,13 +224,27 @@ def ask_supervision(payload, ticket_id):
     return _resident_action(ticket_id, "supervise", payload["note"] or "住户申请街道督办")
 
 
+def urge_action(blueprint, schema):
+    """What a 催办 route answers (the resident's own, a family member's for them), rate
+    limited per resident; put below ``@resident_required``."""
+
+    def decorate(view):
+        view = blueprint.errors(401, 404, 409, 429)(view)
+        view = blueprint.alt_response(
+            409, description="已催办（未到间隔），或工单已解决、关闭、驳回"
+        )(view)
+        view = blueprint.response(200, schema)(view)
+        return limiter.limit(configured_limit("RATELIMIT_TICKET_URGE"), key_func=resident_rate_key)(
+            view
+        )
+
+    return decorate
+
+
 @blp.post("/me/tickets/<int:ticket_id>/urge")
 @blp.doc(security=BEARER)
 @resident_required
-@limiter.limit(configured_limit("RATELIMIT_TICKET_URGE"), key_func=resident_rate_key)
-@blp.response(200, TicketDetailSchema)
-@blp.alt_response(409, description="已催办（未到间隔），或工单已解决、关闭、驳回")
-@blp.errors(401, 404, 409, 429)
+@urge_action(blp, TicketDetailSchema)
 def urge_ticket(ticket_id):
     """催办：提醒物业尽快处理我的工单（处理中的工单；每个工单在设定间隔内一次，默认 24 小时）"""
     resident = current_resident()

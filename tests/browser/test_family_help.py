@@ -1,17 +1,21 @@
 """请家人帮忙 on a ticket, in Chromium at 375 px: an elderly owner in elder mode reports a
 repair and asks her family for help; her family member opens the message, sees the ticket
 (status, text, timeline) and adds a follow-up, which both of them see on the timeline as
-the family member's (家人 … 代为补充说明)."""
+the family member's (家人 … 代为补充说明). 催办: both urge, a second urge shows the wait,
+and the desk's queue shows 已催办 ×1."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
+from backend.accounts.models import StaffRole
 from backend.tickets.models import TicketEvent
 from tests.browser import test_elder
 from tests.browser.accessibility import check_page, measure_elder
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import DESKTOP, PHONE, nav_to
+from tests.browser.test_admin_panel import log_in
+from tests.factories import StaffFactory
 from tests.browser.test_simulator import committed
 
 #: the household of tests/browser/test_elder.py (a fixture)
@@ -46,15 +50,8 @@ def test_the_family_member_opens_the_ticket_from_the_message_and_follows_it_up(
     expect(page.get_by_test_id("toast")).to_contain_text("已请 1 位家人帮忙")
     screenshot("family-01-elder-asked")
 
-    other = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    other, son = test_elder.family_opens_the_message(browser, live_stack)
     try:
-        son = other.new_page()
-        son.goto(live_stack.simulator_url)
-        son.get_by_test_id("login-user-o-demo-wang").click()
-        son.get_by_test_id("tab-messages").click()
-        card = son.get_by_test_id("message-card").first
-        expect(card).to_contain_text("家人求助提醒")
-        card.get_by_test_id("message-open").click()
         detail = son.get_by_test_id("ticket-detail")
         expect(detail).to_be_visible()
         assert "#/family/tickets/" in son.evaluate("location.hash")
@@ -97,11 +94,6 @@ def test_the_elder_and_her_family_urge_and_the_desk_sees_it(
     """催办 in elder mode: no pop-up, a 60 px button; a second urge is refused on the page
     with the wait; the family member urges the ticket she was asked about; the desk's queue
     shows 已催办 ×1 on both."""
-    from backend.accounts.models import StaffRole
-    from tests.browser.conftest import DESKTOP, nav_to
-    from tests.browser.test_admin_panel import log_in
-    from tests.factories import StaffFactory
-
     unit = household[0]
     StaffFactory(username="urge-desk", role=StaffRole.service_desk, company=unit.estate.company)
     page.goto(f"{live_stack.simulator_url}?mode=elder")
@@ -127,13 +119,8 @@ def test_the_elder_and_her_family_urge_and_the_desk_sees_it(
     page.get_by_test_id("ask-family").click()
     expect(page.get_by_test_id("toast")).to_contain_text("已请 1 位家人帮忙")
 
-    other = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    other, son = test_elder.family_opens_the_message(browser, live_stack)
     try:
-        son = other.new_page()
-        son.goto(live_stack.simulator_url)
-        son.get_by_test_id("login-user-o-demo-wang").click()
-        son.get_by_test_id("tab-messages").click()
-        son.get_by_test_id("message-card").first.get_by_test_id("message-open").click()
         expect(son.get_by_test_id("family-banner")).to_be_visible()
         son.get_by_test_id("urge-ticket").click()
         item = son.locator('[data-testid="ticket-timeline"] [data-action="urge"]')
