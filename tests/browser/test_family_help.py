@@ -15,8 +15,8 @@ from tests.browser import test_elder
 from tests.browser.accessibility import check_page, measure_elder
 from tests.browser.conftest import DESKTOP, PHONE, nav_to
 from tests.browser.test_admin_panel import log_in
-from tests.factories import StaffFactory
 from tests.browser.test_simulator import committed
+from tests.factories import StaffFactory
 
 #: the household of tests/browser/test_elder.py (a fixture)
 household = test_elder.household
