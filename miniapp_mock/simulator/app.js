@@ -25,7 +25,8 @@
    */
   const SUBSCRIBE_MOMENTS = {
     binding: ["residency_active", "bill_issued", "notice"],
-    ticket: ["ticket_status", "supervision_answered"],
+    // a resident who reports may later ask her family to help: she hears when they act
+    ticket: ["ticket_status", "supervision_answered", "family_acted"],
     payment: ["payment_received", "fee_reminder"],
     motion: ["vote_announced", "vote_closing", "vote_result"],
     survey: ["survey_opened", "survey_closing"],

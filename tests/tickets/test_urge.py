@@ -49,8 +49,8 @@ def test_once_per_interval_to_the_second(world, db):
     assert [e.resident_id for e in _urges(db, ticket.id)] == [world.resident.id] * 2
 
 
-def test_the_interval_is_a_setting(world, db, app):
-    app.config["TICKET_URGE_HOURS"] = 2
+def test_the_interval_is_a_setting(world, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "TICKET_URGE_HOURS", 2)
     ticket = world.ticket()
     start = utcnow()
     services.urge(world.resident, ticket, now=start)
@@ -153,3 +153,15 @@ def test_staff_see_how_often_and_when_a_ticket_was_urged(client, world, db):
     page = client.get(f"/admin/tickets/{ticket.id}").get_data(as_text=True)
     assert 'id="ticket-urged"' in page and "已催办 ×2" in page
     assert 'data-action="urge"' in page
+
+
+def test_urges_are_rate_limited_per_resident(client, world, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_TICKET_URGE", "3 per hour")
+    ticket = world.ticket()
+    commit()
+    headers = bearer(world.resident)
+    statuses = [
+        client.post(f"/api/v1/me/tickets/{ticket.id}/urge", headers=headers).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [200, 409, 409, 429, 429]
