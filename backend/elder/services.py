@@ -2,7 +2,9 @@
 
 Never commits: the request is the transaction. Messages go through
 :func:`backend.notify.services.notify_resident`, so a family member gets a WeChat message
-only with a consent left for the template, and always finds it in the message center.
+only with a consent left for the template, and always finds it in the message center; so
+is the asker told (``family_acted``) each time her family member follows up, urges or rates
+her ticket, or pays her bill (:func:`bills_paid`, a payment hook of fees).
 """
 
 from __future__ import annotations
