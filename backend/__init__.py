@@ -79,12 +79,13 @@ def _install_registry() -> None:
     """Tell the layers below the features what the registry holds: the core and ``authz``
     never import ``backend.features`` (tests/test_layers.py)."""
     from backend.authz import scope
-    from backend.core import board_hook, ticket_hook
+    from backend.core import board_hook, payment_hook, ticket_hook
     from backend.features import FEATURES, PERMISSIONS
 
     scope.install_permissions(PERMISSIONS)
     board_hook.install(any(feature.name == "board" for feature in FEATURES))
     ticket_hook.install(path for feature in FEATURES for path in feature.ticket_hooks)
+    payment_hook.install(path for feature in FEATURES for path in feature.payment_hooks)
 
 
 def _import_models() -> None:

@@ -243,6 +243,10 @@ class Config:
     #: a resident may reopen a resolved ticket within this time
     TICKET_REOPEN_WINDOW = timedelta(days=7)
     RATELIMIT_TICKET_CREATE = "10 per minute;50 per day"
+    #: 催办: a ticket may be urged (by its resident or a family member helping) at most once
+    #: in this many hours
+    TICKET_URGE_HOURS = 24
+    RATELIMIT_TICKET_URGE = "20 per hour"
     #: ready-made notes the panel offers for each action (canned replies)
     TICKET_CANNED_REPLIES: dict = {
         "accept": ["已受理，我们会尽快安排处理", "已受理，将于今日内联系您"],
@@ -356,6 +360,7 @@ INTEGERS = (
     "VOICE_MAX_SECONDS",
     "VOICE_DECODE_SECONDS",
     "VOTE_NOTICE_DAYS",
+    "TICKET_URGE_HOURS",
     "VOTE_NOTICE_DAYS_EXTRAORDINARY",
     "DATABASE_CONNECT_TIMEOUT",
     "DATABASE_STATEMENT_TIMEOUT",

@@ -91,6 +91,10 @@ class Feature:
     - ``ticket_hooks``: import paths of functions ``(ticket) -> None`` called in the same
       transaction each time a ticket records an event (:mod:`backend.core.ticket_hook`):
       how a feature follows tickets without tickets importing it;
+    - ``payment_hooks``: import paths of functions ``(bill_ids, payer_id) -> None`` called
+      in the transaction that credits a resident's online payment
+      (:mod:`backend.core.payment_hook`), as elder mode tells the resident who asked her
+      family to pay;
     - ``evaluation_sources``: component code → import path of a function
       ``(company_id, month) -> EvaluationPart | None``: a component this feature adds to
       the monthly evaluation of companies (supervision's formula), such as the residents'
@@ -115,6 +119,7 @@ class Feature:
     todo: str | None = None
     board_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     ticket_hooks: tuple[str, ...] = ()
+    payment_hooks: tuple[str, ...] = ()
     evaluation_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     star_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 

@@ -13,7 +13,7 @@ from backend.elder.schemas import (
     SettingsSchema,
 )
 from backend.extensions import configured_limit, limiter
-from backend.tickets.api import ticket_detail
+from backend.tickets.api import ticket_detail, urge_action
 from backend.tickets.schemas import RatingSchema
 
 blp = Blueprint("elder", __name__, tag="长辈版", description="长辈版设置与请家人帮忙")
@@ -100,3 +100,12 @@ def family_rating(payload, ticket_id):
     return _family_view(
         *services.help_rate(current_resident(), ticket_id, payload["score"], payload["comment"])
     )
+
+
+@blp.post("/me/family-tickets/<int:ticket_id>/urge")
+@blp.doc(security=BEARER)
+@resident_required
+@urge_action(blp, FamilyTicketSchema)
+def family_urge(ticket_id):
+    """代为催办：提醒物业尽快处理家人的工单（与本人催办同一间隔），进度中写明“家人 某某 代为催办”"""
+    return _family_view(*services.help_urge(current_resident(), ticket_id))

@@ -8,4 +8,5 @@ feature = Feature(
     models="backend.elder.models",
     api="backend.elder.api:blp",
     demo="backend.elder.demo:seed",
+    payment_hooks=("backend.elder.services:bills_paid",),
 )

@@ -2,7 +2,9 @@
 
 Never commits: the request is the transaction. Messages go through
 :func:`backend.notify.services.notify_resident`, so a family member gets a WeChat message
-only with a consent left for the template, and always finds it in the message center.
+only with a consent left for the template, and always finds it in the message center; so
+is the asker told (``family_acted``) each time her family member follows up, urges or rates
+her ticket, or pays her bill (:func:`bills_paid`, a payment hook of fees).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from backend.core.errors import Conflict, NotFound
 from backend.core.time import utcnow
 from backend.elder.models import HelpRequest, ResidentSetting
 from backend.extensions import db
-from backend.fees.models import BillStatus
+from backend.fees.models import Bill, BillStatus
 from backend.fees.payments import my_bill
 from backend.notify.services import notify_resident
 from backend.org.models import Unit
@@ -174,6 +176,8 @@ def helper_actions(ticket: Ticket) -> list[str]:
         actions.append("follow_up")
     if ticket.state in (TicketState.resolved, TicketState.closed) and ticket.rating is None:
         actions.append("rate")
+    if not tickets.urge_refusal(ticket):
+        actions.append("urge")
     return actions
 
 
@@ -182,17 +186,94 @@ def asker_name(help_request: HelpRequest) -> str:
     return _display_name(db.session.get(Resident, help_request.requester_id))
 
 
-def help_follow_up(resident: Resident, ticket_id: int, note: str, photo_ids: list[int]):
-    """代为补充说明: the family member adds a note (and photos) to the asker's ticket."""
+def _tell_asker(help_request: HelpRequest, helper: Resident, act: str, matter: str, **about):
+    """Tell the resident who asked for help that ``helper`` acted on it (``act``): in her
+    message center, and on WeChat with a consent left for 家人代办提醒 (one message per act,
+    sent by a job after commit)."""
+    notify_resident(
+        help_request.requester_id,
+        "family_acted",
+        estate_id=about.pop("estate_id"),
+        helper=_display_name(helper),
+        act=act,
+        matter=matter,
+        at=utcnow(),
+        **about,
+    )
+
+
+def _ticket_act(resident: Resident, ticket_id: int, act: str, do) -> tuple[Ticket, HelpRequest]:
+    """The family member ``resident`` acts on the asker's ticket by ``do(asker, ticket)``;
+    the asker is told (``act``: what the message says was done)."""
     ticket, help_request = helped_ticket(resident, ticket_id)
     asker = db.session.get(Resident, help_request.requester_id)
-    tickets.follow_up(asker, ticket, note, photo_ids, helper=resident)
+    do(asker, ticket)
+    _tell_asker(
+        help_request,
+        resident,
+        act,
+        f"{ticket.kind.label}：{ticket.description}",
+        estate_id=ticket.estate_id,
+        ticket_id=ticket.id,
+    )
     return ticket, help_request
+
+
+def help_follow_up(resident: Resident, ticket_id: int, note: str, photo_ids: list[int]):
+    """代为补充说明: the family member adds a note (and photos) to the asker's ticket."""
+    return _ticket_act(
+        resident,
+        ticket_id,
+        f"代为补充说明：{note.strip()}" if note.strip() else "代为补充了照片",
+        lambda asker, ticket: tickets.follow_up(asker, ticket, note, photo_ids, helper=resident),
+    )
 
 
 def help_rate(resident: Resident, ticket_id: int, score: int, comment: str):
     """代为评价: the family member rates the outcome for the asker (once, as they could)."""
-    ticket, help_request = helped_ticket(resident, ticket_id)
-    asker = db.session.get(Resident, help_request.requester_id)
-    tickets.rate(asker, ticket, score, comment, helper=resident)
-    return ticket, help_request
+    return _ticket_act(
+        resident,
+        ticket_id,
+        f"代为评价：{score} 星",
+        lambda asker, ticket: tickets.rate(asker, ticket, score, comment, helper=resident),
+    )
+
+
+def help_urge(resident: Resident, ticket_id: int):
+    """代为催办: the family member urges the asker's open ticket (the same once-per-interval
+    rule as the asker's own 催办)."""
+    return _ticket_act(
+        resident,
+        ticket_id,
+        "代为催办，已提醒物业尽快处理",
+        lambda asker, ticket: tickets.urge(asker, ticket, helper=resident),
+    )
+
+
+# --- helping with a bill -------------------------------------------------------------------
+
+
+def bills_paid(bill_ids: list[int], payer_id: int | None) -> None:
+    """A payment hook (``Feature.payment_hooks``): bills ``bill_ids`` were just paid online
+    by resident ``payer_id``. Whoever asked the family for help with one of them, and is not
+    the payer, is told that her family member paid it (once: a bill is credited once)."""
+    if payer_id is None or not bill_ids:
+        return
+    rows = db.session.execute(
+        sa.select(HelpRequest, Bill)
+        .join(Bill, Bill.id == HelpRequest.bill_id)
+        .where(HelpRequest.bill_id.in_(bill_ids), HelpRequest.requester_id != payer_id)
+        .order_by(HelpRequest.id)
+    ).all()
+    if not rows:
+        return
+    payer = db.session.get(Resident, payer_id)
+    for help_request, bill in rows:
+        _tell_asker(
+            help_request,
+            payer,
+            "已代缴这张账单",
+            f"缴{bill.period:%Y年%m月}{bill.fee_item.name}",
+            estate_id=bill.estate_id,
+            bill_id=bill.id,
+        )

@@ -235,6 +235,27 @@ def family_help(
     }, ("pages/fees/bills" if bill_id else f"pages/family/ticket?id={ticket_id}")
 
 
+@event("family_acted", "家人已代办", "family_acted")
+def family_acted(
+    *,
+    helper: str,
+    act: str,
+    matter: str,
+    at: datetime,
+    bill_id: int | None = None,
+    ticket_id: int | None = None,
+):
+    """The family member a resident asked for help (请家人帮忙) acted on it: added a
+    follow-up, urged or rated the ticket (the message opens the asker's ticket), or paid the
+    bill (it opens her bills, where it now reads 已缴)."""
+    return {
+        "thing1": kw.thing(helper),
+        "thing2": kw.thing(act),
+        "thing3": kw.thing(matter),
+        "time4": kw.time(at),
+    }, (f"pages/tickets/detail?id={ticket_id}" if ticket_id else "pages/fees/bills")
+
+
 def build(event_name: str, **facts) -> Message:
     """The message of ``event_name`` for these facts (KeyError for an unknown event)."""
     return EVENTS[event_name].build(**facts)

@@ -1,4 +1,5 @@
-"""Resident API of tickets: submit, my tickets, detail with timeline, rate, reopen, supervise."""
+"""Resident API of tickets: submit, my tickets, detail with timeline, urge, rate, reopen,
+supervise."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ blp = Blueprint(
     "tickets",
     __name__,
     tag="报事报修",
-    description="报修、投诉与报事：提交、进度、评价、重新处理、申请督办",
+    description="报修、投诉与报事：提交、进度、催办、评价、重新处理、申请督办",
 )
 IDEMPOTENCY = {
     "name": "Idempotency-Key",
@@ -54,6 +55,9 @@ def ticket_row(ticket) -> dict:
         "rating": ticket.rating,
         "rating_comment": ticket.rating_comment,
         "actions": _resident_actions(ticket),
+        "urge_count": ticket.urge_count,
+        "urged_at": ticket.urged_at,
+        "urge_refusal": services.urge_refusal(ticket),
     }
 
 
@@ -63,6 +67,8 @@ def _resident_actions(ticket) -> list[str]:
         names.remove("supervise")
     if ticket.state.value in ("resolved", "closed") and ticket.rating is None:
         names.append("rate")
+    if not services.urge_refusal(ticket):
+        names.append("urge")
     return names
 
 
@@ -216,3 +222,32 @@ def reopen_ticket(payload, ticket_id):
 def ask_supervision(payload, ticket_id):
     """申请街道督办（仅投诉）"""
     return _resident_action(ticket_id, "supervise", payload["note"] or "住户申请街道督办")
+
+
+def urge_action(blueprint, schema):
+    """What a 催办 route answers (the resident's own, a family member's for them), rate
+    limited per resident; put below ``@resident_required``."""
+
+    def decorate(view):
+        view = blueprint.errors(401, 404, 409, 429)(view)
+        view = blueprint.alt_response(
+            409, description="已催办（未到间隔），或工单已解决、关闭、驳回"
+        )(view)
+        view = blueprint.response(200, schema)(view)
+        return limiter.limit(configured_limit("RATELIMIT_TICKET_URGE"), key_func=resident_rate_key)(
+            view
+        )
+
+    return decorate
+
+
+@blp.post("/me/tickets/<int:ticket_id>/urge")
+@blp.doc(security=BEARER)
+@resident_required
+@urge_action(blp, TicketDetailSchema)
+def urge_ticket(ticket_id):
+    """催办：提醒物业尽快处理我的工单（处理中的工单；每个工单在设定间隔内一次，默认 24 小时）"""
+    resident = current_resident()
+    ticket = services.resident_ticket(resident, ticket_id)
+    services.urge(resident, ticket)
+    return ticket_detail(ticket)

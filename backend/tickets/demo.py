@@ -137,6 +137,9 @@ def seed_tickets(unit_ids: dict, staff: dict[str, Staff], now: datetime | None =
             if action == "rate":
                 services.rate(resident, ticket, int(note), "师傅很负责")
                 continue
+            if action == "urge":
+                services.urge(resident, ticket, now=at)
+                continue
             acting = Actor(resident=resident) if actor == "resident" else actors[actor]
             extra = {}
             if action == "assign":

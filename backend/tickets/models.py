@@ -133,6 +133,10 @@ class Ticket(db.Model):
     #: when it was first put on the street office's list (overdue, or supervision asked)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     rating: Mapped[int | None] = mapped_column()
+    #: 催办: how many times the resident (or a family member helping) urged it, and when
+    #: last; set by one conditional UPDATE at most once per ``TICKET_URGE_HOURS``
+    urge_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rating_comment: Mapped[str] = mapped_column(sa.String(500), default="")
 
     def __str__(self) -> str:  # how the audit log names it
@@ -203,7 +207,7 @@ class TicketEvent(db.Model):
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: created, accept, reject, assign, take, start, resolve, close, reopen, escalate,
-    #: supervise, rate, note, response_overdue
+    #: supervise, rate, note, response_overdue, follow_up, urge
     action: Mapped[str] = mapped_column(sa.String(30))
     from_state: Mapped[str | None] = mapped_column(sa.String(20))
     to_state: Mapped[str | None] = mapped_column(sa.String(20))

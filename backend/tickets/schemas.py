@@ -117,6 +117,11 @@ class TicketSchema(Schema):
     rating = ma.fields.Integer(allow_none=True)
     rating_comment = ma.fields.String()
     actions = ma.fields.List(ma.fields.String(), metadata={"description": "住户现在可做的操作"})
+    urge_count = ma.fields.Integer(metadata={"description": "已催办次数"})
+    urged_at = LocalDateTime(allow_none=True, metadata={"description": "最近一次催办时间"})
+    urge_refusal = ma.fields.String(
+        metadata={"description": "现在不能催办的原因（可以催办时为空）"}
+    )
 
 
 class TicketDetailSchema(TicketSchema):

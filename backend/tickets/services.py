@@ -4,8 +4,9 @@ append-only event), ratings, what each actor may see, and the overdue sweep."""
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -684,6 +685,61 @@ def follow_up(
         ticket, "follow_up", None, None, note=note, photos=photos, resident_id=author.id
     )
     log.info("ticket %s: follow-up by resident %s", ticket.id, author.id)
+    return event
+
+
+# --- 催办 (urging) -------------------------------------------------------------------------
+
+
+def urge_refusal(ticket: Ticket, now: datetime | None = None) -> str:
+    """Why ``ticket`` cannot be urged now (a closed or resolved ticket, or one urged within
+    ``TICKET_URGE_HOURS``), or "" when it can: the 409's message, and the reason the
+    mini-app shows by its disabled 催办 button."""
+    if ticket.state not in OPEN_STATES:
+        return f"工单{ticket.state.label}，无需催办"
+    if ticket.urged_at is None:
+        return ""
+    hours = int(current_app.config["TICKET_URGE_HOURS"])
+    left = ticket.urged_at + timedelta(hours=hours) - (now or utcnow())
+    if left <= timedelta(0):
+        return ""
+    return f"已催办，请于 {max(math.ceil(left / timedelta(hours=1)), 1)} 小时后再试"
+
+
+def urge(
+    resident: Resident,
+    ticket: Ticket,
+    *,
+    helper: Resident | None = None,
+    now: datetime | None = None,
+) -> TicketEvent:
+    """催办: the ticket's resident (or ``helper``, a family member acting for them; the
+    caller has checked the grant) urges an open ticket, at most once per
+    ``TICKET_URGE_HOURS``. One conditional UPDATE decides (two urges at once: one counts,
+    the other is 409), then the timeline records it; the panel shows the count and time."""
+    if ticket.resident_id is None or ticket.resident_id != resident.id:
+        raise NotFound(NOT_FOUND)
+    now = now or utcnow()
+    refusal = urge_refusal(ticket, now)
+    if refusal:
+        raise Conflict(refusal)
+    since = now - timedelta(hours=int(current_app.config["TICKET_URGE_HOURS"]))
+    changed = db.session.execute(
+        sa.update(Ticket)
+        .where(
+            Ticket.id == ticket.id,
+            Ticket.state.in_(OPEN_STATES),
+            sa.or_(Ticket.urged_at.is_(None), Ticket.urged_at <= since),
+        )
+        .values(urge_count=Ticket.urge_count + 1, urged_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(ticket)
+    if changed != 1:
+        raise Conflict(urge_refusal(ticket, now) or STALE)
+    author = helper or resident
+    event = _record(ticket, "urge", None, None, note="请尽快处理", resident_id=author.id, at=now)
+    log.info("ticket %s: urged (%s) by resident %s", ticket.id, ticket.urge_count, author.id)
     return event
 
 

@@ -131,6 +131,8 @@ EVENT_LABELS: dict[str, str] = {
     "note": "回复",
     # a resident's follow-up (补充说明), their own or a family member's for them
     "follow_up": "补充说明",
+    # 催办: the resident (or a family member for them) asks that it be handled sooner
+    "urge": "催办",
     "response_overdue": "响应超时",
     # supervision (backend/supervision/orders.py)
     "supervision_order": "街道督办",

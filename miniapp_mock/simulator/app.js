@@ -25,7 +25,8 @@
    */
   const SUBSCRIBE_MOMENTS = {
     binding: ["residency_active", "bill_issued", "notice"],
-    ticket: ["ticket_status", "supervision_answered"],
+    // a resident who reports may later ask her family to help: she hears when they act
+    ticket: ["ticket_status", "supervision_answered", "family_acted"],
     payment: ["payment_received", "fee_reminder"],
     motion: ["vote_announced", "vote_closing", "vote_result"],
     survey: ["survey_opened", "survey_closing"],
@@ -1268,6 +1269,13 @@
         h("button", { type: "button", class: "btn btn-warn", testid: "reopen-ticket", onClick: () => post("reopen", { note: reason.value.trim() }, "已重新打开") }, "不满意，重新处理"),
       );
     }
+    // 催办: open tickets, once per interval; otherwise the button stays, disabled, with why
+    const canUrge = t.actions.includes("urge");
+    actions.append(
+      h("button", { type: "button", class: "btn", testid: "urge-ticket", disabled: canUrge ? null : "", "aria-describedby": canUrge ? null : `urge-reason-${t.id}`, onClick: () => post("urge", undefined, family ? "已代为催办，物业会尽快处理" : "已催办，物业会尽快处理") }, family ? "代为催办" : "催办"),
+      canUrge ? null : h("p", { class: "small muted", id: `urge-reason-${t.id}`, testid: "urge-reason" }, t.urge_refusal),
+      t.urge_count ? h("p", { class: "small", testid: "urge-count" }, `已催办 ${t.urge_count} 次，最近 ${fmtTime(t.urged_at)}`) : null,
+    );
     if (!family && !["closed", "rejected"].includes(t.state)) {
       actions.append(h("button", { type: "button", class: "btn", testid: "ask-family", onClick: () => askFamily({ ticket_id: t.id }) }, "请家人帮忙"));
     }

@@ -52,6 +52,21 @@ def household(db):
     return unit, owner, family, bills
 
 
+def family_opens_the_message(browser, live_stack):
+    """王芳 signs in on her own phone and opens the newest message, 张伟's 家人求助提醒: her
+    browser context (to close) and page."""
+    other = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    son = other.new_page()
+    son.goto(live_stack.simulator_url)
+    son.get_by_test_id("login-user-o-demo-wang").click()
+    son.get_by_test_id("tab-messages").click()
+    card = son.get_by_test_id("message-card").first
+    expect(card).to_contain_text("家人求助提醒")
+    expect(card).to_contain_text("张伟")
+    card.get_by_test_id("message-open").click()
+    return other, son
+
+
 def _elder_sign_in(page, live_stack, openid: str, query: str = "mode=elder") -> None:
     page.goto(f"{live_stack.simulator_url}?{query}")
     page.get_by_test_id(f"login-user-{openid}").click()
@@ -123,16 +138,8 @@ def test_an_elder_pays_reports_and_asks_family_who_pays(
     assert tickets[0].voice_note is not None and tickets[0].voice_note.seconds == 4
 
     # her family member gets the message and pays
-    other = browser.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    other, son = family_opens_the_message(browser, live_stack)
     try:
-        son = other.new_page()
-        son.goto(live_stack.simulator_url)
-        son.get_by_test_id("login-user-o-demo-wang").click()
-        son.get_by_test_id("tab-messages").click()
-        card = son.get_by_test_id("message-card").first
-        expect(card).to_contain_text("家人求助提醒")
-        expect(card).to_contain_text("张伟")
-        card.get_by_test_id("message-open").click()
         expect(son.get_by_test_id("bill-cell")).to_have_count(1)
         son.get_by_test_id(f"bill-check-{bills[1].id}").check()
         son.get_by_test_id("pay-selected").click()

@@ -102,6 +102,8 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
         "LINLI_SURVEY_MIN_ANSWERS": "12",
         "LINLI_SURVEY_REMINDER": "24h",
         "LINLI_RATELIMIT_SURVEY_ANSWER": "7 per minute",
+        "LINLI_TICKET_URGE_HOURS": "12",
+        "LINLI_RATELIMIT_TICKET_URGE": "4 per hour",
         "LINLI_SURVEY_EVALUATION_WEIGHT": "15",
         "LINLI_SURVEY_EVALUATION_WEIGHT_BY_CITY": '{"杭州市": 10}',
         "LINLI_SURVEY_STAR_BANDS": "[5, 20, 80, 95]",
@@ -143,6 +145,8 @@ def test_each_documented_variable_is_read_from_the_environment_and_sign_in_works
     assert app.config["SURVEY_MIN_ANSWERS"] == 12
     assert app.config["SURVEY_REMINDER"] == timedelta(hours=24)
     assert app.config["RATELIMIT_SURVEY_ANSWER"] == "7 per minute"
+    assert app.config["TICKET_URGE_HOURS"] == 12
+    assert app.config["RATELIMIT_TICKET_URGE"] == "4 per hour"
     assert app.config["SURVEY_EVALUATION_WEIGHT"] == 15
     assert app.config["SURVEY_EVALUATION_WEIGHT_BY_CITY"] == {"杭州市": 10}
     assert app.config["SURVEY_STAR_BANDS"] == [5, 20, 80, 95]

@@ -14,7 +14,7 @@ from backend.core.db import commit
 from backend.core.time import local_today
 from backend.notify.models import Notification
 from backend.tickets import services as tickets
-from backend.tickets.models import TicketState
+from backend.tickets.models import Ticket, TicketState
 from backend.tickets.services import Actor
 from tests.factories import ResidencyFactory, StaffFactory, UnitFactory
 from tests.helpers import bearer
@@ -54,7 +54,7 @@ def test_the_message_opens_the_ticket_for_the_family_member(client, db):
     body = resp.json
     assert body["id"] == ticket_id and body["description"] == "厨房水龙头漏水"
     assert body["state"] == "submitted" and body["asked_by"] == "冯淑芬"
-    assert body["actions"] == ["follow_up"]
+    assert body["actions"] == ["follow_up", "urge"]
     assert [e["action"] for e in body["timeline"]] == ["created"]
 
 
@@ -115,6 +115,23 @@ def test_the_family_member_rates_a_resolved_ticket_once_for_the_asker(client, db
     assert again.status_code == 409
 
 
+def test_the_family_member_urges_for_the_asker_within_the_same_interval(client, db):
+    _unit, elder, son, _tenant, ticket_id = _asked(client, db)
+    resp = client.post(f"/api/v1/me/family-tickets/{ticket_id}/urge", headers=bearer(son))
+    assert resp.status_code == 200, resp.json
+    assert resp.json["urge_count"] == 1 and "urge" not in resp.json["actions"]
+    event = resp.json["timeline"][-1]
+    assert event["actor"] == "家人 张伟" and event["action_label"] == "代为催办"
+    # one interval per ticket, whoever urged: the asker herself waits too, and so does he
+    mine = client.post(f"/api/v1/me/tickets/{ticket_id}/urge", headers=bearer(elder))
+    assert mine.status_code == 409 and mine.json["message"] == "已催办，请于 24 小时后再试"
+    again = client.post(f"/api/v1/me/family-tickets/{ticket_id}/urge", headers=bearer(son))
+    assert again.status_code == 409
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket_id)
+    assert ticket.urge_count == 1 and ticket.events[-1].resident_id == son.id
+
+
 def test_only_the_household_of_that_unit_may_help(client, db):
     unit, elder, son, tenant, ticket_id = _asked(client, db)
     # another unit's resident, even of the same estate
@@ -125,6 +142,7 @@ def test_only_the_household_of_that_unit_may_help(client, db):
             ("get", f"/api/v1/me/family-tickets/{ticket_id}", None),
             ("post", f"/api/v1/me/family-tickets/{ticket_id}/follow-ups", {"note": "看看"}),
             ("post", f"/api/v1/me/family-tickets/{ticket_id}/rating", {"score": 5}),
+            ("post", f"/api/v1/me/family-tickets/{ticket_id}/urge", None),
         ):
             resp = getattr(client, method)(path, json=body, headers=bearer(who))
             assert resp.status_code == 404, (who.id, path)

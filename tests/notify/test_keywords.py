@@ -213,6 +213,13 @@ def test_every_event_builds_a_message_wechat_accepts(db, fake_wechat):
             at=at,
             bill_id=1,
         ),
+        "family_acted": dict(
+            helper="张伟",
+            act="代为催办，已提醒物业尽快处理",
+            matter="户内报修：厨房水龙头漏水，关不紧一直滴水",
+            at=at,
+            ticket_id=1,
+        ),
     }
     assert set(facts) == set(EVENTS)
     resident = ResidentFactory()

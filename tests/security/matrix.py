@@ -582,6 +582,11 @@ TICKETS = {
         "ticket_id=x":                         "401  422  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
         "ticket_id=y":                         "401  404  404  404  422  401  401  401  401  401  401  401  401  401  401  401",
     },
+    # 催办: a ticket made for the call (fresh_x / fresh_y), urged by its own resident only
+    "POST /api/v1/me/tickets/{ticket_id}/urge": {
+        "ticket_id=fresh_x":                   "401  200  404  404  404  401  401  401  401  401  401  401  401  401  401  401",
+        "ticket_id=fresh_y":                   "401  404  404  404  200  401  401  401  401  401  401  401  401  401  401  401",
+    },
     "GET /admin/tickets": {
         "-":                                   "401  401  401  401  401  200  200  200  200  200  200  200  200  200  200  200",
     },

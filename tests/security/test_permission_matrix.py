@@ -25,6 +25,7 @@ from tests.factories import InviteFactory, UnitFactory
 from tests.security import matrix
 from tests.security.conftest import SUMMARY, pending_residency
 from tests.security.matrix_board import TARGETS as BOARD_TARGETS
+from tests.security.matrix_elder import ELDER_TARGETS
 from tests.security.matrix_fund import TARGETS as FUND_TARGETS
 from tests.security.matrix_mediation import MEDIATION_TARGETS
 from tests.security.matrix_open311 import OPEN311_TARGETS
@@ -167,6 +168,7 @@ TARGETS: dict[str, Callable] = {
     **MEDIATION_TARGETS,
     **OPEN311_TARGETS,
     **SURVEY_TARGETS,
+    **ELDER_TARGETS,
 }
 
 

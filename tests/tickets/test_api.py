@@ -49,7 +49,7 @@ def test_resident_submits_a_ticket_with_two_photos(client, world):
     assert body["state"] == "submitted" and body["state_label"] == "待受理"
     assert [p["id"] for p in body["photos"]] == [p["id"] for p in photos]
     assert body["timeline"][0]["action"] == "created"
-    assert body["actions"] == []
+    assert body["actions"] == ["urge"] and body["urge_count"] == 0
     assert client.get(body["photos"][0]["thumbnail_url"]).status_code == 200
 
 

@@ -102,3 +102,35 @@ def test_two_technicians_taking_a_new_ticket_give_one_winner_and_a_clear_409(app
     assert [e.action for e in events] == ["created", "take"]
     stored = _db.session.get(Ticket, ticket_id)
     assert stored.state.value == "assigned" and stored.assignee_id == events[-1].staff_id
+
+
+def test_two_urges_at_once_count_once_and_the_other_is_told_to_wait(app, world):
+    """催办 twice at the same moment (the resident and her son, or a double tap): one
+    conditional UPDATE decides, so the ticket is urged once, the timeline has one urge, and
+    the other is refused with 「已催办，请于 24 小时后再试」 (409)."""
+    from backend.core.errors import Conflict
+
+    ticket_id, resident_id = world.ticket().id, world.resident.id
+    commit()
+
+    def urge(_i: int) -> str:
+        resident = _db.session.get(Resident, resident_id)
+        mine = _db.session.get(Ticket, ticket_id)
+        try:
+            services.urge(resident, mine)
+        except Conflict as refused:
+            assert refused.status == 409
+            return refused.message
+        return "urged"
+
+    outcomes = race(app, 4, urge)
+
+    assert sorted(outcomes) == ["urged"] + ["已催办，请于 24 小时后再试"] * 3
+    _db.session.expire_all()
+    assert _db.session.get(Ticket, ticket_id).urge_count == 1
+    urges = _db.session.scalars(
+        sa.select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket_id, TicketEvent.action == "urge"
+        )
+    ).all()
+    assert len(urges) == 1

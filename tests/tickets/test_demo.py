@@ -22,6 +22,10 @@ def test_demo_has_tickets_of_every_kind_and_state_with_photos(db):
     now = utcnow()
     assert any(sla.timing(t, now).overdue for t in tickets)
     assert any(e.action == "response_overdue" for t in tickets for e in t.events)
+    # one ticket was urged (催办) by its resident: the queue shows it
+    urged = [t for t in tickets if t.urge_count]
+    assert len(urged) == 1 and urged[0].urged_at is not None
+    assert [e.action for e in urged[0].events][-1] == "urge"
     photos = [p for t in tickets for e in t.events for p in e.photos]
     assert len(photos) >= 15
     assert all(get_storage().exists(p.key) for p in photos)
