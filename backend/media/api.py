@@ -27,29 +27,35 @@ blp = Blueprint("media", __name__, tag="照片", description="照片上传（逐
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-def _too_large() -> services.PhotoRefused:
-    limit = current_app.config["PHOTO_MAX_BYTES"]
-    return services.PhotoRefused(f"照片不能超过 {limit // (1024 * 1024)} MB", 413)
+def _too_large(limit: int, file_name: str) -> services.PhotoRefused:
+    return services.PhotoRefused(f"{file_name}不能超过 {limit // (1024 * 1024)} MB", 413)
 
 
-def _read_bounded(upload) -> bytes:
-    limit = current_app.config["PHOTO_MAX_BYTES"]
+def _read_bounded(upload, setting: str = "PHOTO_MAX_BYTES", file_name: str = "照片") -> bytes:
+    limit = current_app.config[setting]
     data = upload.stream.read(limit + 1)
     if len(data) > limit:
-        raise _too_large()
+        raise _too_large(limit, file_name)
     return data
 
 
-def read_uploaded_file(field: str = "file") -> bytes:
-    """The bytes of the one uploaded file, refused (413) above ``PHOTO_MAX_BYTES`` before
-    the body is read when the client says its length, and while reading otherwise."""
-    limit = current_app.config["PHOTO_MAX_BYTES"]
+def read_uploaded_file(
+    field: str = "file",
+    *,
+    setting: str = "PHOTO_MAX_BYTES",
+    name: str = "照片",
+    file_name: str = "照片",
+) -> bytes:
+    """The bytes of the one uploaded file, refused (413) above the size limit ``setting``
+    (``PHOTO_MAX_BYTES``) before the body is read when the client says its length, and while
+    reading otherwise; ``name`` and ``file_name`` say what is uploaded in the messages."""
+    limit = current_app.config[setting]
     if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
-        raise _too_large()
+        raise _too_large(limit, file_name)
     upload = request.files.get(field)
     if upload is None:
-        raise services.PhotoRefused("请选择要上传的照片（表单字段 file）")
-    return _read_bounded(upload)
+        raise services.PhotoRefused(f"请选择要上传的{name}（表单字段 file）")
+    return _read_bounded(upload, setting, file_name)
 
 
 def release_transaction() -> None:
@@ -74,29 +80,85 @@ def read_uploaded_files(field: str) -> list[bytes]:
     return [_read_bounded(u) for u in uploads]
 
 
-@blp.post("/media/photos")
-@blp.doc(
-    security=BEARER,
-    requestBody={
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    },
+def upload_route(path: str, *, rate_limit: str, schema, too_large: str, refused: str, busy: str):
+    """Route and document a resident's upload of one file at ``path``: a multipart form
+    with the file in ``file``, for a signed-in resident, limited by the setting
+    ``rate_limit``, answered 201 with ``schema``; ``too_large`` (413), ``refused`` (422) and
+    ``busy`` (503) describe why a file is not taken."""
+    return _stacked(
+        (
+            blp.post(path),
+            blp.doc(
+                security=BEARER,
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                            }
+                        }
+                    },
+                },
+            ),
+            resident_required,
+            limiter.limit(configured_limit(rate_limit), key_func=resident_rate_key),
+            blp.response(201, schema),
+            blp.alt_response(413, description=too_large),
+            blp.alt_response(422, description=refused),
+            blp.alt_response(503, description=busy),
+            blp.errors(400, 401, 403, 413, 422, 429),
+        )
+    )
+
+
+def signed_file_route(path: str, responses: dict):
+    """Route and document a file served by signed URL at ``path`` (the signature is the
+    permission: 403 when it is wrong, 410 once expired); ``responses`` documents what it
+    answers."""
+    return _stacked(
+        (
+            blp.get(path),
+            blp.doc(
+                parameters=[
+                    {
+                        "name": "expires",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    },
+                    {"name": "sig", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                responses=responses,
+            ),
+            blp.alt_response(403, description="签名无效"),
+            blp.alt_response(410, description="链接已过期"),
+            blp.errors(403, 404, 410),
+        )
+    )
+
+
+def _stacked(decorators):
+    """One decorator applying ``decorators`` as if stacked above a function in that order."""
+
+    def decorate(view):
+        for decorator in reversed(decorators):
+            view = decorator(view)
+        return view
+
+    return decorate
+
+
+@upload_route(
+    "/media/photos",
+    rate_limit="RATELIMIT_PHOTO_UPLOAD",
+    schema=PhotoSchema,
+    too_large="照片过大",
+    refused="不是可接受的照片（格式、像素、文件损坏）",
+    busy=services.BUSY,
 )
-@resident_required
-@limiter.limit(configured_limit("RATELIMIT_PHOTO_UPLOAD"), key_func=resident_rate_key)
-@blp.response(201, PhotoSchema)
-@blp.alt_response(413, description="照片过大")
-@blp.alt_response(422, description="不是可接受的照片（格式、像素、文件损坏）")
-@blp.alt_response(503, description="同时处理的照片过多，请稍后重试")
-@blp.errors(400, 401, 403, 413, 422, 429)
 def upload_photo():
     """上传一张照片（JPEG/PNG/WebP/HEIC），返回照片编号与签名链接
 
@@ -111,17 +173,10 @@ def upload_photo():
     return services.photo_view(photo)
 
 
-@blp.get("/media/photos/<int:photo_id>/<variant>.jpg")
-@blp.doc(
-    parameters=[
-        {"name": "expires", "in": "query", "required": True, "schema": {"type": "integer"}},
-        {"name": "sig", "in": "query", "required": True, "schema": {"type": "string"}},
-    ],
-    responses={"200": {"description": "JPEG", "content": {"image/jpeg": {}}}},
+@signed_file_route(
+    "/media/photos/<int:photo_id>/<variant>.jpg",
+    {"200": {"description": "JPEG", "content": {"image/jpeg": {}}}},
 )
-@blp.alt_response(403, description="签名无效")
-@blp.alt_response(410, description="链接已过期")
-@blp.errors(403, 404, 410)
 def photo_file(photo_id, variant):
     """照片文件（仅凭接口返回的签名链接访问；variant 为 full 或 thumb）"""
     check_signed_request()
@@ -134,29 +189,14 @@ def photo_file(photo_id, variant):
     return response
 
 
-@blp.post("/media/voice-notes")
-@blp.doc(
-    security=BEARER,
-    requestBody={
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    },
+@upload_route(
+    "/media/voice-notes",
+    rate_limit="RATELIMIT_VOICE_UPLOAD",
+    schema=VoiceNoteSchema,
+    too_large="语音文件过大",
+    refused="不是可接受的语音（格式、时长、文件损坏）",
+    busy=services.VOICE_BUSY,
 )
-@resident_required
-@limiter.limit(configured_limit("RATELIMIT_VOICE_UPLOAD"), key_func=resident_rate_key)
-@blp.response(201, VoiceNoteSchema)
-@blp.alt_response(413, description="语音文件过大")
-@blp.alt_response(422, description="不是可接受的语音（格式、时长、文件损坏）")
-@blp.alt_response(503, description="同时处理的语音过多，请稍后重试")
-@blp.errors(400, 401, 403, 413, 422, 429)
 def upload_voice_note():
     """上传一段语音（MP3、AAC/M4A、WebM/Ogg Opus、WAV；不超过 60 秒），返回语音编号与签名链接
 
@@ -165,36 +205,20 @@ def upload_voice_note():
     """
     resident = current_resident()
     require_bound_home(resident)
-    limit = current_app.config["VOICE_MAX_BYTES"]
-    too_large = services.PhotoRefused(f"语音文件不能超过 {limit // (1024 * 1024)} MB", 413)
-    if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
-        raise too_large
-    upload = request.files.get("file")
-    if upload is None:
-        raise services.PhotoRefused("请选择要上传的语音（表单字段 file）")
-    data = upload.stream.read(limit + 1)
-    if len(data) > limit:
-        raise too_large
+    data = read_uploaded_file(setting="VOICE_MAX_BYTES", name="语音", file_name="语音文件")
     resident_id = resident.id
     release_transaction()
     return services.voice_view(services.upload_voice(data, resident_id=resident_id))
 
 
-@blp.get("/media/voice-notes/<int:voice_note_id>.m4a")
-@blp.doc(
-    parameters=[
-        {"name": "expires", "in": "query", "required": True, "schema": {"type": "integer"}},
-        {"name": "sig", "in": "query", "required": True, "schema": {"type": "string"}},
-    ],
-    responses={
+@signed_file_route(
+    "/media/voice-notes/<int:voice_note_id>.m4a",
+    {
         "200": {"description": "AAC（.m4a）", "content": {"audio/mp4": {}}},
         "206": {"description": "所请求的一段（Range）", "content": {"audio/mp4": {}}},
         "416": {"description": "所请求的范围无效"},
     },
 )
-@blp.alt_response(403, description="签名无效")
-@blp.alt_response(410, description="链接已过期")
-@blp.errors(403, 404, 410)
 def voice_file(voice_note_id):
     """语音文件（仅凭接口返回的签名链接访问；支持 Range，便于播放器拖动）"""
     check_signed_request()
@@ -206,22 +230,15 @@ def voice_file(voice_note_id):
     return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
 
-@blp.get("/media/documents/<int:document_id>")
-@blp.doc(
-    parameters=[
-        {"name": "expires", "in": "query", "required": True, "schema": {"type": "integer"}},
-        {"name": "sig", "in": "query", "required": True, "schema": {"type": "string"}},
-    ],
-    responses={
+@signed_file_route(
+    "/media/documents/<int:document_id>",
+    {
         "200": {
             "description": "PDF 或 Excel 文件",
             "content": {"application/pdf": {}, DOCUMENT_TYPES["xlsx"]: {}},
         }
     },
 )
-@blp.alt_response(403, description="签名无效")
-@blp.alt_response(410, description="链接已过期")
-@blp.errors(403, 404, 410)
 def document_file(document_id):
     """附件文件（PDF、xlsx；仅凭接口返回的签名链接访问）"""
     check_signed_request()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -233,44 +234,57 @@ def voice_file(voice_note_id: int) -> tuple[bytes, str]:
         raise NotFound("语音不存在或已删除") from exc
 
 
-def delete_unattached_voice_notes(now: datetime | None = None) -> list[str]:
-    """Delete voice notes nobody attached within ``PHOTO_UNATTACHED_TTL``; the content
-    hashes no note uses any more (their files go after the commit, as photos' do)."""
+def _delete_unattached(
+    model: type[Photo | VoiceNote], plural: str, now: datetime | None
+) -> list[str]:
+    """Delete the rows of ``model`` nobody attached within ``PHOTO_UNATTACHED_TTL`` (5000 at
+    most a run); return the content hashes no row of ``model`` uses any more."""
     cutoff = (now or utcnow()) - current_app.config["PHOTO_UNATTACHED_TTL"]
-    notes = list(
+    rows = list(
         db.session.scalars(
-            sa.select(VoiceNote)
-            .where(VoiceNote.attached_at.is_(None), VoiceNote.created_at < cutoff)
+            sa.select(model)
+            .where(model.attached_at.is_(None), model.created_at < cutoff)
             .limit(5000)
         )
     )
-    hashes = {n.sha256 for n in notes}
-    for note in notes:
-        db.session.delete(note)
+    hashes = {row.sha256 for row in rows}
+    for row in rows:
+        db.session.delete(row)
     db.session.flush()
     still_used = (
-        set(db.session.scalars(sa.select(VoiceNote.sha256).where(VoiceNote.sha256.in_(hashes))))
+        set(db.session.scalars(sa.select(model.sha256).where(model.sha256.in_(hashes))))
         if hashes
         else set()
     )
-    if notes:
-        log.info("deleted %s unattached voice notes", len(notes))
+    if rows:
+        log.info("deleted %s unattached %s", len(rows), plural)
     return sorted(hashes - still_used)
+
+
+def _delete_unused_files(
+    model: type[Photo | VoiceNote], hashes: list[str], keys: Callable[[str], list[str]]
+) -> None:
+    """Remove the stored files (``keys`` of a hash) of ``hashes`` no row of ``model`` uses,
+    checked again now."""
+    if not hashes:
+        return
+    used = set(db.session.scalars(sa.select(model.sha256).where(model.sha256.in_(hashes))))
+    storage = get_storage()
+    for sha in hashes:
+        if sha not in used:
+            for key in keys(sha):
+                storage.delete(key)
+
+
+def delete_unattached_voice_notes(now: datetime | None = None) -> list[str]:
+    """Delete voice notes nobody attached within ``PHOTO_UNATTACHED_TTL``; the content
+    hashes no note uses any more (their files go after the commit, as photos' do)."""
+    return _delete_unattached(VoiceNote, "voice notes", now)
 
 
 def delete_voice_files_of(hashes: list[str]) -> None:
     """Remove the stored files of ``hashes`` that no voice note uses (checked again now)."""
-    if not hashes:
-        return
-    used = set(db.session.scalars(sa.select(VoiceNote.sha256).where(VoiceNote.sha256.in_(hashes))))
-    storage = get_storage()
-    for sha in hashes:
-        if sha not in used:
-            storage.delete(voice_key(sha))
-
-
-def unattached_before(cutoff: datetime) -> sa.Select:
-    return sa.select(Photo).where(Photo.attached_at.is_(None), Photo.created_at < cutoff)
+    _delete_unused_files(VoiceNote, hashes, lambda sha: [voice_key(sha)])
 
 
 def delete_unattached_photos(now: datetime | None = None) -> list[str]:
@@ -279,33 +293,14 @@ def delete_unattached_photos(now: datetime | None = None) -> list[str]:
     Returns the content hashes no photo uses any more: their files are removed by
     :func:`backend.media.jobs.delete_stored_files` once this transaction commits.
     """
-    cutoff = (now or utcnow()) - current_app.config["PHOTO_UNATTACHED_TTL"]
-    photos = list(db.session.scalars(unattached_before(cutoff).limit(5000)))
-    hashes = {p.sha256 for p in photos}
-    for photo in photos:
-        db.session.delete(photo)
-    db.session.flush()
-    still_used = (
-        set(db.session.scalars(sa.select(Photo.sha256).where(Photo.sha256.in_(hashes))))
-        if hashes
-        else set()
-    )
-    if photos:
-        log.info("deleted %s unattached photos", len(photos))
-    return sorted(hashes - still_used)
+    return _delete_unattached(Photo, "photos", now)
 
 
 def delete_files_of(hashes: list[str]) -> None:
     """Remove the stored files of ``hashes`` that no photo row uses (checked again now)."""
-    if not hashes:
-        return
-    used = set(db.session.scalars(sa.select(Photo.sha256).where(Photo.sha256.in_(hashes))))
-    storage = get_storage()
-    for sha in hashes:
-        if sha in used:
-            continue
-        storage.delete(photo_key(sha))
-        storage.delete(photo_key(sha, thumbnail=True))
+    _delete_unused_files(
+        Photo, hashes, lambda sha: [photo_key(sha), photo_key(sha, thumbnail=True)]
+    )
 
 
 #: where stored objects live, and how a key names its content hash
