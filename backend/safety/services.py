@@ -473,7 +473,7 @@ def _of(stmt: sa.Select, estate_id: int | None, kind: EquipmentKind | None) -> s
     return stmt
 
 
-#: the tasks list's states (``?state=``); without one it shows the open tasks (both first)
+#: the tasks list's states (``?state=``); without one it shows the open tasks, late or not
 TASK_STATES = {"due": "待完成", "overdue": "已逾期", "done": "已完成", "all": "全部"}
 
 
@@ -518,7 +518,7 @@ def task_list_query(staff: Staff, f: TaskFilter, today: date | None = None) -> s
     return stmt.options(shown).order_by(SafetyTask.due_on, SafetyTask.id)
 
 
-#: the overdue tasks list's sort keys (``admin.safety.OVERDUE``)
+#: the sort keys of the overdue list and the tasks list (``admin.safety.OVERDUE``, ``TASKS``)
 OVERDUE_SORTS = {
     "due": SafetyTask.due_on,
     "estate": sa.select(Estate.name).where(Estate.id == SafetyTask.estate_id).scalar_subquery(),
