@@ -270,24 +270,9 @@ def _equipment(world):
 
 
 def _safety_task(world, estate, kind, name, item, due, *, done=False):
-    from backend.safety.models import SafetyTask, TaskState
+    from tests.safety.conftest import equipment_task
 
-    equipment = Equipment(
-        estate_id=estate.id,
-        kind=kind,
-        name=name,
-        location="1幢",
-        maintenance_company="维保公司",
-        schedule_start=date(2026, 1, 10),
-    )
-    db.session.add(equipment)
-    db.session.flush()
-    task = SafetyTask(estate_id=estate.id, equipment_id=equipment.id, item=item, due_on=due)
-    if done:
-        task.state, task.done_at = TaskState.done, utcnow()
-    db.session.add(task)
-    db.session.flush()
-    return task
+    return equipment_task(estate.id, kind, name, item, due, done=done)
 
 
 def _safety_overdue(world):

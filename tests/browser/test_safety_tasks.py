@@ -5,18 +5,18 @@ sideways. Screenshots in test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from backend.accounts.models import StaffRole
 from backend.core.db import commit
 from backend.core.time import local_today
-from backend.extensions import db
-from backend.safety.models import Equipment, EquipmentKind, SafetyTask
+from backend.safety.models import EquipmentKind
 from tests.browser.conftest import DESKTOP, PHONE, nav_to
 from tests.browser.test_admin_panel import log_in
 from tests.factories import CompanyFactory, EstateFactory, StaffFactory
+from tests.safety.conftest import equipment_task
 
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").expect
 pytestmark = pytest.mark.browser
@@ -35,24 +35,7 @@ def _company() -> None:
     StaffFactory(username="jiahe.admin", name="林晓峰", role=StaffRole.company_admin, company=jiahe)
     today = local_today()
     for estate, kind, name, item, days in EQUIPMENT:
-        equipment = Equipment(
-            estate_id=estates[estate].id,
-            kind=kind,
-            name=name,
-            location="1幢",
-            maintenance_company="杭州奥的斯电梯维保有限公司",
-            schedule_start=date(2026, 1, 10),
-        )
-        db.session.add(equipment)
-        db.session.flush()
-        db.session.add(
-            SafetyTask(
-                estate_id=equipment.estate_id,
-                equipment_id=equipment.id,
-                item=item,
-                due_on=today + timedelta(days=days),
-            )
-        )
+        equipment_task(estates[estate].id, kind, name, item, today + timedelta(days=days))
     commit()
 
 
