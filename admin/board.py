@@ -14,11 +14,13 @@ from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import BAD_CHOICE, Form, YuanField, _DateField, _strip, yuan_value
+from admin.page import ListSpec, arg_day, arg_id, arg_text
 from backend.accounts.models import Staff
 from backend.authz import scope
 from backend.board import panel, services, views
 from backend.board.models import Post
 from backend.board.public import poster_response
+from backend.board.sections import sections
 from backend.board.services import Content
 from backend.core.api import MAX_ID
 from backend.core.db import commit, rollback
@@ -262,6 +264,46 @@ def board():
         estates=estates,
         estate=estate,
         board=panel.estate_board(staff, estate) if estate else [],
+    )
+
+
+POSTS = ListSpec(
+    sorts=panel.POST_SORTS,
+    default="-published",
+    filters=("estate_id", "section", "state", "from", "to", "q"),
+    tiebreak=(Post.id,),
+)
+POST_SORT_LABELS = {"published": "发布时间", "estate": "小区", "section": "栏目"}
+
+
+@blueprint.get("/board/posts")
+@login_required
+@permission_required("board.read")
+def board_posts():
+    """全部公示：管辖范围内各小区、各栏目的公示一览，可按小区、栏目、状态、发布日期与标题筛选。"""
+    staff = current_staff()
+    estate_id = arg_id("estate_id")
+    if estate_id is not None:
+        panel.staff_estate(staff, estate_id)  # another's estate: 404
+    section_code = request.args.get("section", "")
+    state = request.args.get("state", "")
+    f = panel.PostFilter(
+        estate_id=estate_id,
+        section=section_code if any(s.code == section_code for s in sections()) else None,
+        state=state if state in panel.POST_STATES else "",
+        published_from=arg_day("from"),
+        published_to=arg_day("to"),
+        q=arg_text("q"),
+    )
+    return render_template(
+        "admin/board/posts.html",
+        listing=POSTS.page(panel.posts_query(staff, f)),
+        sort_labels=POST_SORT_LABELS,
+        filters=f,
+        estates=services.estates_for(staff),
+        sections=sections(),
+        section_names={s.code: s.name for s in sections()},
+        states=panel.POST_STATES,
     )
 
 

@@ -13,7 +13,16 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from admin import blueprint
 from admin.auth import current_staff, login_required, permission_required
 from admin.forms import ImportForm
-from admin.page import ListSpec, arg_enum, arg_text, form_date, paginate, paginate_rows
+from admin.page import (
+    ListSpec,
+    arg_day,
+    arg_enum,
+    arg_text,
+    count,
+    form_date,
+    paginate,
+    paginate_rows,
+)
 from backend.authz import scope
 from backend.core.db import rollback
 from backend.core.errors import DomainError, NotFound
@@ -82,6 +91,22 @@ OVERDUE = ListSpec(
 )
 OVERDUE_SORT_LABELS = {"due": "应完成日期", "estate": "小区", "equipment": "设备", "item": "项目"}
 
+TASKS = ListSpec(
+    sorts=services.OVERDUE_SORTS,
+    default="due",
+    filters=("estate_id", "kind", "item", "from", "to", "state"),
+    tiebreak=(SafetyTask.id,),
+)
+
+
+def _item_arg():
+    """``?item=lift:half_month``: a schedule item of a kind of equipment, else no filter."""
+    kind, _, code = request.args.get("item", "").partition(":")
+    if kind not in {k.value for k in EquipmentKind}:
+        return None
+    kind = EquipmentKind(kind)
+    return (kind, code) if any(i.code == code for i in schedules().get(kind, ())) else None
+
 
 def _register(staff, estate, error=None, row_errors=(), status=200):
     expiring_only = request.args.get("expiring") == "1"
@@ -105,7 +130,7 @@ def _register(staff, estate, error=None, row_errors=(), status=200):
         # the expiring list keeps its own order (soonest first); the register sorts
         equipment=(EXPIRING if expiring_only else EQUIPMENT).page(stmt),
         sort_labels=EQUIPMENT_SORT_LABELS,
-        tasks=paginate(services.tasks_query(staff, estate.id if estate else None, today)),
+        tasks_due=count(services.tasks_query(staff, estate.id if estate else None, today)),
         kinds=list(EquipmentKind),
         expiring_only=expiring_only,
         today=today,
@@ -113,7 +138,6 @@ def _register(staff, estate, error=None, row_errors=(), status=200):
         error=error,
         row_errors=row_errors,
         form=request.form,
-        plan=schedules(),
     )
     return page, status
 
@@ -232,6 +256,37 @@ def safety_overdue():
         estate=estate,
         estates=_estates(staff),
         today=local_today(),
+    )
+
+
+@blueprint.get("/safety/tasks")
+@login_required
+@permission_required("safety.read")
+def safety_tasks():
+    """维保任务：管辖范围内即将到期、到期、逾期与已完成的检查维保任务，可筛选、排序。"""
+    staff = current_staff()
+    estate = _estate_arg(staff)
+    state = request.args.get("state", "")
+    f = services.TaskFilter(
+        estate_id=estate.id if estate else None,
+        kind=arg_enum("kind", EquipmentKind),
+        item=_item_arg(),
+        due_from=arg_day("from"),
+        due_to=arg_day("to"),
+        state=state if state in services.TASK_STATES else "",
+    )
+    today = local_today()
+    return render_template(
+        "admin/safety/tasks.html",
+        listing=TASKS.page(services.task_list_query(staff, f, today)),
+        sort_labels=OVERDUE_SORT_LABELS,
+        filters=f,
+        estate=estate,
+        estates=_estates(staff),
+        kinds=list(EquipmentKind),
+        states=services.TASK_STATES,
+        plan=schedules(),
+        today=today,
     )
 
 

@@ -13,6 +13,13 @@ feature = Feature(
         NavEntry(
             "admin.board", "信息公示", module="admin.board", permission="board.read", group="公示"
         ),
+        NavEntry(
+            "admin.board_posts",
+            "全部公示",
+            module="admin.board",
+            permission="board.read",
+            group="公示",
+        ),
     ),
     permissions={
         # boards of the estates in scope, their compliance and read statistics

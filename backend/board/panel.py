@@ -9,17 +9,20 @@ add up) are :mod:`backend.board.services`'; this module only gathers and shapes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from backend.accounts.models import Staff
 from backend.authz import scope
 from backend.board import compliance, services
-from backend.board.models import Post
+from backend.board.models import Post, PostVersion, Redaction
 from backend.board.richtext import as_html, sanitize
 from backend.board.sections import Section, sections
 from backend.board.statements import check_statement
 from backend.core.errors import DomainError, Forbidden, Invalid
+from backend.core.time import local_day_start
 from backend.extensions import db
 from backend.media import documents
 from backend.media import services as media
@@ -40,6 +43,73 @@ class BoardSection:
     withdrawn: list[Post] = field(default_factory=list)
     #: whether the staff member looking may publish here
     writable: bool = False
+
+
+# --- every post in scope, as one list -------------------------------------------------------
+
+#: the posts list's states (``?state=``): on the board, withdrawn, with a version whose
+#: content was removed (redacted)
+POST_STATES = {"published": "公示中", "withdrawn": "已撤回", "redacted": "有内容已删除"}
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    """What the posts list is narrowed to: an estate, a section's code, a state of
+    :data:`POST_STATES`, published from and to (local days, inclusive), words of the title."""
+
+    estate_id: int | None = None
+    section: str | None = None
+    state: str = ""
+    published_from: date | None = None
+    published_to: date | None = None
+    q: str = ""
+
+
+def _section_order(descending: bool) -> tuple:
+    """Sections in the board's order (``sections.toml``), not by their codes."""
+    order = sa.case(
+        {s.code: i for i, s in enumerate(sections())}, value=Post.section, else_=len(sections())
+    )
+    return (order.desc() if descending else order,)
+
+
+#: the posts list's sort keys (``admin.board.POSTS``)
+POST_SORTS = {
+    "published": Post.published_at,
+    "estate": sa.select(Estate.name).where(Estate.id == Post.estate_id).scalar_subquery(),
+    "section": _section_order,
+}
+
+
+def posts_query(staff: Staff, f: PostFilter) -> sa.Select:
+    """Every post of the boards in ``staff``'s scope (a company's estates, an officer's
+    jurisdiction) narrowed by ``f``, newest first, whatever its estate or section."""
+    scope.require(staff, "board.read")
+    stmt = scope.scoped(sa.select(Post), staff, Post.estate_id)
+    if f.estate_id is not None:
+        stmt = stmt.where(Post.estate_id == f.estate_id)
+    if f.section:
+        stmt = stmt.where(Post.section == f.section)
+    if f.state == "published":
+        stmt = stmt.where(Post.withdrawn_at.is_(None))
+    elif f.state == "withdrawn":
+        stmt = stmt.where(Post.withdrawn_at.is_not(None))
+    elif f.state == "redacted":
+        stmt = stmt.where(Post.id.in_(sa.select(Redaction.post_id)))
+    if f.published_from is not None:
+        stmt = stmt.where(Post.published_at >= local_day_start(f.published_from))
+    if f.published_to is not None:
+        stmt = stmt.where(Post.published_at < local_day_start(f.published_to + timedelta(days=1)))
+    if f.q:  # the title the board shows now (the current version's)
+        titled = sa.exists().where(
+            PostVersion.post_id == Post.id,
+            PostVersion.number == Post.version_count,
+            PostVersion.title.contains(f.q, autoescape=True),
+        )
+        stmt = stmt.where(titled)
+    return stmt.options(selectinload(Post.versions), selectinload(Post.estate)).order_by(
+        Post.published_at.desc(), Post.id.desc()
+    )
 
 
 def staff_estate(staff: Staff, estate_id: int) -> Estate:

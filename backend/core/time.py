@@ -32,6 +32,12 @@ def month_end(day: date) -> date:
     return month_start(day, 1) - timedelta(days=1)
 
 
+def local_day_start(day: date) -> datetime:
+    """The first instant of ``day`` in China (a filter's bound: from it, before the next
+    day's)."""
+    return datetime.combine(day, datetime.min.time(), SHANGHAI)
+
+
 def to_local(value: datetime | None) -> datetime | None:
     """``value`` in Asia/Shanghai (naive values are taken as UTC)."""
     if value is None:

@@ -18,6 +18,13 @@ feature = Feature(
             permission="safety.read",
             group="监管",
         ),
+        NavEntry(
+            "admin.safety_tasks",
+            "维保任务",
+            module="admin.safety",
+            permission="safety.read",
+            group="监管",
+        ),
     ),
     permissions={
         # the register, the tasks and the overdue list of the estates in scope (officers:

@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from backend.audit import services as audit
 from backend.authz import resident as resident_authz
@@ -459,15 +460,65 @@ def overdue_query(
     stmt = scope.scoped(sa.select(SafetyTask), staff, SafetyTask.estate_id).where(
         SafetyTask.state == TaskState.due, SafetyTask.due_on < cutoff
     )
+    return _of(stmt, estate_id, kind).order_by(SafetyTask.due_on, SafetyTask.id)
+
+
+def _of(stmt: sa.Select, estate_id: int | None, kind: EquipmentKind | None) -> sa.Select:
+    """``stmt``'s tasks of one estate and of one kind of equipment, if given."""
     if estate_id is not None:
         stmt = stmt.where(SafetyTask.estate_id == estate_id)
     if kind is not None:
         of_kind = sa.select(Equipment.id).where(Equipment.kind == kind)
         stmt = stmt.where(SafetyTask.equipment_id.in_(of_kind))
-    return stmt.order_by(SafetyTask.due_on, SafetyTask.id)
+    return stmt
 
 
-#: the overdue tasks list's sort keys (``admin.safety.OVERDUE``)
+#: the tasks list's states (``?state=``); without one it shows the open tasks, late or not
+TASK_STATES = {"due": "待完成", "overdue": "已逾期", "done": "已完成", "all": "全部"}
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What the tasks list is narrowed to: an estate, a kind of equipment, a schedule item
+    (``(kind, code)``), due dates from and to (inclusive), a state of :data:`TASK_STATES`
+    (``""``: open, whether late or not)."""
+
+    estate_id: int | None = None
+    kind: EquipmentKind | None = None
+    item: tuple[EquipmentKind, str] | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    state: str = ""
+
+
+def task_list_query(staff: Staff, f: TaskFilter, today: date | None = None) -> sa.Select:
+    """The inspection and maintenance tasks in ``staff``'s scope narrowed by ``f``: open
+    ones not yet late (``due``: due today or later), open ones past their due date
+    (``overdue``, as the company's to-do counts them), done ones, or every one."""
+    scope.require(staff, "safety.read")
+    today = today or local_today()
+    stmt = scope.scoped(sa.select(SafetyTask), staff, SafetyTask.estate_id)
+    if f.state == "done":
+        stmt = stmt.where(SafetyTask.state == TaskState.done)
+    elif f.state != "all":
+        stmt = stmt.where(SafetyTask.state == TaskState.due)
+        if f.state == "due":
+            stmt = stmt.where(SafetyTask.due_on >= today)
+        elif f.state == "overdue":
+            stmt = stmt.where(SafetyTask.due_on < today)
+    stmt = _of(stmt, f.estate_id, f.kind)
+    if f.item is not None:
+        kind, code = f.item
+        stmt = _of(stmt, None, kind).where(SafetyTask.item == code)
+    if f.due_from is not None:
+        stmt = stmt.where(SafetyTask.due_on >= f.due_from)
+    if f.due_to is not None:
+        stmt = stmt.where(SafetyTask.due_on <= f.due_to)
+    shown = selectinload(SafetyTask.equipment).selectinload(Equipment.estate)
+    return stmt.options(shown).order_by(SafetyTask.due_on, SafetyTask.id)
+
+
+#: the sort keys of the overdue list and the tasks list (``admin.safety.OVERDUE``, ``TASKS``)
 OVERDUE_SORTS = {
     "due": SafetyTask.due_on,
     "estate": sa.select(Estate.name).where(Estate.id == SafetyTask.estate_id).scalar_subquery(),
@@ -515,8 +566,14 @@ def todo(staff: Staff) -> list[ToDo]:
     officer = not scope.can(staff, "safety.work")
     overdue = _count(overdue_query(staff, grace=officer))
     if overdue or scope.manages_company(staff):  # the company admin's home shows it at none
-        label = "逾期未完成的设施设备维保（已超宽限期）" if officer else "逾期未完成的设施设备维保"
-        items.append(ToDo(label, overdue, "admin.safety_overdue", urgent=True))
+        if officer:  # past the grace period: the street's overdue list
+            label = "逾期未完成的设施设备维保（已超宽限期）"
+            items.append(ToDo(label, overdue, "admin.safety_overdue", urgent=True))
+        else:  # the tasks list filtered to the overdue ones shows exactly these
+            args = (("state", "overdue"),)
+            items.append(
+                ToDo("逾期未完成的设施设备维保", overdue, "admin.safety_tasks", args, True)
+            )
     if not officer:
         expiring = _count(expiring_query(staff))
         if expiring:

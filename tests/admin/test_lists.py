@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 import admin.audit
+import admin.board
 import admin.fees
 import admin.mediation
 import admin.open311
@@ -268,33 +269,50 @@ def _equipment(world):
     return 3
 
 
-def _safety_overdue(world):
-    from backend.safety.models import SafetyTask
+def _safety_task(world, estate, kind, name, item, due, *, done=False):
+    from tests.safety.conftest import equipment_task
 
+    return equipment_task(estate.id, kind, name, item, due, done=done)
+
+
+def _safety_overdue(world):
     rows = (
         (EquipmentKind.lift, "1号梯", "half_month", 3),
         (EquipmentKind.hydrant, "东门消火栓", "quarter", 10),
         (EquipmentKind.lift, "2号梯", "year", 30),
     )
     for kind, name, item, late in rows:
-        equipment = Equipment(
-            estate_id=world.estate_a.id,
-            kind=kind,
-            name=name,
-            location="1幢",
-            maintenance_company="维保公司",
-            schedule_start=date(2026, 1, 10),
-        )
-        db.session.add(equipment)
-        db.session.flush()
-        db.session.add(
-            SafetyTask(
-                estate_id=world.estate_a.id,
-                equipment_id=equipment.id,
-                item=item,
-                due_on=local_today() - timedelta(days=late),
-            )
-        )
+        _safety_task(world, world.estate_a, kind, name, item, local_today() - timedelta(days=late))
+    commit()
+    return 3
+
+
+def _safety_tasks(world):
+    today, lift, hydrant = local_today(), EquipmentKind.lift, EquipmentKind.hydrant
+    _safety_task(world, world.estate_a, lift, "1号梯", "half_month", today - timedelta(days=3))
+    _safety_task(world, world.estate_a2, hydrant, "东门消火栓", "month", today + timedelta(days=5))
+    _safety_task(world, world.estate_a, lift, "2号梯", "year", today)
+    # done, and another company's: not on company A's list of open tasks
+    _safety_task(world, world.estate_a, lift, "3号梯", "quarter", today, done=True)
+    _safety_task(world, world.estate_b, lift, "外区梯", "year", today)
+    commit()
+    return 3
+
+
+def _board_posts(world):
+    from backend.board import services as board
+
+    phone = "<p>服务中心电话 0571-88886666</p>"
+    rows = (
+        (world.estate_a, "manager", "项目负责人：物业服务中心", 1),
+        (world.estate_a2, "service_standards", "2026年服务标准", 5),
+        (world.estate_a, "service_standards", "电梯维保安排", 9),
+        (world.estate_b, "manager", "外区项目负责人", 2),  # company B's
+    )
+    for estate, section, title, days in rows:
+        staff = world.admin_b if estate is world.estate_b else world.admin_a
+        post = board.publish(staff, estate.id, section, board.Content(title=title, body=phone))
+        post.published_at = utcnow() - timedelta(days=days)
     commit()
     return 3
 
@@ -637,6 +655,26 @@ SCREENS = [
         _safety_overdue,
         ("due", "estate", "equipment", "item"),
         {"kind": "lift"},
+    ),
+    Screen(
+        "/admin/safety/tasks",
+        admin.safety.TASKS,
+        "safety-tasks",
+        "task-",
+        "admin_a",
+        _safety_tasks,
+        ("due", "estate", "equipment", "item"),
+        {"state": "overdue"},
+    ),
+    Screen(
+        "/admin/board/posts",
+        admin.board.POSTS,
+        "board-posts",
+        "post-",
+        "admin_a",
+        _board_posts,
+        ("published", "estate", "section"),
+        {"q": "服务"},
     ),
     Screen(
         "/admin/arrears",

@@ -123,7 +123,7 @@ def test_the_company_admins_home_counts_its_work_of_the_day(world, as_staff):
     assert figure(page, "todo-supervision_orders-unanswered") == "2"  # open + sent back
     assert figure(page, "todo-fee_reports-period") == "50.0%"  # one bill of two paid
     assert figure(page, "todo-arrears") == "1"
-    assert figure(page, "todo-safety_overdue") == "0"
+    assert figure(page, "todo-safety_tasks-overdue") == "0"
     assert figure(page, "todo-fund-returned") == "1"
     assert figure(page, "todo-surveys-open") == "1"
     # each figure opens the filtered list it counts
@@ -267,6 +267,41 @@ def test_the_bureaus_home_shows_its_district_street_by_street(district, as_staff
     boards = client.get(f"/admin/board/compliance?order=missing&street_id={c}")
     assert "新金都城市花园" in boards.get_data(as_text=True)
     assert "翠苑一区" not in boards.get_data(as_text=True)
+
+
+def _linked(page: str, key: str) -> tuple[str, int]:
+    """The link and the figure a home page shows under ``id="<key>"``."""
+    found = re.search(rf'href="([^"]+)"[^>]*>\s*<span class="stat-value" id="{key}">(\d+)<', page)
+    found = found or re.search(rf'href="([^"]+)" id="{key}">(\d+)<', page)
+    assert found, f"no linked figure {key}"
+    return found[1].replace("&amp;", "&"), int(found[2])
+
+
+def test_the_bureaus_overdue_figure_of_a_street_is_what_its_link_lists(district, as_staff):
+    w = district
+    _city_day(w)
+    late = _ticket(w.estate_a, w.desk_a)
+    late.created_at = utcnow() - timedelta(days=5)  # past its time to respond and to resolve
+    tickets.apply(SYSTEM, late, "escalate")
+    commit()
+    client = as_staff(w.bureau_xihu)
+
+    page = client.get("/admin/").get_data(as_text=True)
+
+    for street, expected in ((w.street_a, 3), (w.street_c, 1)):
+        link, shown = _linked(page, f"street-{street.id}-overdue")
+        listed = client.get(link).get_data(as_text=True)
+        rows = re.findall(r'<tr id="overdue-\d+"', listed)
+        assert shown == len(rows) == expected, street.name
+        assert f"共 {expected} 件" in listed
+    # one figure is called 超时工单; the to-do's (escalated tickets past a time limit now)
+    # has its own name and opens the queue that lists exactly those
+    assert '<span class="stat-label">超时工单</span>' not in page
+    assert "已上报街道或被标记超时" not in page
+    link, shown = _linked(page, "todo-tickets-1")
+    assert "已上报且超过处理时限的工单" in page
+    queue = client.get(link).get_data(as_text=True)
+    assert shown == len(re.findall(r'<tr id="ticket-\d+"', queue)) == 1
 
 
 def test_the_bureaus_home_says_when_the_list_is_not_drawn_up(district, as_staff):

@@ -9,7 +9,8 @@ import pytest
 
 from backend.authz.roles import StaffRole
 from backend.core.db import commit
-from backend.safety.models import Equipment, EquipmentKind
+from backend.core.time import utcnow
+from backend.safety.models import Equipment, EquipmentKind, SafetyTask, TaskState
 from tests.factories import EstateFactory, StaffFactory
 
 
@@ -43,6 +44,29 @@ def lift(estate, name="1幢1号梯", start=date(2027, 1, 10), expires=date(2027,
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def equipment_task(estate_id, kind, name, item, due_on, *, done=False) -> SafetyTask:
+    """A piece of equipment of ``estate_id`` and one task of it due on ``due_on`` (done if
+    asked), flushed."""
+    from backend.extensions import db
+
+    equipment = Equipment(
+        estate_id=estate_id,
+        kind=kind,
+        name=name,
+        location="1幢",
+        maintenance_company="杭州奥的斯电梯维保有限公司",
+        schedule_start=date(2026, 1, 10),
+    )
+    db.session.add(equipment)
+    db.session.flush()
+    task = SafetyTask(estate_id=estate_id, equipment_id=equipment.id, item=item, due_on=due_on)
+    if done:
+        task.state, task.done_at = TaskState.done, utcnow()
+    db.session.add(task)
+    db.session.flush()
+    return task
 
 
 @pytest.fixture

@@ -111,6 +111,12 @@ BOARD_UI = {
     "GET /admin/board/{estate_id}/poster.pdf": {
         "estate_id=x":                         "401  401  401  401  401  200  200  200  404  404  404  200  200  404  200  200",
     },
+    # every post of the boards in scope, narrowed to an estate: another's estate is 404
+    "GET /admin/board/posts": {
+        "query": {"estate_id": "{estate_id}"},
+        "estate_id=x":                         "401  401  401  401  401  200  200  200  404  404  404  200  200  404  200  200",
+        "estate_id=y":                         "401  401  401  401  401  404  404  404  200  200  200  404  404  200  404  200",
+    },
     "GET /admin/board/posts/{post_id}": {
         "post_id=x":                           "401  401  401  401  401  200  200  200  404  404  404  200  200  404  200  200",
     },
