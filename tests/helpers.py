@@ -6,6 +6,7 @@ import ast
 import contextlib
 import pathlib
 import threading
+from collections import Counter
 
 import sqlalchemy as sa
 
@@ -95,3 +96,37 @@ def race(app, count: int, work) -> list[str]:
     for t in threads:
         t.join()
     return outcomes
+
+
+def send_at_once(app, count: int, send) -> Counter:
+    """Send requests 0…count-1 over HTTP from as many test clients as the app's database
+    pool has connections, released at once by a barrier (client k sends k, k + clients, …):
+    ``send(client, i)`` returns the response. The statuses, counted.
+
+    No more clients than connections: requests that race for one row or lock take it in
+    turn, so extra clients would wait for the pool and, past its timeout
+    (DATABASE_CONNECT_TIMEOUT, 3 s), get 503, the designed answer to overload. On a busy
+    CI machine 50 clients for 15 connections got three 503s among 500 ballots: that
+    measured the machine, not the race."""
+    from backend.extensions import db
+
+    pool = db.engine.pool
+    clients = min(count, pool.size() + pool._max_overflow)
+    barrier = threading.Barrier(clients)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run(k: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        for i in range(k, count, clients):
+            status = send(client, i).status_code
+            with lock:
+                statuses.append(status)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return Counter(statuses)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from backend.extensions import db
 from backend.surveys import services
 from backend.surveys.models import SurveyAnswer, SurveyEstate, SurveyTally
 from tests.conftest import STACK
-from tests.helpers import bearer
+from tests.helpers import bearer, send_at_once
 from tests.surveys.conftest import full_answer
 
 pytestmark = [
@@ -40,23 +39,13 @@ def test_members_of_one_unit_answering_at_once_leave_one_answer(app, world):
     senders = [r for members in households for r in members]
     headers = [bearer(r) for r in senders]
     url = f"/api/v1/me/surveys/{survey.id}/answer"
-    barrier = threading.Barrier(len(senders))
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def submit(i):
-        client = app.test_client()
-        barrier.wait()
-        response = client.put(url, json={"answers": full_answer(1 + i % 5)}, headers=headers[i])
-        with lock:
-            statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(senders))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    counts = Counter(statuses)
+    counts = send_at_once(
+        app,
+        len(senders),
+        lambda client, i: client.put(
+            url, json={"answers": full_answer(1 + i % 5)}, headers=headers[i]
+        ),
+    )
     assert counts == {200: UNITS, 409: UNITS * (MEMBERS - 1)}, counts
     db.session.expire_all()
     rows = db.session.scalar(

@@ -4,8 +4,6 @@ by the same owners and co-owners of one unit, each request on its own connection
 from __future__ import annotations
 
 import random
-import threading
-from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -15,7 +13,7 @@ from backend.extensions import db
 from backend.votes import publication, recount
 from backend.votes.models import Ballot
 from tests.conftest import STACK
-from tests.helpers import bearer
+from tests.helpers import bearer, send_at_once
 
 pytestmark = [
     pytest.mark.realstack,
@@ -40,28 +38,12 @@ def test_500_concurrent_ballots_give_one_per_voter_and_an_exact_tally(app, world
     headers = [bearer(r) for r in senders]
     choices = [rng.choice(["agree", "oppose", "abstain"]) for _ in senders]
     url = f"/api/v1/me/motions/{motion.id}/ballot"
-    barrier = threading.Barrier(50)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def submit(indexes):
-        client = app.test_client()
-        barrier.wait()
-        for i in indexes:
-            response = client.post(url, json={"choice": choices[i]}, headers=headers[i])
-            with lock:
-                statuses.append(response.status_code)
-
-    threads = [
-        threading.Thread(target=submit, args=(range(k, SUBMISSIONS, 50),)) for k in range(50)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    counts = Counter(statuses)
-    assert not [s for s in statuses if s >= 500], counts
+    counts = send_at_once(
+        app,
+        SUBMISSIONS,
+        lambda client, i: client.post(url, json={"choice": choices[i]}, headers=headers[i]),
+    )
+    assert not [s for s in counts if s >= 500], counts
     assert counts[201] == SOLE + SHARED and counts[409] == SUBMISSIONS - SOLE - SHARED, counts
     db.session.expire_all()
     voters = db.session.execute(
