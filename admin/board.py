@@ -24,7 +24,7 @@ from backend.board.sections import sections
 from backend.board.services import Content
 from backend.core.api import MAX_ID
 from backend.core.db import commit, rollback
-from backend.core.errors import DomainError, Invalid
+from backend.core.errors import DomainError, Invalid, NotFound
 from backend.core.text import CleanText
 from backend.media.api import release_transaction
 from backend.media.services import PhotoRefused
@@ -283,6 +283,8 @@ def board_posts():
     """全部公示：管辖范围内各小区、各栏目的公示一览，可按小区、栏目、状态、发布日期与标题筛选。"""
     staff = current_staff()
     estate_id = arg_id("estate_id")
+    if estate_id is None and request.args.get("estate_id"):
+        raise NotFound("未找到该小区")  # not an id at all, as the register answers
     if estate_id is not None:
         panel.staff_estate(staff, estate_id)  # another's estate: 404
     section_code = request.args.get("section", "")
